@@ -1,0 +1,108 @@
+package dev.stad.runtime.image;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A planar float image, channels first ({@code data[(c * height + y) * width + x]}). This is the
+ * layout every network input and output uses, so it converts to a tensor without copying order.
+ */
+public final class FloatImage {
+    private final int channels;
+    private final int height;
+    private final int width;
+    private final float[] data;
+
+    public FloatImage(int channels, int height, int width, float[] data) {
+        Objects.requireNonNull(data, "data must not be null");
+        if (channels < 1 || height < 1 || width < 1) {
+            throw new IllegalArgumentException(
+                    "image dimensions must be positive, found " + channels + "x" + height + "x" + width);
+        }
+        if ((long) channels * height * width != data.length) {
+            throw new IllegalArgumentException("data holds " + data.length + " floats, expected "
+                    + channels + "x" + height + "x" + width + " = " + (long) channels * height * width);
+        }
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+        this.data = data;
+    }
+
+    public static FloatImage zeros(int channels, int height, int width) {
+        return new FloatImage(channels, height, width, new float[channels * height * width]);
+    }
+
+    public int channels() {
+        return channels;
+    }
+
+    public int height() {
+        return height;
+    }
+
+    public int width() {
+        return width;
+    }
+
+    /** The backing array (not a copy): callers that must not share it copy it themselves. */
+    public float[] data() {
+        return data;
+    }
+
+    public float get(int c, int y, int x) {
+        return data[(c * height + y) * width + x];
+    }
+
+    public void set(int c, int y, int x, float v) {
+        data[(c * height + y) * width + x] = v;
+    }
+
+    /** A copy of the window with top-left (y, x), all channels. */
+    public FloatImage crop(int y, int x, int h, int w) {
+        if (y < 0 || x < 0 || y + h > height || x + w > width || h < 1 || w < 1) {
+            throw new IllegalArgumentException("crop " + h + "x" + w + " at (" + y + ", " + x
+                    + ") does not fit an image of " + height + "x" + width);
+        }
+        float[] out = new float[channels * h * w];
+        for (int c = 0; c < channels; c++) {
+            for (int r = 0; r < h; r++) {
+                System.arraycopy(data, (c * height + y + r) * width + x, out, (c * h + r) * w, w);
+            }
+        }
+        return new FloatImage(channels, h, w, out);
+    }
+
+    /** Copy with {@code top}, {@code bottom}, {@code left}, {@code right} rows / columns of zeros around it. */
+    public FloatImage zeroPad(int top, int bottom, int left, int right) {
+        if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+            throw new IllegalArgumentException("padding must be >= 0, found (" + top + ", " + bottom + ", " + left
+                    + ", " + right + ")");
+        }
+        int h = height + top + bottom;
+        int w = width + left + right;
+        float[] out = new float[channels * h * w];
+        for (int c = 0; c < channels; c++) {
+            for (int r = 0; r < height; r++) {
+                System.arraycopy(data, (c * height + r) * width, out, (c * h + r + top) * w + left, width);
+            }
+        }
+        return new FloatImage(channels, h, w, out);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof FloatImage f && f.channels == channels && f.height == height && f.width == width
+                && Arrays.equals(f.data, data);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(channels, height, width, Arrays.hashCode(data));
+    }
+
+    @Override
+    public String toString() {
+        return "FloatImage[" + channels + "x" + height + "x" + width + "]";
+    }
+}

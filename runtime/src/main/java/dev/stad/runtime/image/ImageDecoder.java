@@ -1,0 +1,130 @@
+package dev.stad.runtime.image;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import javax.imageio.ImageIO;
+
+/**
+ * Reads images into values in [0, 1] straight from the raster, never through {@code getRGB()},
+ * which drops 16-bit precision and colour-converts grey images. Grey, grey+alpha, RGB and RGBA
+ * with 1 to 16 bits per sample and palette images are accepted; alpha is dropped (inspection
+ * images are opaque; a transparent pixel keeps the colour stored under it).
+ */
+public final class ImageDecoder {
+
+    /** File extensions treated as images when a folder is listed. */
+    public static final Set<String> IMAGE_EXTENSIONS =
+            Set.of("png", "jpg", "jpeg", "bmp", "tif", "tiff", "gif", "pgm", "ppm");
+
+    private ImageDecoder() {
+    }
+
+    /** Whether a file name has one of {@link #IMAGE_EXTENSIONS}. */
+    public static boolean isImageFile(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        int dot = name.lastIndexOf('.');
+        return dot > 0 && IMAGE_EXTENSIONS.contains(name.substring(dot + 1));
+    }
+
+    /**
+     * Decodes {@code file} into a 1-channel (grey) or 3-channel (colour) image in [0, 1].
+     *
+     * @throws NoSuchFileException if the file does not exist
+     * @throws ImageFormatException if it exists but is empty, truncated or not a supported image
+     */
+    public static FloatImage read(Path file) throws IOException {
+        Objects.requireNonNull(file, "file must not be null");
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null, "not a regular file");
+        }
+        if (Files.size(file) == 0) {
+            throw new ImageFormatException(file, "file is empty (0 bytes)");
+        }
+        BufferedImage image;
+        try (InputStream in = Files.newInputStream(file)) {
+            image = ImageIO.read(in);
+        } catch (IOException | RuntimeException e) {
+            // ImageIO reports truncation as IIOException, EOFException or even IndexOutOfBounds.
+            throw new ImageFormatException(file, "cannot decode image (truncated or corrupt?): " + e.getMessage(), e);
+        }
+        if (image == null) {
+            throw new ImageFormatException(file, "not a readable image format (supported: "
+                    + String.join(", ", ImageIO.getReaderFileSuffixes()) + ")");
+        }
+        try {
+            return toFloat(image);
+        } catch (IllegalArgumentException e) {
+            throw new ImageFormatException(file, e.getMessage(), e);
+        }
+    }
+
+    /** Converts a decoded image by its raster; see the class comment for what is accepted. */
+    public static FloatImage toFloat(BufferedImage image) {
+        Objects.requireNonNull(image, "image must not be null");
+        Raster raster = image.getRaster();
+        ColorModel cm = image.getColorModel();
+        int w = raster.getWidth();
+        int h = raster.getHeight();
+        if (cm instanceof IndexColorModel icm) {
+            return fromPalette(raster, icm, w, h);
+        }
+        int colour = cm.getNumColorComponents();
+        if (colour != 1 && colour != 3) {
+            throw new IllegalArgumentException("unsupported colour space with " + colour
+                    + " colour components (expected grey or RGB; CMYK and others are not supported)");
+        }
+        if (raster.getNumBands() < colour) {
+            throw new IllegalArgumentException("raster has " + raster.getNumBands() + " bands for "
+                    + colour + " colour components");
+        }
+        float[] out = new float[colour * h * w];
+        int[] row = new int[w];
+        for (int c = 0; c < colour; c++) {
+            int bits = raster.getSampleModel().getSampleSize(c);
+            if (bits < 1 || bits > 16) {
+                throw new IllegalArgumentException("unsupported sample size of " + bits + " bits (expected 1 to 16)");
+            }
+            float scale = 1f / ((1 << bits) - 1);
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, c, row);
+                int base = (c * h + y) * w;
+                for (int x = 0; x < w; x++) {
+                    out[base + x] = row[x] * scale;
+                }
+            }
+        }
+        return new FloatImage(colour, h, w, out);
+    }
+
+    private static FloatImage fromPalette(Raster raster, IndexColorModel icm, int w, int h) {
+        boolean grey = true;
+        for (int i = 0; i < icm.getMapSize() && grey; i++) {
+            grey = icm.getRed(i) == icm.getGreen(i) && icm.getGreen(i) == icm.getBlue(i);
+        }
+        int channels = grey ? 1 : 3;
+        float[] out = new float[channels * h * w];
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            raster.getSamples(0, y, w, 1, 0, row);
+            for (int x = 0; x < w; x++) {
+                int p = row[x];
+                out[y * w + x] = icm.getRed(p) / 255f;
+                if (!grey) {
+                    out[(h + y) * w + x] = icm.getGreen(p) / 255f;
+                    out[(2 * h + y) * w + x] = icm.getBlue(p) / 255f;
+                }
+            }
+        }
+        return new FloatImage(channels, h, w, out);
+    }
+}

@@ -1,0 +1,73 @@
+package dev.stad.runtime.score;
+
+import dev.stad.runtime.image.FloatImage;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Per-pixel regression error and predictive uncertainty of a student ensemble against its
+ * teacher (DESIGN.md section 1), computed in plain Java in double precision:
+ * {@code mu = mean_i S_i}, {@code e = ||mu - T||^2}, {@code v = mean_i ||S_i||^2 - ||mu||^2},
+ * with T the teacher's normalised descriptor.
+ *
+ * @param height map height
+ * @param width map width
+ * @param e regression error, row-major
+ * @param v predictive uncertainty, row-major
+ */
+public record ErrorAndUncertainty(int height, int width, float[] e, float[] v) {
+
+    public ErrorAndUncertainty {
+        Objects.requireNonNull(e, "e must not be null");
+        Objects.requireNonNull(v, "v must not be null");
+        if (e.length != (long) height * width || v.length != e.length) {
+            throw new IllegalArgumentException("maps must hold " + height + "x" + width + " values");
+        }
+    }
+
+    /**
+     * @param teacher normalised teacher descriptors [D, H, W]
+     * @param students student descriptors, each [D, H, W]
+     */
+    public static ErrorAndUncertainty compute(FloatImage teacher, List<FloatImage> students) {
+        Objects.requireNonNull(teacher, "teacher must not be null");
+        if (students == null || students.isEmpty()) {
+            throw new IllegalArgumentException("at least one student is needed");
+        }
+        int d = teacher.channels();
+        int plane = teacher.height() * teacher.width();
+        for (FloatImage s : students) {
+            if (s.channels() != d || s.height() != teacher.height() || s.width() != teacher.width()) {
+                throw new IllegalArgumentException("student map " + s + " does not match teacher map " + teacher);
+            }
+        }
+        int m = students.size();
+        float[] e = new float[plane];
+        float[] v = new float[plane];
+        double[] mu = new double[d];
+        for (int p = 0; p < plane; p++) {
+            double sqNormMean = 0;
+            for (int c = 0; c < d; c++) {
+                double sum = 0;
+                for (FloatImage s : students) {
+                    double x = s.data()[c * plane + p];
+                    sum += x;
+                    sqNormMean += x * x;
+                }
+                mu[c] = sum / m;
+            }
+            sqNormMean /= m;
+            double err = 0;
+            double muNorm = 0;
+            float[] t = teacher.data();
+            for (int c = 0; c < d; c++) {
+                double diff = mu[c] - t[c * plane + p];
+                err += diff * diff;
+                muNorm += mu[c] * mu[c];
+            }
+            e[p] = (float) err;
+            v[p] = (float) (sqNormMean - muNorm);
+        }
+        return new ErrorAndUncertainty(teacher.height(), teacher.width(), e, v);
+    }
+}

@@ -1,0 +1,42 @@
+package dev.stad.runtime.image;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class PreprocessingTest {
+
+    @Test
+    void greyIsReplicatedAndEachChannelNormalised() {
+        Preprocessing pre = new Preprocessing(2, 1, new float[] {0.5f, 0.25f, 0f}, new float[] {0.5f, 0.25f, 1f});
+        FloatImage grey = new FloatImage(1, 1, 2, new float[] {0f, 1f});
+        FloatImage out = pre.apply(grey);
+        assertEquals(3, out.channels());
+        assertArrayEquals(new float[] {-1f, 1f, -1f, 3f, 0f, 1f}, out.data(), 1e-6f);
+    }
+
+    @Test
+    void imagesAreResizedToTheInputSize() {
+        Preprocessing pre = Preprocessing.imagenet(4, 3);
+        FloatImage out = pre.apply(new FloatImage(3, 10, 10, new float[300]));
+        assertEquals(3, out.height());
+        assertEquals(4, out.width());
+    }
+
+    @Test
+    void nonPositiveStdIsRejected() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new Preprocessing(4, 4, new float[] {0, 0, 0}, new float[] {1, 0, 1}));
+    }
+
+    @Test
+    void zeroPaddingSurroundsTheImage() {
+        FloatImage img = new FloatImage(1, 1, 1, new float[] {5f});
+        FloatImage p = img.zeroPad(1, 0, 0, 2);
+        assertEquals(2, p.height());
+        assertEquals(3, p.width());
+        assertArrayEquals(new float[] {0, 0, 0, 5, 0, 0}, p.data(), 0f);
+    }
+}

@@ -1,0 +1,46 @@
+package dev.stad.runtime.score;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.stad.runtime.image.FloatImage;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ErrorAndUncertaintyTest {
+
+    @Test
+    void handComputedTwoChannelExample() {
+        // One pixel, D = 2. Students (1, 2) and (3, 0): mu = (2, 1).
+        // Teacher (0, 1): e = (2-0)^2 + (1-1)^2 = 4.
+        // v = mean(||S||^2) - ||mu||^2 = (5 + 9) / 2 - 5 = 2.
+        FloatImage t = new FloatImage(2, 1, 1, new float[] {0, 1});
+        FloatImage s1 = new FloatImage(2, 1, 1, new float[] {1, 2});
+        FloatImage s2 = new FloatImage(2, 1, 1, new float[] {3, 0});
+        ErrorAndUncertainty ev = ErrorAndUncertainty.compute(t, List.of(s1, s2));
+        assertEquals(4f, ev.e()[0], 1e-6f);
+        assertEquals(2f, ev.v()[0], 1e-6f);
+    }
+
+    @Test
+    void scoreNormalisesBothTerms() {
+        ScoreStatistics s = new ScoreStatistics(4, 2, 1, 0.5);
+        assertEquals((10 - 4) / 2.0 + (2 - 1) / 0.5, s.score(10, 2), 1e-6);
+    }
+
+    @Test
+    void normalisationSubtractsMeanAndDividesStdPerChannel() {
+        DescriptorNormalization n = new DescriptorNormalization(new float[] {1, -1}, new float[] {2, 4});
+        FloatImage out = n.normalize(new FloatImage(2, 1, 2, new float[] {1, 3, -1, 7}));
+        assertEquals(0f, out.data()[0]);
+        assertEquals(1f, out.data()[1]);
+        assertEquals(0f, out.data()[2]);
+        assertEquals(2f, out.data()[3]);
+    }
+
+    @Test
+    void deadChannelsAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> new DescriptorNormalization(new float[] {0}, new float[] {0}));
+        assertThrows(IllegalArgumentException.class, () -> new ScoreStatistics(1, 0, 1, 1));
+    }
+}

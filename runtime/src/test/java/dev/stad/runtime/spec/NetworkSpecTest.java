@@ -1,0 +1,82 @@
+package dev.stad.runtime.spec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class NetworkSpecTest {
+
+    @Test
+    void receptiveFieldsOfTheDesignArchitecturesAre17And32And60() {
+        assertEquals(17, Architectures.P17.receptiveField());
+        assertEquals(32, Architectures.P33.receptiveField());
+        assertEquals(60, Architectures.P65.receptiveField());
+    }
+
+    @Test
+    void densePaddingCentresTheReceptiveField() {
+        assertEquals(new NetworkSpec.Padding(8, 8), Architectures.P17.densePadding());
+        assertEquals(new NetworkSpec.Padding(15, 16), Architectures.P33.densePadding());
+        assertEquals(new NetworkSpec.Padding(29, 30), Architectures.P65.densePadding());
+    }
+
+    @Test
+    void denseDilationsAreTheProductsOfEarlierStrides() {
+        NetworkSpec p65 = Architectures.P65;
+        int[] expected = {1, 1, 2, 2, 4, 4, 8, 8};
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], p65.denseDilation(i), "layer " + i);
+        }
+        assertEquals(8, p65.totalStride());
+    }
+
+    @Test
+    void macsPerPixelMatchTheCostModel() {
+        // DESIGN.md section 3: about 3.0 M, 1.6 M and 2.3 M.
+        assertEquals(3.0e6, Architectures.P17.denseMacsPerPixel(), 0.05e6);
+        assertEquals(1.6e6, Architectures.P33.denseMacsPerPixel(), 0.05e6);
+        assertEquals(2.3e6, Architectures.P65.denseMacsPerPixel(), 0.05e6);
+    }
+
+    @Test
+    void inChannelsFollowTheLastConvBeforeTheLayer() {
+        NetworkSpec p33 = Architectures.P33;
+        assertEquals(3, p33.inChannels(0));
+        assertEquals(128, p33.inChannels(1));
+        assertEquals(128, p33.inChannels(2));
+        assertEquals(256, p33.inChannels(4));
+        assertEquals(128, p33.descriptorDim());
+    }
+
+    @Test
+    void specsRoundTripThroughJson() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        for (NetworkSpec spec : List.of(Architectures.P17, Architectures.P33, Architectures.P65)) {
+            String text = json.writeValueAsString(spec);
+            assertEquals(spec, json.readValue(text, NetworkSpec.class), text);
+        }
+    }
+
+    @Test
+    void layerJsonFillsDefaultStrides() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Layer pool = json.readValue("{\"type\":\"maxpool\",\"kernel\":2}", Layer.class);
+        assertEquals(Layer.maxPool(2, 2), pool);
+        Layer conv = json.readValue("{\"type\":\"conv\",\"out\":16,\"kernel\":3}", Layer.class);
+        assertEquals(Layer.conv(16, 3), conv);
+    }
+
+    @Test
+    void invalidLayersAreRejectedWithTheReason() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Layer(Layer.Type.CONV, 8, 3, 2));
+        assertTrue(e.getMessage().contains("stride 1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new NetworkSpec("bad", List.of(Layer.conv(8, 3), Layer.maxPool(2, 2))));
+        assertTrue(e.getMessage().contains("last layer must be a conv"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Architectures.named("p99"));
+        assertTrue(e.getMessage().contains("p17"), e.getMessage());
+    }
+}

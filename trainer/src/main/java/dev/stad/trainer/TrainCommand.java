@@ -1,0 +1,108 @@
+package dev.stad.trainer;
+
+import dev.stad.trainer.checkpoint.RunMetadata;
+import dev.stad.trainer.config.ConfigLoader;
+import dev.stad.trainer.config.TrainingConfig;
+import dev.stad.trainer.progress.Reporter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code train}: fits teachers and student ensembles as a config says. Exit codes: 0 trained
+ * (or already complete), 1 failed (bad data, diverged training, I/O), 2 usage error.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = TrainCommand.Version.class,
+        description = "Trains a student-teacher anomaly detector: per scale a teacher and an ensemble of students,"
+                + " calibrated on held-back good images. Re-running the same command resumes an interrupted run.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:trained, or the run was already complete", "1:training failed (the message says why)",
+                "2:invalid command line"})
+public final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Run config (JSON). Default: " + ConfigLoader.DEFAULT_CONFIG + " (embedded copy if absent).")
+    Path config;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "An MVTec AD category folder or a folder of good images; overrides data.path.")
+    Path data;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Run folder for checkpoints and the model; overrides out.")
+    Path out;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed for data generation, split, init and crops; overrides seed.")
+    Long seed;
+
+    @Option(names = "--fresh", description = "Delete this run's checkpoints and train from scratch.")
+    boolean fresh;
+
+    @Option(names = "--stacktrace", description = "Print stack traces of errors.")
+    boolean stacktrace;
+
+    private final PrintStream stdout;
+    private final boolean interactive;
+
+    TrainCommand(PrintStream stdout, boolean interactive) {
+        this.stdout = stdout;
+        this.interactive = interactive;
+    }
+
+    /** One factory for the command line, so tests capture output exactly as users see it. */
+    public static CommandLine commandLine(PrintStream out, PrintStream err, boolean interactive) {
+        TrainCommand cmd = new TrainCommand(out, interactive);
+        CommandLine cl = new CommandLine(cmd);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            line.getErr().println("error: " + ex.getMessage());
+            if (cmd.stacktrace) {
+                ex.printStackTrace(line.getErr());
+            } else {
+                line.getErr().println("(run with --stacktrace for details)");
+            }
+            return 1;
+        });
+        return cl;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        System.setProperty("ai.djl.offline", "true");
+        TrainingConfig cfg = config != null ? ConfigLoader.load(config) : ConfigLoader.loadDefault();
+        if (data != null) {
+            cfg = cfg.withData(data.toString());
+        }
+        if (out != null) {
+            cfg = cfg.withOut(out.toString());
+        }
+        if (seed != null) {
+            cfg = cfg.withSeed(seed);
+        }
+        Reporter reporter = new Reporter(stdout, interactive);
+        TrainingRun.Summary s = new TrainingRun(cfg, reporter, fresh).run();
+        RunMetadata m = s.metadata();
+        if (s.alreadyComplete()) {
+            reporter.line("Run " + s.out() + " is already complete (trained in "
+                    + String.format(Locale.ROOT, "%.0f s", m.trainingSeconds()) + "); nothing to do. Use --fresh to retrain.");
+        } else {
+            reporter.line(String.format(Locale.ROOT, "Done in %.1f s. Model: %s (run.json, teacher-*.safetensors,"
+                    + " students-*.safetensors); default threshold %.3f.", s.seconds(), s.out().toAbsolutePath(),
+                    m.threshold().value()));
+        }
+        return 0;
+    }
+
+    /** Version from the runtime's properties. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"stad trainer " + dev.stad.runtime.StadVersion.get()};
+        }
+    }
+}

@@ -1,0 +1,268 @@
+package dev.stad.trainer;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stad.runtime.StadVersion;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.io.FloatTensor;
+import dev.stad.runtime.io.Safetensors;
+import dev.stad.runtime.score.DescriptorNormalization;
+import dev.stad.runtime.spec.NetworkSpec;
+import dev.stad.trainer.checkpoint.RunDirectory;
+import dev.stad.trainer.checkpoint.RunMetadata;
+import dev.stad.trainer.config.ConfigLoader;
+import dev.stad.trainer.config.TeacherConfig;
+import dev.stad.trainer.config.TrainingConfig;
+import dev.stad.trainer.data.DatasetSource;
+import dev.stad.trainer.data.SyntheticDataset;
+import dev.stad.trainer.data.TrainingImages;
+import dev.stad.trainer.model.NetworkForm;
+import dev.stad.trainer.model.PatchNetwork;
+import dev.stad.trainer.model.WeightInit;
+import dev.stad.trainer.progress.Reporter;
+import dev.stad.trainer.train.Calibrator;
+import dev.stad.trainer.train.Seeds;
+import dev.stad.trainer.train.StudentTrainer;
+import dev.stad.trainer.train.TeacherPretrainer;
+import dev.stad.trainer.train.TeacherStatistics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One training run, start to finish: data (generated on first use for the default config),
+ * split, then per scale the teacher (random or pretrained), its descriptor statistics, the
+ * student ensemble, and calibration on the validation images; finally the default threshold.
+ *
+ * <p>Every stage leaves an atomically written file in the run folder and is skipped when that
+ * file is already complete, so the same command after a kill resumes where it stopped, and a
+ * completed run is not redone unless {@code fresh} is set.
+ */
+public final class TrainingRun {
+    static final String NORM_MEAN = "normalization.mean";
+    static final String NORM_STD = "normalization.std";
+
+    private final TrainingConfig config;
+    private final Reporter reporter;
+    private final boolean fresh;
+
+    public TrainingRun(TrainingConfig config, Reporter reporter, boolean fresh) {
+        this.config = config;
+        this.reporter = reporter;
+        this.fresh = fresh;
+    }
+
+    /** What a run produced. */
+    public record Summary(Path out, boolean alreadyComplete, double seconds, RunMetadata metadata) {
+    }
+
+    public Summary run() throws IOException {
+        long t0 = System.nanoTime();
+        RunDirectory dir = new RunDirectory(Path.of(config.out()));
+        if (fresh) {
+            dir.clear();
+        }
+        JsonNode configTree = ConfigLoader.toTree(config);
+        var existing = dir.readMetadata();
+        if (existing.isPresent()) {
+            requireSameConfig(dir, existing.get().config(), configTree);
+            if (RunMetadata.COMPLETE.equals(existing.get().status())) {
+                return new Summary(dir.root(), true, 0, existing.get());
+            }
+        }
+
+        if (config.data().path() == null) {
+            throw new IOException("no training data: set data.path in the config or pass --data <folder>");
+        }
+        Path dataRoot = Path.of(config.data().path());
+        if (!Files.exists(dataRoot) && config.data().generate() != null) {
+            reporter.line("Generating the synthetic dataset in " + dataRoot + " (seed " + config.seed() + ")");
+            new SyntheticDataset(config.data().generate(), config.seed()).generate(dataRoot);
+        }
+        DatasetSource source = DatasetSource.resolve(dataRoot);
+        TrainingImages.Split split = TrainingImages.Split.of(source.goodImages(), config.data().validationFraction(),
+                config.seed());
+        RunMetadata.Dataset dataset = new RunMetadata.Dataset(source.kind().name().toLowerCase(Locale.ROOT),
+                dataRoot.toString(), relative(dataRoot, split.train()), relative(dataRoot, split.validation()));
+        if (existing.isPresent() && !dataset.equals(existing.get().dataset())) {
+            throw new IOException(dir.runFile() + ": the images under " + dataRoot + " differ from those this run was"
+                    + " started with; use --fresh to start over or another --out");
+        }
+        Instant started = existing.map(m -> Instant.parse(m.started())).orElse(Instant.now());
+        Map<String, String> versions = versions();
+        dir.writeMetadata(new RunMetadata(RunDirectory.FORMAT_VERSION, RunMetadata.TRAINING, configTree, dataset,
+                versions, started.toString(), null, null, null, null));
+        reporter.line(String.format(Locale.ROOT, "Run %s: %d training and %d validation images from %s (%s), %d scale(s) %s,"
+                        + " %d students each, teacher %s", dir.root(), split.train().size(), split.validation().size(),
+                dataRoot, dataset.kind(), config.scales().size(),
+                config.networkSpecs().stream().map(s -> s.name() + " (rf " + s.receptiveField() + ")").toList(),
+                config.students().count(), config.teacher().source().name().toLowerCase(Locale.ROOT).replace('_', '-')));
+
+        TrainingImages images;
+        int total = split.train().size() + split.validation().size();
+        try (Reporter.Bar bar = reporter.bar("loading images", total, 0)) {
+            images = TrainingImages.load(split, dataRoot, config.input(), i -> bar.step(""));
+        }
+
+        List<RunMetadata.Scale> scales = new ArrayList<>();
+        List<Calibrator.ScaleCalibration> calibrations = new ArrayList<>();
+        try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
+            for (NetworkSpec spec : config.networkSpecs()) {
+                try (NDManager scaleManager = manager.newSubManager()) {
+                    ScaleOutcome o = trainScale(scaleManager, dir, spec, images);
+                    scales.add(o.metadata);
+                    calibrations.add(o.calibration);
+                }
+            }
+        }
+        RunMetadata.Threshold threshold = threshold(calibrations);
+        List<RunMetadata.Scale> withStats = new ArrayList<>();
+        for (int i = 0; i < scales.size(); i++) {
+            RunMetadata.Scale s = scales.get(i);
+            withStats.add(new RunMetadata.Scale(s.name(), s.receptiveField(), s.teacherSource(), s.teacherFile(),
+                    s.studentsFile(), s.students(), s.pretrainLoss(), s.studentLoss(), calibrations.get(i).statistics()));
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double previous = existing.map(m -> m.trainingSeconds() == null ? 0.0 : m.trainingSeconds()).orElse(0.0);
+        RunMetadata done = new RunMetadata(RunDirectory.FORMAT_VERSION, RunMetadata.COMPLETE, configTree, dataset,
+                versions, started.toString(), Instant.now().toString(), previous + seconds, withStats, threshold);
+        dir.writeMetadata(done);
+        return new Summary(dir.root(), false, seconds, done);
+    }
+
+    private record ScaleOutcome(RunMetadata.Scale metadata, Calibrator.ScaleCalibration calibration) {
+    }
+
+    private ScaleOutcome trainScale(NDManager manager, RunDirectory dir, NetworkSpec spec, TrainingImages images)
+            throws IOException {
+        NetworkSpec.Padding pad = spec.densePadding();
+        List<FloatImage> train = images.train().stream().map(n -> pad.apply(n.image())).toList();
+        List<FloatImage> validation = images.validation().stream().map(n -> pad.apply(n.image())).toList();
+
+        // Teacher: weights plus descriptor statistics, one file, written once.
+        Path teacherFile = dir.teacherFile(spec.name());
+        List<Double> pretrainLoss = null;
+        String source = config.teacher().source().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        if (!Files.exists(teacherFile)) {
+            Map<String, FloatTensor> weights;
+            if (config.teacher().source() == TeacherConfig.Source.RANDOM) {
+                weights = WeightInit.heUniform(spec, Seeds.derive(config.seed(), "teacher/" + spec.name() + "/0"));
+            } else {
+                Path partial = dir.teacherPartialFile(spec.name());
+                TeacherPretrainer.Result r = new TeacherPretrainer(spec, config.teacher().pretrain(), config.seed(), reporter)
+                        .train(manager, train, partial);
+                weights = r.weights();
+                pretrainLoss = List.of(r.firstLoss(), r.lastLoss());
+                reporter.line(String.format(Locale.ROOT, "teacher %s pretrained: loss %.4f -> %.4f (first / last tenth"
+                        + " of steps)", spec.name(), r.firstLoss(), r.lastLoss()));
+            }
+            PatchNetwork teacher = PatchNetwork.create(spec, NetworkForm.DENSE);
+            teacher.setParameters(manager, weights, "");
+            DescriptorNormalization norm = TeacherStatistics.compute(manager, teacher, train, reporter,
+                    "teacher " + spec.name() + " statistics");
+            Map<String, FloatTensor> tensors = new LinkedHashMap<>(weights);
+            tensors.put(NORM_MEAN, new FloatTensor(new long[] {norm.channels()}, norm.mean()));
+            tensors.put(NORM_STD, new FloatTensor(new long[] {norm.channels()}, norm.std()));
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("scale", spec.name());
+            meta.put("source", source);
+            if (pretrainLoss != null) {
+                meta.put("pretrainLoss", pretrainLoss.get(0) + "," + pretrainLoss.get(1));
+            }
+            Safetensors.write(teacherFile, tensors, meta);
+            Files.deleteIfExists(dir.teacherPartialFile(spec.name()));
+        }
+        Safetensors.Contents teacherContents = Safetensors.read(teacherFile);
+        if (pretrainLoss == null && teacherContents.metadata().containsKey("pretrainLoss")) {
+            pretrainLoss = java.util.Arrays.stream(teacherContents.metadata().get("pretrainLoss").split(","))
+                    .map(Double::valueOf).toList();
+        }
+        PatchNetwork teacher = PatchNetwork.create(spec, NetworkForm.DENSE);
+        teacher.setParameters(manager, teacherContents.tensors(), "");
+        DescriptorNormalization norm = new DescriptorNormalization(
+                teacherContents.tensor(NORM_MEAN).data(), teacherContents.tensor(NORM_STD).data());
+
+        StudentTrainer.Result students = new StudentTrainer(spec, config.students(), config.seed(), reporter)
+                .train(manager, teacher, norm, train, dir.studentsFile(spec.name()));
+        List<PatchNetwork> studentNets = new ArrayList<>();
+        for (Map<String, FloatTensor> w : students.students()) {
+            PatchNetwork s = PatchNetwork.create(spec, NetworkForm.DENSE);
+            s.setParameters(manager, w, "");
+            studentNets.add(s);
+        }
+        Calibrator.ScaleCalibration cal = Calibrator.calibrate(manager, teacher, norm, studentNets, validation, reporter);
+        reporter.line(String.format(Locale.ROOT, "calibration %s: e %.4g +- %.4g, v %.4g +- %.4g on %d validation images",
+                spec.name(), cal.statistics().eMean(), cal.statistics().eStd(), cal.statistics().vMean(),
+                cal.statistics().vStd(), validation.size()));
+        double[] last = students.epochLosses().get(students.epochLosses().size() - 1);
+        RunMetadata.Scale meta = new RunMetadata.Scale(spec.name(), spec.receptiveField(), source,
+                teacherFile.getFileName().toString(), dir.studentsFile(spec.name()).getFileName().toString(),
+                config.students().count(), pretrainLoss, java.util.Arrays.stream(last).boxed().toList(), null);
+        return new ScaleOutcome(meta, cal);
+    }
+
+    /** Image score = max of the mean of the scales' normalised maps; threshold = quantile of those. */
+    private RunMetadata.Threshold threshold(List<Calibrator.ScaleCalibration> calibrations) {
+        int nImages = calibrations.get(0).maps().size();
+        List<List<float[]>> perScale = calibrations.stream().map(Calibrator.ScaleCalibration::scoreMaps).toList();
+        double[] scores = new double[nImages];
+        for (int i = 0; i < nImages; i++) {
+            int pixels = perScale.get(0).get(i).length;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int p = 0; p < pixels; p++) {
+                double sum = 0;
+                for (List<float[]> maps : perScale) {
+                    sum += maps.get(i)[p];
+                }
+                max = Math.max(max, sum / perScale.size());
+            }
+            scores[i] = max;
+        }
+        double q = config.calibration().thresholdQuantile();
+        double value = Calibrator.quantile(scores, q);
+        return new RunMetadata.Threshold(value, String.format(Locale.ROOT,
+                "quantile %.3f (linear interpolation) of the validation images' scores, score = max of the anomaly map",
+                q), java.util.Arrays.stream(scores).boxed().toList());
+    }
+
+    private static void requireSameConfig(RunDirectory dir, JsonNode saved, JsonNode current) throws IOException {
+        ObjectNode a = saved.deepCopy();
+        ObjectNode b = current.deepCopy();
+        a.remove("out");
+        b.remove("out");
+        if (!a.equals(b)) {
+            List<String> differing = new ArrayList<>();
+            for (Iterator<String> it = b.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!b.get(f).equals(a.get(f))) {
+                    differing.add(f);
+                }
+            }
+            throw new IOException(dir.runFile() + ": this run was started with a different config (differs in "
+                    + differing + "); use --fresh to start it over with the new config, or another --out");
+        }
+    }
+
+    private static List<String> relative(Path root, List<Path> files) {
+        return files.stream().map(f -> root.relativize(f).toString()).toList();
+    }
+
+    private static Map<String, String> versions() {
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("stad", StadVersion.get());
+        v.put("djl", Engine.getDjlVersion());
+        v.put("pytorch", Engine.getEngine("PyTorch").getVersion());
+        v.put("java", System.getProperty("java.version"));
+        v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        return v;
+    }
+}

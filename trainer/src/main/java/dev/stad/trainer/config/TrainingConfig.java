@@ -1,0 +1,88 @@
+package dev.stad.trainer.config;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.stad.runtime.image.Preprocessing;
+import dev.stad.runtime.spec.NetworkSpec;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A whole training run as read from a JSON file under {@code configs/}. Every field but
+ * {@code data} and {@code input} has a default; unknown fields are rejected so a typo cannot be
+ * silently ignored.
+ *
+ * @param name model name, used for the default output folder
+ * @param seed the one seed all randomness (data, init, crops) derives from
+ * @param out run folder for checkpoints and the trained model; default {@code runs/<name>}
+ */
+@JsonPropertyOrder({"name", "seed", "out", "data", "input", "scales", "teacher", "students", "calibration"})
+public record TrainingConfig(
+        @JsonProperty("name") String name,
+        @JsonProperty("seed") Long seed,
+        @JsonProperty("out") String out,
+        @JsonProperty("data") DataConfig data,
+        @JsonProperty("input") Preprocessing input,
+        @JsonProperty("scales") List<ScaleConfig> scales,
+        @JsonProperty("teacher") TeacherConfig teacher,
+        @JsonProperty("students") StudentConfig students,
+        @JsonProperty("calibration") CalibrationConfig calibration) {
+
+    @JsonCreator
+    public TrainingConfig {
+        name = Checks.orDefault(name, "model");
+        if (!name.matches("[A-Za-z0-9_.-]+")) {
+            throw new IllegalArgumentException("name must be letters, digits, '.', '_' or '-', found '" + name + "'");
+        }
+        seed = Checks.orDefault(seed, 0L);
+        out = Checks.orDefault(out, "runs/" + name);
+        data = Checks.orDefault(data, new DataConfig(null, null, null));
+        Objects.requireNonNull(input, "\"input\" is required (at least \"width\" and \"height\")");
+        if (scales == null || scales.isEmpty()) {
+            throw new IllegalArgumentException("\"scales\" needs at least one scale");
+        }
+        scales = List.copyOf(scales);
+        teacher = Checks.orDefault(teacher, new TeacherConfig(null, null));
+        students = Checks.orDefault(students, new StudentConfig(null, null, null, null, null, null));
+        calibration = Checks.orDefault(calibration, new CalibrationConfig(null));
+        Set<String> names = new HashSet<>();
+        for (ScaleConfig s : scales) {
+            NetworkSpec spec = s.toSpec();
+            if (!names.add(spec.name())) {
+                throw new IllegalArgumentException("two scales are named '" + spec.name() + "'; names must differ");
+            }
+            NetworkSpec.Padding pad = spec.densePadding();
+            if (pad.after() >= Math.min(input.width(), input.height())) {
+                throw new IllegalArgumentException("scale " + spec.name() + " sees " + spec.receptiveField()
+                        + " pixels; an input of " + input.width() + "x" + input.height() + " is too small for it");
+            }
+        }
+        int side = Math.min(input.width(), input.height());
+        if (students.cropSize() > side) {
+            throw new IllegalArgumentException("students.cropSize " + students.cropSize()
+                    + " exceeds the input size " + input.width() + "x" + input.height());
+        }
+        if (teacher.pretrain() != null && teacher.pretrain().cropSize() + 2 * teacher.pretrain().positiveShift() > side) {
+            throw new IllegalArgumentException("teacher.pretrain.cropSize plus twice positiveShift must fit the input size");
+        }
+    }
+
+    public List<NetworkSpec> networkSpecs() {
+        return scales.stream().map(ScaleConfig::toSpec).toList();
+    }
+
+    public TrainingConfig withData(String path) {
+        return new TrainingConfig(name, seed, out, data.withPath(path), input, scales, teacher, students, calibration);
+    }
+
+    public TrainingConfig withOut(String path) {
+        return new TrainingConfig(name, seed, path, data, input, scales, teacher, students, calibration);
+    }
+
+    public TrainingConfig withSeed(long newSeed) {
+        return new TrainingConfig(name, newSeed, out, data, input, scales, teacher, students, calibration);
+    }
+}

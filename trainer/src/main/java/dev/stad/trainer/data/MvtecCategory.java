@@ -1,0 +1,104 @@
+package dev.stad.trainer.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One category of MVTec AD: {@code train/good/*}, {@code test/<type>/*} (type {@code good} or a
+ * defect), and {@code ground_truth/<defect>/<name>_mask.png} for every defective test image.
+ * {@link #open} checks the whole layout up front and names the first thing missing.
+ */
+public final class MvtecCategory {
+    public static final String GOOD = "good";
+
+    private final Path root;
+    private final List<Path> trainGood;
+    private final Map<String, List<Path>> test;
+
+    private MvtecCategory(Path root, List<Path> trainGood, Map<String, List<Path>> test) {
+        this.root = root;
+        this.trainGood = trainGood;
+        this.test = test;
+    }
+
+    /** Whether {@code dir} looks like it is meant to be a category (it has a train folder). */
+    public static boolean looksLikeCategory(Path dir) {
+        return Files.isDirectory(dir.resolve("train"));
+    }
+
+    public static MvtecCategory open(Path root) throws IOException {
+        if (!Files.isDirectory(root)) {
+            throw new DatasetException(root + ": no such folder");
+        }
+        Path train = root.resolve("train").resolve(GOOD);
+        if (!Files.isDirectory(train)) {
+            throw new DatasetException(root + " is not an MVTec AD category: missing folder train/good"
+                    + " (expected " + train + "/*.png)");
+        }
+        List<Path> good = ImageFiles.list(train);
+        if (good.isEmpty()) {
+            throw new DatasetException(root + " is not an MVTec AD category: train/good holds no images"
+                    + " (looked for .png, .jpg, .bmp, .tif files in " + train + ")");
+        }
+        Path testDir = root.resolve("test");
+        if (!Files.isDirectory(testDir)) {
+            throw new DatasetException(root + " is not an MVTec AD category: missing folder test"
+                    + " (expected test/good and test/<defect> folders)");
+        }
+        Map<String, List<Path>> test = new LinkedHashMap<>();
+        for (Path typeDir : ImageFiles.subfolders(testDir)) {
+            String type = typeDir.getFileName().toString();
+            List<Path> images = ImageFiles.list(typeDir);
+            if (!type.equals(GOOD)) {
+                for (Path image : images) {
+                    Path mask = maskPath(root, type, image);
+                    if (!Files.isRegularFile(mask)) {
+                        throw new DatasetException(root + " is not a complete MVTec AD category: missing mask "
+                                + root.relativize(mask) + " for test image " + root.relativize(image));
+                    }
+                }
+            }
+            test.put(type, images);
+        }
+        if (test.isEmpty()) {
+            throw new DatasetException(root + " is not an MVTec AD category: test holds no type folders"
+                    + " (expected test/good and test/<defect>)");
+        }
+        return new MvtecCategory(root, good, Collections.unmodifiableMap(test));
+    }
+
+    private static Path maskPath(Path root, String type, Path image) {
+        return root.resolve("ground_truth").resolve(type).resolve(ImageFiles.stem(image) + "_mask.png");
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public List<Path> trainGood() {
+        return trainGood;
+    }
+
+    /** Test images by type folder name ({@code good} first if present), each list sorted by name. */
+    public Map<String, List<Path>> test() {
+        return test;
+    }
+
+    public List<String> defectTypes() {
+        List<String> types = new ArrayList<>(test.keySet());
+        types.remove(GOOD);
+        return types;
+    }
+
+    /** The ground-truth mask of a defective test image; empty for a good one. */
+    public Optional<Path> maskFor(String type, Path image) {
+        return type.equals(GOOD) ? Optional.empty() : Optional.of(maskPath(root, type, image));
+    }
+}

@@ -1,0 +1,211 @@
+package dev.stad.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.stad.runtime.io.FloatTensor;
+import dev.stad.runtime.spec.Layer;
+import dev.stad.runtime.spec.NetworkSpec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A teacher or student network as a DJL block, in patch or dense form. Both forms of one network
+ * share the same {@link Parameter} objects ({@link #withForm}), so a student trained densely is
+ * the very network evaluated patch by patch.
+ *
+ * <p>Dense form: each max pool runs at stride 1 and is dilated by the product of the strides
+ * before it; each conv is dilated likewise. A dilated pool is written as the element-wise max of
+ * shifted slices (TensorRT cannot run MaxPool with dilations, and it keeps this block, the
+ * exporter and the runtime on one formulation). The input must already be padded: an input of
+ * {@code H x W} yields {@code (H - rf + 1) x (W - rf + 1)} descriptors.
+ */
+public final class PatchNetwork extends AbstractBlock {
+    private static final byte VERSION = 1;
+
+    private final NetworkSpec spec;
+    private final NetworkForm form;
+    private final Map<Integer, Parameter> weights;
+    private final Map<Integer, Parameter> biases;
+
+    private PatchNetwork(NetworkSpec spec, NetworkForm form, Map<Integer, Parameter> weights,
+            Map<Integer, Parameter> biases) {
+        super(VERSION);
+        this.spec = spec;
+        this.form = form;
+        this.weights = weights;
+        this.biases = biases;
+        for (int i : spec.convIndices()) {
+            addParameter(weights.get(i));
+            addParameter(biases.get(i));
+        }
+    }
+
+    /** A network with fresh, uninitialised parameters. */
+    public static PatchNetwork create(NetworkSpec spec, NetworkForm form) {
+        Objects.requireNonNull(spec, "spec must not be null");
+        Objects.requireNonNull(form, "form must not be null");
+        Map<Integer, Parameter> w = new LinkedHashMap<>();
+        Map<Integer, Parameter> b = new LinkedHashMap<>();
+        for (int i : spec.convIndices()) {
+            w.put(i, Parameter.builder().setName(NetworkSpec.weightName(i)).setType(Parameter.Type.WEIGHT).build());
+            b.put(i, Parameter.builder().setName(NetworkSpec.biasName(i)).setType(Parameter.Type.BIAS).build());
+        }
+        return new PatchNetwork(spec, form, w, b);
+    }
+
+    /** The same network (shared parameters) in another form. */
+    public PatchNetwork withForm(NetworkForm other) {
+        return other == form ? this : new PatchNetwork(spec, other, weights, biases);
+    }
+
+    public NetworkSpec spec() {
+        return spec;
+    }
+
+    public NetworkForm form() {
+        return form;
+    }
+
+    /**
+     * Sets every parameter from named tensors (names as in {@link NetworkSpec#weightName}), on
+     * {@code manager}, which must outlive this network's use. Shapes are checked.
+     */
+    public void setParameters(NDManager manager, Map<String, FloatTensor> tensors, String prefix) {
+        for (int i : spec.convIndices()) {
+            set(manager, weights.get(i), tensors, prefix, spec.weightShape(i));
+            set(manager, biases.get(i), tensors, prefix, new long[] {spec.layers().get(i).out()});
+        }
+    }
+
+    private void set(NDManager manager, Parameter p, Map<String, FloatTensor> tensors, String prefix, long[] shape) {
+        String key = prefix + p.getName();
+        FloatTensor t = tensors.get(key);
+        if (t == null) {
+            throw new IllegalArgumentException("no tensor '" + key + "' for network " + spec.name());
+        }
+        if (!java.util.Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException("tensor '" + key + "' has shape " + java.util.Arrays.toString(t.shape())
+                    + ", network " + spec.name() + " expects " + java.util.Arrays.toString(shape));
+        }
+        if (p.isInitialized()) {
+            throw new IllegalStateException("parameter " + key + " is already set; create a new network to load weights");
+        }
+        p.setArray(manager.create(t.data(), new Shape(shape)));
+    }
+
+    /** Copies every parameter out as named tensors (prefix + weight name). */
+    public Map<String, FloatTensor> parameterTensors(String prefix) {
+        Map<String, FloatTensor> out = new LinkedHashMap<>();
+        for (int i : spec.convIndices()) {
+            for (Parameter p : List.of(weights.get(i), biases.get(i))) {
+                NDArray a = p.getArray();
+                out.put(prefix + p.getName(), new FloatTensor(a.getShape().getShape(), a.toFloatArray()));
+            }
+        }
+        return out;
+    }
+
+    /** The parameters in a fixed order (weights and biases of each conv). */
+    public List<Parameter> parameterList() {
+        return getParameters().values();
+    }
+
+    /** Marks every parameter as trainable (gradients collected) or frozen. */
+    public void setTrainable(boolean trainable) {
+        for (Parameter p : parameterList()) {
+            p.getArray().setRequiresGradient(trainable);
+        }
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        List<Layer> layers = spec.layers();
+        int last = layers.size() - 1;
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            int dil = form == NetworkForm.DENSE ? spec.denseDilation(i) : 1;
+            if (l.isConv()) {
+                NDArray w = ps.getValue(weights.get(i), x.getDevice(), training);
+                NDArray b = ps.getValue(biases.get(i), x.getDevice(), training);
+                x = Conv2d.conv2d(x, w, b, new Shape(1, 1), new Shape(0, 0), new Shape(dil, dil), 1).singletonOrThrow();
+                if (i != last) {
+                    x = Activation.leakyRelu(x, NetworkSpec.LEAKY_SLOPE);
+                }
+            } else if (form == NetworkForm.PATCH) {
+                x = Pool.maxPool2d(x, new Shape(l.kernel(), l.kernel()), new Shape(l.stride(), l.stride()),
+                        new Shape(0, 0), false);
+            } else {
+                x = dilatedMaxPool(x, l.kernel(), dil);
+            }
+        }
+        return new NDList(x);
+    }
+
+    /** Stride-1 max pool with dilation {@code d}: the max of kernel^2 shifted slices. */
+    static NDArray dilatedMaxPool(NDArray x, int kernel, int d) {
+        Shape s = x.getShape();
+        long outH = s.get(2) - (long) (kernel - 1) * d;
+        long outW = s.get(3) - (long) (kernel - 1) * d;
+        if (outH < 1 || outW < 1) {
+            throw new IllegalArgumentException("input " + s + " too small for a dilated pool of kernel " + kernel
+                    + " and dilation " + d);
+        }
+        NDArray out = null;
+        for (int a = 0; a < kernel; a++) {
+            for (int b = 0; b < kernel; b++) {
+                NDArray slice = x.get(new NDIndex(":, :, {}:{}, {}:{}", (long) a * d, a * d + outH, (long) b * d, b * d + outW));
+                out = out == null ? slice : out.maximum(slice);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape in = inputShapes[0];
+        long h = in.get(2);
+        long w = in.get(3);
+        if (form == NetworkForm.DENSE) {
+            int shrink = spec.receptiveField() - 1;
+            return new Shape[] {new Shape(in.get(0), spec.descriptorDim(), h - shrink, w - shrink)};
+        }
+        for (Layer l : spec.layers()) {
+            h = (h - l.kernel()) / l.stride() + 1;
+            w = (w - l.kernel()) / l.stride() + 1;
+        }
+        return new Shape[] {new Shape(in.get(0), spec.descriptorDim(), h, w)};
+    }
+
+    @Override
+    protected void prepare(Shape[] inputShapes) {
+        // Parameters are set from tensors (WeightInit or a checkpoint), never by DJL initializers.
+    }
+
+    /** Runs the block outside training (no gradient, inference behaviour). */
+    public NDArray predict(ParameterStore ps, NDArray input) {
+        return forward(ps, new NDList(input), false).singletonOrThrow();
+    }
+
+    /** Runs the block for training. */
+    public NDArray forwardTraining(ParameterStore ps, NDArray input) {
+        return forward(ps, new NDList(input), true).singletonOrThrow();
+    }
+
+    @Override
+    public String toString() {
+        return "PatchNetwork(" + spec + ", " + form + ")";
+    }
+}

@@ -1,0 +1,90 @@
+package dev.stad.trainer.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.score.DescriptorNormalization;
+import dev.stad.runtime.score.ErrorAndUncertainty;
+import dev.stad.runtime.score.ScoreStatistics;
+import dev.stad.trainer.model.PatchNetwork;
+import dev.stad.trainer.model.Tensors;
+import dev.stad.trainer.progress.Reporter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs one scale's teacher and students densely over the validation images and measures the
+ * mean and standard deviation of the regression error e and predictive uncertainty v over all
+ * their pixels. The per-image e and v maps are kept for the threshold, which needs every scale.
+ */
+public final class Calibrator {
+    private Calibrator() {
+    }
+
+    /** The scale's statistics and its e / v maps of each validation image. */
+    public record ScaleCalibration(ScoreStatistics statistics, List<ErrorAndUncertainty> maps) {
+        /** Normalised score maps of the validation images at this scale. */
+        public List<float[]> scoreMaps() {
+            return maps.stream().map(statistics::scores).toList();
+        }
+    }
+
+    public static ScaleCalibration calibrate(NDManager manager, PatchNetwork denseTeacher, DescriptorNormalization norm,
+            List<PatchNetwork> denseStudents, List<FloatImage> paddedValidation, Reporter reporter) {
+        ParameterStore ps = new ParameterStore(manager, false);
+        List<ErrorAndUncertainty> maps = new ArrayList<>();
+        double eSum = 0;
+        double eSq = 0;
+        double vSum = 0;
+        double vSq = 0;
+        long count = 0;
+        try (Reporter.Bar bar = reporter.bar("calibration " + denseTeacher.spec().name(), paddedValidation.size(), 0)) {
+            for (FloatImage img : paddedValidation) {
+                FloatImage teacher;
+                List<FloatImage> students = new ArrayList<>();
+                try (NDManager sub = manager.newSubManager()) {
+                    NDArray input = Tensors.batch(sub, List.of(img));
+                    teacher = norm.normalize(Tensors.image(denseTeacher.predict(ps, input), 0));
+                    for (PatchNetwork s : denseStudents) {
+                        students.add(Tensors.image(s.predict(ps, input), 0));
+                    }
+                }
+                ErrorAndUncertainty ev = ErrorAndUncertainty.compute(teacher, students);
+                for (int i = 0; i < ev.e().length; i++) {
+                    double e = ev.e()[i];
+                    double v = ev.v()[i];
+                    eSum += e;
+                    eSq += e * e;
+                    vSum += v;
+                    vSq += v * v;
+                }
+                count += ev.e().length;
+                maps.add(ev);
+                bar.step("");
+            }
+        }
+        double eMean = eSum / count;
+        double vMean = vSum / count;
+        double eStd = Math.sqrt(Math.max(0, eSq / count - eMean * eMean));
+        double vStd = Math.sqrt(Math.max(0, vSq / count - vMean * vMean));
+        if (!(eStd > 0) || !(vStd > 0)) {
+            throw new TrainingDivergedException("calibration " + denseTeacher.spec().name()
+                    + ": e or v does not vary over the validation images (eStd=" + eStd + ", vStd=" + vStd
+                    + "); with a single student v is always 0, so use at least 2");
+        }
+        return new ScaleCalibration(new ScoreStatistics(eMean, eStd, vMean, vStd), maps);
+    }
+
+    /**
+     * Linear-interpolation quantile ({@code q} in [0, 1]) of {@code values}, as numpy's default.
+     */
+    public static double quantile(double[] values, double q) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(lo + 1, sorted.length - 1);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    }
+}

@@ -1,0 +1,213 @@
+package dev.stad.trainer.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.io.FloatTensor;
+import dev.stad.runtime.io.Safetensors;
+import dev.stad.runtime.score.DescriptorNormalization;
+import dev.stad.runtime.spec.NetworkSpec;
+import dev.stad.trainer.config.StudentConfig;
+import dev.stad.trainer.model.PatchNetwork;
+import dev.stad.trainer.model.Tensors;
+import dev.stad.trainer.progress.Reporter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Trains the M students of one scale densely on random crops to regress the normalised teacher
+ * descriptors: {@code loss = mean over pixels ||S_i(x) - (T(x) - mu_T) / sigma_T||^2}. All M
+ * students see the same crops in lockstep, so the teacher runs once per step. Crops of epoch e
+ * come from a random stream derived from (seed, scale, e) and the Adam moments are saved with
+ * the weights after every epoch, so a resumed run continues exactly as if never stopped.
+ */
+public final class StudentTrainer {
+    private static final String EPOCH_KEY = "epoch";
+    private static final String EPOCHS_KEY = "epochs";
+    private static final String LOSSES_KEY = "epochLosses";
+
+    private final NetworkSpec spec;
+    private final StudentConfig config;
+    private final long seed;
+    private final Reporter reporter;
+
+    public StudentTrainer(NetworkSpec spec, StudentConfig config, long seed, Reporter reporter) {
+        this.spec = spec;
+        this.config = config;
+        this.seed = seed;
+        this.reporter = reporter;
+    }
+
+    /** The outcome: each student's weights and the mean loss of every epoch per student. */
+    public record Result(List<Map<String, FloatTensor>> students, List<double[]> epochLosses, boolean resumed) {
+    }
+
+    /**
+     * Trains, or resumes from {@code checkpoint} if it exists, writing it after every epoch.
+     *
+     * @param denseTeacher the scale's fixed teacher in dense form
+     * @param padded training images padded for this scale ({@code spec.densePadding()})
+     */
+    public Result train(NDManager manager, PatchNetwork denseTeacher, DescriptorNormalization norm,
+            List<FloatImage> padded, Path checkpoint) throws IOException {
+        String task = "students " + spec.name();
+        int m = config.count();
+        int startEpoch = 0;
+        List<double[]> losses = new ArrayList<>();
+        TrainedNetworks nets;
+        boolean resumed = false;
+        if (Files.exists(checkpoint)) {
+            Safetensors.Contents saved = Safetensors.read(checkpoint);
+            startEpoch = Integer.parseInt(saved.metadata().getOrDefault(EPOCH_KEY, "0"));
+            losses.addAll(parseLosses(saved.metadata().getOrDefault(LOSSES_KEY, "")));
+            nets = TrainedNetworks.restore(manager, spec, m, saved, config.learningRate(), config.weightDecay());
+            resumed = true;
+            if (startEpoch < config.epochs()) {
+                reporter.line(String.format(Locale.ROOT, "%s: resuming from epoch %d/%d (%s, %d optimiser steps)",
+                        task, startEpoch, config.epochs(), checkpoint, nets.optimiser(0).steps()));
+            }
+        } else {
+            nets = TrainedNetworks.fresh(manager, spec, m, seed, "students/" + spec.name(),
+                    config.learningRate(), config.weightDecay());
+        }
+
+        int rf = spec.receptiveField();
+        int crop = config.cropSize();
+        int h = padded.get(0).height() - rf + 1;
+        int w = padded.get(0).width() - rf + 1;
+        int n = padded.size();
+        int batch = Math.min(config.batchSize(), n);
+        int stepsPerEpoch = (n + batch - 1) / batch;
+        ParameterStore ps = new ParameterStore(manager, false);
+        float[] mu = norm.mean();
+        float[] sigma = norm.std();
+        try (NDArray muT = manager.create(mu, new Shape(1, mu.length, 1, 1));
+                NDArray sigmaT = manager.create(sigma, new Shape(1, sigma.length, 1, 1));
+                Reporter.Bar bar = reporter.bar(task, (long) stepsPerEpoch * config.epochs(),
+                        (long) stepsPerEpoch * Math.min(startEpoch, config.epochs()))) {
+            for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
+                long t0 = System.nanoTime();
+                SplittableRandom rnd = new SplittableRandom(Seeds.derive(seed, "crops/" + spec.name() + "/" + epoch));
+                int[] order = shuffled(n, rnd);
+                double[] sums = new double[m];
+                for (int s = 0; s < stepsPerEpoch; s++) {
+                    List<FloatImage> crops = new ArrayList<>();
+                    for (int k = s * batch; k < Math.min(n, (s + 1) * batch); k++) {
+                        int y = Crops.coveringStart(rnd, h, crop);
+                        int x = Crops.coveringStart(rnd, w, crop);
+                        crops.add(Crops.window(padded.get(order[k]), y, x, crop, rf));
+                    }
+                    float[] stepLoss = new float[m];
+                    try (NDManager sub = manager.newSubManager()) {
+                        NDArray input = Tensors.batch(sub, crops);
+                        NDArray target = denseTeacher.predict(ps, input).sub(muT).div(sigmaT);
+                        for (int i = 0; i < m; i++) {
+                            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                                NDArray out = nets.networks().get(i).forwardTraining(ps, input);
+                                NDArray loss = out.sub(target).square().sum(new int[] {1}).mean();
+                                gc.backward(loss);
+                                stepLoss[i] = loss.getFloat();
+                            }
+                            NetworkCheckpoint.requireFinite(String.format(Locale.ROOT, "%s: student %d, epoch %d, step %d",
+                                    task, i, epoch + 1, s + 1), stepLoss[i]);
+                            nets.optimiser(i).step();
+                            sums[i] += stepLoss[i];
+                        }
+                    }
+                    bar.step(String.format(Locale.ROOT, "loss %.4f", mean(stepLoss)));
+                }
+                double[] epochLoss = new double[m];
+                for (int i = 0; i < m; i++) {
+                    epochLoss[i] = sums[i] / stepsPerEpoch;
+                }
+                losses.add(epochLoss);
+                boolean done = epoch + 1 == config.epochs();
+                nets.save(checkpoint, task + ", epoch " + (epoch + 1), Map.of(
+                        "scale", spec.name(),
+                        EPOCH_KEY, Integer.toString(epoch + 1),
+                        EPOCHS_KEY, Integer.toString(config.epochs()),
+                        LOSSES_KEY, formatLosses(losses)));
+                reporter.line(String.format(Locale.ROOT, "%s epoch %d/%d: loss %s (%.1f s)%s", task, epoch + 1,
+                        config.epochs(), formatLoss(epochLoss), (System.nanoTime() - t0) / 1e9,
+                        done ? "" : ", checkpoint saved"));
+            }
+        }
+        List<Map<String, FloatTensor>> weights = new ArrayList<>();
+        for (int i = 0; i < m; i++) {
+            weights.add(nets.weights(i));
+        }
+        return new Result(weights, losses, resumed);
+    }
+
+    /** Whether {@code checkpoint} holds the finished students (all epochs done). */
+    public boolean isComplete(Path checkpoint) throws IOException {
+        if (!Files.exists(checkpoint)) {
+            return false;
+        }
+        Safetensors.Contents saved = Safetensors.read(checkpoint);
+        return Integer.parseInt(saved.metadata().getOrDefault(EPOCH_KEY, "0")) >= config.epochs();
+    }
+
+    private static int[] shuffled(int n, SplittableRandom rnd) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
+    private static double mean(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += x;
+        }
+        return s / v.length;
+    }
+
+    private static String formatLoss(double[] l) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < l.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.4f", l[i]));
+        }
+        return sb.append(']').toString();
+    }
+
+    static String formatLosses(List<double[]> losses) {
+        StringBuilder sb = new StringBuilder();
+        for (double[] l : losses) {
+            sb.append(sb.length() == 0 ? "" : ";");
+            for (int i = 0; i < l.length; i++) {
+                sb.append(i == 0 ? "" : ",").append(l[i]);
+            }
+        }
+        return sb.toString();
+    }
+
+    static List<double[]> parseLosses(String text) {
+        List<double[]> out = new ArrayList<>();
+        if (text.isEmpty()) {
+            return out;
+        }
+        for (String epoch : text.split(";")) {
+            out.add(Arrays.stream(epoch.split(",")).mapToDouble(Double::parseDouble).toArray());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.stad.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stad.runtime.io.Safetensors;
+import dev.stad.trainer.checkpoint.RunDirectory;
+import dev.stad.trainer.checkpoint.RunMetadata;
+import dev.stad.trainer.progress.Reporter;
+import dev.stad.trainer.train.TrainingDivergedException;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Whole runs of the real pipeline (DJL, PyTorch engine, files on disk) on a tiny config. */
+class TrainingRunTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream log = new ByteArrayOutputStream();
+    private final Reporter reporter = new Reporter(new PrintStream(log, true, StandardCharsets.UTF_8), false);
+
+    @Test
+    void lossStaysFiniteAndFallsAndTheRunCompletes() throws Exception {
+        Path out = dir.resolve("run");
+        TrainingRun.Summary s = new TrainingRun(TinyRuns.config(dir.resolve("data"), out, 8, 2e-3), reporter, false).run();
+
+        RunMetadata m = s.metadata();
+        assertEquals(RunMetadata.COMPLETE, m.status());
+        assertEquals(2, m.scales().size());
+        for (RunMetadata.Scale scale : m.scales()) {
+            List<Double> pretrain = scale.pretrainLoss();
+            assertTrue(Double.isFinite(pretrain.get(0)) && Double.isFinite(pretrain.get(1)), scale.name() + " " + pretrain);
+            assertTrue(pretrain.get(1) < pretrain.get(0), scale.name() + ": pretraining loss did not fall: " + pretrain);
+
+            Safetensors.Contents students = Safetensors.read(out.resolve(scale.studentsFile()));
+            String[] epochs = students.metadata().get("epochLosses").split(";");
+            assertEquals(8, epochs.length);
+            for (int student = 0; student < 2; student++) {
+                double first = Double.parseDouble(epochs[0].split(",")[student]);
+                double last = Double.parseDouble(epochs[epochs.length - 1].split(",")[student]);
+                for (String e : epochs) {
+                    assertTrue(Double.isFinite(Double.parseDouble(e.split(",")[student])), "non-finite loss in " + e);
+                }
+                assertTrue(last < 0.7 * first, scale.name() + " student " + student + ": loss " + first + " -> " + last);
+            }
+            assertTrue(scale.statistics().eStd() > 0 && scale.statistics().vStd() > 0);
+        }
+        assertTrue(Double.isFinite(m.threshold().value()));
+        assertEquals(2, m.threshold().validationScores().size());
+        assertTrue(Files.exists(out.resolve("teacher-t9.safetensors")));
+        assertFalse(Files.exists(out.resolve("teacher-t9.partial.safetensors")), "partial teacher left behind");
+        assertEquals(List.of("t9", "t7"), m.scales().stream().map(RunMetadata.Scale::name).toList());
+    }
+
+    @Test
+    void completedRunIsNotRedoneUnlessFresh() throws Exception {
+        Path out = dir.resolve("run");
+        var config = TinyRuns.config(dir.resolve("data"), out, 2, 2e-3);
+        new TrainingRun(config, reporter, false).run();
+        long modified = Files.getLastModifiedTime(out.resolve("students-t9.safetensors")).toMillis();
+
+        TrainingRun.Summary again = new TrainingRun(config, reporter, false).run();
+        assertTrue(again.alreadyComplete());
+        assertEquals(modified, Files.getLastModifiedTime(out.resolve("students-t9.safetensors")).toMillis());
+
+        Thread.sleep(20);
+        TrainingRun.Summary fresh = new TrainingRun(config, reporter, true).run();
+        assertFalse(fresh.alreadyComplete());
+        assertTrue(Files.getLastModifiedTime(out.resolve("students-t9.safetensors")).toMillis() > modified);
+    }
+
+    @Test
+    void changedConfigIsRefusedWithTheDifferingFields() throws Exception {
+        Path out = dir.resolve("run");
+        new TrainingRun(TinyRuns.config(dir.resolve("data"), out, 2, 2e-3), reporter, false).run();
+        var changed = TinyRuns.config(dir.resolve("data"), out, 3, 2e-3);
+        var e = assertThrows(java.io.IOException.class, () -> new TrainingRun(changed, reporter, false).run());
+        assertTrue(e.getMessage().contains("students") && e.getMessage().contains("--fresh"), e.getMessage());
+    }
+
+    @Test
+    void divergingTrainingFailsLoudlyAndSavesNoModel() throws Exception {
+        Path out = dir.resolve("run");
+        var config = TinyRuns.config(dir.resolve("data"), out, 3, 1e30);
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> new TrainingRun(config, reporter, false).run());
+        assertTrue(e.getMessage().contains("students t9") && e.getMessage().contains("Nothing from this step was saved"),
+                e.getMessage());
+        assertFalse(Files.exists(out.resolve("students-t9.safetensors")), "a diverged model was saved");
+        assertEquals(RunMetadata.TRAINING, new RunDirectory(out).readMetadata().orElseThrow().status());
+    }
+}

@@ -1,0 +1,90 @@
+package dev.stad.trainer.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+
+    private static TrainingConfig parse(String json) throws IOException {
+        return ConfigLoader.parse(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "test.json");
+    }
+
+    private static final String MINIMAL = "{\"data\":{\"path\":\"x\"},\"input\":{\"width\":64,\"height\":64},"
+            + "\"scales\":[{\"architecture\":\"p17\"},{\"architecture\":\"p33\"}]";
+
+    @Test
+    void everyConfigInTheRepositoryLoads() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("..", "configs"))) {
+            List<Path> files = s.filter(p -> p.toString().endsWith(".json")).toList();
+            assertTrue(files.size() >= 2, "configs/ should hold the default and the paper settings");
+            for (Path f : files) {
+                TrainingConfig c = ConfigLoader.load(f);
+                assertTrue(c.students().count() >= 2, f.toString());
+            }
+        }
+    }
+
+    @Test
+    void defaultConfigTrainsAtLeastTwoStudentsOnTwoScalesAndPaperConfigMatchesThePaper() throws IOException {
+        TrainingConfig d = ConfigLoader.loadDefault();
+        assertEquals("default", d.name());
+        assertTrue(d.scales().size() >= 2 && d.students().count() >= 2);
+        assertTrue(d.data().generate() != null, "the default config must generate its own data");
+        TrainingConfig paper = ConfigLoader.load(Path.of("..", "configs", "mvtec.json"));
+        assertEquals(List.of("p17", "p33", "p65"), paper.networkSpecs().stream().map(s -> s.name()).toList());
+        assertEquals(3, paper.students().count());
+        assertEquals(256, paper.input().width());
+    }
+
+    @Test
+    void embeddedDefaultConfigIsTheRepositoryOne() throws IOException {
+        try (var in = ConfigLoader.class.getResourceAsStream("/" + ConfigLoader.DEFAULT_CONFIG)) {
+            assertTrue(in != null, "default config not embedded in the jar");
+            assertEquals(ConfigLoader.toTree(ConfigLoader.load(Path.of("..", ConfigLoader.DEFAULT_CONFIG))),
+                    ConfigLoader.toTree(ConfigLoader.parse(in, "embedded")));
+        }
+    }
+
+    @Test
+    void unknownFieldIsNamedWithItsPlace() {
+        IOException e = assertThrows(IOException.class, () -> parse(MINIMAL + ",\"students\":{\"epoch\":3}}"));
+        assertTrue(e.getMessage().contains("test.json") && e.getMessage().contains("'epoch'")
+                && e.getMessage().contains("students"), e.getMessage());
+    }
+
+    @Test
+    void invalidValueIsExplained() {
+        IOException e = assertThrows(IOException.class, () -> parse(MINIMAL + ",\"students\":{\"count\":1}}"));
+        assertTrue(e.getMessage().contains("students.count must be >= 2"), e.getMessage());
+        e = assertThrows(IOException.class, () -> parse(MINIMAL.replace("p33", "p99") + "}"));
+        assertTrue(e.getMessage().contains("Unknown architecture 'p99'"), e.getMessage());
+    }
+
+    @Test
+    void defaultsFillWhatIsLeftOut() throws IOException {
+        TrainingConfig c = parse(MINIMAL + "}");
+        assertEquals(3, c.students().count());
+        assertEquals(TeacherConfig.Source.SELF_SUPERVISED, c.teacher().source());
+        assertEquals(0.1, c.data().validationFraction());
+        assertEquals("runs/model", c.out());
+    }
+
+    @Test
+    void commandLineOverridesReplaceOnlyTheirField() throws IOException {
+        TrainingConfig c = parse(MINIMAL + "}").withData("elsewhere").withSeed(99).withOut("o");
+        assertEquals("elsewhere", c.data().path());
+        assertEquals(99L, c.seed());
+        assertEquals("o", c.out());
+        assertEquals(2, c.scales().size());
+    }
+}

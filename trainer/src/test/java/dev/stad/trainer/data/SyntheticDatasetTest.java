@@ -1,0 +1,92 @@
+package dev.stad.trainer.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.image.ImageDecoder;
+import dev.stad.trainer.config.SyntheticConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SyntheticDatasetTest {
+    @TempDir
+    Path dir;
+
+    private static final SyntheticConfig SMALL = new SyntheticConfig(64, 4, 2, 3);
+
+    @Test
+    void writesACompleteMvtecCategoryWithThreeDefectTypes() throws IOException {
+        Path root = dir.resolve("synthetic");
+        new SyntheticDataset(SMALL, 1).generate(root);
+        MvtecCategory c = MvtecCategory.open(root);
+        assertEquals(4, c.trainGood().size());
+        assertEquals(2, c.test().get("good").size());
+        assertEquals(SyntheticDataset.DEFECT_TYPES, c.defectTypes().stream().sorted(
+                java.util.Comparator.comparing(SyntheticDataset.DEFECT_TYPES::indexOf)).toList());
+        for (String defect : c.defectTypes()) {
+            assertEquals(3, c.test().get(defect).size());
+        }
+    }
+
+    @Test
+    void sameSeedGivesIdenticalFilesAndAnotherSeedDifferentOnes() throws IOException {
+        new SyntheticDataset(SMALL, 1).generate(dir.resolve("a"));
+        new SyntheticDataset(SMALL, 1).generate(dir.resolve("b"));
+        new SyntheticDataset(SMALL, 2).generate(dir.resolve("c"));
+        for (String f : new String[] {"train/good/000.png", "test/scratch/001.png", "ground_truth/stain/002_mask.png"}) {
+            assertArrayEquals(Files.readAllBytes(dir.resolve("a").resolve(f)), Files.readAllBytes(dir.resolve("b").resolve(f)), f);
+        }
+        assertNotEquals(ImageDecoder.read(dir.resolve("a/train/good/000.png")),
+                ImageDecoder.read(dir.resolve("c/train/good/000.png")));
+    }
+
+    @Test
+    void goodImagesVaryAndAreTexturedNotFlat() throws IOException {
+        new SyntheticDataset(SMALL, 3).generate(dir.resolve("d"));
+        FloatImage a = ImageDecoder.read(dir.resolve("d/train/good/000.png"));
+        FloatImage b = ImageDecoder.read(dir.resolve("d/train/good/001.png"));
+        assertNotEquals(a, b);
+        double mean = 0;
+        for (float v : a.data()) {
+            mean += v;
+        }
+        mean /= a.data().length;
+        double var = 0;
+        for (float v : a.data()) {
+            var += (v - mean) * (v - mean);
+        }
+        assertTrue(Math.sqrt(var / a.data().length) > 0.05, "surface is nearly flat");
+    }
+
+    @Test
+    void everyDefectMaskMarksPixelsThatDifferFromTheGoodSurface() throws IOException {
+        Path root = dir.resolve("e");
+        new SyntheticDataset(SMALL, 4).generate(root);
+        for (String defect : SyntheticDataset.DEFECT_TYPES) {
+            for (int i = 0; i < 3; i++) {
+                FloatImage mask = ImageDecoder.read(root.resolve(String.format("ground_truth/%s/%03d_mask.png", defect, i)));
+                int marked = 0;
+                for (float v : mask.data()) {
+                    assertTrue(v == 0f || v == 1f, "mask is not binary");
+                    marked += v == 1f ? 1 : 0;
+                }
+                assertTrue(marked > 0, defect + " " + i + ": empty mask");
+                assertTrue(marked < mask.data().length / 4, defect + " " + i + ": mask covers " + marked + " pixels");
+            }
+        }
+    }
+
+    @Test
+    void refusesToOverwriteAnExistingFolder() throws IOException {
+        Path root = Files.createDirectories(dir.resolve("exists"));
+        IOException e = assertThrows(IOException.class, () -> new SyntheticDataset(SMALL, 1).generate(root));
+        assertTrue(e.getMessage().contains("already exists"), e.getMessage());
+    }
+}
