@@ -32,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,6 +51,7 @@ import java.util.Map;
 public final class TrainingRun {
     static final String NORM_MEAN = "normalization.mean";
     static final String NORM_STD = "normalization.std";
+    private static final String PRETRAIN_LOSS = "pretrainLoss";
 
     private final TrainingConfig config;
     private final Reporter reporter;
@@ -105,7 +107,7 @@ public final class TrainingRun {
                         + " %d students each, teacher %s", dir.root(), split.train().size(), split.validation().size(),
                 dataRoot, dataset.kind(), config.scales().size(),
                 config.networkSpecs().stream().map(s -> s.name() + " (rf " + s.receptiveField() + ")").toList(),
-                config.students().count(), config.teacher().source().name().toLowerCase(Locale.ROOT).replace('_', '-')));
+                config.students().count(), sourceName()));
 
         TrainingImages images;
         int total = split.train().size() + split.validation().size();
@@ -125,16 +127,9 @@ public final class TrainingRun {
             }
         }
         RunMetadata.Threshold threshold = threshold(calibrations);
-        List<RunMetadata.Scale> withStats = new ArrayList<>();
-        for (int i = 0; i < scales.size(); i++) {
-            RunMetadata.Scale s = scales.get(i);
-            withStats.add(new RunMetadata.Scale(s.name(), s.receptiveField(), s.teacherSource(), s.teacherFile(),
-                    s.studentsFile(), s.students(), s.pretrainLoss(), s.studentLoss(), calibrations.get(i).statistics()));
-        }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        double previous = existing.map(m -> m.trainingSeconds() == null ? 0.0 : m.trainingSeconds()).orElse(0.0);
         RunMetadata done = new RunMetadata(RunDirectory.FORMAT_VERSION, RunMetadata.COMPLETE, configTree, dataset,
-                versions, started.toString(), Instant.now().toString(), previous + seconds, withStats, threshold);
+                versions, started.toString(), Instant.now().toString(), seconds, scales, threshold);
         dir.writeMetadata(done);
         return new Summary(dir.root(), false, seconds, done);
     }
@@ -148,66 +143,72 @@ public final class TrainingRun {
         List<FloatImage> train = images.train().stream().map(n -> pad.apply(n.image())).toList();
         List<FloatImage> validation = images.validation().stream().map(n -> pad.apply(n.image())).toList();
 
-        // Teacher: weights plus descriptor statistics, one file, written once.
-        Path teacherFile = dir.teacherFile(spec.name());
-        List<Double> pretrainLoss = null;
-        String source = config.teacher().source().name().toLowerCase(Locale.ROOT).replace('_', '-');
-        if (!Files.exists(teacherFile)) {
-            Map<String, FloatTensor> weights;
-            if (config.teacher().source() == TeacherConfig.Source.RANDOM) {
-                weights = WeightInit.heUniform(spec, Seeds.derive(config.seed(), "teacher/" + spec.name() + "/0"));
-            } else {
-                Path partial = dir.teacherPartialFile(spec.name());
-                TeacherPretrainer.Result r = new TeacherPretrainer(spec, config.teacher().pretrain(), config.seed(), reporter)
-                        .train(manager, train, partial);
-                weights = r.weights();
-                pretrainLoss = List.of(r.firstLoss(), r.lastLoss());
-                reporter.line(String.format(Locale.ROOT, "teacher %s pretrained: loss %.4f -> %.4f (first / last tenth"
-                        + " of steps)", spec.name(), r.firstLoss(), r.lastLoss()));
-            }
-            PatchNetwork teacher = PatchNetwork.create(spec, NetworkForm.DENSE);
-            teacher.setParameters(manager, weights, "");
-            DescriptorNormalization norm = TeacherStatistics.compute(manager, teacher, train, reporter,
-                    "teacher " + spec.name() + " statistics");
-            Map<String, FloatTensor> tensors = new LinkedHashMap<>(weights);
-            tensors.put(NORM_MEAN, new FloatTensor(new long[] {norm.channels()}, norm.mean()));
-            tensors.put(NORM_STD, new FloatTensor(new long[] {norm.channels()}, norm.std()));
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("scale", spec.name());
-            meta.put("source", source);
-            if (pretrainLoss != null) {
-                meta.put("pretrainLoss", pretrainLoss.get(0) + "," + pretrainLoss.get(1));
-            }
-            Safetensors.write(teacherFile, tensors, meta);
-            Files.deleteIfExists(dir.teacherPartialFile(spec.name()));
-        }
-        Safetensors.Contents teacherContents = Safetensors.read(teacherFile);
-        if (pretrainLoss == null && teacherContents.metadata().containsKey("pretrainLoss")) {
-            pretrainLoss = java.util.Arrays.stream(teacherContents.metadata().get("pretrainLoss").split(","))
-                    .map(Double::valueOf).toList();
-        }
-        PatchNetwork teacher = PatchNetwork.create(spec, NetworkForm.DENSE);
-        teacher.setParameters(manager, teacherContents.tensors(), "");
-        DescriptorNormalization norm = new DescriptorNormalization(
-                teacherContents.tensor(NORM_MEAN).data(), teacherContents.tensor(NORM_STD).data());
-
+        Teacher teacher = teacher(manager, dir, spec, train);
         StudentTrainer.Result students = new StudentTrainer(spec, config.students(), config.seed(), reporter)
-                .train(manager, teacher, norm, train, dir.studentsFile(spec.name()));
-        List<PatchNetwork> studentNets = new ArrayList<>();
-        for (Map<String, FloatTensor> w : students.students()) {
-            PatchNetwork s = PatchNetwork.create(spec, NetworkForm.DENSE);
-            s.setParameters(manager, w, "");
-            studentNets.add(s);
-        }
-        Calibrator.ScaleCalibration cal = Calibrator.calibrate(manager, teacher, norm, studentNets, validation, reporter);
+                .train(manager, teacher.network(), teacher.normalization(), train, dir.studentsFile(spec.name()));
+        Calibrator.ScaleCalibration cal = Calibrator.calibrate(manager, teacher.network(), teacher.normalization(),
+                students.students(), validation, reporter);
         reporter.line(String.format(Locale.ROOT, "calibration %s: e %.4g +- %.4g, v %.4g +- %.4g on %d validation images",
                 spec.name(), cal.statistics().eMean(), cal.statistics().eStd(), cal.statistics().vMean(),
                 cal.statistics().vStd(), validation.size()));
         double[] last = students.epochLosses().get(students.epochLosses().size() - 1);
-        RunMetadata.Scale meta = new RunMetadata.Scale(spec.name(), spec.receptiveField(), source,
-                teacherFile.getFileName().toString(), dir.studentsFile(spec.name()).getFileName().toString(),
-                config.students().count(), pretrainLoss, java.util.Arrays.stream(last).boxed().toList(), null);
+        RunMetadata.Scale meta = new RunMetadata.Scale(spec.name(), spec.receptiveField(), sourceName(),
+                dir.teacherFile(spec.name()).getFileName().toString(),
+                dir.studentsFile(spec.name()).getFileName().toString(), config.students().count(),
+                teacher.pretrainLoss(), Arrays.stream(last).boxed().toList(), cal.statistics());
         return new ScaleOutcome(meta, cal);
+    }
+
+    private record Teacher(PatchNetwork network, DescriptorNormalization normalization, List<Double> pretrainLoss) {
+    }
+
+    /**
+     * The scale's teacher with its descriptor statistics: read from its file if a previous
+     * session finished it, else made (random or pretrained), measured and written in one file.
+     */
+    private Teacher teacher(NDManager manager, RunDirectory dir, NetworkSpec spec, List<FloatImage> train)
+            throws IOException {
+        Path file = dir.teacherFile(spec.name());
+        PatchNetwork teacher = PatchNetwork.create(spec, NetworkForm.DENSE);
+        if (Files.exists(file)) {
+            Safetensors.Contents saved = Safetensors.read(file);
+            teacher.setParameters(manager, saved.tensors(), "");
+            String loss = saved.metadata().get(PRETRAIN_LOSS);
+            return new Teacher(teacher,
+                    new DescriptorNormalization(saved.tensor(NORM_MEAN).data(), saved.tensor(NORM_STD).data()),
+                    loss == null ? null : Arrays.stream(loss.split(",")).map(Double::valueOf).toList());
+        }
+        Map<String, FloatTensor> weights;
+        List<Double> pretrainLoss = null;
+        if (config.teacher().source() == TeacherConfig.Source.RANDOM) {
+            weights = WeightInit.heUniform(spec, Seeds.derive(config.seed(), "teacher/" + spec.name() + "/0"));
+        } else {
+            TeacherPretrainer.Result r = new TeacherPretrainer(spec, config.teacher().pretrain(), config.seed(), reporter)
+                    .train(manager, train, dir.teacherPartialFile(spec.name()));
+            weights = r.weights();
+            pretrainLoss = List.of(r.firstLoss(), r.lastLoss());
+            reporter.line(String.format(Locale.ROOT, "teacher %s pretrained: loss %.4f -> %.4f (first / last tenth"
+                    + " of steps)", spec.name(), r.firstLoss(), r.lastLoss()));
+        }
+        teacher.setParameters(manager, weights, "");
+        DescriptorNormalization norm = TeacherStatistics.compute(manager, teacher, train, reporter,
+                "teacher " + spec.name() + " statistics");
+        Map<String, FloatTensor> tensors = new LinkedHashMap<>(weights);
+        tensors.put(NORM_MEAN, new FloatTensor(new long[] {norm.channels()}, norm.mean()));
+        tensors.put(NORM_STD, new FloatTensor(new long[] {norm.channels()}, norm.std()));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("scale", spec.name());
+        meta.put("source", sourceName());
+        if (pretrainLoss != null) {
+            meta.put(PRETRAIN_LOSS, pretrainLoss.get(0) + "," + pretrainLoss.get(1));
+        }
+        Safetensors.write(file, tensors, meta);
+        Files.deleteIfExists(dir.teacherPartialFile(spec.name()));
+        return new Teacher(teacher, norm, pretrainLoss);
+    }
+
+    private String sourceName() {
+        return config.teacher().source().name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** Image score = max of the mean of the scales' normalised maps; threshold = quantile of those. */
@@ -231,7 +232,7 @@ public final class TrainingRun {
         double value = Calibrator.quantile(scores, q);
         return new RunMetadata.Threshold(value, String.format(Locale.ROOT,
                 "quantile %.3f (linear interpolation) of the validation images' scores, score = max of the anomaly map",
-                q), java.util.Arrays.stream(scores).boxed().toList());
+                q), Arrays.stream(scores).boxed().toList());
     }
 
     private static void requireSameConfig(RunDirectory dir, JsonNode saved, JsonNode current) throws IOException {

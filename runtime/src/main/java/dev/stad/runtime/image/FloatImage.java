@@ -73,6 +73,24 @@ public final class FloatImage {
         return new FloatImage(channels, h, w, out);
     }
 
+    /** A copy with {@code (x - mean[c]) / std[c]} in every channel c. */
+    public FloatImage standardize(float[] mean, float[] std) {
+        if (mean.length != channels || std.length != channels) {
+            throw new IllegalArgumentException("need " + channels + " means and deviations, found " + mean.length
+                    + " and " + std.length);
+        }
+        int plane = height * width;
+        float[] out = new float[data.length];
+        for (int c = 0; c < channels; c++) {
+            float m = mean[c];
+            float inv = 1f / std[c];
+            for (int i = c * plane; i < (c + 1) * plane; i++) {
+                out[i] = (data[i] - m) * inv;
+            }
+        }
+        return new FloatImage(channels, height, width, out);
+    }
+
     /** Copy with {@code top}, {@code bottom}, {@code left}, {@code right} rows / columns of zeros around it. */
     public FloatImage zeroPad(int top, int bottom, int left, int right) {
         if (top < 0 || bottom < 0 || left < 0 || right < 0) {

@@ -74,17 +74,7 @@ public record Preprocessing(
     public FloatImage apply(FloatImage decoded) {
         Objects.requireNonNull(decoded, "decoded must not be null");
         FloatImage rgb = toRgb(decoded);
-        FloatImage resized = Resampler.resize(rgb, height, width);
-        float[] d = resized.data();
-        int plane = height * width;
-        for (int c = 0; c < 3; c++) {
-            float m = mean[c];
-            float inv = 1f / std[c];
-            for (int i = c * plane; i < (c + 1) * plane; i++) {
-                d[i] = (d[i] - m) * inv;
-            }
-        }
-        return resized;
+        return Resampler.resize(rgb, height, width).standardize(mean, std);
     }
 
     private static FloatImage toRgb(FloatImage img) {

@@ -52,17 +52,7 @@ public record DescriptorNormalization(
             throw new IllegalArgumentException("descriptor map has " + descriptors.channels()
                     + " channels, normalisation has " + mean.length);
         }
-        int plane = descriptors.height() * descriptors.width();
-        float[] in = descriptors.data();
-        float[] out = new float[in.length];
-        for (int c = 0; c < mean.length; c++) {
-            float m = mean[c];
-            float inv = 1f / std[c];
-            for (int i = c * plane; i < (c + 1) * plane; i++) {
-                out[i] = (in[i] - m) * inv;
-            }
-        }
-        return new FloatImage(descriptors.channels(), descriptors.height(), descriptors.width(), out);
+        return descriptors.standardize(mean, std);
     }
 
     @Override

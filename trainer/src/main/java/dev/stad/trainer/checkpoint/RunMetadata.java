@@ -17,6 +17,7 @@ import java.util.Map;
  * @param config the effective config (file plus command-line overrides)
  * @param dataset where the images came from and how they were split
  * @param versions software versions that trained the model
+ * @param trainingSeconds wall time of the session that completed the run
  * @param scales per-scale outcome, filled in when complete
  * @param threshold default image-level threshold, filled in when complete
  */

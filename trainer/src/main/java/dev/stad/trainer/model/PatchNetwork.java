@@ -15,6 +15,7 @@ import ai.djl.util.PairList;
 import dev.stad.runtime.io.FloatTensor;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,9 +96,9 @@ public final class PatchNetwork extends AbstractBlock {
         if (t == null) {
             throw new IllegalArgumentException("no tensor '" + key + "' for network " + spec.name());
         }
-        if (!java.util.Arrays.equals(t.shape(), shape)) {
-            throw new IllegalArgumentException("tensor '" + key + "' has shape " + java.util.Arrays.toString(t.shape())
-                    + ", network " + spec.name() + " expects " + java.util.Arrays.toString(shape));
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException("tensor '" + key + "' has shape " + Arrays.toString(t.shape())
+                    + ", network " + spec.name() + " expects " + Arrays.toString(shape));
         }
         if (p.isInitialized()) {
             throw new IllegalStateException("parameter " + key + " is already set; create a new network to load weights");

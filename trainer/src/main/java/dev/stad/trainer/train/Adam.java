@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.stad.runtime.io.FloatTensor;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,7 +90,7 @@ public final class Adam {
             throw new IllegalArgumentException("optimiser state '" + key + "' has shape " + new Shape(t.shape())
                     + ", expected " + target.getShape());
         }
-        target.set(java.nio.FloatBuffer.wrap(t.data()));
+        target.set(FloatBuffer.wrap(t.data()));
     }
 
     private static FloatTensor tensor(NDArray a) {

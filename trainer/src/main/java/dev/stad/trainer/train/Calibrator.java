@@ -11,6 +11,7 @@ import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
 import dev.stad.trainer.progress.Reporter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -81,7 +82,7 @@ public final class Calibrator {
      */
     public static double quantile(double[] values, double q) {
         double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         double pos = q * (sorted.length - 1);
         int lo = (int) Math.floor(pos);
         int hi = Math.min(lo + 1, sorted.length - 1);

@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.stad.runtime.image.FloatImage;
-import dev.stad.runtime.io.FloatTensor;
 import dev.stad.runtime.io.Safetensors;
 import dev.stad.runtime.score.DescriptorNormalization;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -49,8 +48,8 @@ public final class StudentTrainer {
         this.reporter = reporter;
     }
 
-    /** The outcome: each student's weights and the mean loss of every epoch per student. */
-    public record Result(List<Map<String, FloatTensor>> students, List<double[]> epochLosses, boolean resumed) {
+    /** The outcome: the trained students (dense form) and the mean loss of every epoch per student. */
+    public record Result(List<PatchNetwork> students, List<double[]> epochLosses) {
     }
 
     /**
@@ -66,13 +65,11 @@ public final class StudentTrainer {
         int startEpoch = 0;
         List<double[]> losses = new ArrayList<>();
         TrainedNetworks nets;
-        boolean resumed = false;
         if (Files.exists(checkpoint)) {
             Safetensors.Contents saved = Safetensors.read(checkpoint);
             startEpoch = Integer.parseInt(saved.metadata().getOrDefault(EPOCH_KEY, "0"));
             losses.addAll(parseLosses(saved.metadata().getOrDefault(LOSSES_KEY, "")));
             nets = TrainedNetworks.restore(manager, spec, m, saved, config.learningRate(), config.weightDecay());
-            resumed = true;
             if (startEpoch < config.epochs()) {
                 reporter.line(String.format(Locale.ROOT, "%s: resuming from epoch %d/%d (%s, %d optimiser steps)",
                         task, startEpoch, config.epochs(), checkpoint, nets.optimiser(0).steps()));
@@ -143,20 +140,7 @@ public final class StudentTrainer {
                         done ? "" : ", checkpoint saved"));
             }
         }
-        List<Map<String, FloatTensor>> weights = new ArrayList<>();
-        for (int i = 0; i < m; i++) {
-            weights.add(nets.weights(i));
-        }
-        return new Result(weights, losses, resumed);
-    }
-
-    /** Whether {@code checkpoint} holds the finished students (all epochs done). */
-    public boolean isComplete(Path checkpoint) throws IOException {
-        if (!Files.exists(checkpoint)) {
-            return false;
-        }
-        Safetensors.Contents saved = Safetensors.read(checkpoint);
-        return Integer.parseInt(saved.metadata().getOrDefault(EPOCH_KEY, "0")) >= config.epochs();
+        return new Result(nets.networks(), losses);
     }
 
     private static int[] shuffled(int n, SplittableRandom rnd) {
