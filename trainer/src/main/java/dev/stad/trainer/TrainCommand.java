@@ -1,6 +1,6 @@
 package dev.stad.trainer;
 
-import dev.stad.trainer.checkpoint.RunMetadata;
+import dev.stad.runtime.checkpoint.RunMetadata;
 import dev.stad.trainer.config.ConfigLoader;
 import dev.stad.trainer.config.TrainingConfig;
 import dev.stad.trainer.progress.Reporter;
@@ -35,6 +35,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "DIR", description = "Run folder for checkpoints and the model; overrides out.")
     Path out;
+
+    @Option(names = "--bundle", paramLabel = "PATH",
+            description = "Where to export the model bundle (folder or .zip); overrides bundle.")
+    Path bundle;
 
     @Option(names = "--seed", paramLabel = "N", description = "Seed for data generation, split, init and crops; overrides seed.")
     Long seed;
@@ -84,6 +88,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (seed != null) {
             cfg = cfg.withSeed(seed);
         }
+        if (bundle != null) {
+            cfg = cfg.withBundle(bundle.toString());
+        }
         Reporter reporter = new Reporter(stdout, interactive);
         TrainingRun.Summary s = new TrainingRun(cfg, reporter, fresh).run();
         RunMetadata m = s.metadata();
@@ -91,8 +98,8 @@ public final class TrainCommand implements Callable<Integer> {
             reporter.line("Run " + s.out() + " is already complete (trained in "
                     + String.format(Locale.ROOT, "%.0f s", m.trainingSeconds()) + "); nothing to do. Use --fresh to retrain.");
         } else {
-            reporter.line(String.format(Locale.ROOT, "Done in %.1f s. Model: %s (run.json, teacher-*.safetensors,"
-                    + " students-*.safetensors); default threshold %.3f.", s.seconds(), s.out().toAbsolutePath(),
+            reporter.line(String.format(Locale.ROOT, "Done in %.1f s. Model bundle: %s; checkpoints: %s;"
+                    + " default threshold %.3f.", s.seconds(), s.bundle().toAbsolutePath(), s.out().toAbsolutePath(),
                     m.threshold().value()));
         }
         return 0;

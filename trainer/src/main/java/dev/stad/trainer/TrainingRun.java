@@ -4,21 +4,23 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stad.exporter.Exporter;
+import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.StadVersion;
+import dev.stad.runtime.checkpoint.RunDirectory;
+import dev.stad.runtime.checkpoint.RunMetadata;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.io.FloatTensor;
 import dev.stad.runtime.io.Safetensors;
 import dev.stad.runtime.score.DescriptorNormalization;
+import dev.stad.runtime.spec.NetworkForm;
 import dev.stad.runtime.spec.NetworkSpec;
-import dev.stad.trainer.checkpoint.RunDirectory;
-import dev.stad.trainer.checkpoint.RunMetadata;
 import dev.stad.trainer.config.ConfigLoader;
 import dev.stad.trainer.config.TeacherConfig;
 import dev.stad.trainer.config.TrainingConfig;
 import dev.stad.trainer.data.DatasetSource;
 import dev.stad.trainer.data.SyntheticDataset;
 import dev.stad.trainer.data.TrainingImages;
-import dev.stad.trainer.model.NetworkForm;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.WeightInit;
 import dev.stad.trainer.progress.Reporter;
@@ -49,9 +51,9 @@ import java.util.Map;
  * completed run is not redone unless {@code fresh} is set.
  */
 public final class TrainingRun {
-    static final String NORM_MEAN = "normalization.mean";
-    static final String NORM_STD = "normalization.std";
     private static final String PRETRAIN_LOSS = "pretrainLoss";
+    /** Side of the random image the export check runs on: small, the graphs take any size. */
+    private static final int EXPORT_CHECK_SIZE = 40;
 
     private final TrainingConfig config;
     private final Reporter reporter;
@@ -63,8 +65,8 @@ public final class TrainingRun {
         this.fresh = fresh;
     }
 
-    /** What a run produced. */
-    public record Summary(Path out, boolean alreadyComplete, double seconds, RunMetadata metadata) {
+    /** What a run produced: the run folder, the model bundle, and whether this call trained anything. */
+    public record Summary(Path out, Path bundle, boolean alreadyComplete, double seconds, RunMetadata metadata) {
     }
 
     public Summary run() throws IOException {
@@ -78,7 +80,12 @@ public final class TrainingRun {
         if (existing.isPresent()) {
             requireSameConfig(dir, existing.get().config(), configTree);
             if (RunMetadata.COMPLETE.equals(existing.get().status())) {
-                return new Summary(dir.root(), true, 0, existing.get());
+                Path bundle = Path.of(config.bundle());
+                if (!Files.exists(bundle)) {
+                    reporter.line("Run " + dir.root() + " is complete but its bundle " + bundle + " is missing; exporting it");
+                    export(dir, bundle);
+                }
+                return new Summary(dir.root(), Path.of(config.bundle()), true, 0, existing.get());
             }
         }
 
@@ -101,7 +108,7 @@ public final class TrainingRun {
         }
         Instant started = existing.map(m -> Instant.parse(m.started())).orElse(Instant.now());
         Map<String, String> versions = versions();
-        dir.writeMetadata(new RunMetadata(RunDirectory.FORMAT_VERSION, RunMetadata.TRAINING, configTree, dataset,
+        dir.writeMetadata(new RunMetadata(RunDirectory.FORMAT_VERSION, RunMetadata.TRAINING, configTree, config.input(), dataset,
                 versions, started.toString(), null, null, null, null));
         reporter.line(String.format(Locale.ROOT, "Run %s: %d training and %d validation images from %s (%s), %d scale(s) %s,"
                         + " %d students each, teacher %s", dir.root(), split.train().size(), split.validation().size(),
@@ -128,10 +135,21 @@ public final class TrainingRun {
         }
         RunMetadata.Threshold threshold = threshold(calibrations);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        RunMetadata done = new RunMetadata(RunDirectory.FORMAT_VERSION, RunMetadata.COMPLETE, configTree, dataset,
+        RunMetadata done = new RunMetadata(RunDirectory.FORMAT_VERSION, RunMetadata.COMPLETE, configTree, config.input(), dataset,
                 versions, started.toString(), Instant.now().toString(), seconds, scales, threshold);
         dir.writeMetadata(done);
-        return new Summary(dir.root(), false, seconds, done);
+        Path bundle = Path.of(config.bundle());
+        export(dir, bundle);
+        return new Summary(dir.root(), bundle, false, (System.nanoTime() - t0) / 1e9, done);
+    }
+
+    /** Writes the model bundle and proves it on ONNX Runtime (see {@link Exporter}). */
+    private void export(RunDirectory dir, Path bundle) throws IOException {
+        long t0 = System.nanoTime();
+        Exporter.Result r = Exporter.export(dir.root(), bundle, Graphs.Layout.FUSED, EXPORT_CHECK_SIZE);
+        reporter.line(String.format(Locale.ROOT, "Exported bundle %s (%d files, %.1f MB) in %.1f s; checked on ONNX Runtime:"
+                        + " detector vs Java %.1e, dense vs patch %.1e", bundle, r.files(), r.bytes() / 1e6,
+                (System.nanoTime() - t0) / 1e9, r.check().detectorVsJava(), r.check().denseVsPatch()));
     }
 
     private record ScaleOutcome(RunMetadata.Scale metadata, Calibrator.ScaleCalibration calibration) {
@@ -152,7 +170,7 @@ public final class TrainingRun {
                 spec.name(), cal.statistics().eMean(), cal.statistics().eStd(), cal.statistics().vMean(),
                 cal.statistics().vStd(), validation.size()));
         double[] last = students.epochLosses().get(students.epochLosses().size() - 1);
-        RunMetadata.Scale meta = new RunMetadata.Scale(spec.name(), spec.receptiveField(), sourceName(),
+        RunMetadata.Scale meta = new RunMetadata.Scale(spec.name(), spec.receptiveField(), spec, sourceName(),
                 dir.teacherFile(spec.name()).getFileName().toString(),
                 dir.studentsFile(spec.name()).getFileName().toString(), config.students().count(),
                 teacher.pretrainLoss(), Arrays.stream(last).boxed().toList(), cal.statistics());
@@ -175,7 +193,7 @@ public final class TrainingRun {
             teacher.setParameters(manager, saved.tensors(), "");
             String loss = saved.metadata().get(PRETRAIN_LOSS);
             return new Teacher(teacher,
-                    new DescriptorNormalization(saved.tensor(NORM_MEAN).data(), saved.tensor(NORM_STD).data()),
+                    new DescriptorNormalization(saved.tensor(RunDirectory.NORM_MEAN).data(), saved.tensor(RunDirectory.NORM_STD).data()),
                     loss == null ? null : Arrays.stream(loss.split(",")).map(Double::valueOf).toList());
         }
         Map<String, FloatTensor> weights;
@@ -194,8 +212,8 @@ public final class TrainingRun {
         DescriptorNormalization norm = TeacherStatistics.compute(manager, teacher, train, reporter,
                 "teacher " + spec.name() + " statistics");
         Map<String, FloatTensor> tensors = new LinkedHashMap<>(weights);
-        tensors.put(NORM_MEAN, new FloatTensor(new long[] {norm.channels()}, norm.mean()));
-        tensors.put(NORM_STD, new FloatTensor(new long[] {norm.channels()}, norm.std()));
+        tensors.put(RunDirectory.NORM_MEAN, new FloatTensor(new long[] {norm.channels()}, norm.mean()));
+        tensors.put(RunDirectory.NORM_STD, new FloatTensor(new long[] {norm.channels()}, norm.std()));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("scale", spec.name());
         meta.put("source", sourceName());

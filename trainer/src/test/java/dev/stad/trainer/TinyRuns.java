@@ -28,7 +28,7 @@ public final class TinyRuns {
             Layer.conv(16, 3), Layer.conv(32, 3), Layer.conv(16, 3)));
 
     public static TrainingConfig config(Path data, Path out, int epochs, double studentLr) {
-        return new TrainingConfig("tiny", 11L, out.toString(),
+        return new TrainingConfig("tiny", 11L, out.toString(), out.resolve("bundle").toString(),
                 new DataConfig(data.toString(), new SyntheticConfig(32, 8, 2, 1), 0.25),
                 Preprocessing.imagenet(32, 32),
                 List.of(POOLED, PLAIN),

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.io.Safetensors;
-import dev.stad.trainer.checkpoint.RunDirectory;
-import dev.stad.trainer.checkpoint.RunMetadata;
+import dev.stad.runtime.checkpoint.RunDirectory;
+import dev.stad.runtime.checkpoint.RunMetadata;
 import dev.stad.trainer.progress.Reporter;
 import dev.stad.trainer.train.TrainingDivergedException;
 import java.io.ByteArrayOutputStream;
@@ -58,6 +60,25 @@ class TrainingRunTest {
         assertTrue(Files.exists(out.resolve("teacher-t9.safetensors")));
         assertFalse(Files.exists(out.resolve("teacher-t9.partial.safetensors")), "partial teacher left behind");
         assertEquals(List.of("t9", "t7"), m.scales().stream().map(RunMetadata.Scale::name).toList());
+        BundleManifest manifest = ModelBundle.open(s.bundle()).manifest();
+        assertEquals(m.threshold().value(), manifest.threshold().value());
+        assertEquals(List.of("t9", "t7"), manifest.scales().stream().map(BundleManifest.Scale::name).toList());
+    }
+
+    @Test
+    void completedRunWhoseBundleWasDeletedIsExportedAgain() throws Exception {
+        Path out = dir.resolve("run");
+        var config = TinyRuns.config(dir.resolve("data"), out, 2, 2e-3);
+        TrainingRun.Summary first = new TrainingRun(config, reporter, false).run();
+        String detectorSum = ModelBundle.open(first.bundle()).manifest().files().get("detector.onnx");
+        try (var walk = Files.walk(first.bundle())) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        TrainingRun.Summary again = new TrainingRun(config, reporter, false).run();
+        assertTrue(again.alreadyComplete());
+        assertEquals(detectorSum, ModelBundle.open(again.bundle()).manifest().files().get("detector.onnx"));
     }
 
     @Test

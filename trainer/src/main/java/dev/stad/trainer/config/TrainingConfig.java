@@ -17,13 +17,16 @@ import java.util.Set;
  *
  * @param name model name, used for the default output folder
  * @param seed the one seed all randomness (data, init, crops) derives from
- * @param out run folder for checkpoints and the trained model; default {@code runs/<name>}
+ * @param out run folder for checkpoints and training metadata; default {@code runs/<name>}
+ * @param bundle where the finished model bundle is exported; default {@code models/<name>}
+ *     (a folder, or a .zip file)
  */
-@JsonPropertyOrder({"name", "seed", "out", "data", "input", "scales", "teacher", "students", "calibration"})
+@JsonPropertyOrder({"name", "seed", "out", "bundle", "data", "input", "scales", "teacher", "students", "calibration"})
 public record TrainingConfig(
         @JsonProperty("name") String name,
         @JsonProperty("seed") Long seed,
         @JsonProperty("out") String out,
+        @JsonProperty("bundle") String bundle,
         @JsonProperty("data") DataConfig data,
         @JsonProperty("input") Preprocessing input,
         @JsonProperty("scales") List<ScaleConfig> scales,
@@ -39,6 +42,7 @@ public record TrainingConfig(
         }
         seed = Checks.orDefault(seed, 0L);
         out = Checks.orDefault(out, "runs/" + name);
+        bundle = Checks.orDefault(bundle, "models/" + name);
         data = Checks.orDefault(data, new DataConfig(null, null, null));
         Objects.requireNonNull(input, "\"input\" is required (at least \"width\" and \"height\")");
         if (scales == null || scales.isEmpty()) {
@@ -75,14 +79,19 @@ public record TrainingConfig(
     }
 
     public TrainingConfig withData(String path) {
-        return new TrainingConfig(name, seed, out, data.withPath(path), input, scales, teacher, students, calibration);
+        return new TrainingConfig(name, seed, out, bundle, data.withPath(path), input, scales, teacher, students,
+                calibration);
     }
 
     public TrainingConfig withOut(String path) {
-        return new TrainingConfig(name, seed, path, data, input, scales, teacher, students, calibration);
+        return new TrainingConfig(name, seed, path, bundle, data, input, scales, teacher, students, calibration);
+    }
+
+    public TrainingConfig withBundle(String path) {
+        return new TrainingConfig(name, seed, out, path, data, input, scales, teacher, students, calibration);
     }
 
     public TrainingConfig withSeed(long newSeed) {
-        return new TrainingConfig(name, newSeed, out, data, input, scales, teacher, students, calibration);
+        return new TrainingConfig(name, newSeed, out, bundle, data, input, scales, teacher, students, calibration);
     }
 }

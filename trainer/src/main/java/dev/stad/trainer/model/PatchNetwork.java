@@ -14,6 +14,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.stad.runtime.io.FloatTensor;
 import dev.stad.runtime.spec.Layer;
+import dev.stad.runtime.spec.NetworkForm;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -1,10 +1,11 @@
 package dev.stad.trainer.train;
 
 import ai.djl.ndarray.NDManager;
+import dev.stad.runtime.checkpoint.RunDirectory;
 import dev.stad.runtime.io.FloatTensor;
 import dev.stad.runtime.io.Safetensors;
+import dev.stad.runtime.spec.NetworkForm;
 import dev.stad.runtime.spec.NetworkSpec;
-import dev.stad.trainer.model.NetworkForm;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.WeightInit;
 import java.io.IOException;
@@ -65,7 +66,7 @@ final class TrainedNetworks {
     }
 
     static String prefix(int i) {
-        return "net" + i + ".";
+        return RunDirectory.studentPrefix(i);
     }
 
     List<PatchNetwork> networks() {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.stad.runtime.checkpoint.RunDirectory;
+import dev.stad.runtime.checkpoint.RunMetadata;
 import dev.stad.runtime.io.FloatTensor;
 import dev.stad.runtime.io.Safetensors;
 import dev.stad.trainer.TinyRuns;

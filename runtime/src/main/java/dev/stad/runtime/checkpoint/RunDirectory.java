@@ -1,8 +1,8 @@
-package dev.stad.trainer.checkpoint;
+package dev.stad.runtime.checkpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.stad.runtime.io.AtomicFiles;
-import dev.stad.trainer.config.ConfigLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,15 +20,18 @@ import java.util.stream.Stream;
  * students-&lt;scale&gt;.safetensors    net&lt;i&gt;.* student weights + adam.net&lt;i&gt;.* state, epoch
  * </pre>
  *
- * Weights are named {@code layer<k>.weight} / {@code layer<k>.bias} after the index of the conv in
+ * Teacher and student weights are named {@code layer<k>.weight} / {@code layer<k>.bias} after the index of the conv in
  * the scale's layer list, shaped as PyTorch's Conv2d ([out, in, k, k]).
  */
 public final class RunDirectory {
     /** Version of this layout; bumped on any incompatible change. */
     public static final int FORMAT_VERSION = 1;
     public static final String RUN_FILE = "run.json";
+    /** Teacher file tensors holding mu_T and sigma_T. */
+    public static final String NORM_MEAN = "normalization.mean";
+    public static final String NORM_STD = "normalization.std";
 
-    private static final ObjectMapper JSON = ConfigLoader.mapper();
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path root;
 
@@ -52,8 +55,14 @@ public final class RunDirectory {
         return root.resolve("teacher-" + scale + ".partial.safetensors");
     }
 
+    /** Student weights of one scale: student {@code i}'s tensors carry the prefix {@link #studentPrefix}. */
     public Path studentsFile(String scale) {
         return root.resolve("students-" + scale + ".safetensors");
+    }
+
+    /** Tensor name prefix of student {@code i} in a students file. */
+    public static String studentPrefix(int i) {
+        return "net" + i + ".";
     }
 
     /** The run's metadata, or empty if the folder holds no run yet. */

@@ -1,6 +1,6 @@
-package dev.stad.trainer.model;
+package dev.stad.runtime.spec;
 
-/** The two forms of one patch network; see {@link dev.stad.runtime.spec.NetworkSpec}. */
+/** The two forms of one patch network; see {@link NetworkSpec}. */
 public enum NetworkForm {
     /** Receptive-field sized patch in, one descriptor out; layers as written. */
     PATCH,

@@ -1,20 +1,24 @@
-package dev.stad.trainer.checkpoint;
+package dev.stad.runtime.checkpoint;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.score.ScoreStatistics;
+import dev.stad.runtime.spec.NetworkSpec;
 import java.util.List;
 import java.util.Map;
 
 /**
- * {@code run.json}: what a run folder holds and how it was made. Written when a run starts
+ * {@code run.json}: what a run folder holds and how it was made. The trainer writes it and the
+ * exporter reads it, so it lives here with the other definitions both sides must agree on. Written when a run starts
  * (status {@code training}) and rewritten when it ends (status {@code complete}); a resumed run
  * checks its config and data split against it.
  *
  * @param formatVersion {@link RunDirectory#FORMAT_VERSION}; other versions are refused
  * @param status {@code training} or {@code complete}
- * @param config the effective config (file plus command-line overrides)
+ * @param config the effective training config (file plus command-line overrides), as written
+ * @param preprocessing how images become network inputs
  * @param dataset where the images came from and how they were split
  * @param versions software versions that trained the model
  * @param trainingSeconds wall time of the session that completed the run
@@ -26,6 +30,7 @@ public record RunMetadata(
         @JsonProperty("formatVersion") int formatVersion,
         @JsonProperty("status") String status,
         @JsonProperty("config") JsonNode config,
+        @JsonProperty("preprocessing") Preprocessing preprocessing,
         @JsonProperty("dataset") Dataset dataset,
         @JsonProperty("versions") Map<String, String> versions,
         @JsonProperty("started") String started,
@@ -49,6 +54,7 @@ public record RunMetadata(
      * One scale's files and figures.
      *
      * @param receptiveField pixels each descriptor sees
+     * @param spec the network architecture shared by the teacher and students
      * @param teacherFile weights and descriptor normalisation of the teacher
      * @param studentsFile weights (and optimiser state) of the students
      * @param studentLoss last epoch's mean loss per student
@@ -58,6 +64,7 @@ public record RunMetadata(
     public record Scale(
             @JsonProperty("name") String name,
             @JsonProperty("receptiveField") int receptiveField,
+            @JsonProperty("spec") NetworkSpec spec,
             @JsonProperty("teacherSource") String teacherSource,
             @JsonProperty("teacherFile") String teacherFile,
             @JsonProperty("studentsFile") String studentsFile,

@@ -1,0 +1,158 @@
+package dev.stad.exporter;
+
+import ai.onnx.proto.OnnxMl;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.stad.exporter.onnx.Graphs;
+import dev.stad.runtime.StadVersion;
+import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.checkpoint.RunMetadata;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Writes a model bundle: {@code manifest.json}, {@code detector.onnx} and, per scale, the patch and
+ * dense graphs of the teacher and of every student ({@code <scale>/teacher.dense.onnx},
+ * {@code <scale>/student0.patch.onnx}, ...). The bundle is assembled in a temporary folder or
+ * zip next to the target and renamed into place, so readers never see half a bundle.
+ */
+public final class BundleWriter {
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private BundleWriter() {
+    }
+
+    /** Builds every graph and the manifest; nothing is written yet. */
+    public static Map<String, byte[]> build(TrainedModel model, Graphs.Layout layout) throws IOException {
+        RunMetadata m = model.metadata();
+        String version = StadVersion.get();
+        Map<String, String> common = new LinkedHashMap<>();
+        common.put("model", name(m));
+        common.put("stad.version", version);
+        common.put("trained", String.valueOf(m.finished()));
+
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        List<BundleManifest.Scale> scales = new ArrayList<>();
+        List<Graphs.Scale> graphScales = new ArrayList<>();
+        for (TrainedModel.ScaleWeights s : model.scales()) {
+            String n = s.spec().name();
+            Map<String, String> meta = Graphs.metadata(common, "scale", n);
+            var folded = s.foldedTeacher();
+            BundleManifest.Graphs teacher = new BundleManifest.Graphs(n + "/teacher.patch.onnx", n + "/teacher.dense.onnx");
+            files.put(teacher.patch(), bytes(Graphs.patch(s.spec(), folded, version, Graphs.metadata(meta, "network", "teacher"))));
+            files.put(teacher.dense(), bytes(Graphs.dense(s.spec(), folded, version, Graphs.metadata(meta, "network", "teacher"))));
+            List<BundleManifest.Graphs> students = new ArrayList<>();
+            for (int i = 0; i < s.students().size(); i++) {
+                BundleManifest.Graphs g = new BundleManifest.Graphs(n + "/student" + i + ".patch.onnx",
+                        n + "/student" + i + ".dense.onnx");
+                var w = s.students().get(i);
+                files.put(g.patch(), bytes(Graphs.patch(s.spec(), w, version, Graphs.metadata(meta, "network", "student" + i))));
+                files.put(g.dense(), bytes(Graphs.dense(s.spec(), w, version, Graphs.metadata(meta, "network", "student" + i))));
+                students.add(g);
+            }
+            scales.add(new BundleManifest.Scale(n, s.spec().receptiveField(), s.spec(), s.spec().densePadding(),
+                    s.students().size(), s.scale().statistics(), teacher, students));
+            graphScales.add(s.toGraphScale());
+        }
+        String detectorFile = "detector.onnx";
+        files.put(detectorFile, bytes(Graphs.detector(graphScales, layout, version,
+                Graphs.metadata(common, "layout", layout.id()))));
+        Map<String, String> scaleOutputs = new LinkedHashMap<>();
+        for (TrainedModel.ScaleWeights s : model.scales()) {
+            scaleOutputs.put(s.spec().name(), Graphs.SCORE_PREFIX + s.spec().name());
+        }
+        Map<String, String> sums = new LinkedHashMap<>();
+        files.forEach((f, b) -> sums.put(f, ModelBundle.sha256(b)));
+
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("exported", Instant.now().toString());
+        provenance.put("exporter", version);
+        provenance.put("trainingStarted", m.started());
+        provenance.put("trainingFinished", m.finished());
+        provenance.put("versions", m.versions());
+        provenance.put("dataset", m.dataset());
+        provenance.put("config", m.config());
+        BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT_VERSION, name(m), m.preprocessing(),
+                BundleManifest.RESIZE_FILTER,
+                new BundleManifest.Detector(detectorFile, Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP, scaleOutputs, layout.id()),
+                scales, new BundleManifest.Threshold(m.threshold().value(), m.threshold().rule()), provenance, sums);
+        Map<String, byte[]> all = new LinkedHashMap<>();
+        all.put(BundleManifest.FILE_NAME, JSON.writeValueAsBytes(manifest));
+        all.putAll(files);
+        return all;
+    }
+
+    /**
+     * Writes {@code files} as a bundle at {@code target}: a folder, or one zip file if the name ends
+     * in {@code .zip}. An existing bundle there is replaced.
+     */
+    public static void write(Map<String, byte[]> files, Path target) throws IOException {
+        Path parent = target.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        String tmpName = "." + target.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp";
+        Path tmp = parent.resolve(tmpName);
+        try {
+            if (target.getFileName().toString().endsWith(".zip")) {
+                try (OutputStream raw = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(raw)) {
+                    for (Map.Entry<String, byte[]> e : files.entrySet()) {
+                        zip.putNextEntry(new ZipEntry(e.getKey()));
+                        zip.write(e.getValue());
+                        zip.closeEntry();
+                    }
+                }
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                return;
+            }
+            for (Map.Entry<String, byte[]> e : files.entrySet()) {
+                Path f = tmp.resolve(e.getKey());
+                Files.createDirectories(f.getParent());
+                Files.write(f, e.getValue());
+            }
+            if (Files.exists(target)) {
+                // Two renames: a crash between them leaves the old bundle under .<name>.old-*.
+                Path old = parent.resolve("." + target.getFileName() + ".old-" + Long.toHexString(System.nanoTime()));
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                deleteTree(old);
+            } else {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } finally {
+            if (Files.exists(tmp)) {
+                deleteTree(tmp);
+            }
+        }
+    }
+
+    private static String name(RunMetadata m) {
+        return m.config() != null && m.config().hasNonNull("name") ? m.config().get("name").asText() : "model";
+    }
+
+    private static byte[] bytes(OnnxMl.ModelProto model) {
+        return model.toByteArray();
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.stad.exporter;
+
+import ai.onnxruntime.OrtException;
+import dev.stad.exporter.onnx.Graphs;
+import dev.stad.runtime.bundle.BundleException;
+import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.score.ErrorAndUncertainty;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Proves an exported bundle on ONNX Runtime against independent computations:
+ *
+ * <ul>
+ *   <li>the detector's anomaly map against the map computed in plain Java (double precision)
+ *       from the per-network dense graphs and the manifest's statistics;
+ *   <li>each dense graph against its patch graph at sampled pixels, corners and edges included.
+ * </ul>
+ *
+ * Differences are relative: the largest absolute difference over the largest magnitude.
+ */
+public final class ExportCheck {
+    private ExportCheck() {
+    }
+
+    /**
+     * @param detectorVsJava largest relative difference of the detector's map from the Java map
+     * @param denseVsPatch largest relative difference of a dense descriptor from its patch descriptor
+     * @param size side of the random test image
+     */
+    public record Report(double detectorVsJava, double denseVsPatch, int size) {
+        public boolean within(double tolerance) {
+            return detectorVsJava <= tolerance && denseVsPatch <= tolerance;
+        }
+    }
+
+    public static Report verify(ModelBundle bundle, int size, long seed) throws OrtException, BundleException {
+        BundleManifest m = bundle.manifest();
+        FloatImage image = randomImage(size, seed);
+        float[] expected = new float[size * size];
+        double denseVsPatch = 0;
+        for (BundleManifest.Scale s : m.scales()) {
+            FloatImage teacher = dense(bundle, s.teacher().dense(), image);
+            List<FloatImage> students = new ArrayList<>();
+            for (BundleManifest.Graphs g : s.studentGraphs()) {
+                students.add(dense(bundle, g.dense(), image));
+            }
+            float[] score = s.statistics().scores(ErrorAndUncertainty.compute(teacher, students));
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] += score[i] / m.scales().size();
+            }
+            denseVsPatch = Math.max(denseVsPatch, denseVsPatch(bundle, s, s.teacher(), image, teacher, seed));
+            denseVsPatch = Math.max(denseVsPatch, denseVsPatch(bundle, s, s.studentGraphs().get(0), image,
+                    students.get(0), seed + 1));
+        }
+        float[] actual;
+        try (OrtGraph detector = new OrtGraph(bundle.read(m.detector().file()))) {
+            actual = detector.runSingle(m.detector().input(), m.detector().output(), image).data();
+        }
+        return new Report(relativeDifference(expected, actual), denseVsPatch, size);
+    }
+
+    private static FloatImage dense(ModelBundle bundle, String file, FloatImage image) throws OrtException, BundleException {
+        try (OrtGraph g = new OrtGraph(bundle.read(file))) {
+            return g.runSingle(Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS, image);
+        }
+    }
+
+    /** Dense descriptors at the corners, edge midpoints and random pixels vs the patch graph on padded windows. */
+    static double denseVsPatch(ModelBundle bundle, BundleManifest.Scale s, BundleManifest.Graphs graphs,
+            FloatImage image, FloatImage dense, long seed) throws OrtException, BundleException {
+        int h = image.height();
+        int w = image.width();
+        int rf = s.receptiveField();
+        FloatImage padded = s.spec().densePadding().apply(image);
+        List<int[]> pixels = new ArrayList<>(List.of(new int[] {0, 0}, new int[] {0, w - 1}, new int[] {h - 1, 0},
+                new int[] {h - 1, w - 1}, new int[] {h / 2, 0}, new int[] {0, w / 2}));
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int i = 0; i < 6; i++) {
+            pixels.add(new int[] {rnd.nextInt(h), rnd.nextInt(w)});
+        }
+        List<FloatImage> patches = pixels.stream().map(p -> padded.crop(p[0], p[1], rf, rf)).toList();
+        List<FloatImage> out;
+        try (OrtGraph g = new OrtGraph(bundle.read(graphs.patch()))) {
+            out = g.run(Graphs.PATCH_INPUT, patches).get(Graphs.DESCRIPTORS);
+        }
+        double worst = 0;
+        for (int i = 0; i < pixels.size(); i++) {
+            float[] expected = out.get(i).data();
+            float[] actual = new float[expected.length];
+            for (int c = 0; c < actual.length; c++) {
+                actual[c] = dense.get(c, pixels.get(i)[0], pixels.get(i)[1]);
+            }
+            worst = Math.max(worst, relativeDifference(expected, actual));
+        }
+        return worst;
+    }
+
+    /** max |a - b| / max |a| (a nonzero reference). */
+    public static double relativeDifference(float[] expected, float[] actual) {
+        if (expected.length != actual.length) {
+            throw new IllegalArgumentException("lengths differ: " + expected.length + " vs " + actual.length);
+        }
+        double scale = 0;
+        double diff = 0;
+        for (int i = 0; i < expected.length; i++) {
+            scale = Math.max(scale, Math.abs(expected[i]));
+            diff = Math.max(diff, Math.abs((double) expected[i] - actual[i]));
+        }
+        return scale == 0 ? diff : diff / scale;
+    }
+
+    private static FloatImage randomImage(int size, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] d = new float[3 * size * size];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) rnd.nextGaussian();
+        }
+        return new FloatImage(3, size, size, d);
+    }
+}

@@ -1,0 +1,88 @@
+package dev.stad.exporter;
+
+import dev.stad.exporter.onnx.Graphs;
+import dev.stad.runtime.StadVersion;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code export}: turns a completed training run into a model bundle and proves it on ONNX
+ * Runtime. Exit codes: 0 exported, 1 failed, 2 usage error.
+ */
+@Command(name = "export", mixinStandardHelpOptions = true, versionProvider = ExportCommand.Version.class,
+        description = "Writes a model bundle (manifest.json, detector.onnx, per-network patch and dense graphs) from a"
+                + " training run folder, then checks it on ONNX Runtime.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:exported and checked", "1:export or check failed (the message says why)",
+                "2:invalid command line"})
+public final class ExportCommand implements Callable<Integer> {
+    /** Largest relative difference the check accepts between a graph and its reference. */
+    public static final double TOLERANCE = 1e-4;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
+            description = "Completed training run folder (e.g. runs/default).")
+    Path checkpoint;
+
+    @Option(names = "--out", required = true, paramLabel = "PATH",
+            description = "Bundle to write: a folder, or a .zip file. An existing bundle there is replaced.")
+    Path out;
+
+    @Option(names = "--layout", paramLabel = "LAYOUT", defaultValue = "FUSED",
+            description = "How the detector computes the networks of a scale: ${COMPLETION-CANDIDATES}"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Graphs.Layout layout;
+
+    @Option(names = "--check-size", paramLabel = "PX", defaultValue = "40",
+            description = "Side of the random image the check runs on (default: ${DEFAULT-VALUE}).")
+    int checkSize;
+
+    @Option(names = "--stacktrace", description = "Print stack traces of errors.")
+    boolean stacktrace;
+
+    private final PrintStream stdout;
+
+    ExportCommand(PrintStream stdout) {
+        this.stdout = stdout;
+    }
+
+    public static CommandLine commandLine(PrintStream out, PrintStream err) {
+        ExportCommand cmd = new ExportCommand(out);
+        CommandLine cl = new CommandLine(cmd);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            line.getErr().println("error: " + ex.getMessage());
+            if (cmd.stacktrace) {
+                ex.printStackTrace(line.getErr());
+            }
+            return 1;
+        });
+        return cl;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        long t0 = System.nanoTime();
+        Exporter.Result r = Exporter.export(checkpoint, out, layout, checkSize);
+        stdout.printf(Locale.ROOT, "Exported %s to %s (%d files, %.1f MB, detector layout %s) in %.1f s%n",
+                checkpoint, out, r.files(), r.bytes() / 1e6, layout.id(), (System.nanoTime() - t0) / 1e9);
+        stdout.printf(Locale.ROOT, "Checked on ONNX Runtime (%dx%d random image): detector vs Java %.2e, dense vs patch %.2e"
+                + " (tolerance %.0e)%n", r.check().size(), r.check().size(), r.check().detectorVsJava(),
+                r.check().denseVsPatch(), TOLERANCE);
+        return 0;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"stad exporter " + StadVersion.get()};
+        }
+    }
+}

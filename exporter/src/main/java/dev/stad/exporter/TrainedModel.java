@@ -1,0 +1,99 @@
+package dev.stad.exporter;
+
+import dev.stad.exporter.onnx.Graphs;
+import dev.stad.exporter.onnx.NetworkEmitter;
+import dev.stad.runtime.checkpoint.RunDirectory;
+import dev.stad.runtime.checkpoint.RunMetadata;
+import dev.stad.runtime.io.FloatTensor;
+import dev.stad.runtime.io.Safetensors;
+import dev.stad.runtime.score.DescriptorNormalization;
+import dev.stad.runtime.spec.NetworkSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A completed training run as the exporter needs it: the run's metadata and, per scale, the
+ * teacher (with its descriptor normalisation) and the students' weights, read from the run
+ * folder the trainer wrote ({@link RunDirectory}).
+ */
+public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
+
+    /**
+     * One scale's networks.
+     *
+     * @param teacher raw teacher weights (normalisation not folded in)
+     * @param normalization the teacher's mu_T and sigma_T
+     * @param students each student's weights
+     */
+    public record ScaleWeights(RunMetadata.Scale scale, Map<String, FloatTensor> teacher,
+            DescriptorNormalization normalization, List<Map<String, FloatTensor>> students) {
+
+        public NetworkSpec spec() {
+            return scale.spec();
+        }
+
+        /** Teacher weights yielding normalised descriptors. */
+        public Map<String, FloatTensor> foldedTeacher() {
+            return NetworkEmitter.foldNormalization(spec(), teacher, normalization);
+        }
+
+        public Graphs.Scale toGraphScale() {
+            return new Graphs.Scale(spec(), foldedTeacher(), students, scale.statistics());
+        }
+    }
+
+    public static TrainedModel load(Path runFolder) throws IOException {
+        RunDirectory dir = new RunDirectory(runFolder);
+        RunMetadata m = dir.readMetadata().orElseThrow(() -> new IOException(runFolder + ": no "
+                + RunDirectory.RUN_FILE + " here; expected a run folder written by the trainer (e.g. runs/default)"));
+        if (!RunMetadata.COMPLETE.equals(m.status())) {
+            throw new IOException(dir.runFile() + ": the run is not complete (status '" + m.status()
+                    + "'); finish training (run the same train command again) before exporting");
+        }
+        if (m.scales() == null || m.scales().isEmpty() || m.preprocessing() == null || m.threshold() == null) {
+            throw new IOException(dir.runFile() + ": lacks scales, preprocessing or threshold");
+        }
+        List<ScaleWeights> scales = new ArrayList<>();
+        for (RunMetadata.Scale s : m.scales()) {
+            if (s.spec() == null || s.statistics() == null) {
+                throw new IOException(dir.runFile() + ": scale " + s.name() + " lacks its spec or statistics");
+            }
+            Safetensors.Contents t = Safetensors.read(runFolder.resolve(s.teacherFile()));
+            DescriptorNormalization norm = new DescriptorNormalization(t.tensor(RunDirectory.NORM_MEAN).data(),
+                    t.tensor(RunDirectory.NORM_STD).data());
+            Map<String, FloatTensor> teacher = weightsOf(s.spec(), t.tensors(), "");
+            Safetensors.Contents st = Safetensors.read(runFolder.resolve(s.studentsFile()));
+            List<Map<String, FloatTensor>> students = new ArrayList<>();
+            for (int i = 0; i < s.students(); i++) {
+                students.add(weightsOf(s.spec(), st.tensors(), RunDirectory.studentPrefix(i)));
+            }
+            scales.add(new ScaleWeights(s, teacher, norm, students));
+        }
+        return new TrainedModel(m, scales);
+    }
+
+    /** The conv weights of one network, prefix stripped, shapes checked against the spec. */
+    private static Map<String, FloatTensor> weightsOf(NetworkSpec spec, Map<String, FloatTensor> all, String prefix)
+            throws IOException {
+        Map<String, FloatTensor> out = new LinkedHashMap<>();
+        for (int i : spec.convIndices()) {
+            for (String name : List.of(NetworkSpec.weightName(i), NetworkSpec.biasName(i))) {
+                FloatTensor t = all.get(prefix + name);
+                if (t == null) {
+                    throw new IOException("checkpoint lacks tensor '" + prefix + name + "' of scale " + spec.name());
+                }
+                long[] expected = name.endsWith("weight") ? spec.weightShape(i) : new long[] {spec.layers().get(i).out()};
+                if (!java.util.Arrays.equals(t.shape(), expected)) {
+                    throw new IOException("tensor '" + prefix + name + "' of scale " + spec.name() + " has shape "
+                            + java.util.Arrays.toString(t.shape()) + ", the spec needs " + java.util.Arrays.toString(expected));
+                }
+                out.put(name, t);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,162 @@
+package dev.stad.exporter.onnx;
+
+import dev.stad.runtime.io.FloatTensor;
+import dev.stad.runtime.score.DescriptorNormalization;
+import dev.stad.runtime.spec.Layer;
+import dev.stad.runtime.spec.NetworkForm;
+import dev.stad.runtime.spec.NetworkSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes patch networks into an {@link OnnxGraph}, in the same two forms as the trainer's DJL
+ * block: patch (layers as written) and dense (pools at stride 1, later layers dilated). The
+ * dense form's dilated 2x2 max pool becomes the element-wise Max of shifted Slices, because
+ * TensorRT rejects MaxPool with dilations.
+ *
+ * <p>Several networks of one architecture that read the same input can be emitted
+ * <em>fused</em>: the first conv of all of them as one conv with their output channels stacked,
+ * every later conv as one grouped conv (a group per network), pools and activations once on the
+ * stacked tensor. The result is split back into one descriptor tensor per network.
+ */
+public final class NetworkEmitter {
+    private NetworkEmitter() {
+    }
+
+    /**
+     * Weights with the teacher's normalisation folded into the last conv, so the network yields
+     * {@code (T - mu) / sigma} directly: {@code W' = W / sigma[o]}, {@code b' = (b - mu[o]) / sigma[o]}.
+     */
+    public static Map<String, FloatTensor> foldNormalization(NetworkSpec spec, Map<String, FloatTensor> weights,
+            DescriptorNormalization norm) {
+        List<Integer> convs = spec.convIndices();
+        int last = convs.get(convs.size() - 1);
+        FloatTensor w = require(weights, NetworkSpec.weightName(last));
+        FloatTensor b = require(weights, NetworkSpec.biasName(last));
+        float[] mu = norm.mean();
+        float[] sigma = norm.std();
+        int out = (int) w.shape()[0];
+        if (out != mu.length) {
+            throw new IllegalArgumentException("normalisation has " + mu.length + " channels, the last conv " + out);
+        }
+        int per = w.data().length / out;
+        float[] w2 = w.data().clone();
+        float[] b2 = b.data().clone();
+        for (int o = 0; o < out; o++) {
+            for (int k = 0; k < per; k++) {
+                w2[o * per + k] /= sigma[o];
+            }
+            b2[o] = (b2[o] - mu[o]) / sigma[o];
+        }
+        Map<String, FloatTensor> folded = new LinkedHashMap<>(weights);
+        folded.put(NetworkSpec.weightName(last), new FloatTensor(w.shape(), w2));
+        folded.put(NetworkSpec.biasName(last), new FloatTensor(b.shape(), b2));
+        return folded;
+    }
+
+    /** Emits one network reading {@code input} (already padded for the dense form); returns its output. */
+    public static String emit(OnnxGraph g, NetworkSpec spec, Map<String, FloatTensor> weights, String input,
+            NetworkForm form) {
+        return emitFused(g, spec, List.of(weights), input, form).get(0);
+    }
+
+    /**
+     * Emits {@code nets.size()} networks of one architecture on a shared input as one fused
+     * stack; returns each network's descriptor tensor, in order.
+     */
+    public static List<String> emitFused(OnnxGraph g, NetworkSpec spec, List<Map<String, FloatTensor>> nets,
+            String input, NetworkForm form) {
+        int k = nets.size();
+        String x = input;
+        List<Layer> layers = spec.layers();
+        boolean first = true;
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            int dil = form == NetworkForm.DENSE ? spec.denseDilation(i) : 1;
+            if (l.isConv()) {
+                FloatTensor w = stack(nets, NetworkSpec.weightName(i));
+                FloatTensor b = stack(nets, NetworkSpec.biasName(i));
+                Map<String, Object> attrs = new LinkedHashMap<>();
+                attrs.put("kernel_shape", new long[] {l.kernel(), l.kernel()});
+                attrs.put("dilations", new long[] {dil, dil});
+                attrs.put("strides", new long[] {1, 1});
+                attrs.put("pads", new long[] {0, 0, 0, 0});
+                attrs.put("group", (long) (first ? 1 : k));
+                x = g.node("Conv", List.of(x, g.floats("w" + i, w.shape(), w.data()), g.floats("b" + i, b.shape(), b.data())),
+                        attrs);
+                first = false;
+                if (i != layers.size() - 1) {
+                    x = g.node("LeakyRelu", List.of(x), Map.of("alpha", NetworkSpec.LEAKY_SLOPE));
+                }
+            } else if (form == NetworkForm.PATCH) {
+                x = g.node("MaxPool", List.of(x), Map.of(
+                        "kernel_shape", new long[] {l.kernel(), l.kernel()},
+                        "strides", new long[] {l.stride(), l.stride()}));
+            } else {
+                x = dilatedMaxPool(g, x, l.kernel(), dil);
+            }
+        }
+        if (k == 1) {
+            return List.of(x);
+        }
+        long d = spec.descriptorDim();
+        long[] sizes = new long[k];
+        java.util.Arrays.fill(sizes, d);
+        return g.nodeN("Split", List.of(x, g.ints("split", sizes)), Map.of("axis", 1L), k);
+    }
+
+    /** Zero padding of the spatial axes for the dense form (see {@link NetworkSpec.Padding}). */
+    public static String pad(OnnxGraph g, NetworkSpec spec, String input) {
+        NetworkSpec.Padding p = spec.densePadding();
+        return g.node("Pad", List.of(input, g.ints("pads", 0, 0, p.before(), p.before(), 0, 0, p.after(), p.after())),
+                Map.of("mode", "constant"));
+    }
+
+    /**
+     * Stride-1 max pool of {@code kernel x kernel} taps {@code d} apart: the Max of kernel^2
+     * slices of the input, shifted by multiples of d. Negative slice ends keep the graph valid
+     * for any input size.
+     */
+    static String dilatedMaxPool(OnnxGraph g, String x, int kernel, int d) {
+        List<String> slices = new ArrayList<>();
+        for (int a = 0; a < kernel; a++) {
+            for (int b = 0; b < kernel; b++) {
+                long endA = a == kernel - 1 ? Long.MAX_VALUE : -(long) (kernel - 1 - a) * d;
+                long endB = b == kernel - 1 ? Long.MAX_VALUE : -(long) (kernel - 1 - b) * d;
+                slices.add(g.node("Slice", List.of(x, g.ints("starts", (long) a * d, (long) b * d),
+                        g.ints("ends", endA, endB), g.ints("axes", 2, 3)), Map.of()));
+            }
+        }
+        return g.node("Max", slices, Map.of());
+    }
+
+    /** The named tensor of every network, stacked along the first (output channel) axis. */
+    private static FloatTensor stack(List<Map<String, FloatTensor>> nets, String name) {
+        List<FloatTensor> parts = new ArrayList<>();
+        for (Map<String, FloatTensor> n : nets) {
+            parts.add(require(n, name));
+        }
+        long[] shape = parts.get(0).shape();
+        int per = parts.get(0).data().length;
+        float[] data = new float[per * parts.size()];
+        for (int i = 0; i < parts.size(); i++) {
+            if (!java.util.Arrays.equals(parts.get(i).shape(), shape)) {
+                throw new IllegalArgumentException("networks differ in the shape of " + name);
+            }
+            System.arraycopy(parts.get(i).data(), 0, data, i * per, per);
+        }
+        long[] stacked = shape.clone();
+        stacked[0] *= parts.size();
+        return new FloatTensor(stacked, data);
+    }
+
+    private static FloatTensor require(Map<String, FloatTensor> weights, String name) {
+        FloatTensor t = weights.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("no tensor '" + name + "' among " + weights.keySet());
+        }
+        return t;
+    }
+}

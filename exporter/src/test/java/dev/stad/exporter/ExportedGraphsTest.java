@@ -1,0 +1,128 @@
+package dev.stad.exporter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnx.proto.OnnxMl;
+import dev.stad.exporter.onnx.Graphs;
+import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.bundle.OnnxInspector;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.spec.Architectures;
+import dev.stad.runtime.spec.NetworkSpec;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Bundles of the three DESIGN architectures (random weights) on real ONNX Runtime sessions: dense
+ * equals patch, the detector equals the plain-Java map, folding the normalisation is exact, and
+ * every graph sticks to the documented operators.
+ */
+class ExportedGraphsTest {
+    @TempDir
+    static Path dir;
+
+    static ModelBundle fused;
+    static ModelBundle separate;
+
+    @BeforeAll
+    static void export() throws Exception {
+        Path run = RandomRun.write(dir.resolve("run"), List.of(Architectures.P17, Architectures.P33, Architectures.P65), 3, 5);
+        TrainedModel model = TrainedModel.load(run);
+        BundleWriter.write(BundleWriter.build(model, Graphs.Layout.FUSED), dir.resolve("fused"));
+        BundleWriter.write(BundleWriter.build(model, Graphs.Layout.SEPARATE), dir.resolve("separate.zip"));
+        fused = ModelBundle.open(dir.resolve("fused"));
+        separate = ModelBundle.open(dir.resolve("separate.zip"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Graphs.Layout.class)
+    void detectorMapEqualsThePlainJavaMapAndDenseEqualsPatch(Graphs.Layout layout) throws Exception {
+        ModelBundle bundle = layout == Graphs.Layout.FUSED ? fused : separate;
+        assertEquals(layout.id(), bundle.manifest().detector().layout());
+        ExportCheck.Report r = ExportCheck.verify(bundle, 37, 3);
+        assertTrue(r.detectorVsJava() <= 1e-4, "detector vs Java: " + r.detectorVsJava());
+        assertTrue(r.denseVsPatch() <= 1e-4, "dense vs patch: " + r.denseVsPatch());
+    }
+
+    @Test
+    void fusedAndSeparateDetectorsAgree() throws Exception {
+        FloatImage image = random(3, 29, 31, 8);
+        float[] a;
+        float[] b;
+        try (OrtGraph g = new OrtGraph(fused.read("detector.onnx"))) {
+            a = g.runSingle(Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP, image).data();
+        }
+        try (OrtGraph g = new OrtGraph(separate.read("detector.onnx"))) {
+            b = g.runSingle(Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP, image).data();
+        }
+        assertEquals(29 * 31, a.length);
+        assertTrue(ExportCheck.relativeDifference(a, b) <= 1e-5, "fused vs separate " + ExportCheck.relativeDifference(a, b));
+    }
+
+    @Test
+    void exportedTeacherYieldsNormalisedDescriptors() throws Exception {
+        TrainedModel model = TrainedModel.load(dir.resolve("run"));
+        TrainedModel.ScaleWeights s = model.scales().get(1);
+        FloatImage image = random(3, 21, 23, 4);
+        FloatImage raw;
+        try (OrtGraph g = new OrtGraph(Graphs.dense(s.spec(), s.teacher(), "test", java.util.Map.of()).toByteArray())) {
+            raw = g.runSingle(Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS, image);
+        }
+        FloatImage folded;
+        try (OrtGraph g = new OrtGraph(fused.read(fused.manifest().scales().get(1).teacher().dense()))) {
+            folded = g.runSingle(Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS, image);
+        }
+        float[] expected = s.normalization().normalize(raw).data();
+        assertTrue(ExportCheck.relativeDifference(expected, folded.data()) <= 1e-4);
+    }
+
+    @Test
+    void graphsUseOnlyTheDocumentedOperatorsAndNoDilatedMaxPool() throws Exception {
+        BundleManifest m = fused.manifest();
+        for (String file : m.files().keySet()) {
+            OnnxMl.ModelProto model = OnnxInspector.inspect(fused.read(file), file);
+            assertEquals(17, model.getOpsetImport(0).getVersion());
+            assertTrue(model.getMetadataPropsList().stream().anyMatch(p -> p.getKey().equals("stad.version")), file);
+            for (OnnxMl.NodeProto n : model.getGraph().getNodeList()) {
+                assertTrue(OnnxInspector.OPERATORS.contains(n.getOpType()), file + ": " + n.getOpType());
+                if (n.getOpType().equals("MaxPool")) {
+                    assertTrue(file.endsWith(".patch.onnx"), file + " has a MaxPool");
+                    assertFalse(n.getAttributeList().stream().anyMatch(a -> a.getName().equals("dilations")));
+                }
+            }
+            assertTrue(model.getGraph().getInitializerList().stream()
+                    .allMatch(t -> t.getDataLocation() == OnnxMl.TensorProto.DataLocation.DEFAULT), file);
+        }
+    }
+
+    @Test
+    void manifestDescribesEveryScaleAndChecksumsEveryFile() {
+        BundleManifest m = fused.manifest();
+        assertEquals(BundleManifest.FORMAT_VERSION, m.formatVersion());
+        assertEquals(List.of(17, 32, 60), m.scales().stream().map(BundleManifest.Scale::receptiveField).toList());
+        assertEquals(new NetworkSpec.Padding(15, 16), m.scales().get(1).padding());
+        assertEquals(3, m.scales().get(0).students());
+        assertEquals(1 + 3 * 2 * 4, m.files().size());
+        assertEquals(3.5, m.threshold().value());
+        assertEquals(48, m.preprocessing().width());
+        assertTrue(m.provenance().containsKey("versions"));
+    }
+
+    static FloatImage random(int c, int h, int w, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] d = new float[c * h * w];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) rnd.nextGaussian();
+        }
+        return new FloatImage(c, h, w, d);
+    }
+}

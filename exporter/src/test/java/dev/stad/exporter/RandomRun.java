@@ -1,0 +1,84 @@
+package dev.stad.exporter;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.stad.runtime.checkpoint.RunDirectory;
+import dev.stad.runtime.checkpoint.RunMetadata;
+import dev.stad.runtime.image.Preprocessing;
+import dev.stad.runtime.io.FloatTensor;
+import dev.stad.runtime.io.Safetensors;
+import dev.stad.runtime.score.ScoreStatistics;
+import dev.stad.runtime.spec.NetworkSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Writes a completed run folder in the trainer's format with random (untrained) weights, so the
+ * exporter can be tested on real files without training. Statistics and normalisation are
+ * arbitrary but valid values.
+ */
+final class RandomRun {
+    private RandomRun() {
+    }
+
+    static Path write(Path dir, List<NetworkSpec> specs, int students, long seed) throws IOException {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        RunDirectory run = new RunDirectory(dir);
+        List<RunMetadata.Scale> scales = new ArrayList<>();
+        for (NetworkSpec spec : specs) {
+            Map<String, FloatTensor> teacher = weights(spec, rnd);
+            int d = spec.descriptorDim();
+            float[] mu = new float[d];
+            float[] sigma = new float[d];
+            for (int c = 0; c < d; c++) {
+                mu[c] = (float) rnd.nextGaussian();
+                sigma[c] = (float) rnd.nextDouble(0.5, 2.0);
+            }
+            teacher.put(RunDirectory.NORM_MEAN, new FloatTensor(new long[] {d}, mu));
+            teacher.put(RunDirectory.NORM_STD, new FloatTensor(new long[] {d}, sigma));
+            Safetensors.write(run.teacherFile(spec.name()), teacher, Map.of("scale", spec.name()));
+            Map<String, FloatTensor> all = new LinkedHashMap<>();
+            for (int i = 0; i < students; i++) {
+                String prefix = RunDirectory.studentPrefix(i);
+                weights(spec, rnd).forEach((k, v) -> all.put(prefix + k, v));
+            }
+            Safetensors.write(run.studentsFile(spec.name()), all, Map.of("epoch", "1", "epochs", "1"));
+            scales.add(new RunMetadata.Scale(spec.name(), spec.receptiveField(), spec, "random",
+                    run.teacherFile(spec.name()).getFileName().toString(),
+                    run.studentsFile(spec.name()).getFileName().toString(), students, null, List.of(1.0, 1.0),
+                    new ScoreStatistics(rnd.nextDouble(10, 50), rnd.nextDouble(1, 10), rnd.nextDouble(1, 5),
+                            rnd.nextDouble(0.5, 2))));
+        }
+        var config = JsonNodeFactory.instance.objectNode().put("name", "random");
+        run.writeMetadata(new RunMetadata(RunDirectory.FORMAT_VERSION, RunMetadata.COMPLETE, config,
+                Preprocessing.imagenet(48, 48), new RunMetadata.Dataset("image_folder", "none", List.of(), List.of()),
+                Map.of("stad", "test"), "2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 60.0, scales,
+                new RunMetadata.Threshold(3.5, "test", List.of(1.0, 2.0))));
+        return dir;
+    }
+
+    /** He-uniform weights and small random biases, named as the trainer names them. */
+    static Map<String, FloatTensor> weights(NetworkSpec spec, SplittableRandom rnd) {
+        Map<String, FloatTensor> out = new LinkedHashMap<>();
+        for (int i : spec.convIndices()) {
+            long[] shape = spec.weightShape(i);
+            int fanIn = (int) (shape[1] * shape[2] * shape[3]);
+            double bound = Math.sqrt(6.0 / fanIn);
+            float[] w = new float[(int) (shape[0] * fanIn)];
+            for (int k = 0; k < w.length; k++) {
+                w[k] = (float) rnd.nextDouble(-bound, bound);
+            }
+            float[] b = new float[(int) shape[0]];
+            for (int k = 0; k < b.length; k++) {
+                b[k] = (float) rnd.nextDouble(-0.1, 0.1);
+            }
+            out.put(NetworkSpec.weightName(i), new FloatTensor(shape, w));
+            out.put(NetworkSpec.biasName(i), new FloatTensor(new long[] {shape[0]}, b));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,105 @@
+package dev.stad.runtime.bundle;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.stad.runtime.image.Preprocessing;
+import dev.stad.runtime.score.ScoreStatistics;
+import dev.stad.runtime.spec.NetworkSpec;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code manifest.json} of a model bundle: everything a station needs besides the ONNX files,
+ * and the sha256 of every one of them.
+ *
+ * @param formatVersion {@link #FORMAT_VERSION}; bundles of other versions are refused
+ * @param name model name
+ * @param preprocessing how an image becomes the graphs' input (input size, mean, std)
+ * @param resize the resize filter of {@link dev.stad.runtime.image.Resampler}: {@value #RESIZE_FILTER}
+ * @param detector the fused detector graph
+ * @param scales per scale: architecture, receptive field, padding, students, statistics, graphs
+ * @param threshold default image-level threshold
+ * @param provenance how the model was trained (versions, data, config)
+ * @param files sha256 (lowercase hex) of every file of the bundle but this manifest, by relative path
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record BundleManifest(
+        @JsonProperty("formatVersion") int formatVersion,
+        @JsonProperty("name") String name,
+        @JsonProperty("preprocessing") Preprocessing preprocessing,
+        @JsonProperty("resize") String resize,
+        @JsonProperty("detector") Detector detector,
+        @JsonProperty("scales") List<Scale> scales,
+        @JsonProperty("threshold") Threshold threshold,
+        @JsonProperty("provenance") Map<String, Object> provenance,
+        @JsonProperty("files") Map<String, String> files) {
+
+    public static final int FORMAT_VERSION = 1;
+    public static final String FILE_NAME = "manifest.json";
+    public static final String RESIZE_FILTER = "triangle";
+
+    /**
+     * The fused detector graph.
+     *
+     * @param file path in the bundle
+     * @param input name of the image input [1, 3, height, width]
+     * @param output name of the anomaly map output [1, 1, height, width]
+     * @param scaleOutputs per scale name, the output with that scale's normalised score map
+     * @param layout how the networks of a scale are computed: fused or separate
+     */
+    public record Detector(
+            @JsonProperty("file") String file,
+            @JsonProperty("input") String input,
+            @JsonProperty("output") String output,
+            @JsonProperty("scaleOutputs") Map<String, String> scaleOutputs,
+            @JsonProperty("layout") String layout) {
+    }
+
+    /**
+     * One scale.
+     *
+     * @param padding zero padding the dense graphs add before / after each spatial axis
+     * @param students M
+     * @param statistics e / v statistics on the validation images
+     * @param teacher the teacher's graphs (descriptor normalisation folded in)
+     * @param studentGraphs each student's graphs
+     */
+    public record Scale(
+            @JsonProperty("name") String name,
+            @JsonProperty("receptiveField") int receptiveField,
+            @JsonProperty("spec") NetworkSpec spec,
+            @JsonProperty("padding") NetworkSpec.Padding padding,
+            @JsonProperty("students") int students,
+            @JsonProperty("statistics") ScoreStatistics statistics,
+            @JsonProperty("teacher") Graphs teacher,
+            @JsonProperty("studentGraphs") List<Graphs> studentGraphs) {
+    }
+
+    /**
+     * A network's two graphs.
+     *
+     * @param patch {@code patch [batch, 3, rf, rf] -> descriptors [batch, D, 1, 1]}
+     * @param dense {@code image [1, 3, height, width] -> descriptors [1, D, height, width]}
+     */
+    public record Graphs(@JsonProperty("patch") String patch, @JsonProperty("dense") String dense) {
+    }
+
+    /** Default threshold on the image score (max of the anomaly map) and how it was set. */
+    public record Threshold(@JsonProperty("value") double value, @JsonProperty("rule") String rule) {
+    }
+
+    /** Every file the manifest refers to, for checking that each has a checksum. */
+    public List<String> referencedFiles() {
+        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+        out.add(detector.file());
+        for (Scale s : scales) {
+            out.add(s.teacher().patch());
+            out.add(s.teacher().dense());
+            for (Graphs g : s.studentGraphs()) {
+                out.add(g.patch());
+                out.add(g.dense());
+            }
+        }
+        return out;
+    }
+}

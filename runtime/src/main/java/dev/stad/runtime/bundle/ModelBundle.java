@@ -1,0 +1,205 @@
+package dev.stad.runtime.bundle;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * A model bundle opened for reading: a folder, or the same files in one {@code .zip}. Opening
+ * checks everything before anything is used: the manifest's format version, that every path is
+ * inside the bundle (no {@code ..}, no absolute paths, no symbolic link out of the folder), the
+ * sha256 of every file, and that every ONNX file keeps its data inside and uses only known
+ * operators ({@link OnnxInspector}). Nothing outside the bundle is ever read.
+ *
+ * <p>{@link #read} re-reads and re-checks a file, so a file changed after opening is refused
+ * too. Instances hold no open handles and need no closing.
+ */
+public final class ModelBundle {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final Path source;
+    private final boolean zip;
+    private final BundleManifest manifest;
+
+    private ModelBundle(Path source, boolean zip, BundleManifest manifest) {
+        this.source = source;
+        this.zip = zip;
+        this.manifest = manifest;
+    }
+
+    /** Opens and verifies the bundle at {@code path} (a folder or a .zip file). */
+    public static ModelBundle open(Path path) throws BundleException {
+        Objects.requireNonNull(path, "path must not be null");
+        boolean zip;
+        if (Files.isDirectory(path)) {
+            zip = false;
+        } else if (Files.isRegularFile(path)) {
+            zip = true;
+            checkZipEntries(path);
+        } else {
+            throw new BundleException(path + ": no such bundle (expected a folder or a .zip file)");
+        }
+        ModelBundle unchecked = new ModelBundle(path, zip, null);
+        byte[] manifestBytes = unchecked.rawRead(BundleManifest.FILE_NAME);
+        BundleManifest manifest = parseManifest(path, manifestBytes);
+        ModelBundle bundle = new ModelBundle(path, zip, manifest);
+        for (String f : manifest.referencedFiles()) {
+            if (!manifest.files().containsKey(f)) {
+                throw new BundleException(path + ": manifest refers to " + f + " but lists no checksum for it");
+            }
+        }
+        for (String f : manifest.files().keySet()) {
+            bundle.read(f);
+        }
+        return bundle;
+    }
+
+    public BundleManifest manifest() {
+        return manifest;
+    }
+
+    public Path source() {
+        return source;
+    }
+
+    /**
+     * The bytes of one file listed in the manifest, after checking its sha256 (and, for ONNX
+     * files, that it is self-contained and uses known operators).
+     */
+    public byte[] read(String file) throws BundleException {
+        String expected = manifest.files().get(file);
+        if (expected == null) {
+            throw new BundleException(source + ": " + file + " is not listed in " + BundleManifest.FILE_NAME);
+        }
+        byte[] bytes = rawRead(file);
+        String actual = sha256(bytes);
+        if (!actual.equalsIgnoreCase(expected)) {
+            throw new BundleException(source + ": " + file + " has sha256 " + actual + " but the manifest says "
+                    + expected + " (the file was altered or is corrupt)");
+        }
+        if (file.endsWith(".onnx")) {
+            OnnxInspector.inspect(bytes, source + ": " + file);
+        }
+        return bytes;
+    }
+
+    /** Lowercase hex sha256 of {@code bytes}. */
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    private static BundleManifest parseManifest(Path path, byte[] bytes) throws BundleException {
+        String where = path + ": " + BundleManifest.FILE_NAME;
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new BundleException(where + " is not valid JSON (" + e.getMessage() + ")", e);
+        }
+        if (tree == null || !tree.isObject() || !tree.path("formatVersion").canConvertToInt()) {
+            throw new BundleException(where + " has no formatVersion; not a stad model bundle?");
+        }
+        int version = tree.get("formatVersion").asInt();
+        if (version != BundleManifest.FORMAT_VERSION) {
+            throw new BundleException(where + " has unknown format version " + version + "; this runtime reads version "
+                    + BundleManifest.FORMAT_VERSION + " (re-export the model with a matching exporter)");
+        }
+        BundleManifest m;
+        try {
+            m = JSON.treeToValue(tree, BundleManifest.class);
+        } catch (IOException e) {
+            throw new BundleException(where + " is not a valid manifest: " + e.getMessage(), e);
+        }
+        if (m.detector() == null || m.scales() == null || m.scales().isEmpty() || m.files() == null
+                || m.preprocessing() == null) {
+            throw new BundleException(where + " lacks detector, scales, preprocessing or files");
+        }
+        if (!BundleManifest.RESIZE_FILTER.equals(m.resize())) {
+            throw new BundleException(where + " asks for resize filter '" + m.resize() + "'; this runtime has '"
+                    + BundleManifest.RESIZE_FILTER + "'");
+        }
+        for (String f : m.files().keySet()) {
+            requireInside(path, f);
+        }
+        return m;
+    }
+
+    private byte[] rawRead(String file) throws BundleException {
+        requireInside(source, file);
+        try {
+            if (zip) {
+                try (ZipFile z = new ZipFile(source.toFile())) {
+                    ZipEntry e = z.getEntry(file);
+                    if (e == null || e.isDirectory()) {
+                        throw new BundleException(source + ": missing file " + file);
+                    }
+                    try (InputStream in = z.getInputStream(e)) {
+                        return in.readAllBytes();
+                    }
+                }
+            }
+            Path root = source.toRealPath();
+            Path f = source.resolve(file);
+            if (!Files.isRegularFile(f)) {
+                throw new BundleException(source + ": missing file " + file);
+            }
+            if (!f.toRealPath().startsWith(root)) {
+                throw new BundleException(source + ": " + file + " is a link to " + f.toRealPath()
+                        + ", outside the bundle");
+            }
+            return Files.readAllBytes(f);
+        } catch (BundleException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new BundleException(source + ": cannot read " + file + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Refuses absolute paths, drive letters, backslashes and any {@code ..} segment. */
+    static void requireInside(Path bundle, String name) throws BundleException {
+        boolean bad = name.isEmpty() || name.startsWith("/") || name.contains("\\") || name.matches("^[A-Za-z]:.*")
+                || name.contains("\0");
+        for (String part : name.split("/")) {
+            bad |= part.equals("..");
+        }
+        if (bad) {
+            throw new BundleException(bundle + ": path '" + name + "' escapes the bundle (absolute or with '..')");
+        }
+    }
+
+    private static void checkZipEntries(Path zipFile) throws BundleException {
+        Map<String, ZipEntry> seen = new LinkedHashMap<>();
+        try (ZipFile z = new ZipFile(zipFile.toFile())) {
+            var entries = z.entries();
+            while (entries.hasMoreElements()) {
+                ZipEntry e = entries.nextElement();
+                requireInside(zipFile, e.getName().endsWith("/") && e.isDirectory()
+                        ? e.getName().substring(0, e.getName().length() - 1) : e.getName());
+                if (seen.put(e.getName(), e) != null) {
+                    throw new BundleException(zipFile + ": entry '" + e.getName() + "' appears twice");
+                }
+            }
+        } catch (BundleException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new BundleException(zipFile + ": not a readable bundle folder or zip file (" + e.getMessage() + ")", e);
+        }
+    }
+}
