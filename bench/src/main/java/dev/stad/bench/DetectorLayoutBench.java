@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
  * training run, warms each up, then alternates timed runs (batch 1, input already in a tensor)
  * and prints medians and their ratio.
  *
- * <pre>mvn -q -pl bench -am compile exec:java -Dexec.args="runs/default 128,256 20"</pre>
+ * <pre>mvn -q -pl bench -am compile exec:java@layout-bench -Dexec.args="runs/default 128,256 20"</pre>
  */
 public final class DetectorLayoutBench {
     private DetectorLayoutBench() {

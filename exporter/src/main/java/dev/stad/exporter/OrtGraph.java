@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.stad.runtime.image.FloatImage;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +47,7 @@ public final class OrtGraph implements AutoCloseable {
                 int c = (int) s[1];
                 int h = (int) s[2];
                 int w = (int) s[3];
-                List<FloatImage> images = new java.util.ArrayList<>();
+                List<FloatImage> images = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     float[] img = new float[c * h * w];
                     fb.get(img);

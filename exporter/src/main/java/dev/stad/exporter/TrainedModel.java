@@ -11,6 +11,7 @@ import dev.stad.runtime.spec.NetworkSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,9 +88,9 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
                     throw new IOException("checkpoint lacks tensor '" + prefix + name + "' of scale " + spec.name());
                 }
                 long[] expected = name.endsWith("weight") ? spec.weightShape(i) : new long[] {spec.layers().get(i).out()};
-                if (!java.util.Arrays.equals(t.shape(), expected)) {
+                if (!Arrays.equals(t.shape(), expected)) {
                     throw new IOException("tensor '" + prefix + name + "' of scale " + spec.name() + " has shape "
-                            + java.util.Arrays.toString(t.shape()) + ", the spec needs " + java.util.Arrays.toString(expected));
+                            + Arrays.toString(t.shape()) + ", the spec needs " + Arrays.toString(expected));
                 }
                 out.put(name, t);
             }

@@ -6,6 +6,7 @@ import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkForm;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -103,7 +104,7 @@ public final class NetworkEmitter {
         }
         long d = spec.descriptorDim();
         long[] sizes = new long[k];
-        java.util.Arrays.fill(sizes, d);
+        Arrays.fill(sizes, d);
         return g.nodeN("Split", List.of(x, g.ints("split", sizes)), Map.of("axis", 1L), k);
     }
 
@@ -142,7 +143,7 @@ public final class NetworkEmitter {
         int per = parts.get(0).data().length;
         float[] data = new float[per * parts.size()];
         for (int i = 0; i < parts.size(); i++) {
-            if (!java.util.Arrays.equals(parts.get(i).shape(), shape)) {
+            if (!Arrays.equals(parts.get(i).shape(), shape)) {
                 throw new IllegalArgumentException("networks differ in the shape of " + name);
             }
             System.arraycopy(parts.get(i).data(), 0, data, i * per, per);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkSpec;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -90,7 +91,7 @@ public record BundleManifest(
 
     /** Every file the manifest refers to, for checking that each has a checksum. */
     public List<String> referencedFiles() {
-        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         out.add(detector.file());
         for (Scale s : scales) {
             out.add(s.teacher().patch());
