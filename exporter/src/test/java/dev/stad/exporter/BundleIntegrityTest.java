@@ -60,6 +60,13 @@ class BundleIntegrityTest {
         return out;
     }
 
+    /** The bundle with {@link #STUDENT} replaced and its checksum updated to match. */
+    private static Map<String, byte[]> withStudentReplaced(byte[] onnx) throws IOException {
+        Map<String, byte[]> content = new LinkedHashMap<>(files);
+        content.put(STUDENT, onnx);
+        return withManifest(content, m -> ((ObjectNode) m.get("files")).put(STUDENT, ModelBundle.sha256(onnx)));
+    }
+
     @Test
     void intactBundleOpensAsFolderAndAsZip() throws IOException {
         ModelBundle a = ModelBundle.open(folder(files));
@@ -161,12 +168,8 @@ class BundleIntegrityTest {
                 .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
                 .addExternalData(OnnxMl.StringStringEntryProto.newBuilder().setKey("location").setValue("../../weights.bin"));
         g.setInitializer(0, t);
-        byte[] tampered = model.toBuilder().setGraph(g).build().toByteArray();
-        Map<String, byte[]> content = new LinkedHashMap<>(files);
-        content.put(STUDENT, tampered);
         // The checksum matches, so only the external-data check can catch it.
-        content = withManifest(content, m -> ((ObjectNode) m.get("files")).put(STUDENT, ModelBundle.sha256(tampered)));
-        Path b = folder(content);
+        Path b = folder(withStudentReplaced(model.toBuilder().setGraph(g).build().toByteArray()));
         BundleException e = assertThrows(BundleException.class, () -> ModelBundle.open(b));
         assertTrue(e.getMessage().contains(STUDENT) && e.getMessage().contains("external data")
                 && e.getMessage().contains("weights.bin"), e.getMessage());
@@ -177,11 +180,7 @@ class BundleIntegrityTest {
         OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(files.get(STUDENT));
         OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder();
         g.setNode(0, g.getNode(0).toBuilder().setOpType("Loop"));
-        byte[] tampered = model.toBuilder().setGraph(g).build().toByteArray();
-        Map<String, byte[]> content = new LinkedHashMap<>(files);
-        content.put(STUDENT, tampered);
-        content = withManifest(content, m -> ((ObjectNode) m.get("files")).put(STUDENT, ModelBundle.sha256(tampered)));
-        Path b = folder(content);
+        Path b = folder(withStudentReplaced(model.toBuilder().setGraph(g).build().toByteArray()));
         BundleException e = assertThrows(BundleException.class, () -> ModelBundle.open(b));
         assertTrue(e.getMessage().contains(STUDENT) && e.getMessage().contains("[Loop]"), e.getMessage());
     }

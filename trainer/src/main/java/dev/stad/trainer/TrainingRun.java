@@ -85,7 +85,7 @@ public final class TrainingRun {
                     reporter.line("Run " + dir.root() + " is complete but its bundle " + bundle + " is missing; exporting it");
                     export(dir, bundle);
                 }
-                return new Summary(dir.root(), Path.of(config.bundle()), true, 0, existing.get());
+                return new Summary(dir.root(), bundle, true, 0, existing.get());
             }
         }
 
@@ -254,10 +254,11 @@ public final class TrainingRun {
     }
 
     private static void requireSameConfig(RunDirectory dir, JsonNode saved, JsonNode current) throws IOException {
+        // Where results go does not change what is trained.
         ObjectNode a = saved.deepCopy();
         ObjectNode b = current.deepCopy();
-        a.remove("out");
-        b.remove("out");
+        a.remove(List.of("out", "bundle"));
+        b.remove(List.of("out", "bundle"));
         if (!a.equals(b)) {
             List<String> differing = new ArrayList<>();
             for (Iterator<String> it = b.fieldNames(); it.hasNext(); ) {

@@ -79,6 +79,11 @@ class TrainingRunTest {
         TrainingRun.Summary again = new TrainingRun(config, reporter, false).run();
         assertTrue(again.alreadyComplete());
         assertEquals(detectorSum, ModelBundle.open(again.bundle()).manifest().files().get("detector.onnx"));
+
+        Path zip = dir.resolve("elsewhere.zip");
+        TrainingRun.Summary elsewhere = new TrainingRun(config.withBundle(zip.toString()), reporter, false).run();
+        assertTrue(elsewhere.alreadyComplete(), "a new bundle path must not retrain");
+        assertEquals(detectorSum, ModelBundle.open(zip).manifest().files().get("detector.onnx"));
     }
 
     @Test
