@@ -7,19 +7,16 @@ import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.StadVersion;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.checkpoint.RunMetadata;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
@@ -27,7 +24,8 @@ import java.util.zip.ZipOutputStream;
  * Writes a model bundle: {@code manifest.json}, {@code detector.onnx} and, per scale, the patch and
  * dense graphs of the teacher and of every student ({@code <scale>/teacher.dense.onnx},
  * {@code <scale>/student0.patch.onnx}, ...). The bundle is assembled in a temporary folder or
- * zip next to the target and renamed into place, so readers never see half a bundle.
+ * zip next to the target and renamed into place ({@link AtomicFiles}), so readers never see half
+ * a bundle.
  */
 public final class BundleWriter {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -100,41 +98,25 @@ public final class BundleWriter {
      * in {@code .zip}. An existing bundle there is replaced.
      */
     public static void write(Map<String, byte[]> files, Path target) throws IOException {
-        Path parent = target.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        String tmpName = "." + target.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp";
-        Path tmp = parent.resolve(tmpName);
-        try {
-            if (target.getFileName().toString().endsWith(".zip")) {
-                try (OutputStream raw = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(raw)) {
-                    for (Map.Entry<String, byte[]> e : files.entrySet()) {
-                        zip.putNextEntry(new ZipEntry(e.getKey()));
-                        zip.write(e.getValue());
-                        zip.closeEntry();
-                    }
+        if (target.getFileName().toString().endsWith(".zip")) {
+            AtomicFiles.write(target, out -> {
+                ZipOutputStream zip = new ZipOutputStream(out);
+                for (Map.Entry<String, byte[]> e : files.entrySet()) {
+                    zip.putNextEntry(new ZipEntry(e.getKey()));
+                    zip.write(e.getValue());
+                    zip.closeEntry();
                 }
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                return;
-            }
+                zip.finish();
+            });
+            return;
+        }
+        AtomicFiles.writeFolder(target, folder -> {
             for (Map.Entry<String, byte[]> e : files.entrySet()) {
-                Path f = tmp.resolve(e.getKey());
+                Path f = folder.resolve(e.getKey());
                 Files.createDirectories(f.getParent());
                 Files.write(f, e.getValue());
             }
-            if (Files.exists(target)) {
-                // Two renames: a crash between them leaves the old bundle under .<name>.old-*.
-                Path old = parent.resolve("." + target.getFileName() + ".old-" + Long.toHexString(System.nanoTime()));
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                deleteTree(old);
-            } else {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            }
-        } finally {
-            if (Files.exists(tmp)) {
-                deleteTree(tmp);
-            }
-        }
+        });
     }
 
     private static String name(RunMetadata m) {
@@ -143,16 +125,5 @@ public final class BundleWriter {
 
     private static byte[] bytes(OnnxMl.ModelProto model) {
         return model.toByteArray();
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
-import dev.stad.runtime.io.Safetensors;
 import dev.stad.runtime.checkpoint.RunDirectory;
 import dev.stad.runtime.checkpoint.RunMetadata;
+import dev.stad.runtime.io.AtomicFiles;
+import dev.stad.runtime.io.Safetensors;
 import dev.stad.trainer.progress.Reporter;
 import dev.stad.trainer.train.TrainingDivergedException;
 import java.io.ByteArrayOutputStream;
@@ -71,11 +72,7 @@ class TrainingRunTest {
         var config = TinyRuns.config(dir.resolve("data"), out, 2, 2e-3);
         TrainingRun.Summary first = new TrainingRun(config, reporter, false).run();
         String detectorSum = ModelBundle.open(first.bundle()).manifest().files().get("detector.onnx");
-        try (var walk = Files.walk(first.bundle())) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        AtomicFiles.deleteTree(first.bundle());
         TrainingRun.Summary again = new TrainingRun(config, reporter, false).run();
         assertTrue(again.alreadyComplete());
         assertEquals(detectorSum, ModelBundle.open(again.bundle()).manifest().files().get("detector.onnx"));

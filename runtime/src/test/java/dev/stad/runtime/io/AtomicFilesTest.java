@@ -1,11 +1,13 @@
 package dev.stad.runtime.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,5 +46,22 @@ class AtomicFilesTest {
             out.close();
         });
         assertEquals("x", Files.readString(f));
+    }
+
+    @Test
+    void folderIsReplacedWholeAndAFailedFillLeavesTheOldOne() throws IOException {
+        Path target = dir.resolve("bundle");
+        AtomicFiles.writeFolder(target, f -> Files.writeString(f.resolve("a.txt"), "one"));
+        AtomicFiles.writeFolder(target, f -> Files.writeString(f.resolve("b.txt"), "two"));
+        assertEquals("two", Files.readString(target.resolve("b.txt")));
+        assertFalse(Files.exists(target.resolve("a.txt")), "the old folder's files must not survive a replace");
+        assertThrows(IOException.class, () -> AtomicFiles.writeFolder(target, f -> {
+            Files.writeString(f.resolve("c.txt"), "half");
+            throw new IOException("disk full");
+        }));
+        assertEquals("two", Files.readString(target.resolve("b.txt")));
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(List.of(target), s.toList(), "temporary or old folders left behind");
+        }
     }
 }

@@ -2,20 +2,18 @@ package dev.stad.trainer.data;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.trainer.config.SyntheticConfig;
 import java.awt.image.BufferedImage;
 import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 
 /**
@@ -53,19 +51,7 @@ public final class SyntheticDataset {
         if (Files.exists(root)) {
             throw new IOException(root + " already exists; the synthetic dataset is only generated into a new folder");
         }
-        Path parent = root.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        // Not Files.createTempDirectory: that one is owner-only, and the dataset is for everyone.
-        Path tmp = Files.createDirectory(parent.resolve("." + root.getFileName() + "."
-                + Long.toHexString(System.nanoTime()) + ".tmp"));
-        try {
-            writeAll(tmp);
-            Files.move(tmp, root, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            if (Files.exists(tmp)) {
-                deleteTree(tmp);
-            }
-        }
+        AtomicFiles.writeFolder(root, this::writeAll);
     }
 
     private void writeAll(Path root) throws IOException {
@@ -307,14 +293,6 @@ public final class SyntheticDataset {
         Files.createDirectories(file.getParent());
         if (!ImageIO.write(image, "png", file.toFile())) {
             throw new IOException("no PNG writer available for " + file);
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }
