@@ -2,8 +2,8 @@ package dev.stad.exporter;
 
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.StadVersion;
+import dev.stad.runtime.cli.Commands;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -53,18 +53,7 @@ public final class ExportCommand implements Callable<Integer> {
 
     public static CommandLine commandLine(PrintStream out, PrintStream err) {
         ExportCommand cmd = new ExportCommand(out);
-        CommandLine cl = new CommandLine(cmd);
-        cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.setExecutionExceptionHandler((ex, line, parse) -> {
-            line.getErr().println("error: " + ex.getMessage());
-            if (cmd.stacktrace) {
-                ex.printStackTrace(line.getErr());
-            }
-            return 1;
-        });
-        return cl;
+        return Commands.commandLine(cmd, out, err);
     }
 
     @Override

@@ -1,11 +1,11 @@
 package dev.stad.trainer;
 
 import dev.stad.runtime.checkpoint.RunMetadata;
+import dev.stad.runtime.cli.Commands;
 import dev.stad.trainer.config.ConfigLoader;
 import dev.stad.trainer.config.TrainingConfig;
-import dev.stad.trainer.progress.Reporter;
+import dev.stad.runtime.cli.Reporter;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -60,19 +60,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** One factory for the command line, so tests capture output exactly as users see it. */
     public static CommandLine commandLine(PrintStream out, PrintStream err, boolean interactive) {
         TrainCommand cmd = new TrainCommand(out, interactive);
-        CommandLine cl = new CommandLine(cmd);
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.setExecutionExceptionHandler((ex, line, parse) -> {
-            line.getErr().println("error: " + ex.getMessage());
-            if (cmd.stacktrace) {
-                ex.printStackTrace(line.getErr());
-            } else {
-                line.getErr().println("(run with --stacktrace for details)");
-            }
-            return 1;
-        });
-        return cl;
+        return Commands.commandLine(cmd, out, err);
     }
 
     @Override

@@ -23,7 +23,7 @@ import dev.stad.trainer.data.SyntheticDataset;
 import dev.stad.trainer.data.TrainingImages;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.WeightInit;
-import dev.stad.trainer.progress.Reporter;
+import dev.stad.runtime.cli.Reporter;
 import dev.stad.trainer.train.Calibrator;
 import dev.stad.trainer.train.Seeds;
 import dev.stad.trainer.train.StudentTrainer;

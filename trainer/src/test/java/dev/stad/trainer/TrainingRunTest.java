@@ -11,7 +11,7 @@ import dev.stad.runtime.checkpoint.RunDirectory;
 import dev.stad.runtime.checkpoint.RunMetadata;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.io.Safetensors;
-import dev.stad.trainer.progress.Reporter;
+import dev.stad.runtime.cli.Reporter;
 import dev.stad.trainer.train.TrainingDivergedException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -9,7 +9,7 @@ import dev.stad.runtime.score.ErrorAndUncertainty;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
-import dev.stad.trainer.progress.Reporter;
+import dev.stad.runtime.cli.Reporter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

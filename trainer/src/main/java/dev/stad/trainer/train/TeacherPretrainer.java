@@ -13,7 +13,7 @@ import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.PretrainConfig;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
-import dev.stad.trainer.progress.Reporter;
+import dev.stad.runtime.cli.Reporter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

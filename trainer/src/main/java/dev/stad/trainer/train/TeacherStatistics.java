@@ -7,7 +7,7 @@ import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.score.DescriptorNormalization;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
-import dev.stad.trainer.progress.Reporter;
+import dev.stad.runtime.cli.Reporter;
 import java.util.List;
 
 /**

@@ -24,7 +24,7 @@ import dev.stad.trainer.TrainingRun;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
 import dev.stad.trainer.model.WeightInit;
-import dev.stad.trainer.progress.Reporter;
+import dev.stad.runtime.cli.Reporter;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.stad.trainer.progress;
+package dev.stad.runtime.cli;
 
 import java.io.PrintStream;
 import java.time.Duration;

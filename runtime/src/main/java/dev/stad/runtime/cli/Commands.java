@@ -1,0 +1,42 @@
+package dev.stad.runtime.cli;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+
+/**
+ * Builds the picocli command line of every stad command ({@code train}, {@code export},
+ * {@code runtime}) the same way: output to the given streams, so tests see exactly what users
+ * see; enum values case-insensitive; an exception becomes one {@code error: ...} line and exit
+ * code {@link #FAILED}, with the stack trace only when the command line has {@code --stacktrace}.
+ */
+public final class Commands {
+    /** Exit code of a command whose work failed; picocli's own usage errors exit with 2. */
+    public static final int FAILED = 1;
+
+    private Commands() {
+    }
+
+    public static CommandLine commandLine(Object command, PrintStream out, PrintStream err) {
+        return configure(new CommandLine(command), out, err);
+    }
+
+    /** Configures {@code cl} and every subcommand it has now (add them first). */
+    public static CommandLine configure(CommandLine cl, PrintStream out, PrintStream err) {
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            line.getErr().println("error: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+            CommandLine.ParseResult own = line.getParseResult();
+            if (own != null && own.hasMatchedOption("--stacktrace")) {
+                ex.printStackTrace(line.getErr());
+            } else {
+                line.getErr().println("(run with --stacktrace for details)");
+            }
+            line.getErr().flush();
+            return FAILED;
+        });
+        return cl;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.stad.runtime.cli;
+
+import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.image.Preprocessing;
+import dev.stad.runtime.score.ScoreStatistics;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code runtime info}: what a bundle holds, in words, after verifying every file. */
+@Command(name = "info", mixinStandardHelpOptions = true, versionProvider = RuntimeCommand.Version.class,
+        description = "Verifies a model bundle and describes it: input, scales, networks, statistics, threshold,"
+                + " provenance.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:the bundle is valid", "1:the bundle is missing or invalid (the message says why)",
+                "2:invalid command line"})
+public final class InfoCommand implements Callable<Integer> {
+    @Option(names = "--bundle", required = true, paramLabel = "PATH", description = "Model bundle: a folder or a .zip.")
+    Path bundle;
+
+    @Option(names = "--stacktrace", description = "Print stack traces of errors.")
+    boolean stacktrace;
+
+    private final PrintStream stdout;
+
+    InfoCommand(PrintStream stdout) {
+        this.stdout = stdout;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ModelBundle b = ModelBundle.open(bundle);
+        stdout.print(describe(b));
+        stdout.flush();
+        return 0;
+    }
+
+    /** The human-readable description {@code info} prints. */
+    public static String describe(ModelBundle b) {
+        BundleManifest m = b.manifest();
+        StringBuilder s = new StringBuilder();
+        Preprocessing p = m.preprocessing();
+        line(s, "Bundle      %s (format %d, %d files, every sha256 verified)", b.source(), m.formatVersion(),
+                m.files().size());
+        line(s, "Model       %s", m.name());
+        line(s, "Input       %d x %d RGB, resized with a %s filter, normalised with mean %s std %s", p.width(),
+                p.height(), m.resize(), Arrays.toString(p.mean()), Arrays.toString(p.std()));
+        line(s, "Threshold   %.4f (%s)", m.threshold().value(), m.threshold().rule());
+        line(s, "Detector    %s: %s -> %s, %s layout", m.detector().file(), m.detector().input(), m.detector().output(),
+                m.detector().layout());
+        line(s, "Scales      %d; the map is the mean of their normalised scores", m.scales().size());
+        for (BundleManifest.Scale sc : m.scales()) {
+            ScoreStatistics st = sc.statistics();
+            line(s, "  %-9s receptive field %d px, teacher + %d students, %s, %.2f MMAC per pixel per network",
+                    sc.name(), sc.receptiveField(), sc.students(), sc.spec().layers(),
+                    sc.spec().denseMacsPerPixel() / 1e6);
+            line(s, "            e %.4g +- %.4g, v %.4g +- %.4g on the validation images; dense padding %d/%d",
+                    st.eMean(), st.eStd(), st.vMean(), st.vStd(), sc.padding().before(), sc.padding().after());
+        }
+        if (m.provenance() != null) {
+            s.append("Provenance\n");
+            for (Map.Entry<String, Object> e : m.provenance().entrySet()) {
+                if (e.getValue() instanceof Map<?, ?> || e.getValue() instanceof java.util.List<?> l && l.size() > 6) {
+                    String size = e.getValue() instanceof Map<?, ?> mm ? mm.size() + " entries"
+                            : ((java.util.List<?>) e.getValue()).size() + " items";
+                    line(s, "  %-16s (%s; see manifest.json)", e.getKey(), size);
+                } else {
+                    line(s, "  %-16s %s", e.getKey(), e.getValue());
+                }
+            }
+        }
+        return s.toString();
+    }
+
+    private static void line(StringBuilder s, String format, Object... args) {
+        s.append(String.format(Locale.ROOT, format, args)).append('\n');
+    }
+}

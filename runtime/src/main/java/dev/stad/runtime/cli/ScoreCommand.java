@@ -1,0 +1,281 @@
+package dev.stad.runtime.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.stad.runtime.detect.Detection;
+import dev.stad.runtime.detect.Detector;
+import dev.stad.runtime.detect.DetectorOptions;
+import dev.stad.runtime.engine.EngineKind;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.image.ImageDecoder;
+import dev.stad.runtime.io.AtomicFiles;
+import dev.stad.runtime.output.FloatTiff;
+import dev.stad.runtime.output.Heatmaps;
+import dev.stad.runtime.output.ScoreResults;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code runtime score}: anomaly maps, scores, decisions and regions for image files. A file that
+ * cannot be scored gets an error in the results and the run goes on; the exit code says whether
+ * any did. Everything that would make the whole run fail (the output folder, the bundle, the
+ * engine, inputs that name nothing) is checked before the first image.
+ */
+@Command(name = "score", mixinStandardHelpOptions = true, versionProvider = RuntimeCommand.Version.class,
+        description = "Scores images with a model bundle: anomaly map, image score, decision and regions per image.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:every input was scored", "1:nothing was scored (bundle, engine, output folder or input"
+                + " missing or unusable)", "2:invalid command line",
+            "3:some inputs could not be scored (see results.json or the error lines); the rest were"})
+public final class ScoreCommand implements Callable<Integer> {
+    /** Exit code when some inputs failed and the others were scored. */
+    public static final int SOME_FAILED = 3;
+    /** Name of the results file in the output folder. */
+    public static final String RESULTS_FILE = "results.json";
+
+    /** What to write per image besides the summary. */
+    public enum Save {
+        /** 32-bit float TIFF map at the image's resolution, under {@code maps/}. */
+        TIFF("maps", ".tiff"),
+        /** Colour heatmap PNG under {@code heatmaps/}. */
+        HEATMAP("heatmaps", ".png"),
+        /** The image with the heatmap and region outlines over it, PNG under {@code overlays/}. */
+        OVERLAY("overlays", ".png"),
+        /** {@value #RESULTS_FILE} with every result. */
+        JSON(null, null);
+
+        private final String folder;
+        private final String extension;
+
+        Save(String folder, String extension) {
+            this.folder = folder;
+            this.extension = extension;
+        }
+
+        String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    @Option(names = "--bundle", required = true, paramLabel = "PATH", description = "Model bundle: a folder or a .zip.")
+    Path bundle;
+
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto", converter = EngineConverter.class,
+            description = "ort (ONNX Runtime, CPU), ort-cuda (ONNX Runtime, CUDA; needs the cuda build), trt"
+                    + " (TensorRT), or auto: ort-cuda when available, else ort (default: ${DEFAULT-VALUE}).")
+    EngineKind engine;
+
+    @Option(names = "--input", required = true, arity = "1..*", paramLabel = "FILE|DIR|GLOB",
+            description = "Image files, folders (recursive) or globs (quote them; ** crosses folders). An MVTec AD"
+                    + " category folder scores its test/ images.")
+    List<String> inputs;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created if missing).")
+    Path out;
+
+    @Option(names = "--threshold", paramLabel = "T",
+            description = "Image threshold for decisions and regions (default: the bundle's).")
+    Double threshold;
+
+    @Option(names = "--save", split = ",", paramLabel = "KIND", defaultValue = "json",
+            description = "Outputs, comma-separated: tiff, heatmap, overlay, json (default: ${DEFAULT-VALUE}). tiff:"
+                    + " float maps at maps/<name>.tiff, laid out as MVTec's evaluation reads them; heatmap:"
+                    + " heatmaps/<name>.png; overlay: overlays/<name>.png with region outlines; json: "
+                    + RESULTS_FILE + ".")
+    Set<Save> save = EnumSet.of(Save.JSON);
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "Engine threads per image (default: all cores).")
+    int threads;
+
+    @Option(names = "--parallel", paramLabel = "K", defaultValue = "1",
+            description = "Images scored at the same time (default: ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @Option(names = "--stacktrace", description = "Print stack traces of errors.")
+    boolean stacktrace;
+
+    private final PrintStream stdout;
+    private final PrintStream stderr;
+    private final boolean interactive;
+
+    ScoreCommand(PrintStream stdout, PrintStream stderr, boolean interactive) {
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.interactive = interactive;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (threads < 0 || parallel < 1) {
+            throw new IllegalArgumentException("--threads must be >= 0 and --parallel >= 1");
+        }
+        requireWritable(out);
+        List<InputFiles.Input> files = InputFiles.expand(inputs);
+        DetectorOptions options = DetectorOptions.defaults().withEngine(engine).withThreads(threads)
+                .withThreshold(threshold);
+        Reporter reporter = new Reporter(stdout, interactive);
+        long t0 = System.nanoTime();
+        List<ScoreResults.Image> results = new ArrayList<>();
+        String engineName;
+        String model;
+        double usedThreshold;
+        try (Detector detector = Detector.open(bundle, options)) {
+            engineName = detector.engine();
+            model = detector.manifest().name();
+            usedThreshold = detector.threshold();
+            ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
+                Thread t = new Thread(r, "score");
+                t.setDaemon(true);
+                return t;
+            });
+            try (Reporter.Bar bar = files.size() > 1 ? reporter.bar("scoring", files.size(), 0) : null) {
+                List<Future<ScoreResults.Image>> pending = new ArrayList<>();
+                for (InputFiles.Input in : files) {
+                    pending.add(pool.submit(() -> scoreOne(detector, in)));
+                }
+                for (Future<ScoreResults.Image> f : pending) {
+                    ScoreResults.Image r = get(f);
+                    results.add(r);
+                    if (!r.ok()) {
+                        reporter.line("error: " + r.error());
+                    }
+                    if (bar != null) {
+                        bar.step(r.ok() ? r.name() + String.format(Locale.ROOT, " %.2f", r.score()) : r.name() + " failed");
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        ScoreResults summary = summarise(model, engineName, usedThreshold, results);
+        if (save.contains(Save.JSON)) {
+            AtomicFiles.write(out.resolve(RESULTS_FILE), o -> new ObjectMapper()
+                    .enable(SerializationFeature.INDENT_OUTPUT).writeValue(o, summary));
+        }
+        if (files.size() == 1 && results.get(0).ok()) {
+            ScoreResults.Image r = results.get(0);
+            reporter.line(String.format(Locale.ROOT, "%s: score %.3f, %s (threshold %.3f), %d region%s",
+                    r.file(), r.score(), r.anomalous() ? "anomalous" : "good", usedThreshold, r.regions().size(),
+                    r.regions().size() == 1 ? "" : "s"));
+        }
+        reporter.line(String.format(Locale.ROOT,
+                "Scored %d of %d images in %.1f s: %d anomalous (threshold %.3f), %d failed; latency p50 %s; engine %s."
+                        + " Outputs in %s",
+                summary.images() - summary.failed(), summary.images(), (System.nanoTime() - t0) / 1e9,
+                summary.anomalous(), usedThreshold, summary.failed(),
+                summary.p50Millis() == null ? "-" : String.format(Locale.ROOT, "%.1f ms", summary.p50Millis()),
+                engineName, out));
+        return summary.failed() > 0 ? SOME_FAILED : 0;
+    }
+
+    private ScoreResults.Image scoreOne(Detector detector, InputFiles.Input in) {
+        String file = in.file().toString();
+        FloatImage image;
+        try {
+            image = ImageDecoder.read(in.file());
+        } catch (NoSuchFileException e) {
+            return ScoreResults.Image.failed(file, in.name(), file + ": cannot read (no such file, or a broken link)");
+        } catch (AccessDeniedException e) {
+            return ScoreResults.Image.failed(file, in.name(), file + ": cannot read (permission denied)");
+        } catch (IOException e) {
+            String why = e.getMessage() != null && e.getMessage().startsWith(file) ? e.getMessage()
+                    : file + ": cannot read (" + e.getMessage() + ")";
+            return ScoreResults.Image.failed(file, in.name(), why);
+        }
+        Detection d;
+        try {
+            d = detector.score(image);
+        } catch (Exception e) {
+            return ScoreResults.Image.failed(file, in.name(), file + ": scoring failed: " + e.getMessage());
+        }
+        Map<String, String> written = new LinkedHashMap<>();
+        try {
+            for (Save kind : save) {
+                if (kind.folder == null) {
+                    continue;
+                }
+                String rel = kind.folder + "/" + in.name() + kind.extension;
+                Path target = out.resolve(rel);
+                switch (kind) {
+                    case TIFF -> FloatTiff.write(d.map(), target);
+                    case HEATMAP -> Heatmaps.writePng(Heatmaps.heatmap(d.map(), d.threshold()), target);
+                    case OVERLAY -> Heatmaps.writePng(Heatmaps.overlay(image, d.map(), d.threshold()), target);
+                    default -> throw new AssertionError(kind);
+                }
+                written.put(kind.key(), rel);
+            }
+        } catch (IOException e) {
+            return ScoreResults.Image.failed(file, in.name(), file + ": scored, but writing its outputs failed: "
+                    + e.getMessage());
+        }
+        return new ScoreResults.Image(file, in.name(), ScoreResults.OK, null, d.width(), d.height(), d.score(),
+                d.topMean(), d.anomalous(), d.regions(), d.millis(), written.isEmpty() ? null : written);
+    }
+
+    private static ScoreResults.Image get(Future<ScoreResults.Image> f) throws Exception {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        }
+    }
+
+    private ScoreResults summarise(String model, String engineName, double usedThreshold, List<ScoreResults.Image> results) {
+        int anomalous = 0;
+        int failed = 0;
+        List<Double> times = new ArrayList<>();
+        for (ScoreResults.Image r : results) {
+            if (!r.ok()) {
+                failed++;
+                continue;
+            }
+            anomalous += r.anomalous() ? 1 : 0;
+            times.add(r.millis());
+        }
+        times.sort(null);
+        Double p50 = times.isEmpty() ? null : times.size() % 2 == 1 ? times.get(times.size() / 2)
+                : (times.get(times.size() / 2 - 1) + times.get(times.size() / 2)) / 2;
+        return new ScoreResults(bundle.toString(), model, engineName, usedThreshold, results.size(), anomalous,
+                failed, p50, results);
+    }
+
+    /** Creates {@code dir} and proves a file can be written there, before any work. */
+    static void requireWritable(Path dir) throws IOException {
+        try {
+            Files.createDirectories(dir);
+            Path probe = Files.createTempFile(dir, ".write-check", ".tmp");
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new IOException("cannot write to output folder " + dir + " (" + e.getClass().getSimpleName()
+                    + (e.getMessage() != null ? ": " + e.getMessage() : "") + ")", e);
+        }
+    }
+
+    /** Command-line names of the engines. */
+    static final class EngineConverter implements ITypeConverter<EngineKind> {
+        @Override
+        public EngineKind convert(String value) {
+            return EngineKind.parse(value);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.stad.runtime.detect;
+
+import dev.stad.runtime.bundle.BundleException;
+import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.engine.EngineException;
+import dev.stad.runtime.engine.Engines;
+import dev.stad.runtime.engine.GraphSession;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.image.ImageDecoder;
+import dev.stad.runtime.image.Preprocessing;
+import dev.stad.runtime.image.Resampler;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A model bundle on an engine, ready to score images: open it once, then call {@code score} from
+ * as many threads as you like. Every image goes through the bundle's own preprocessing (resize to
+ * the input size, normalisation), the detector graph, and back to the image's resolution.
+ *
+ * <pre>{@code
+ * try (Detector detector = Detector.open(Path.of("models/default"))) {
+ *     Detection d = detector.score(Path.of("part.png"));
+ *     System.out.println(d.score() + (d.anomalous() ? " anomalous" : " good"));
+ * }
+ * }</pre>
+ */
+public final class Detector implements AutoCloseable {
+    private final ModelBundle bundle;
+    private final BundleManifest manifest;
+    private final GraphSession session;
+    private final double threshold;
+    private final double topFraction;
+
+    private Detector(ModelBundle bundle, GraphSession session, DetectorOptions options) {
+        this.bundle = bundle;
+        this.manifest = bundle.manifest();
+        this.session = session;
+        this.threshold = options.threshold() != null ? options.threshold() : manifest.threshold().value();
+        this.topFraction = options.topFraction();
+    }
+
+    /** Opens {@code bundle} on ONNX Runtime (CPU) with the bundle's threshold. */
+    public static Detector open(Path bundle) throws BundleException, EngineException {
+        return open(bundle, DetectorOptions.defaults());
+    }
+
+    /**
+     * Opens and verifies the bundle (a folder or .zip), compiles its detector graph for the
+     * engine and runs it once on a blank image, so the first real image is not the slow one.
+     */
+    public static Detector open(Path bundlePath, DetectorOptions options) throws BundleException, EngineException {
+        Objects.requireNonNull(options, "options must not be null");
+        ModelBundle bundle = ModelBundle.open(bundlePath);
+        BundleManifest.Detector d = bundle.manifest().detector();
+        byte[] onnx = bundle.read(d.file());
+        GraphSession session = Engines.open(onnx, bundlePath + ": " + d.file(), d.input(), List.of(d.output()),
+                options.engine());
+        try {
+            Preprocessing p = bundle.manifest().preprocessing();
+            session.run(FloatImage.zeros(3, p.height(), p.width()));
+        } catch (EngineException | RuntimeException e) {
+            session.close();
+            throw e;
+        }
+        return new Detector(bundle, session, options);
+    }
+
+    public BundleManifest manifest() {
+        return manifest;
+    }
+
+    /** Where the bundle was opened from. */
+    public Path bundle() {
+        return bundle.source();
+    }
+
+    /** The threshold decisions use: the option's, or the bundle's default. */
+    public double threshold() {
+        return threshold;
+    }
+
+    /** The engine in words. */
+    public String engine() {
+        return session.description();
+    }
+
+    /** Decodes {@code file} (see {@link ImageDecoder}) and scores it; errors name the file. */
+    public Detection score(Path file) throws IOException, EngineException {
+        return score(ImageDecoder.read(file));
+    }
+
+    /** Scores a decoded image; its pixels are read from the raster as {@link ImageDecoder} does. */
+    public Detection score(BufferedImage image) throws EngineException {
+        return score(ImageDecoder.toFloat(image));
+    }
+
+    /**
+     * Scores an image given as a float tensor: 1 (grey) or 3 (RGB) channels, channels first,
+     * values in [0, 1], any size.
+     */
+    public Detection score(FloatImage image) throws EngineException {
+        long t0 = System.nanoTime();
+        FloatImage input = manifest.preprocessing().apply(image);
+        FloatImage small = session.run(input).get(manifest.detector().output());
+        if (small == null || small.channels() != 1 || small.height() != input.height()
+                || small.width() != input.width()) {
+            throw new EngineException(bundle.source() + ": detector returned " + small + " for a "
+                    + input.height() + "x" + input.width() + " input, expected a 1-channel map of that size");
+        }
+        float[] values = small.data().clone();
+        Arrays.sort(values);
+        double score = values[values.length - 1];
+        if (!Double.isFinite(score) || Float.isNaN(values[0])) {
+            throw new EngineException(bundle.source() + ": the detector produced a non-finite anomaly map");
+        }
+        int k = Math.max(1, (int) Math.round(topFraction * values.length));
+        double sum = 0;
+        for (int i = values.length - k; i < values.length; i++) {
+            sum += values[i];
+        }
+        FloatImage map = Resampler.resize(small, image.height(), image.width());
+        List<Region> regions = Regions.find(map, threshold);
+        double millis = (System.nanoTime() - t0) / 1e6;
+        return new Detection(map, score, sum / k, threshold, score > threshold, regions, millis);
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+}

@@ -1,0 +1,35 @@
+package dev.stad.runtime.engine;
+
+import java.util.Objects;
+
+/**
+ * How to run graphs.
+ *
+ * @param kind the backend
+ * @param threads intra-op threads of one graph run; 0 lets the engine choose (all physical cores)
+ * @param device GPU index for GPU engines
+ */
+public record EngineOptions(EngineKind kind, int threads, int device) {
+    public EngineOptions {
+        Objects.requireNonNull(kind, "kind must not be null");
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads must be >= 0 (0: engine default), found " + threads);
+        }
+        if (device < 0) {
+            throw new IllegalArgumentException("device must be >= 0, found " + device);
+        }
+    }
+
+    /** ONNX Runtime on the CPU with its default thread count. */
+    public static EngineOptions cpu() {
+        return new EngineOptions(EngineKind.ORT, 0, 0);
+    }
+
+    public EngineOptions withKind(EngineKind k) {
+        return new EngineOptions(k, threads, device);
+    }
+
+    public EngineOptions withThreads(int t) {
+        return new EngineOptions(kind, t, device);
+    }
+}

@@ -1,0 +1,23 @@
+package dev.stad.runtime.engine;
+
+import dev.stad.runtime.image.FloatImage;
+import java.util.Map;
+
+/**
+ * One ONNX graph with a single image input, compiled for an engine and ready to run. Runs may
+ * come from many threads at once. Holds native memory until closed.
+ */
+public interface GraphSession extends AutoCloseable {
+
+    /** The engine in words, for logs and reports (e.g. {@code onnxruntime 1.24.1 cpu, 2 threads}). */
+    String description();
+
+    /**
+     * Runs the graph on one image {@code [1, C, H, W]}; returns each requested output without its
+     * batch axis. Safe to call concurrently.
+     */
+    Map<String, FloatImage> run(FloatImage input) throws EngineException;
+
+    @Override
+    void close();
+}

@@ -1,0 +1,152 @@
+package dev.stad.runtime.engine;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import dev.stad.runtime.image.FloatImage;
+import java.nio.FloatBuffer;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A graph on ONNX Runtime, on the CPU or with the CUDA execution provider: full graph
+ * optimisation, a fixed number of intra-op threads. ONNX Runtime sessions accept concurrent
+ * runs; a lock only keeps {@link #close} from freeing the session under a running call.
+ */
+public final class OrtGraphSession implements GraphSession {
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final String input;
+    private final Set<String> outputs;
+    private final String description;
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    private OrtGraphSession(OrtEnvironment env, OrtSession session, String input, Set<String> outputs,
+            String description) {
+        this.env = env;
+        this.session = session;
+        this.input = input;
+        this.outputs = outputs;
+        this.description = description;
+    }
+
+    /**
+     * Compiles {@code onnx} for {@code kind} ({@link EngineKind#ORT} or {@link EngineKind#ORT_CUDA}).
+     *
+     * @param what names the graph in error messages (e.g. the bundle and file)
+     */
+    static OrtGraphSession open(byte[] onnx, String what, String input, List<String> outputs, EngineOptions options)
+            throws EngineException {
+        boolean cuda = switch (options.kind()) {
+            case ORT -> false;
+            case ORT_CUDA -> true;
+            default -> throw new IllegalArgumentException("not an ONNX Runtime engine: " + options.kind().id());
+        };
+        OrtEnvironment env;
+        try {
+            env = OrtEnvironment.getEnvironment();
+        } catch (LinkageError e) {
+            throw new EngineException("ONNX Runtime's native library cannot be loaded on this machine ("
+                    + e.getMessage() + ")", e);
+        }
+        if (cuda && !OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+            throw new EngineException("engine ort-cuda: this build of ONNX Runtime has no CUDA execution provider"
+                    + " (available: " + OrtEnvironment.getAvailableProviders() + "). Build the runtime with"
+                    + " `mvn -Pcuda package` (onnxruntime_gpu) and install CUDA 12 and cuDNN 9, or use --engine ort");
+        }
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (options.threads() > 0) {
+                so.setIntraOpNumThreads(options.threads());
+            }
+            if (cuda) {
+                so.addCUDA(options.device());
+            }
+            OrtSession session = env.createSession(onnx, so);
+            if (!session.getInputNames().contains(input)) {
+                session.close();
+                throw new EngineException(what + ": graph has no input '" + input + "' (inputs: "
+                        + session.getInputNames() + ")");
+            }
+            for (String o : outputs) {
+                if (!session.getOutputNames().contains(o)) {
+                    session.close();
+                    throw new EngineException(what + ": graph has no output '" + o + "' (outputs: "
+                            + session.getOutputNames() + ")");
+                }
+            }
+            String device = cuda ? "cuda:" + options.device() : "cpu";
+            String threads = options.threads() > 0 ? options.threads() + " threads" : "default threads";
+            String description = String.format(Locale.ROOT, "onnxruntime %s %s, %s", env.getVersion(), device, threads);
+            return new OrtGraphSession(env, session, input, new LinkedHashSet<>(outputs), description);
+        } catch (OrtException e) {
+            throw new EngineException(what + ": ONNX Runtime cannot load the graph: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public Map<String, FloatImage> run(FloatImage image) throws EngineException {
+        long[] shape = {1, image.channels(), image.height(), image.width()};
+        lock.readLock().lock();
+        try {
+            if (closed) {
+                throw new EngineException("session is closed");
+            }
+            Map<String, FloatImage> out = new LinkedHashMap<>();
+            try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(image.data()), shape);
+                    OrtSession.Result r = session.run(Map.of(input, t), outputs)) {
+                for (Map.Entry<String, OnnxValue> e : r) {
+                    out.put(e.getKey(), toImage(e.getKey(), (OnnxTensor) e.getValue()));
+                }
+            }
+            return out;
+        } catch (OrtException e) {
+            throw new EngineException("ONNX Runtime failed on a " + image.height() + "x" + image.width() + " image: "
+                    + e.getMessage(), e);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private static FloatImage toImage(String name, OnnxTensor t) throws EngineException {
+        long[] s = t.getInfo().getShape();
+        if (s.length != 4 || s[0] != 1) {
+            throw new EngineException("output " + name + " has shape " + java.util.Arrays.toString(s)
+                    + ", expected [1, C, H, W]");
+        }
+        FloatBuffer fb = t.getFloatBuffer();
+        float[] data = new float[fb.remaining()];
+        fb.get(data);
+        return new FloatImage((int) s[1], (int) s[2], (int) s[3], data);
+    }
+
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                session.close();
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException("closing an ONNX Runtime session failed: " + e.getMessage(), e);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.stad.runtime.output;
+
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.io.AtomicFiles;
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
+import java.awt.image.BandedSampleModel;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferFloat;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
+import java.io.IOException;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+
+/**
+ * One-channel 32-bit float TIFF files, the format MVTec AD's evaluation reads anomaly maps from.
+ * Written with the JDK's own TIFF writer, atomically.
+ */
+public final class FloatTiff {
+    private FloatTiff() {
+    }
+
+    public static void write(FloatImage map, Path file) throws IOException {
+        BufferedImage image = toImage(map);
+        AtomicFiles.write(file, out -> {
+            if (!ImageIO.write(image, "tiff", out)) {
+                throw new IOException(file + ": this JVM has no TIFF writer");
+            }
+        });
+    }
+
+    /** A one-channel map as a float grey image sharing its data. */
+    static BufferedImage toImage(FloatImage map) {
+        if (map.channels() != 1) {
+            throw new IllegalArgumentException("expected a one-channel map, found " + map.channels() + " channels");
+        }
+        int w = map.width();
+        int h = map.height();
+        DataBufferFloat buffer = new DataBufferFloat(map.data(), map.data().length);
+        WritableRaster raster = Raster.createWritableRaster(new BandedSampleModel(DataBuffer.TYPE_FLOAT, w, h, 1),
+                buffer, null);
+        ColorModel cm = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_GRAY), false, false,
+                Transparency.OPAQUE, DataBuffer.TYPE_FLOAT);
+        return new BufferedImage(cm, raster, false, null);
+    }
+}

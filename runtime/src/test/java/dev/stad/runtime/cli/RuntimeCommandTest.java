@@ -1,0 +1,65 @@
+package dev.stad.runtime.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Command-line failures that need no model: each ends before any image is touched. */
+class RuntimeCommandTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return RuntimeCommand.commandLine(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), false).execute(args);
+    }
+
+    private String errText() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void missingBundleFailsBeforeScoringNamingThePath() throws Exception {
+        Path img = Files.write(dir.resolve("a.png"), new byte[] {1});
+        Path results = dir.resolve("results");
+        int code = run("score", "--bundle", dir.resolve("nope").toString(), "--input", img.toString(),
+                "--out", results.toString());
+        assertEquals(1, code);
+        assertTrue(errText().contains("nope") && errText().contains("no such bundle"), errText());
+        assertFalse(Files.exists(results.resolve(ScoreCommand.RESULTS_FILE)));
+    }
+
+    @Test
+    void outputFolderThatCannotBeWrittenFailsUpFront() throws Exception {
+        Path blocker = Files.write(dir.resolve("file"), new byte[] {1});
+        int code = run("score", "--bundle", dir.resolve("nope").toString(), "--input", blocker.toString(),
+                "--out", blocker.resolve("sub").toString());
+        assertEquals(1, code);
+        assertTrue(errText().contains("cannot write to output folder"), errText());
+    }
+
+    @Test
+    void unknownEngineOrSaveKindIsAUsageError() {
+        assertEquals(2, run("score", "--bundle", "b", "--input", "x", "--out", "o", "--engine", "cuda"));
+        assertTrue(errText().contains("unknown engine 'cuda'"), errText());
+        assertEquals(2, run("score", "--bundle", "b", "--input", "x", "--out", "o", "--save", "tiff,jpeg"));
+        assertEquals(2, run());
+    }
+
+    @Test
+    void infoOnAMissingBundleFails() {
+        assertEquals(1, run("info", "--bundle", dir.resolve("nope").toString()));
+        assertTrue(errText().contains("no such bundle"), errText());
+    }
+}
