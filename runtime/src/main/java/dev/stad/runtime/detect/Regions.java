@@ -11,26 +11,42 @@ public final class Regions {
     }
 
     /**
+     * A labelling: {@code labels[y * width + x]} is 0 outside every region, else the region's
+     * index in {@code regions} plus one (regions in the order their first pixel appears, row by row).
+     */
+    public record Labels(int[] labels, List<Region> regions) {
+    }
+
+    /**
      * The 8-connected regions of pixels strictly above {@code threshold} in a one-channel map,
      * highest peak first. NaN pixels are never above a threshold.
      */
     public static List<Region> find(FloatImage map, double threshold) {
+        List<Region> out = new ArrayList<>(label(map, threshold).regions());
+        out.sort(Comparator.comparingDouble((Region r) -> -r.peak()).thenComparingInt(Region::y)
+                .thenComparingInt(Region::x));
+        return out;
+    }
+
+    /** Labels the 8-connected regions of pixels strictly above {@code threshold}. */
+    public static Labels label(FloatImage map, double threshold) {
         if (map.channels() != 1) {
             throw new IllegalArgumentException("expected a one-channel map, found " + map.channels() + " channels");
         }
         int h = map.height();
         int w = map.width();
         float[] v = map.data();
-        boolean[] seen = new boolean[v.length];
+        int[] labels = new int[v.length];
         int[] stack = new int[v.length];
         List<Region> out = new ArrayList<>();
         for (int start = 0; start < v.length; start++) {
-            if (seen[start] || !(v[start] > threshold)) {
+            if (labels[start] != 0 || !(v[start] > threshold)) {
                 continue;
             }
+            int id = out.size() + 1;
             int top = 0;
             stack[top++] = start;
-            seen[start] = true;
+            labels[start] = id;
             int minX = w;
             int minY = h;
             int maxX = -1;
@@ -57,18 +73,16 @@ public final class Regions {
                     for (int dx = -1; dx <= 1; dx++) {
                         int nx = px + dx;
                         int q = ny * w + nx;
-                        if (nx < 0 || nx >= w || seen[q] || !(v[q] > threshold)) {
+                        if (nx < 0 || nx >= w || labels[q] != 0 || !(v[q] > threshold)) {
                             continue;
                         }
-                        seen[q] = true;
+                        labels[q] = id;
                         stack[top++] = q;
                     }
                 }
             }
             out.add(new Region(minX, minY, maxX - minX + 1, maxY - minY + 1, area, v[peakAt], peakAt % w, peakAt / w));
         }
-        out.sort(Comparator.comparingDouble((Region r) -> -r.peak()).thenComparingInt(Region::y)
-                .thenComparingInt(Region::x));
-        return out;
+        return new Labels(labels, List.copyOf(out));
     }
 }

@@ -147,6 +147,27 @@ public record NetworkSpec(
         return macs;
     }
 
+    /**
+     * Multiply-accumulates of one patch-form forward pass on a receptive-field patch: what
+     * evaluating the network patch by patch costs per output pixel. Its ratio to
+     * {@link #denseMacsPerPixel()} is what fast dense extraction saves.
+     */
+    @JsonIgnore
+    public long patchMacs() {
+        long macs = 0;
+        int side = receptiveField();
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            if (l.isConv()) {
+                side = side - l.kernel() + 1;
+                macs += (long) side * side * inChannels(i) * l.out() * l.kernel() * l.kernel();
+            } else {
+                side = (side - l.kernel()) / l.stride() + 1;
+            }
+        }
+        return macs;
+    }
+
     /** Number of trainable floats (weights and biases). */
     @JsonIgnore
     public long parameterCount() {

@@ -79,4 +79,14 @@ class NetworkSpecTest {
         e = assertThrows(IllegalArgumentException.class, () -> Architectures.named("p99"));
         assertTrue(e.getMessage().contains("p17"), e.getMessage());
     }
+
+    @Test
+    void patchCostCountsEveryConvOverItsShrinkingOutput() {
+        // p17: 17 -k6-> 12 -k5-> 8 -k5-> 4 -k4-> 1
+        long expected = 12L * 12 * 3 * 128 * 36 + 8L * 8 * 128 * 256 * 25 + 4L * 4 * 256 * 256 * 25 + 256L * 128 * 16;
+        org.junit.jupiter.api.Assertions.assertEquals(expected, Architectures.P17.patchMacs());
+        // p33: 32 -k5-> 28 -pool-> 14 -k5-> 10 -pool-> 5 -k2-> 4 -k4-> 1
+        long p33 = 28L * 28 * 3 * 128 * 25 + 10L * 10 * 128 * 256 * 25 + 4L * 4 * 256 * 256 * 4 + 256L * 128 * 16;
+        org.junit.jupiter.api.Assertions.assertEquals(p33, Architectures.P33.patchMacs());
+    }
 }

@@ -1,0 +1,64 @@
+package dev.stad.bench.latency;
+
+import dev.stad.exporter.TrainedModel;
+import dev.stad.exporter.onnx.Graphs;
+import dev.stad.runtime.StadVersion;
+import dev.stad.runtime.bundle.BundleException;
+import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.ModelBundle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One detector graph to time: some scales of a model with some number of students each.
+ *
+ * @param name e.g. {@code p17+p33 M=3}
+ * @param macsPerPixel multiply-accumulates per output pixel of all its dense networks
+ * @param onnx the detector graph (fused layout)
+ */
+public record Variant(String name, List<String> scales, int students, long macsPerPixel, byte[] onnx) {
+
+    /** FLOPs of one anomaly map of {@code size x size} pixels (2 per MAC). */
+    public double gflop(int size) {
+        return 2.0 * macsPerPixel * size * size / 1e9;
+    }
+
+    /** The bundle's own detector. */
+    public static Variant ofBundle(ModelBundle bundle) throws BundleException {
+        BundleManifest m = bundle.manifest();
+        long macs = 0;
+        List<String> names = new ArrayList<>();
+        for (BundleManifest.Scale s : m.scales()) {
+            macs += (1L + s.students()) * s.spec().denseMacsPerPixel();
+            names.add(s.name());
+        }
+        int students = m.scales().get(0).students();
+        return new Variant(String.join("+", names) + " M=" + students, names, students, macs,
+                bundle.read(m.detector().file()));
+    }
+
+    /** A detector of the given scales of a trained run, each with its first {@code students} students. */
+    public static Variant of(TrainedModel model, List<String> scales, int students) {
+        List<Graphs.Scale> gs = new ArrayList<>();
+        long macs = 0;
+        for (TrainedModel.ScaleWeights w : model.scales()) {
+            if (!scales.contains(w.spec().name())) {
+                continue;
+            }
+            if (students > w.students().size()) {
+                throw new IllegalArgumentException("scale " + w.spec().name() + " has " + w.students().size()
+                        + " students, asked for " + students);
+            }
+            gs.add(new Graphs.Scale(w.spec(), w.foldedTeacher(), w.students().subList(0, students),
+                    w.scale().statistics()));
+            macs += (1L + students) * w.spec().denseMacsPerPixel();
+        }
+        if (gs.size() != scales.size()) {
+            throw new IllegalArgumentException("the run has scales " + model.scales().stream()
+                    .map(s -> s.spec().name()).toList() + ", asked for " + scales);
+        }
+        byte[] onnx = Graphs.detector(gs, Graphs.Layout.FUSED, StadVersion.get(), Map.of()).toByteArray();
+        return new Variant(String.join("+", scales) + " M=" + students, List.copyOf(scales), students, macs, onnx);
+    }
+}
