@@ -1,6 +1,8 @@
 package dev.stad.bench;
 
+import dev.stad.bench.accuracy.AccuracyCommand;
 import dev.stad.bench.latency.LatencyCommand;
+import dev.stad.bench.oneclass.OneClassCommand;
 import dev.stad.runtime.cli.Commands;
 import java.io.PrintStream;
 import picocli.CommandLine;
@@ -19,6 +21,8 @@ public final class BenchCommand implements Runnable {
     public static CommandLine commandLine(PrintStream out, PrintStream err) {
         CommandLine cl = new CommandLine(new BenchCommand());
         cl.addSubcommand(new CommandLine(new LatencyCommand(out)));
+        cl.addSubcommand(new CommandLine(new AccuracyCommand(out)));
+        cl.addSubcommand(new CommandLine(new OneClassCommand(out)));
         return Commands.configure(cl, out, err);
     }
 

@@ -11,6 +11,7 @@ import dev.stad.bench.report.Stats;
 import dev.stad.exporter.TrainedModel;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.detect.Tiles;
 import dev.stad.runtime.engine.EngineKind;
 import dev.stad.runtime.engine.EngineOptions;
 import dev.stad.runtime.engine.Engines;
@@ -74,6 +75,11 @@ public final class LatencyCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "Engine threads (default: all cores).")
     int threads;
 
+    @Option(names = "--tile", defaultValue = "512", paramLabel = "PX",
+            description = "Images larger than PX x PX are computed in tiles of at most that size (exact; bounds"
+                    + " memory, which grows with the pixels computed at once); 0: never (default: ${DEFAULT-VALUE}).")
+    int tile;
+
     @Option(names = "--image", paramLabel = "FILE",
             description = "Image to score, resized to each size (default: the first synthetic test image, else noise).")
     Path image;
@@ -98,7 +104,7 @@ public final class LatencyCommand implements Callable<Integer> {
     }
 
     /** One timed point. */
-    public record Point(String engine, String variant, int size, int runs, double p50Ms, double p95Ms, double p99Ms,
+    public record Point(String engine, String variant, int size, int tiles, int runs, double p50Ms, double p95Ms, double p99Ms,
             double meanMs, double mapsPerSecond, double gflop, double gflops, double percentOfSgemm,
             double residentMb, double peakResidentMb) {
     }
@@ -156,7 +162,7 @@ public final class LatencyCommand implements Callable<Integer> {
                         List.of(m.detector().output()), eo)) {
                     for (int size : v == variants.get(0) ? sizes : variantSizes) {
                         Point p = time(kind.id(), session, v, m.preprocessing(), Resampler.resize(source, size, size),
-                                g.gflops(), m.detector().output());
+                                g.gflops(), m.detector().output(), Tiles.halo(m));
                         points.add(p);
                         log.printf(Locale.ROOT, "%s %-14s %4d px: p50 %9.1f ms (p95 %.1f, %d runs), %.1f GFLOP/s"
                                 + " = %.0f%% of sgemm, RSS %.0f MB%n", p.engine(), p.variant(), size, p.p50Ms(),
@@ -186,27 +192,28 @@ public final class LatencyCommand implements Callable<Integer> {
     }
 
     private Point time(String engine, GraphSession session, Variant v, Preprocessing base, FloatImage host,
-            double sgemmGflops, String output) throws Exception {
+            double sgemmGflops, String output, int[] halo) throws Exception {
         int size = host.height();
         Preprocessing pre = new Preprocessing(size, size, base.mean(), base.std());
-        double warm = scoreOnce(session, pre, host, output);
+        double warm = scoreOnce(session, pre, host, output, halo);
         int n = (int) Math.max(minRuns, Math.min(runs, Math.floor(maxSeconds * 1000 / warm)));
         List<Double> ms = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            ms.add(scoreOnce(session, pre, host, output));
+            ms.add(scoreOnce(session, pre, host, output, halo));
         }
+        int perSide = tile > 0 && size > tile ? (size + tile - 1) / tile : 1;
         double p50 = Stats.median(ms);
         double gflops = v.gflop(size) / (p50 / 1e3);
-        return new Point(engine, v.name(), size, n, p50, Stats.quantile(ms, 0.95), Stats.quantile(ms, 0.99),
+        return new Point(engine, v.name(), size, perSide * perSide, n, p50, Stats.quantile(ms, 0.95), Stats.quantile(ms, 0.99),
                 Stats.mean(ms), 1e3 / Stats.mean(ms), v.gflop(size), gflops, 100 * gflops / sgemmGflops,
                 ProcessMemory.residentMb(), ProcessMemory.peakMb());
     }
 
-    /** Host image to host anomaly map: normalise, run, copy out, take the maximum. */
-    private static double scoreOnce(GraphSession session, Preprocessing pre, FloatImage host, String output)
+    /** Host image to host anomaly map: normalise, run (in tiles if large), copy out, take the maximum. */
+    private double scoreOnce(GraphSession session, Preprocessing pre, FloatImage host, String output, int[] halo)
             throws Exception {
         long t0 = System.nanoTime();
-        FloatImage map = session.run(pre.apply(host)).get(output);
+        FloatImage map = Tiles.run(session, output, pre.apply(host), tile, halo[0], halo[1]);
         float max = Float.NEGATIVE_INFINITY;
         for (float f : map.data()) {
             max = Math.max(max, f);
@@ -248,12 +255,12 @@ public final class LatencyCommand implements Callable<Integer> {
         s.append(String.format(Locale.ROOT, "Bundle %s; %s; ONNX Runtime %s; sgemm: %s%n%n", r.bundle(), r.machine(),
                 r.onnxRuntime(), r.sgemm().entrySet().stream().map(e -> String.format(Locale.ROOT,
                         "%s %.0f GFLOP/s (%d^3)", e.getKey(), e.getValue().gflops(), e.getValue().n())).toList()));
-        s.append("| engine | detector | image | runs | p50 ms | p95 ms | p99 ms | maps/s | GFLOP per map | GFLOP/s |"
+        s.append("| engine | detector | image | tiles | runs | p50 ms | p95 ms | p99 ms | maps/s | GFLOP per map | GFLOP/s |"
                 + " % of sgemm | RSS MB | peak RSS MB |\n");
-        s.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        s.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (Point p : r.points()) {
-            s.append(String.format(Locale.ROOT, "| %s | %s | %d×%d | %d | %.1f | %.1f | %.1f | %.3f | %.1f | %.1f |"
-                    + " %.0f%% | %.0f | %.0f |%n", p.engine(), p.variant(), p.size(), p.size(), p.runs(), p.p50Ms(),
+            s.append(String.format(Locale.ROOT, "| %s | %s | %d×%d | %d | %d | %.1f | %.1f | %.1f | %.3f | %.1f | %.1f |"
+                    + " %.0f%% | %.0f | %.0f |%n", p.engine(), p.variant(), p.size(), p.size(), p.tiles(), p.runs(), p.p50Ms(),
                     p.p95Ms(), p.p99Ms(), p.mapsPerSecond(), p.gflop(), p.gflops(), p.percentOfSgemm(),
                     p.residentMb(), p.peakResidentMb()));
         }
@@ -281,9 +288,7 @@ public final class LatencyCommand implements Callable<Integer> {
         }
         Map<String, Curve> series = new LinkedHashMap<>();
         for (Map.Entry<String, List<double[]>> e : byLine.entrySet()) {
-            double[] x = e.getValue().stream().mapToDouble(a -> a[0]).toArray();
-            double[] y = e.getValue().stream().mapToDouble(a -> a[1]).toArray();
-            series.put(e.getKey(), new Curve(x, y));
+            series.put(e.getKey(), Curve.of(e.getValue()));
         }
         return Plots.lines("Latency per anomaly map (p50, batch 1, host to host)", "image side (px)", "ms", series,
                 true, true, null, null, true);

@@ -148,13 +148,7 @@ public final class PixelMetrics {
         }
 
         Curve curve() {
-            double[] x = new double[pts.size()];
-            double[] y = new double[pts.size()];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = pts.get(i)[0];
-                y[i] = pts.get(i)[1];
-            }
-            return new Curve(x, y);
+            return Curve.of(pts);
         }
     }
 }

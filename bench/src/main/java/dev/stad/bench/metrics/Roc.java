@@ -51,13 +51,7 @@ public final class Roc {
             }
             pts.add(new double[] {(double) fp / neg, (double) tp / pos});
         }
-        double[] x = new double[pts.size()];
-        double[] y = new double[pts.size()];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = pts.get(i)[0];
-            y[i] = pts.get(i)[1];
-        }
-        return new Curve(x, y);
+        return Curve.of(pts);
     }
 
     /** Trapezoid area under a curve over its whole x range. */

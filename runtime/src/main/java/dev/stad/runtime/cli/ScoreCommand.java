@@ -111,6 +111,11 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "Images scored at the same time (default: ${DEFAULT-VALUE}).")
     int parallel;
 
+    @Option(names = "--tile", paramLabel = "PX", defaultValue = "0",
+            description = "Compute the map in tiles of at most PX x PX pixels to bound memory on bundles with a"
+                    + " large input size; exact (default: 0, the whole input at once).")
+    int tile;
+
     @Option(names = "--stacktrace", description = "Print stack traces of errors.")
     boolean stacktrace;
 
@@ -132,7 +137,7 @@ public final class ScoreCommand implements Callable<Integer> {
         requireWritable(out);
         List<InputFiles.Input> files = InputFiles.expand(inputs);
         DetectorOptions options = DetectorOptions.defaults().withEngine(engine).withThreads(threads)
-                .withThreshold(threshold);
+                .withThreshold(threshold).withTile(tile);
         Reporter reporter = new Reporter(stdout, interactive);
         long t0 = System.nanoTime();
         List<ScoreResults.Image> results = new ArrayList<>();
@@ -157,7 +162,12 @@ public final class ScoreCommand implements Callable<Integer> {
                     ScoreResults.Image r = get(f);
                     results.add(r);
                     if (!r.ok()) {
-                        reporter.line("error: " + r.error());
+                        if (interactive) {
+                            stdout.print("\r\033[2K"); // clear the bar's line before the error
+                            stdout.flush();
+                        }
+                        stderr.println("error: " + r.error());
+                        stderr.flush();
                     }
                     if (bar != null) {
                         bar.step(r.ok() ? r.name() + String.format(Locale.ROOT, " %.2f", r.score()) : r.name() + " failed");

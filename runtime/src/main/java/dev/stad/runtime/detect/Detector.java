@@ -35,6 +35,8 @@ public final class Detector implements AutoCloseable {
     private final GraphSession session;
     private final double threshold;
     private final double topFraction;
+    private final int tile;
+    private final int[] halo;
 
     private Detector(ModelBundle bundle, GraphSession session, DetectorOptions options) {
         this.bundle = bundle;
@@ -42,6 +44,8 @@ public final class Detector implements AutoCloseable {
         this.session = session;
         this.threshold = options.threshold() != null ? options.threshold() : manifest.threshold().value();
         this.topFraction = options.topFraction();
+        this.tile = options.tile();
+        this.halo = Tiles.halo(manifest);
     }
 
     /** Opens {@code bundle} on ONNX Runtime (CPU) with the bundle's threshold. */
@@ -62,7 +66,9 @@ public final class Detector implements AutoCloseable {
                 options.engine());
         try {
             Preprocessing p = bundle.manifest().preprocessing();
-            session.run(FloatImage.zeros(3, p.height(), p.width()));
+            int t = options.tile();
+            session.run(FloatImage.zeros(3, t > 0 ? Math.min(t, p.height()) : p.height(),
+                    t > 0 ? Math.min(t, p.width()) : p.width()));
         } catch (EngineException | RuntimeException e) {
             session.close();
             throw e;
@@ -106,7 +112,7 @@ public final class Detector implements AutoCloseable {
     public Detection score(FloatImage image) throws EngineException {
         long t0 = System.nanoTime();
         FloatImage input = manifest.preprocessing().apply(image);
-        FloatImage small = session.run(input).get(manifest.detector().output());
+        FloatImage small = Tiles.run(session, manifest.detector().output(), input, tile, halo[0], halo[1]);
         if (small == null || small.channels() != 1 || small.height() != input.height()
                 || small.width() != input.width()) {
             throw new EngineException(bundle.source() + ": detector returned " + small + " for a "

@@ -55,6 +55,10 @@ class InputFilesTest {
         touch("imgs/x/y/3.jpg");
         List<InputFiles.Input> in = InputFiles.expand(List.of(dir.resolve("imgs") + "/**/*.png"));
         assertEquals(List.of("imgs/x/1", "imgs/x/y/2"), names(in));
+        touch("imgs/0.png");
+        assertEquals(List.of("imgs/0", "imgs/x/1", "imgs/x/y/2"),
+                names(InputFiles.expand(List.of(dir.resolve("imgs") + "/**.png"))), "** at any depth, none included");
+        assertEquals(List.of("imgs/0"), names(InputFiles.expand(List.of(dir.resolve("imgs") + "/*.png"))));
     }
 
     @Test

@@ -72,7 +72,7 @@ class BadInputTest {
             assertEquals(ScoreResults.OK, byFile.get(ok).status(), ok + ": " + byFile.get(ok));
         }
         assertEquals(root ? 4 : 5, results.failed());
-        assertTrue(cli.out().contains("error: " + in.resolve("truncated.png")), cli.toString());
+        assertTrue(cli.err().contains("error: " + in.resolve("truncated.png")), cli.toString());
 
         // An image of another size is resized in, and its map comes back at its own size.
         assertEquals(48, byFile.get("grey16.png").width());

@@ -93,6 +93,27 @@ class StationScoringTest {
     }
 
     @Test
+    void tiledMapsEqualWholeImageMaps() throws Exception {
+        BufferedImage src = ImageIO.read(TinyBundle.testImages().get(4).toFile());
+        dev.stad.runtime.image.FloatImage big = dev.stad.runtime.image.Resampler.resize(ImageDecoder.toFloat(src), 50, 70);
+        try (Detector whole = Detector.open(TinyBundle.bundle());
+                Detector tiled = Detector.open(TinyBundle.bundle(), DetectorOptions.defaults().withTile(16))) {
+            // The image is resized to the bundle's 32 x 32 input, computed there in 2 x 2 tiles of 16 whose halos
+            // cross the tile borders, and resized back to 70 x 50.
+            Detection a = whole.score(big);
+            Detection b = tiled.score(big);
+            float[] x = a.map().data();
+            float[] y = b.map().data();
+            double worst = 0;
+            for (int i = 0; i < x.length; i++) {
+                worst = Math.max(worst, Math.abs(x[i] - y[i]) / Math.max(1, Math.abs(x[i])));
+            }
+            assertTrue(worst <= 1e-5, "tiled map differs by " + worst);
+            assertEquals(a.score(), b.score(), 1e-5 * Math.max(1, Math.abs(a.score())));
+        }
+    }
+
+    @Test
     void decisionAndRegionsFollowTheThreshold() throws Exception {
         Path file = TinyBundle.testImages().get(0);
         try (Detector bundleDefault = Detector.open(TinyBundle.bundle());

@@ -1,0 +1,227 @@
+package dev.stad.bench.accuracy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.stad.bench.metrics.Curve;
+import dev.stad.bench.metrics.PixelMetrics;
+import dev.stad.bench.metrics.Roc;
+import dev.stad.bench.report.Plots;
+import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.detect.Detection;
+import dev.stad.runtime.detect.Detector;
+import dev.stad.runtime.detect.DetectorOptions;
+import dev.stad.runtime.detect.Regions;
+import dev.stad.runtime.engine.EngineKind;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.image.ImageDecoder;
+import dev.stad.runtime.io.AtomicFiles;
+import dev.stad.runtime.output.FloatTiff;
+import dev.stad.runtime.output.Heatmaps;
+import dev.stad.trainer.data.MvtecCategory;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench accuracy}: detection quality on an MVTec-layout category (DESIGN.md section 5):
+ * image AUROC, pixel AUROC and AU-PRO up to FPR 0.3, per defect type and overall; ROC and PRO
+ * curves; the maps as float TIFF in MVTec's evaluation layout; a self-contained HTML report.
+ */
+@Command(name = "accuracy", mixinStandardHelpOptions = true,
+        description = "Image AUROC, pixel AUROC and AU-PRO@0.3 of a bundle on an MVTec AD-layout category, per defect"
+                + " type and overall, with curves, float TIFF maps and an HTML report.")
+public final class AccuracyCommand implements Callable<Integer> {
+    @Option(names = "--bundle", required = true, paramLabel = "PATH", description = "Model bundle.")
+    Path bundle;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR",
+            description = "MVTec AD-layout category (test/<type>/*, ground_truth/<defect>/<name>_mask.png).")
+    Path data;
+
+    @Option(names = "--out", defaultValue = "bench-results/accuracy", paramLabel = "DIR",
+            description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--engine", defaultValue = "ort", paramLabel = "ENGINE", description = "Engine (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Engine threads (default: all cores).")
+    int threads;
+
+    @Option(names = "--fpr-limit", defaultValue = "0.3", description = "FPR up to which PRO is integrated (default: ${DEFAULT-VALUE}).")
+    double fprLimit;
+
+    @Option(names = "--grid", defaultValue = "4", description = "Images per type in the report's grid (default: ${DEFAULT-VALUE}).")
+    int gridPerType;
+
+    /** Name of the row over every test image. */
+    public static final String OVERALL = "overall";
+
+    private final PrintStream log;
+
+    public AccuracyCommand(PrintStream log) {
+        this.log = log;
+    }
+
+    /** One row of the metrics table. */
+    public record Row(String type, int images, int defective, int regions, double imageAuroc, double pixelAuroc,
+            double auPro) {
+    }
+
+    /** What {@code accuracy.json} holds. */
+    public record Report(String bundle, String data, String engine, double threshold, double fprLimit, List<Row> rows,
+            List<ImageScore> images) {
+    }
+
+    /** One test image's outcome. */
+    public record ImageScore(String type, String name, double score, boolean anomalous, String map) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        MvtecCategory category = MvtecCategory.open(data);
+        String categoryName = data.toAbsolutePath().normalize().getFileName().toString();
+        Files.createDirectories(out);
+        Map<String, List<Path>> test = category.test();
+        if (!test.containsKey(MvtecCategory.GOOD)) {
+            throw new IOException(data + ": no test/good images; AUROC needs anomaly-free test images");
+        }
+        int total = test.values().stream().mapToInt(List::size).sum();
+        Reporter reporter = new Reporter(log, System.console() != null);
+        Map<String, PixelMetrics> pixels = new LinkedHashMap<>();
+        pixels.put(OVERALL, new PixelMetrics());
+        for (String t : category.defectTypes()) {
+            pixels.put(t, new PixelMetrics());
+        }
+        List<ImageScore> scores = new ArrayList<>();
+        List<GridCell> grid = new ArrayList<>();
+        String engineName;
+        double threshold;
+        DetectorOptions options = DetectorOptions.defaults().withEngine(EngineKind.parse(engine)).withThreads(threads);
+        try (Detector detector = Detector.open(bundle, options);
+                Reporter.Bar bar = reporter.bar("accuracy", total, 0)) {
+            engineName = detector.engine();
+            threshold = detector.threshold();
+            for (Map.Entry<String, List<Path>> e : test.entrySet()) {
+                String type = e.getKey();
+                int shown = 0;
+                for (Path file : e.getValue()) {
+                    FloatImage image = ImageDecoder.read(file);
+                    Detection d = detector.score(image);
+                    FloatImage mask = mask(category, type, file, image);
+                    Regions.Labels gt = Regions.label(mask, 0.5);
+                    float[] map = d.map().data();
+                    pixels.get(OVERALL).add(map, gt.labels(), gt.regions().size());
+                    for (String t : category.defectTypes()) {
+                        if (type.equals(MvtecCategory.GOOD) || type.equals(t)) {
+                            pixels.get(t).add(map, gt.labels(), gt.regions().size());
+                        }
+                    }
+                    String stem = stem(file);
+                    String rel = "maps/" + categoryName + "/test/" + type + "/" + stem + ".tiff";
+                    FloatTiff.write(d.map(), out.resolve(rel));
+                    scores.add(new ImageScore(type, stem, d.score(), d.anomalous(), rel));
+                    if (shown++ < gridPerType) {
+                        grid.add(new GridCell(type + "/" + stem, d.score(), d.anomalous(),
+                                HtmlReport.overlayWithTruth(image, d.map(), mask, threshold)));
+                    }
+                    bar.step(type + "/" + stem);
+                }
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        Map<String, Curve> imageRocs = new LinkedHashMap<>();
+        Map<String, Curve> pixelRocs = new LinkedHashMap<>();
+        Map<String, Curve> pros = new LinkedHashMap<>();
+        for (Map.Entry<String, PixelMetrics> e : pixels.entrySet()) {
+            String type = e.getKey();
+            List<ImageScore> subset = scores.stream().filter(s -> type.equals(OVERALL)
+                    || s.type().equals(MvtecCategory.GOOD) || s.type().equals(type)).toList();
+            double[] s = subset.stream().mapToDouble(ImageScore::score).toArray();
+            boolean[] positive = new boolean[s.length];
+            int defective = 0;
+            for (int i = 0; i < s.length; i++) {
+                positive[i] = !subset.get(i).type().equals(MvtecCategory.GOOD);
+                defective += positive[i] ? 1 : 0;
+            }
+            PixelMetrics.Result pr = e.getValue().compute(fprLimit);
+            rows.add(new Row(type, s.length, defective, pr.regions(), Roc.auroc(s, positive), pr.auroc(), pr.auPro()));
+            imageRocs.put(type, Roc.curve(s, positive));
+            pixelRocs.put(type, pr.roc());
+            pros.put(type, pr.pro());
+        }
+        Report report = new Report(bundle.toString(), data.toString(), engineName, threshold, fprLimit, rows, scores);
+        AtomicFiles.write(out.resolve("accuracy.json"),
+                o -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(o, report));
+        String md = markdown(report);
+        AtomicFiles.writeString(out.resolve("accuracy.md"), md);
+        byte[] imageRoc = Plots.lines("Image ROC", "FPR", "TPR", imageRocs, false, false, new double[] {0, 1},
+                new double[] {0, 1.01}, false);
+        byte[] pixelRoc = Plots.lines("Pixel ROC", "FPR", "TPR", pixelRocs, false, false, new double[] {0, 1},
+                new double[] {0, 1.01}, false);
+        byte[] pro = Plots.lines("PRO curve (AU-PRO integrates to FPR " + fprLimit + ")", "FPR", "PRO", pros, false,
+                false, new double[] {0, fprLimit}, new double[] {0, 1.01}, false);
+        Plots.write(imageRoc, out.resolve("roc-image.png"));
+        Plots.write(pixelRoc, out.resolve("roc-pixel.png"));
+        Plots.write(pro, out.resolve("pro.png"));
+        AtomicFiles.writeString(out.resolve("report.html"), HtmlReport.render(report, md, List.of(imageRoc, pixelRoc, pro),
+                grid));
+        log.println(md);
+        log.println("Wrote " + out.resolve("report.html") + " (self-contained), accuracy.json, accuracy.md, curves and"
+                + " maps/" + categoryName + "/test/<type>/<name>.tiff");
+        return 0;
+    }
+
+    /** One picture of the report's grid. */
+    record GridCell(String name, double score, boolean anomalous, BufferedImage overlay) {
+    }
+
+    private static FloatImage mask(MvtecCategory category, String type, Path file, FloatImage image) throws IOException {
+        var maskFile = category.maskFor(type, file);
+        if (maskFile.isEmpty()) {
+            return FloatImage.zeros(1, image.height(), image.width());
+        }
+        FloatImage m = ImageDecoder.read(maskFile.get());
+        if (m.height() != image.height() || m.width() != image.width()) {
+            throw new IOException(maskFile.get() + ": mask is " + m.width() + "x" + m.height() + " but its image "
+                    + file + " is " + image.width() + "x" + image.height());
+        }
+        return m.channels() == 1 ? m : firstChannel(m);
+    }
+
+    private static FloatImage firstChannel(FloatImage m) {
+        float[] d = new float[m.height() * m.width()];
+        System.arraycopy(m.data(), 0, d, 0, d.length);
+        return new FloatImage(1, m.height(), m.width(), d);
+    }
+
+    private static String stem(Path file) {
+        String n = file.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot > 0 ? n.substring(0, dot) : n;
+    }
+
+    static String markdown(Report r) {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "%s on %s (%s; threshold %.3f)%n%n", r.bundle(), r.data(), r.engine(),
+                r.threshold()));
+        s.append(String.format(Locale.ROOT, "| defect type | test images | defective | GT regions | image AUROC |"
+                + " pixel AUROC | AU-PRO@%.1f |%n", r.fprLimit()));
+        s.append("| --- | --- | --- | --- | --- | --- | --- |\n");
+        for (Row row : r.rows()) {
+            s.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.3f | %.3f | %.3f |%n", row.type(), row.images(),
+                    row.defective(), row.regions(), row.imageAuroc(), row.pixelAuroc(), row.auPro()));
+        }
+        return s.toString();
+    }
+}

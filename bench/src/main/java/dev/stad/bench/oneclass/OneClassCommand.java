@@ -1,0 +1,216 @@
+package dev.stad.bench.oneclass;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.stad.bench.metrics.Roc;
+import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.detect.Detection;
+import dev.stad.runtime.detect.Detector;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.io.AtomicFiles;
+import dev.stad.trainer.TrainingRun;
+import dev.stad.trainer.config.ConfigLoader;
+import dev.stad.trainer.config.TrainingConfig;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bench one-class}: the seed's digit experiment. Trains a model on the training images of
+ * one class of an IDX dataset (MNIST or Fashion-MNIST), scores test images of every class, and
+ * reports AUROC with the trained class as normal: over all other classes, and per class.
+ */
+@Command(name = "one-class", mixinStandardHelpOptions = true,
+        description = "Trains on one class of an IDX dataset (MNIST / Fashion-MNIST) and reports AUROC per class.")
+public final class OneClassCommand implements Callable<Integer> {
+    /** Where Debian's dataset-fashion-mnist package puts the files. */
+    public static final Path DEBIAN_FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
+    static final List<String> FASHION_NAMES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+            "Shirt", "Sneaker", "Bag", "Ankle boot");
+
+    @Option(names = "--idx", paramLabel = "DIR", description = "Folder with train-images-idx3-ubyte, train-labels-idx1-ubyte,"
+            + " t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each may end in .gz). Default: Debian's Fashion-MNIST, "
+            + "/usr/share/datasets/fashion-mnist.")
+    Path idx = DEBIAN_FASHION_MNIST;
+
+    @Option(names = "--class", required = true, paramLabel = "C", description = "The normal class (label 0-9).")
+    int normalClass;
+
+    @Option(names = "--config", defaultValue = "configs/one-class.json", paramLabel = "FILE",
+            description = "Training config (default: ${DEFAULT-VALUE}); data, out and bundle are set by this command.")
+    Path config;
+
+    @Option(names = "--train-limit", defaultValue = "1000", description = "Training images of the class used (default: ${DEFAULT-VALUE}).")
+    int trainLimit;
+
+    @Option(names = "--test-per-class", defaultValue = "100", description = "Test images scored per class (default: ${DEFAULT-VALUE}).")
+    int testPerClass;
+
+    @Option(names = "--out", defaultValue = "bench-results/one-class", paramLabel = "DIR",
+            description = "Output folder; the model trains in <out>/class-<C>/ and resumes there (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    private final PrintStream log;
+
+    public OneClassCommand(PrintStream log) {
+        this.log = log;
+    }
+
+    /** AUROC of the normal class against one other class. */
+    public record ClassAuroc(int label, String name, int images, double aurocMax, double aurocMean) {
+    }
+
+    /** What {@code one-class-<C>.json} holds. */
+    public record Report(String dataset, int normalClass, String normalName, int trainImages, int testImages,
+            double aurocMax, double aurocMean, List<ClassAuroc> perClass, double trainingSeconds) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        IdxFile trainImages = IdxFile.read(find("train-images-idx3-ubyte"));
+        IdxFile trainLabels = IdxFile.read(find("train-labels-idx1-ubyte"));
+        IdxFile testImages = IdxFile.read(find("t10k-images-idx3-ubyte"));
+        IdxFile testLabels = IdxFile.read(find("t10k-labels-idx1-ubyte"));
+        requireSameCount(trainImages, trainLabels, "train");
+        requireSameCount(testImages, testLabels, "t10k");
+        Path work = out.resolve("class-" + normalClass);
+        Path good = work.resolve("train-good");
+        List<Integer> chosen = new ArrayList<>();
+        for (int i = 0; i < trainImages.count() && chosen.size() < trainLimit; i++) {
+            if (trainLabels.label(i) == normalClass) {
+                chosen.add(i);
+            }
+        }
+        if (chosen.size() < 2) {
+            throw new IOException(idx + ": class " + normalClass + " has " + chosen.size() + " training images");
+        }
+        if (!Files.isDirectory(good)) {
+            AtomicFiles.writeFolder(good, folder -> {
+                for (int i : chosen) {
+                    ImageIO.write(grey(trainImages.image(i)), "png", folder.resolve(String.format("%05d.png", i)).toFile());
+                }
+            });
+        }
+        TrainingConfig cfg = ConfigLoader.load(config).withData(good.toString())
+                .withOut(work.resolve("run").toString()).withBundle(work.resolve("bundle").toString());
+        log.printf(Locale.ROOT, "one-class: training on %d images of class %d (%s) from %s%n", chosen.size(),
+                normalClass, name(normalClass), idx);
+        TrainingRun.Summary trained = new TrainingRun(cfg, Reporter.console(), false).run();
+
+        int[] perClass = new int[10];
+        List<Integer> test = new ArrayList<>();
+        for (int i = 0; i < testImages.count(); i++) {
+            int label = testLabels.label(i);
+            if (label < 10 && perClass[label] < testPerClass) {
+                perClass[label]++;
+                test.add(i);
+            }
+        }
+        double[] maxScore = new double[test.size()];
+        double[] meanScore = new double[test.size()];
+        int[] labels = new int[test.size()];
+        Reporter reporter = Reporter.console();
+        try (Detector detector = Detector.open(trained.bundle());
+                Reporter.Bar bar = reporter.bar("one-class scoring", test.size(), 0)) {
+            for (int k = 0; k < test.size(); k++) {
+                Detection d = detector.score(testImages.image(test.get(k)));
+                maxScore[k] = d.score();
+                double sum = 0;
+                for (float f : d.map().data()) {
+                    sum += f;
+                }
+                meanScore[k] = sum / d.map().data().length;
+                labels[k] = testLabels.label(test.get(k));
+                bar.step("");
+            }
+        }
+        List<ClassAuroc> rows = new ArrayList<>();
+        for (int c = 0; c < 10; c++) {
+            if (c == normalClass || perClass[c] == 0) {
+                continue;
+            }
+            rows.add(new ClassAuroc(c, name(c), perClass[c], auroc(maxScore, labels, c), auroc(meanScore, labels, c)));
+        }
+        Report report = new Report(idx.toString(), normalClass, name(normalClass), chosen.size(), test.size(),
+                auroc(maxScore, labels, -1), auroc(meanScore, labels, -1), rows, trained.metadata().trainingSeconds());
+        AtomicFiles.write(out.resolve("one-class-" + normalClass + ".json"),
+                o -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(o, report));
+        String md = markdown(report);
+        AtomicFiles.writeString(out.resolve("one-class-" + normalClass + ".md"), md);
+        log.println(md);
+        return 0;
+    }
+
+    /** AUROC with {@code normalClass} negative and {@code other} positive ({@code -1}: every other class). */
+    private double auroc(double[] scores, int[] labels, int other) {
+        List<Double> s = new ArrayList<>();
+        List<Boolean> p = new ArrayList<>();
+        for (int i = 0; i < scores.length; i++) {
+            if (labels[i] == normalClass || other < 0 || labels[i] == other) {
+                s.add(scores[i]);
+                p.add(labels[i] != normalClass);
+            }
+        }
+        boolean[] pos = new boolean[p.size()];
+        for (int i = 0; i < pos.length; i++) {
+            pos[i] = p.get(i);
+        }
+        return Roc.auroc(s.stream().mapToDouble(Double::doubleValue).toArray(), pos);
+    }
+
+    static String markdown(Report r) {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "Normal class %d (%s), trained on %d images (%.0f s); %d test images from %s."
+                + " AUROC over all other classes: **%.3f** (image score: max of the map), %.3f (mean of the map).%n%n",
+                r.normalClass(), r.normalName(), r.trainImages(), r.trainingSeconds(), r.testImages(), r.dataset(),
+                r.aurocMax(), r.aurocMean()));
+        s.append("| anomalous class | test images | AUROC (max) | AUROC (mean) |\n| --- | --- | --- | --- |\n");
+        for (ClassAuroc c : r.perClass()) {
+            s.append(String.format(Locale.ROOT, "| %d %s | %d | %.3f | %.3f |%n", c.label(), c.name(), c.images(),
+                    c.aurocMax(), c.aurocMean()));
+        }
+        return s.toString();
+    }
+
+    private String name(int label) {
+        boolean fashion = idx.toString().toLowerCase(Locale.ROOT).contains("fashion");
+        return fashion && label < FASHION_NAMES.size() ? FASHION_NAMES.get(label) : "digit " + label;
+    }
+
+    private Path find(String base) throws IOException {
+        for (String candidate : List.of(base, base + ".gz")) {
+            Path p = idx.resolve(candidate);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new IOException(idx + ": missing " + base + " (or " + base + ".gz)"
+                + (idx.equals(DEBIAN_FASHION_MNIST) ? "; install it with `apt-get install dataset-fashion-mnist`" : ""));
+    }
+
+    private static void requireSameCount(IdxFile images, IdxFile labels, String split) throws IOException {
+        if (images.dims().length != 3 || labels.dims().length != 1 || images.count() != labels.count()) {
+            throw new IOException(split + ": images " + java.util.Arrays.toString(images.dims()) + " and labels "
+                    + java.util.Arrays.toString(labels.dims()) + " do not match");
+        }
+    }
+
+    private static BufferedImage grey(FloatImage img) {
+        BufferedImage b = new BufferedImage(img.width(), img.height(), BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < img.height(); y++) {
+            for (int x = 0; x < img.width(); x++) {
+                b.getRaster().setSample(x, y, 0, Math.round(img.get(0, y, x) * 255f));
+            }
+        }
+        return b;
+    }
+}
