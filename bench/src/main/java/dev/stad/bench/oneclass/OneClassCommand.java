@@ -52,7 +52,8 @@ public final class OneClassCommand implements Callable<Integer> {
     @Option(names = "--train-limit", defaultValue = "1000", description = "Training images of the class used (default: ${DEFAULT-VALUE}).")
     int trainLimit;
 
-    @Option(names = "--test-per-class", defaultValue = "100", description = "Test images scored per class (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--test-per-class", defaultValue = "0",
+            description = "Test images scored per class, the first ones of each; 0: every test image (default).")
     int testPerClass;
 
     @Option(names = "--out", defaultValue = "bench-results/one-class", paramLabel = "DIR",
@@ -110,7 +111,7 @@ public final class OneClassCommand implements Callable<Integer> {
         List<Integer> test = new ArrayList<>();
         for (int i = 0; i < testImages.count(); i++) {
             int label = testLabels.label(i);
-            if (label < 10 && perClass[label] < testPerClass) {
+            if (label < 10 && (testPerClass <= 0 || perClass[label] < testPerClass)) {
                 perClass[label]++;
                 test.add(i);
             }
