@@ -7,6 +7,8 @@ import ai.onnxruntime.OrtSession;
 import dev.stad.exporter.BundleWriter;
 import dev.stad.exporter.TrainedModel;
 import dev.stad.exporter.onnx.Graphs;
+import dev.stad.runtime.engine.EngineOptions;
+import dev.stad.runtime.engine.OrtGraphSession;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -45,8 +47,7 @@ public final class DetectorLayoutBench {
                 model.scales().size(), model.scales().get(0).students().size(), env.getVersion(), runs);
         System.out.println("| size | fused p50 ms | separate p50 ms | separate / fused |");
         System.out.println("| --- | --- | --- | --- |");
-        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        try (OrtSession.SessionOptions o = OrtGraphSession.sessionOptions(EngineOptions.cpu())) {
             try (OrtSession f = env.createSession(fused, o); OrtSession s = env.createSession(separate, o)) {
                 for (int size : sizes) {
                     float[] data = new float[3 * size * size];

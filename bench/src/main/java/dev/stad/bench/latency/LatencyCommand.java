@@ -174,7 +174,8 @@ public final class LatencyCommand implements Callable<Integer> {
         Preprocessing atBaseline = new Preprocessing(baselineSize, baselineSize, m.preprocessing().mean(),
                 m.preprocessing().std());
         List<PatchBaseline.Result> baseline = PatchBaseline.measure(bundle,
-                atBaseline.apply(Resampler.resize(source, baselineSize, baselineSize)), patches, 256, 3, threads);
+                atBaseline.apply(Resampler.resize(source, baselineSize, baselineSize)), patches, 256, 3,
+                new EngineOptions(EngineKind.ORT, threads, 0));
         for (PatchBaseline.Result b : baseline) {
             log.printf(Locale.ROOT, "baseline %s %d px: per-patch %.4f ms/pixel, projected %.0f ms per map; dense %.1f"
                     + " ms; speedup %.1fx, FLOP ratio %.1fx (%.2f of it)%n", b.scale(), b.size(), b.patchMsPerPixel(),

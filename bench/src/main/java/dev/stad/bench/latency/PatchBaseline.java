@@ -8,6 +8,8 @@ import dev.stad.bench.report.Stats;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.engine.EngineOptions;
+import dev.stad.runtime.engine.OrtGraphSession;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.nio.FloatBuffer;
@@ -45,15 +47,11 @@ public final class PatchBaseline {
     }
 
     public static List<Result> measure(ModelBundle bundle, FloatImage preprocessed, int patches, int batch,
-            int denseRuns, int threads) throws OrtException, BundleException {
+            int denseRuns, EngineOptions engine) throws OrtException, BundleException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         List<Result> out = new ArrayList<>();
         int size = preprocessed.height();
-        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (threads > 0) {
-                o.setIntraOpNumThreads(threads);
-            }
+        try (OrtSession.SessionOptions o = OrtGraphSession.sessionOptions(engine)) {
             for (BundleManifest.Scale s : bundle.manifest().scales()) {
                 NetworkSpec spec = s.spec();
                 List<BundleManifest.Graphs> nets = new ArrayList<>();

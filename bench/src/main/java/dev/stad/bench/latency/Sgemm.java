@@ -6,8 +6,8 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.stad.bench.report.Stats;
 import dev.stad.exporter.onnx.OnnxGraph;
-import dev.stad.runtime.engine.EngineKind;
 import dev.stad.runtime.engine.EngineOptions;
+import dev.stad.runtime.engine.OrtGraphSession;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,14 +46,7 @@ public final class Sgemm {
         g.output(g.rename(prod, "c"), (long) n, (long) n);
         byte[] onnx = g.model("bench", Map.of()).toByteArray();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
-            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (engine.threads() > 0) {
-                o.setIntraOpNumThreads(engine.threads());
-            }
-            if (engine.kind() == EngineKind.ORT_CUDA) {
-                o.addCUDA(engine.device());
-            }
+        try (OrtSession.SessionOptions o = OrtGraphSession.sessionOptions(engine)) {
             try (OrtSession s = env.createSession(onnx, o);
                     OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(a), new long[] {n, n})) {
                 List<Double> ms = new ArrayList<>();

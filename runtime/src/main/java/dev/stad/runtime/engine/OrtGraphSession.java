@@ -64,14 +64,7 @@ public final class OrtGraphSession implements GraphSession {
                     + " (available: " + OrtEnvironment.getAvailableProviders() + "). Build the runtime with"
                     + " `mvn -Pcuda package` (onnxruntime_gpu) and install CUDA 12 and cuDNN 9, or use --engine ort");
         }
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (options.threads() > 0) {
-                so.setIntraOpNumThreads(options.threads());
-            }
-            if (cuda) {
-                so.addCUDA(options.device());
-            }
+        try (OrtSession.SessionOptions so = sessionOptions(options)) {
             OrtSession session = env.createSession(onnx, so);
             if (!session.getInputNames().contains(input)) {
                 session.close();
@@ -91,6 +84,29 @@ public final class OrtGraphSession implements GraphSession {
             return new OrtGraphSession(env, session, input, new LinkedHashSet<>(outputs), description);
         } catch (OrtException e) {
             throw new EngineException(what + ": ONNX Runtime cannot load the graph: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The session options every graph of this engine gets: full graph optimisation, the intra-op
+     * threads asked for, the CUDA provider for {@link EngineKind#ORT_CUDA}. Public so that
+     * measurements which need raw ONNX Runtime sessions (batched patch graphs, sgemm) run under
+     * exactly the detector's settings. The caller closes them.
+     */
+    public static OrtSession.SessionOptions sessionOptions(EngineOptions options) throws OrtException {
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        try {
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (options.threads() > 0) {
+                so.setIntraOpNumThreads(options.threads());
+            }
+            if (options.kind() == EngineKind.ORT_CUDA) {
+                so.addCUDA(options.device());
+            }
+            return so;
+        } catch (OrtException | RuntimeException e) {
+            so.close();
+            throw e;
         }
     }
 
