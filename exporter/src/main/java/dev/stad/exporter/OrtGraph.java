@@ -4,6 +4,8 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.stad.runtime.engine.EngineOptions;
+import dev.stad.runtime.engine.OrtGraphSession;
 import dev.stad.runtime.image.FloatImage;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -12,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One ONNX graph in an ONNX Runtime session with full graph optimisation, run on float images:
+ * One ONNX graph in an ONNX Runtime session with the station's options, run on float images:
  * the exporter's way of proving what it wrote. Close it to free the native session.
  */
 public final class OrtGraph implements AutoCloseable {
@@ -21,8 +23,7 @@ public final class OrtGraph implements AutoCloseable {
 
     public OrtGraph(byte[] onnx) throws OrtException {
         this.env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        try (OrtSession.SessionOptions options = OrtGraphSession.sessionOptions(EngineOptions.cpu())) {
             this.session = env.createSession(onnx, options);
         }
     }
