@@ -22,21 +22,7 @@ final class HtmlReport {
     /** The heatmap overlay with predicted regions (green) and the ground truth's outline (cyan). */
     static BufferedImage overlayWithTruth(FloatImage image, FloatImage map, FloatImage mask, double threshold) {
         BufferedImage o = Heatmaps.overlay(image, map, threshold);
-        int w = mask.width();
-        int h = mask.height();
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                if (!(mask.get(0, y, x) > 0.5f)) {
-                    continue;
-                }
-                boolean edge = x == 0 || y == 0 || x == w - 1 || y == h - 1 || !(mask.get(0, y, x - 1) > 0.5f)
-                        || !(mask.get(0, y, x + 1) > 0.5f) || !(mask.get(0, y - 1, x) > 0.5f)
-                        || !(mask.get(0, y + 1, x) > 0.5f);
-                if (edge) {
-                    o.setRGB(x, y, TRUTH_RGB);
-                }
-            }
-        }
+        Heatmaps.outline(o, mask, 0.5, TRUTH_RGB);
         return o;
     }
 

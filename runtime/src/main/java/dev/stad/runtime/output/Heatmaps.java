@@ -73,10 +73,6 @@ public final class Heatmaps {
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 float v = map.get(0, y, x);
-                if (above(map, x, y, threshold) && onEdge(map, x, y, threshold)) {
-                    out.setRGB(x, y, CONTOUR_RGB);
-                    continue;
-                }
                 double alpha = 0.6 * Math.max(0, Math.min(1, v / top));
                 int heat = colour(v, top);
                 int rgb = 0;
@@ -89,7 +85,24 @@ public final class Heatmaps {
                 out.setRGB(x, y, rgb);
             }
         }
+        outline(out, map, threshold, CONTOUR_RGB);
         return out;
+    }
+
+    /**
+     * Paints the outline of every area of {@code map} above {@code threshold} onto {@code picture}
+     * in {@code rgb}: the area's pixels with a 4-neighbour outside it, or on the image border.
+     * Also draws ground-truth outlines (a mask above 0.5).
+     */
+    public static void outline(BufferedImage picture, FloatImage map, double threshold, int rgb) {
+        requireOneChannel(map);
+        for (int y = 0; y < map.height(); y++) {
+            for (int x = 0; x < map.width(); x++) {
+                if (above(map, x, y, threshold) && onEdge(map, x, y, threshold)) {
+                    picture.setRGB(x, y, rgb);
+                }
+            }
+        }
     }
 
     /** Writes a picture as PNG, atomically. */
