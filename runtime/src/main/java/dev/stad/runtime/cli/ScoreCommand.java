@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -101,7 +100,7 @@ public final class ScoreCommand implements Callable<Integer> {
                     + " float maps at maps/<name>.tiff, laid out as MVTec's evaluation reads them; heatmap:"
                     + " heatmaps/<name>.png; overlay: overlays/<name>.png with region outlines; json: "
                     + RESULTS_FILE + ".")
-    Set<Save> save = EnumSet.of(Save.JSON);
+    Set<Save> save;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
             description = "Engine threads per image (default: all cores).")
