@@ -10,6 +10,7 @@ import dev.stad.runtime.cli.Reporter;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.trainer.TrainingRun;
 import dev.stad.trainer.config.ConfigLoader;
+import dev.stad.trainer.data.SyntheticDataset;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -110,17 +111,26 @@ class BenchCommandsTest {
         assertEquals(0, bench("accuracy", "--bundle", bundle.toString(), "--data", data.toString(), "--out",
                 out.toString()));
         JsonNode r = new ObjectMapper().readTree(out.resolve("accuracy.json").toFile());
-        assertEquals(4, r.get("rows").size(), "overall and three defect types");
+        assertEquals(1 + SyntheticDataset.DEFECT_TYPES.size(), r.get("rows").size(), "overall and every defect type");
         assertEquals("overall", r.get("rows").get(0).get("type").asText());
-        assertEquals(9, r.get("rows").get(0).get("images").asInt());
+        int images = 3 + 2 * SyntheticDataset.DEFECT_TYPES.size();
+        assertEquals(images, r.get("rows").get(0).get("images").asInt());
         for (JsonNode row : r.get("rows")) {
             for (String m : new String[] {"imageAuroc", "pixelAuroc", "auPro"}) {
                 double v = row.get(m).asDouble();
                 assertTrue(v >= 0 && v <= 1, m + " " + row);
             }
         }
+        JsonNode bands = r.get("goodMaxima");
+        assertEquals(4, bands.size());
+        for (JsonNode b : bands) {
+            assertEquals(3, b.get("goodImages").asInt());
+            assertTrue(b.get("maximaInBand").asInt() <= 3 && b.get("areaShare").asDouble() > 0, b.toString());
+        }
+        assertEquals(2, bands.get(0).get("width").asInt());
+        assertTrue(Files.readString(out.resolve("accuracy.md")).contains("Where the good test images' maps peak"));
         try (Stream<Path> maps = Files.walk(out.resolve("maps/data/test"))) {
-            assertEquals(9, maps.filter(p -> p.toString().endsWith(".tiff")).count(), "one float map per test image");
+            assertEquals(images, maps.filter(p -> p.toString().endsWith(".tiff")).count(), "one float map per test image");
         }
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.contains("<table>") && html.contains("data:image/png;base64,") && !html.contains("src=\"http"),

@@ -61,17 +61,13 @@ public final class BundleWriter {
                 files.put(g.dense(), bytes(Graphs.dense(s.spec(), w, version, Graphs.metadata(meta, "network", "student" + i))));
                 students.add(g);
             }
-            scales.add(new BundleManifest.Scale(n, s.spec().receptiveField(), s.spec(), s.spec().densePadding(),
+            scales.add(new BundleManifest.Scale(n, s.spec().receptiveField(), s.spec(), s.spec().margin(),
                     s.students().size(), s.scale().statistics(), teacher, students));
             graphScales.add(s.toGraphScale());
         }
         String detectorFile = "detector.onnx";
-        files.put(detectorFile, bytes(Graphs.detector(graphScales, layout, version,
+        files.put(detectorFile, bytes(Graphs.detector(graphScales, model.combination(), layout, version,
                 Graphs.metadata(common, "layout", layout.id()))));
-        Map<String, String> scaleOutputs = new LinkedHashMap<>();
-        for (TrainedModel.ScaleWeights s : model.scales()) {
-            scaleOutputs.put(s.spec().name(), Graphs.SCORE_PREFIX + s.spec().name());
-        }
         Map<String, String> sums = new LinkedHashMap<>();
         files.forEach((f, b) -> sums.put(f, ModelBundle.sha256(b)));
 
@@ -85,8 +81,8 @@ public final class BundleWriter {
         provenance.put("config", m.config());
         BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT_VERSION, name(m), m.preprocessing(),
                 BundleManifest.RESIZE_FILTER,
-                new BundleManifest.Detector(detectorFile, Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP, scaleOutputs, layout.id()),
-                scales, new BundleManifest.Threshold(m.threshold().value(), m.threshold().rule()), provenance, sums);
+                new BundleManifest.Detector(detectorFile, Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP, layout.id()),
+                scales, model.combination(), new BundleManifest.Threshold(m.threshold().value(), m.threshold().rule()), provenance, sums);
         Map<String, byte[]> all = new LinkedHashMap<>();
         all.put(BundleManifest.FILE_NAME, JSON.writeValueAsBytes(manifest));
         all.putAll(files);

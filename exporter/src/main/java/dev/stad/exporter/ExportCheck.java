@@ -5,10 +5,13 @@ import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.detect.Tiles;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.score.ErrorAndUncertainty;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -16,13 +19,18 @@ import java.util.SplittableRandom;
  *
  * <ul>
  *   <li>the detector's anomaly map against the map computed in plain Java (double precision)
- *       from the per-network dense graphs and the manifest's statistics;
- *   <li>each dense graph against its patch graph at sampled pixels, corners and edges included.
+ *       from the per-network dense graphs, the manifest's statistics and its
+ *       {@link dev.stad.runtime.score.ScaleCombination};
+ *   <li>each dense graph against its patch graph at sampled positions of the valid region,
+ *       its corners and edges included.
  * </ul>
  *
  * Differences are relative: the largest absolute difference over the largest magnitude.
  */
 public final class ExportCheck {
+    /** Rows and columns the check image has beyond the largest receptive field. */
+    public static final int MIN_BAND = 8;
+
     private ExportCheck() {
     }
 
@@ -37,10 +45,16 @@ public final class ExportCheck {
         }
     }
 
+    /**
+     * Checks the bundle on a random image of {@code size x size} pixels, or, if the largest
+     * receptive field needs more, {@link #MIN_BAND} pixels more than it, so every band of the
+     * combination and the border fill are in the picture.
+     */
     public static Report verify(ModelBundle bundle, int size, long seed) throws OrtException, BundleException {
         BundleManifest m = bundle.manifest();
+        size = Math.max(size, Tiles.minimumSide(m) + MIN_BAND);
         FloatImage image = randomImage(size, seed);
-        float[] expected = new float[size * size];
+        Map<String, FloatImage> scores = new LinkedHashMap<>();
         double denseVsPatch = 0;
         for (BundleManifest.Scale s : m.scales()) {
             FloatImage teacher = dense(bundle, s.teacher().dense(), image);
@@ -48,14 +62,13 @@ public final class ExportCheck {
             for (BundleManifest.Graphs g : s.studentGraphs()) {
                 students.add(dense(bundle, g.dense(), image));
             }
-            float[] score = s.statistics().scores(ErrorAndUncertainty.compute(teacher, students));
-            for (int i = 0; i < expected.length; i++) {
-                expected[i] += score[i] / m.scales().size();
-            }
+            ErrorAndUncertainty ev = ErrorAndUncertainty.compute(teacher, students);
+            scores.put(s.name(), new FloatImage(1, ev.height(), ev.width(), s.statistics().scores(ev)));
             denseVsPatch = Math.max(denseVsPatch, denseVsPatch(bundle, s, s.teacher(), image, teacher, seed));
             denseVsPatch = Math.max(denseVsPatch, denseVsPatch(bundle, s, s.studentGraphs().get(0), image,
                     students.get(0), seed + 1));
         }
+        float[] expected = m.combination().combine(m.specs(), scores, size, size).data();
         float[] actual;
         try (OrtGraph detector = new OrtGraph(bundle.read(m.detector().file()))) {
             actual = detector.runSingle(m.detector().input(), m.detector().output(), image).data();
@@ -69,20 +82,19 @@ public final class ExportCheck {
         }
     }
 
-    /** Dense descriptors at the corners, edge midpoints and random pixels vs the patch graph on padded windows. */
+    /** Dense descriptors at the valid region's corners, edge midpoints and random positions vs the patch graph. */
     static double denseVsPatch(ModelBundle bundle, BundleManifest.Scale s, BundleManifest.Graphs graphs,
             FloatImage image, FloatImage dense, long seed) throws OrtException, BundleException {
-        int h = image.height();
-        int w = image.width();
         int rf = s.receptiveField();
-        FloatImage padded = s.spec().densePadding().apply(image);
+        int h = image.height() - rf + 1;
+        int w = image.width() - rf + 1;
         List<int[]> pixels = new ArrayList<>(List.of(new int[] {0, 0}, new int[] {0, w - 1}, new int[] {h - 1, 0},
                 new int[] {h - 1, w - 1}, new int[] {h / 2, 0}, new int[] {0, w / 2}));
         SplittableRandom rnd = new SplittableRandom(seed);
         for (int i = 0; i < 6; i++) {
             pixels.add(new int[] {rnd.nextInt(h), rnd.nextInt(w)});
         }
-        List<FloatImage> patches = pixels.stream().map(p -> padded.crop(p[0], p[1], rf, rf)).toList();
+        List<FloatImage> patches = pixels.stream().map(p -> image.crop(p[0], p[1], rf, rf)).toList();
         List<FloatImage> out;
         try (OrtGraph g = new OrtGraph(bundle.read(graphs.patch()))) {
             out = g.run(Graphs.PATCH_INPUT, patches).get(Graphs.DESCRIPTORS);

@@ -39,7 +39,8 @@ public final class ExportCommand implements Callable<Integer> {
     Graphs.Layout layout;
 
     @Option(names = "--check-size", paramLabel = "PX", defaultValue = "40",
-            description = "Side of the random image the check runs on (default: ${DEFAULT-VALUE}).")
+            description = "Side of the random image the check runs on; at least the largest receptive field plus 8"
+                    + " (default: ${DEFAULT-VALUE}).")
     int checkSize;
 
     @Option(names = "--stacktrace", description = "Print stack traces of errors.")

@@ -7,6 +7,7 @@ import dev.stad.runtime.checkpoint.RunMetadata;
 import dev.stad.runtime.io.FloatTensor;
 import dev.stad.runtime.io.Safetensors;
 import dev.stad.runtime.score.DescriptorNormalization;
+import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -55,8 +56,9 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
             throw new IOException(dir.runFile() + ": the run is not complete (status '" + m.status()
                     + "'); finish training (run the same train command again) before exporting");
         }
-        if (m.scales() == null || m.scales().isEmpty() || m.preprocessing() == null || m.threshold() == null) {
-            throw new IOException(dir.runFile() + ": lacks scales, preprocessing or threshold");
+        if (m.scales() == null || m.scales().isEmpty() || m.preprocessing() == null || m.threshold() == null
+                || m.combination() == null) {
+            throw new IOException(dir.runFile() + ": lacks scales, combination, preprocessing or threshold");
         }
         List<ScaleWeights> scales = new ArrayList<>();
         for (RunMetadata.Scale s : m.scales()) {
@@ -74,7 +76,21 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
             }
             scales.add(new ScaleWeights(s, teacher, norm, students));
         }
-        return new TrainedModel(m, scales);
+        TrainedModel model = new TrainedModel(m, scales);
+        if (!m.combination().hasLevelsOf(model.specs())) {
+            throw new IOException(dir.runFile() + ": the combination's levels do not match the run's scales");
+        }
+        return model;
+    }
+
+    /** The scales' architectures, in run order. */
+    public List<NetworkSpec> specs() {
+        return scales.stream().map(ScaleWeights::spec).toList();
+    }
+
+    /** The run's calibrated combination of its scales. */
+    public ScaleCombination combination() {
+        return metadata.combination();
     }
 
     /** The conv weights of one network, prefix stripped, shapes checked against the spec. */

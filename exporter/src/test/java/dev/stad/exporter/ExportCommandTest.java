@@ -56,7 +56,7 @@ class ExportCommandTest {
         RunDirectory rd = new RunDirectory(run);
         RunMetadata m = rd.readMetadata().orElseThrow();
         rd.writeMetadata(new RunMetadata(m.formatVersion(), RunMetadata.TRAINING, m.config(), m.preprocessing(),
-                m.dataset(), m.versions(), m.started(), null, null, null, null));
+                m.dataset(), m.versions(), m.started(), null, null, null, null, null));
         assertEquals(1, run("--checkpoint", run.toString(), "--out", dir.resolve("b").toString()));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("not complete"), err.toString(StandardCharsets.UTF_8));
     }

@@ -10,6 +10,9 @@ import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.bundle.OnnxInspector;
 import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.score.ErrorAndUncertainty;
+import dev.stad.runtime.score.ScaleCombination;
+import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.Architectures;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.nio.file.Path;
@@ -55,7 +58,7 @@ class ExportedGraphsTest {
 
     @Test
     void fusedAndSeparateDetectorsAgree() throws Exception {
-        FloatImage image = random(3, 29, 31, 8);
+        FloatImage image = random(3, 69, 75, 8);
         float[] a;
         float[] b;
         try (OrtGraph g = new OrtGraph(fused.read("detector.onnx"))) {
@@ -64,15 +67,55 @@ class ExportedGraphsTest {
         try (OrtGraph g = new OrtGraph(separate.read("detector.onnx"))) {
             b = g.runSingle(Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP, image).data();
         }
-        assertEquals(29 * 31, a.length);
+        assertEquals(69 * 75, a.length);
         assertTrue(ExportCheck.relativeDifference(a, b) <= 1e-5, "fused vs separate " + ExportCheck.relativeDifference(a, b));
+    }
+
+    /**
+     * The detector's uncertainty term alone (statistics that give e no weight, identity bands,
+     * no smoothing) against {@code ErrorAndUncertainty} in double precision, at 1e-4 relative.
+     */
+    @Test
+    void detectorUncertaintyEqualsThePlainJavaVariance() throws Exception {
+        TrainedModel model = TrainedModel.load(dir.resolve("run"));
+        TrainedModel.ScaleWeights s = model.scales().get(0);
+        ScoreStatistics vOnly = new ScoreStatistics(0, 1e30, 0, 1);
+        Graphs.Scale scale = new Graphs.Scale(s.spec(), s.foldedTeacher(), s.students(), vOnly);
+        byte[] onnx = Graphs.detector(List.of(scale), ScaleCombination.uncalibrated(List.of(s.spec()), 0),
+                Graphs.Layout.FUSED, "test", java.util.Map.of()).toByteArray();
+        FloatImage image = random(3, 40, 44, 11);
+        FloatImage map;
+        try (OrtGraph g = new OrtGraph(onnx)) {
+            map = g.runSingle(Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP, image);
+        }
+        FloatImage teacher;
+        List<FloatImage> students = new java.util.ArrayList<>();
+        try (OrtGraph g = new OrtGraph(Graphs.dense(s.spec(), s.foldedTeacher(), "test", java.util.Map.of()).toByteArray())) {
+            teacher = g.runSingle(Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS, image);
+        }
+        for (var w : s.students()) {
+            try (OrtGraph g = new OrtGraph(Graphs.dense(s.spec(), w, "test", java.util.Map.of()).toByteArray())) {
+                students.add(g.runSingle(Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS, image));
+            }
+        }
+        ErrorAndUncertainty ev = ErrorAndUncertainty.compute(teacher, students);
+        NetworkSpec.Margin m = s.spec().margin();
+        float[] inner = new float[ev.v().length];
+        for (int y = 0; y < ev.height(); y++) {
+            for (int x = 0; x < ev.width(); x++) {
+                inner[y * ev.width() + x] = map.get(0, y + m.before(), x + m.before());
+            }
+        }
+        double diff = ExportCheck.relativeDifference(ev.v(), inner);
+        assertTrue(diff <= 1e-4, "v: graph vs Java " + diff);
+        assertTrue(ev.v()[0] > 0, "the students do not disagree: the comparison would prove nothing");
     }
 
     @Test
     void exportedTeacherYieldsNormalisedDescriptors() throws Exception {
         TrainedModel model = TrainedModel.load(dir.resolve("run"));
         TrainedModel.ScaleWeights s = model.scales().get(1);
-        FloatImage image = random(3, 21, 23, 4);
+        FloatImage image = random(3, 41, 43, 4);
         FloatImage raw;
         try (OrtGraph g = new OrtGraph(Graphs.dense(s.spec(), s.teacher(), "test", java.util.Map.of()).toByteArray())) {
             raw = g.runSingle(Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS, image);
@@ -113,11 +156,14 @@ class ExportedGraphsTest {
         BundleManifest m = fused.manifest();
         assertEquals(BundleManifest.FORMAT_VERSION, m.formatVersion());
         assertEquals(List.of(17, 32, 60), m.scales().stream().map(BundleManifest.Scale::receptiveField).toList());
-        assertEquals(new NetworkSpec.Padding(15, 16), m.scales().get(1).padding());
+        assertEquals(new NetworkSpec.Margin(15, 16), m.scales().get(1).margin());
+        assertEquals(List.of(List.of("p17"), List.of("p17", "p33"), List.of("p17", "p33", "p65")),
+                m.combination().levels().stream().map(ScaleCombination.Level::scales).toList());
+        assertEquals(RandomRun.SMOOTHING_SIGMA, m.combination().smoothingSigma());
         assertEquals(3, m.scales().get(0).students());
         assertEquals(1 + 3 * 2 * 4, m.files().size());
         assertEquals(3.5, m.threshold().value());
-        assertEquals(48, m.preprocessing().width());
+        assertEquals(72, m.preprocessing().width());
         assertTrue(m.provenance().containsKey("versions"));
     }
 

@@ -6,6 +6,7 @@ import dev.stad.runtime.checkpoint.RunMetadata;
 import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.io.FloatTensor;
 import dev.stad.runtime.io.Safetensors;
+import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.io.IOException;
@@ -18,10 +19,13 @@ import java.util.SplittableRandom;
 
 /**
  * Writes a completed run folder in the trainer's format with random (untrained) weights, so the
- * exporter can be tested on real files without training. Statistics and normalisation are
- * arbitrary but valid values.
+ * exporter can be tested on real files without training. Statistics, normalisation and the
+ * combination's levels are arbitrary but valid values; the input size fits the largest scale.
  */
 final class RandomRun {
+    /** Smoothing of the random runs' maps, so the graphs' Gaussian is exercised too. */
+    static final double SMOOTHING_SIGMA = 1.5;
+
     private RandomRun() {
     }
 
@@ -54,10 +58,15 @@ final class RandomRun {
                             rnd.nextDouble(0.5, 2))));
         }
         var config = JsonNodeFactory.instance.objectNode().put("name", "random");
+        List<ScaleCombination.Level> levels = new ArrayList<>();
+        for (ScaleCombination.Level l : ScaleCombination.uncalibrated(specs, 0).levels()) {
+            levels.add(new ScaleCombination.Level(l.scales(), l.margin(), rnd.nextDouble(-1, 1), rnd.nextDouble(0.5, 2)));
+        }
+        int side = Math.max(48, specs.stream().mapToInt(NetworkSpec::receptiveField).max().orElse(0) + 12);
         run.writeMetadata(new RunMetadata(RunDirectory.FORMAT_VERSION, RunMetadata.COMPLETE, config,
-                Preprocessing.imagenet(48, 48), new RunMetadata.Dataset("image_folder", "none", List.of(), List.of()),
+                Preprocessing.imagenet(side, side), new RunMetadata.Dataset("image_folder", "none", List.of(), List.of()),
                 Map.of("stad", "test"), "2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 60.0, scales,
-                new RunMetadata.Threshold(3.5, "test", List.of(1.0, 2.0))));
+                new ScaleCombination(levels, SMOOTHING_SIGMA), new RunMetadata.Threshold(3.5, "test", List.of(1.0, 2.0))));
         return dir;
     }
 

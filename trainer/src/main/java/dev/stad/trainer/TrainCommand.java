@@ -43,6 +43,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "Seed for data generation, split, init and crops; overrides seed.")
     Long seed;
 
+    @Option(names = "--teacher", paramLabel = "DIR",
+            description = "Use the pretrained teachers in DIR (written by pretrain-teacher); sets teacher.source to"
+                    + " pretrained and teacher.path to DIR.")
+    Path teacher;
+
     @Option(names = "--fresh", description = "Delete this run's checkpoints and train from scratch.")
     boolean fresh;
 
@@ -57,10 +62,14 @@ public final class TrainCommand implements Callable<Integer> {
         this.interactive = interactive;
     }
 
-    /** One factory for the command line, so tests capture output exactly as users see it. */
+    /**
+     * One factory for the command line, so tests capture output exactly as users see it. Training
+     * is the root command; {@code pretrain-teacher} its one subcommand.
+     */
     public static CommandLine commandLine(PrintStream out, PrintStream err, boolean interactive) {
-        TrainCommand cmd = new TrainCommand(out, interactive);
-        return Commands.commandLine(cmd, out, err);
+        CommandLine cl = new CommandLine(new TrainCommand(out, interactive));
+        cl.addSubcommand("pretrain-teacher", new PretrainTeacherCommand(out, interactive));
+        return Commands.configure(cl, out, err);
     }
 
     @Override
@@ -78,6 +87,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (bundle != null) {
             cfg = cfg.withBundle(bundle.toString());
+        }
+        if (teacher != null) {
+            cfg = cfg.withTeacher(cfg.teacher().pretrainedAt(teacher.toString()));
         }
         Reporter reporter = new Reporter(stdout, interactive);
         TrainingRun.Summary s = new TrainingRun(cfg, reporter, fresh).run();

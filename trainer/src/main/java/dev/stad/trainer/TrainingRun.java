@@ -13,6 +13,7 @@ import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.io.FloatTensor;
 import dev.stad.runtime.io.Safetensors;
 import dev.stad.runtime.score.DescriptorNormalization;
+import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.spec.NetworkForm;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.ConfigLoader;
@@ -28,7 +29,8 @@ import dev.stad.trainer.train.Calibrator;
 import dev.stad.trainer.train.Seeds;
 import dev.stad.trainer.train.StudentTrainer;
 import dev.stad.trainer.train.TeacherPretrainer;
-import dev.stad.trainer.train.TeacherStatistics;
+import dev.stad.trainer.train.TeacherTargets;
+import dev.stad.trainer.teacher.TeacherStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,11 +60,13 @@ public final class TrainingRun {
     private final TrainingConfig config;
     private final Reporter reporter;
     private final boolean fresh;
+    private final TeacherStore teachers;
 
     public TrainingRun(TrainingConfig config, Reporter reporter, boolean fresh) {
         this.config = config;
         this.reporter = reporter;
         this.fresh = fresh;
+        this.teachers = config.teacher().path() == null ? null : new TeacherStore(Path.of(config.teacher().path()));
     }
 
     /** What a run produced: the run folder, the model bundle, and whether this call trained anything. */
@@ -93,9 +97,12 @@ public final class TrainingRun {
             throw new IOException("no training data: set data.path in the config or pass --data <folder>");
         }
         Path dataRoot = Path.of(config.data().path());
-        if (!Files.exists(dataRoot) && config.data().generate() != null) {
-            reporter.line("Generating the synthetic dataset in " + dataRoot + " (seed " + config.seed() + ")");
-            new SyntheticDataset(config.data().generate(), config.seed()).generate(dataRoot);
+        if (config.data().generate() != null) {
+            if (!Files.exists(dataRoot)) {
+                reporter.line("Generating the synthetic dataset in " + dataRoot + " (seed " + config.seed() + ")");
+                new SyntheticDataset(config.data().generate(), config.seed()).generate(dataRoot);
+            }
+            SyntheticDataset.requireCurrent(dataRoot);
         }
         DatasetSource source = DatasetSource.resolve(dataRoot);
         TrainingImages.Split split = TrainingImages.Split.of(source.goodImages(), config.data().validationFraction(),
@@ -109,7 +116,7 @@ public final class TrainingRun {
         Instant started = existing.map(m -> Instant.parse(m.started())).orElse(Instant.now());
         Map<String, String> versions = versions();
         dir.writeMetadata(new RunMetadata(RunDirectory.FORMAT_VERSION, RunMetadata.TRAINING, configTree, config.input(), dataset,
-                versions, started.toString(), null, null, null, null));
+                versions, started.toString(), null, null, null, null, null));
         reporter.line(String.format(Locale.ROOT, "Run %s: %d training and %d validation images from %s (%s), %d scale(s) %s,"
                         + " %d students each, teacher %s", dir.root(), split.train().size(), split.validation().size(),
                 dataRoot, dataset.kind(), config.scales().size(),
@@ -123,20 +130,27 @@ public final class TrainingRun {
         }
 
         List<RunMetadata.Scale> scales = new ArrayList<>();
-        List<Calibrator.ScaleCalibration> calibrations = new ArrayList<>();
+        Map<String, Calibrator.ScaleCalibration> calibrations = new LinkedHashMap<>();
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             for (NetworkSpec spec : config.networkSpecs()) {
                 try (NDManager scaleManager = manager.newSubManager()) {
                     ScaleOutcome o = trainScale(scaleManager, dir, spec, images);
                     scales.add(o.metadata);
-                    calibrations.add(o.calibration);
+                    calibrations.put(spec.name(), o.calibration);
                 }
             }
         }
-        RunMetadata.Threshold threshold = threshold(calibrations);
+        List<Map<String, FloatImage>> validationScores = validationScores(calibrations);
+        ScaleCombination combination = ScaleCombination.calibrate(config.networkSpecs(), validationScores,
+                config.input().height(), config.input().width(), config.calibration().smoothingSigma());
+        for (ScaleCombination.Level level : combination.levels()) {
+            reporter.line(String.format(Locale.ROOT, "calibration %s from %d px inside the border: %.4g +- %.4g",
+                    String.join("+", level.scales()), level.margin().before(), level.mean(), level.std()));
+        }
+        RunMetadata.Threshold threshold = threshold(combination, validationScores);
         double seconds = (System.nanoTime() - t0) / 1e9;
         RunMetadata done = new RunMetadata(RunDirectory.FORMAT_VERSION, RunMetadata.COMPLETE, configTree, config.input(), dataset,
-                versions, started.toString(), Instant.now().toString(), seconds, scales, threshold);
+                versions, started.toString(), Instant.now().toString(), seconds, scales, combination, threshold);
         dir.writeMetadata(done);
         Path bundle = Path.of(config.bundle());
         export(dir, bundle);
@@ -157,13 +171,22 @@ public final class TrainingRun {
 
     private ScaleOutcome trainScale(NDManager manager, RunDirectory dir, NetworkSpec spec, TrainingImages images)
             throws IOException {
-        NetworkSpec.Padding pad = spec.densePadding();
-        List<FloatImage> train = images.train().stream().map(n -> pad.apply(n.image())).toList();
-        List<FloatImage> validation = images.validation().stream().map(n -> pad.apply(n.image())).toList();
+        List<FloatImage> train = images.train().stream().map(TrainingImages.Named::image).toList();
+        List<FloatImage> validation = images.validation().stream().map(TrainingImages.Named::image).toList();
 
         Teacher teacher = teacher(manager, dir, spec, train);
-        StudentTrainer.Result students = new StudentTrainer(spec, config.students(), config.seed(), reporter)
-                .train(manager, teacher.network(), teacher.normalization(), train, dir.studentsFile(spec.name()));
+        Path studentsFile = dir.studentsFile(spec.name());
+        StudentTrainer trainer = new StudentTrainer(spec, config.students(), config.seed(), reporter);
+        TeacherTargets targets = null;
+        if (teacher.normalization() == null || !trainer.isComplete(studentsFile)) {
+            // One pass of the teacher over the training images gives both mu_T / sigma_T and the targets.
+            targets = TeacherTargets.compute(manager, teacher.network(), train, teacher.normalization(),
+                    TeacherTargets.DEFAULT_BUDGET_BYTES, reporter, "teacher " + spec.name() + " targets");
+            if (teacher.normalization() == null) {
+                teacher = saveTeacher(dir, spec, teacher, targets.normalization());
+            }
+        }
+        StudentTrainer.Result students = trainer.train(manager, targets, train, studentsFile);
         Calibrator.ScaleCalibration cal = Calibrator.calibrate(manager, teacher.network(), teacher.normalization(),
                 students.students(), validation, reporter);
         reporter.line(String.format(Locale.ROOT, "calibration %s: e %.4g +- %.4g, v %.4g +- %.4g on %d validation images",
@@ -177,12 +200,17 @@ public final class TrainingRun {
         return new ScaleOutcome(meta, cal);
     }
 
-    private record Teacher(PatchNetwork network, DescriptorNormalization normalization, List<Double> pretrainLoss) {
+    /**
+     * A scale's teacher: its network, weights and pretraining losses, and its descriptor
+     * statistics once measured (null until then).
+     */
+    private record Teacher(PatchNetwork network, Map<String, FloatTensor> weights, DescriptorNormalization normalization,
+            List<Double> pretrainLoss) {
     }
 
     /**
-     * The scale's teacher with its descriptor statistics: read from its file if a previous
-     * session finished it, else made (random or pretrained), measured and written in one file.
+     * The scale's teacher: read with its statistics from its file if a previous session finished
+     * it, else made (random or pretrained), without statistics yet.
      */
     private Teacher teacher(NDManager manager, RunDirectory dir, NetworkSpec spec, List<FloatImage> train)
             throws IOException {
@@ -192,7 +220,7 @@ public final class TrainingRun {
             Safetensors.Contents saved = Safetensors.read(file);
             teacher.setParameters(manager, saved.tensors(), "");
             String loss = saved.metadata().get(PRETRAIN_LOSS);
-            return new Teacher(teacher,
+            return new Teacher(teacher, null,
                     new DescriptorNormalization(saved.tensor(RunDirectory.NORM_MEAN).data(), saved.tensor(RunDirectory.NORM_STD).data()),
                     loss == null ? null : Arrays.stream(loss.split(",")).map(Double::valueOf).toList());
         }
@@ -200,57 +228,83 @@ public final class TrainingRun {
         List<Double> pretrainLoss = null;
         if (config.teacher().source() == TeacherConfig.Source.RANDOM) {
             weights = WeightInit.heUniform(spec, Seeds.derive(config.seed(), "teacher/" + spec.name() + "/0"));
+        } else if (config.teacher().source() == TeacherConfig.Source.PRETRAINED) {
+            TeacherStore.Teacher t = teachers.obtain(manager, spec, config.teacher().pretrain(), config.input(), reporter);
+            if (t.pretrainSeconds() == 0) {
+                reporter.line("teacher " + spec.name() + ": pretrained on " + config.teacher().pretrain().corpus()
+                        + ", from " + t.file());
+            }
+            weights = t.weights();
+            pretrainLoss = t.pretrainLoss();
         } else {
-            TeacherPretrainer.Result r = new TeacherPretrainer(spec, config.teacher().pretrain(), config.seed(), reporter)
-                    .train(manager, train, dir.teacherPartialFile(spec.name()));
+            TeacherPretrainer.Result r = new TeacherPretrainer(spec, config.teacher().pretrain(), config.input().std(),
+                    config.seed(), reporter).train(manager, train, dir.teacherPartialFile(spec.name()));
             weights = r.weights();
             pretrainLoss = List.of(r.firstLoss(), r.lastLoss());
             reporter.line(String.format(Locale.ROOT, "teacher %s pretrained: loss %.4f -> %.4f (first / last tenth"
                     + " of steps)", spec.name(), r.firstLoss(), r.lastLoss()));
         }
         teacher.setParameters(manager, weights, "");
-        DescriptorNormalization norm = TeacherStatistics.compute(manager, teacher, train, reporter,
-                "teacher " + spec.name() + " statistics");
-        Map<String, FloatTensor> tensors = new LinkedHashMap<>(weights);
+        return new Teacher(teacher, weights, null, pretrainLoss);
+    }
+
+    /** Writes the teacher's file, weights and statistics together, and drops its pretraining checkpoint. */
+    private Teacher saveTeacher(RunDirectory dir, NetworkSpec spec, Teacher teacher, DescriptorNormalization norm)
+            throws IOException {
+        Map<String, FloatTensor> tensors = new LinkedHashMap<>(teacher.weights());
         tensors.put(RunDirectory.NORM_MEAN, new FloatTensor(new long[] {norm.channels()}, norm.mean()));
         tensors.put(RunDirectory.NORM_STD, new FloatTensor(new long[] {norm.channels()}, norm.std()));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("scale", spec.name());
         meta.put("source", sourceName());
-        if (pretrainLoss != null) {
-            meta.put(PRETRAIN_LOSS, pretrainLoss.get(0) + "," + pretrainLoss.get(1));
+        if (teacher.pretrainLoss() != null) {
+            meta.put(PRETRAIN_LOSS, teacher.pretrainLoss().get(0) + "," + teacher.pretrainLoss().get(1));
         }
-        Safetensors.write(file, tensors, meta);
+        Safetensors.write(dir.teacherFile(spec.name()), tensors, meta);
         Files.deleteIfExists(dir.teacherPartialFile(spec.name()));
-        return new Teacher(teacher, norm, pretrainLoss);
+        return new Teacher(teacher.network(), teacher.weights(), norm, teacher.pretrainLoss());
     }
 
     private String sourceName() {
         return config.teacher().source().name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** Image score = max of the mean of the scales' normalised maps; threshold = quantile of those. */
-    private RunMetadata.Threshold threshold(List<Calibrator.ScaleCalibration> calibrations) {
-        int nImages = calibrations.get(0).maps().size();
-        List<List<float[]>> perScale = calibrations.stream().map(Calibrator.ScaleCalibration::scoreMaps).toList();
-        double[] scores = new double[nImages];
-        for (int i = 0; i < nImages; i++) {
-            int pixels = perScale.get(0).get(i).length;
-            double max = Double.NEGATIVE_INFINITY;
-            for (int p = 0; p < pixels; p++) {
-                double sum = 0;
-                for (List<float[]> maps : perScale) {
-                    sum += maps.get(i)[p];
+    /** Per validation image, each scale's normalised score map on its valid region. */
+    private static List<Map<String, FloatImage>> validationScores(Map<String, Calibrator.ScaleCalibration> calibrations) {
+        List<Map<String, FloatImage>> out = new ArrayList<>();
+        for (Map.Entry<String, Calibrator.ScaleCalibration> e : calibrations.entrySet()) {
+            List<FloatImage> maps = e.getValue().scoreMaps();
+            for (int i = 0; i < maps.size(); i++) {
+                if (out.size() <= i) {
+                    out.add(new LinkedHashMap<>());
                 }
-                max = Math.max(max, sum / perScale.size());
+                out.get(i).put(e.getKey(), maps.get(i));
+            }
+        }
+        return out;
+    }
+
+    /** Image score = max of the combined, smoothed map; threshold = a quantile of those. */
+    private RunMetadata.Threshold threshold(ScaleCombination combination, List<Map<String, FloatImage>> validation) {
+        double[] scores = new double[validation.size()];
+        for (int i = 0; i < scores.length; i++) {
+            float[] map = combination.combine(config.networkSpecs(), validation.get(i), config.input().height(),
+                    config.input().width()).data();
+            double max = Double.NEGATIVE_INFINITY;
+            for (float v : map) {
+                max = Math.max(max, v);
             }
             scores[i] = max;
         }
         double q = config.calibration().thresholdQuantile();
         double value = Calibrator.quantile(scores, q);
+        String score = combination.smoothingSigma() > 0
+                ? String.format(Locale.ROOT, "max of the anomaly map smoothed with a Gaussian of sigma %.2f px",
+                        combination.smoothingSigma())
+                : "max of the anomaly map";
         return new RunMetadata.Threshold(value, String.format(Locale.ROOT,
-                "quantile %.3f (linear interpolation) of the validation images' scores, score = max of the anomaly map",
-                q), Arrays.stream(scores).boxed().toList());
+                "quantile %.3f (linear interpolation) of the validation images' scores, score = %s", q, score),
+                Arrays.stream(scores).boxed().toList());
     }
 
     private static void requireSameConfig(RunDirectory dir, JsonNode saved, JsonNode current) throws IOException {

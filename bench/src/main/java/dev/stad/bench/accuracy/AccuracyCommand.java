@@ -80,11 +80,27 @@ public final class AccuracyCommand implements Callable<Integer> {
 
     /** What {@code accuracy.json} holds. */
     public record Report(String bundle, String data, String engine, double threshold, double fprLimit, List<Row> rows,
-            List<ImageScore> images) {
+            List<BorderBand> goodMaxima, List<ImageScore> images) {
     }
 
-    /** One test image's outcome. */
-    public record ImageScore(String type, String name, double score, boolean anomalous, String map) {
+    /**
+     * Where the maxima of the good test images' maps lie: how many within {@code width} pixels of
+     * the border, against the share of the image's area that band covers. A map that is right
+     * at its border has about that share of its maxima there; one with a border artefact has all.
+     */
+    public record BorderBand(int width, int goodImages, int maximaInBand, double areaShare) {
+    }
+
+    /** Band widths, in image pixels, that the maxima of good images are counted in. */
+    static final int[] BAND_WIDTHS = {2, 4, 8, 16};
+
+    /** One test image's outcome; (peakX, peakY) is where its map is highest. */
+    public record ImageScore(String type, String name, double score, boolean anomalous, String map, int peakX,
+            int peakY, int width, int height) {
+        /** Pixels from the peak to the nearest image border. */
+        int peakToBorder() {
+            return Math.min(Math.min(peakX, width - 1 - peakX), Math.min(peakY, height - 1 - peakY));
+        }
     }
 
     @Override
@@ -130,7 +146,9 @@ public final class AccuracyCommand implements Callable<Integer> {
                     String stem = stem(file);
                     String rel = "maps/" + categoryName + "/test/" + type + "/" + stem + ".tiff";
                     FloatTiff.write(d.map(), out.resolve(rel));
-                    scores.add(new ImageScore(type, stem, d.score(), d.anomalous(), rel));
+                    int peak = peak(map, d.width(), d.height());
+                    scores.add(new ImageScore(type, stem, d.score(), d.anomalous(), rel, peak % d.width(),
+                            peak / d.width(), d.width(), d.height()));
                     if (shown++ < gridPerType) {
                         grid.add(new GridCell(type + "/" + stem, d.score(), d.anomalous(),
                                 HtmlReport.overlayWithTruth(image, d.map(), mask, threshold)));
@@ -160,7 +178,8 @@ public final class AccuracyCommand implements Callable<Integer> {
             pixelRocs.put(type, pr.roc());
             pros.put(type, pr.pro());
         }
-        Report report = new Report(bundle.toString(), data.toString(), engineName, threshold, fprLimit, rows, scores);
+        Report report = new Report(bundle.toString(), data.toString(), engineName, threshold, fprLimit, rows,
+                borderBands(scores), scores);
         AtomicFiles.write(out.resolve("accuracy.json"),
                 o -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(o, report));
         String md = markdown(report);
@@ -180,6 +199,45 @@ public final class AccuracyCommand implements Callable<Integer> {
         log.println("Wrote " + out.resolve("report.html") + " (self-contained), accuracy.json, accuracy.md, curves and"
                 + " maps/" + categoryName + "/test/<type>/<name>.tiff");
         return 0;
+    }
+
+    static List<BorderBand> borderBands(List<ImageScore> scores) {
+        List<ImageScore> good = scores.stream().filter(s -> s.type().equals(MvtecCategory.GOOD)).toList();
+        List<BorderBand> out = new ArrayList<>();
+        for (int w : BAND_WIDTHS) {
+            int in = (int) good.stream().filter(s -> s.peakToBorder() < w).count();
+            double area = good.stream().mapToDouble(s -> {
+                double inner = Math.max(0, s.width() - 2.0 * w) * Math.max(0, s.height() - 2.0 * w);
+                return 1 - inner / ((double) s.width() * s.height());
+            }).average().orElse(Double.NaN);
+            out.add(new BorderBand(w, good.size(), in, area));
+        }
+        return out;
+    }
+
+    /**
+     * Index of the map's maximum; of tied maxima, the one farthest from the border, since the
+     * border band copies its values from further in and would otherwise win every tie.
+     */
+    static int peak(float[] v, int width, int height) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float f : v) {
+            max = Math.max(max, f);
+        }
+        int best = -1;
+        int bestDepth = -1;
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] >= max) {
+                int x = i % width;
+                int y = i / width;
+                int depth = Math.min(Math.min(x, width - 1 - x), Math.min(y, height - 1 - y));
+                if (depth > bestDepth) {
+                    best = i;
+                    bestDepth = depth;
+                }
+            }
+        }
+        return best;
     }
 
     /** One picture of the report's grid. */
@@ -221,6 +279,14 @@ public final class AccuracyCommand implements Callable<Integer> {
         for (Row row : r.rows()) {
             s.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.3f | %.3f | %.3f |%n", row.type(), row.images(),
                     row.defective(), row.regions(), row.imageAuroc(), row.pixelAuroc(), row.auPro()));
+        }
+        if (!r.goodMaxima().isEmpty() && r.goodMaxima().get(0).goodImages() > 0) {
+            s.append("\nWhere the good test images' maps peak:\n\n| band from the border | maxima in it | share of the area |\n"
+                    + "| --- | --- | --- |\n");
+            for (BorderBand b : r.goodMaxima()) {
+                s.append(String.format(Locale.ROOT, "| %d px | %d of %d (%.0f%%) | %.0f%% |%n", b.width(), b.maximaInBand(),
+                        b.goodImages(), 100.0 * b.maximaInBand() / b.goodImages(), 100 * b.areaShare()));
+            }
         }
         return s.toString();
     }

@@ -21,6 +21,7 @@ import dev.stad.runtime.image.ImageDecoder;
 import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.image.Resampler;
 import dev.stad.runtime.io.AtomicFiles;
+import dev.stad.runtime.spec.NetworkSpec;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,7 +163,7 @@ public final class LatencyCommand implements Callable<Integer> {
                         List.of(m.detector().output()), eo)) {
                     for (int size : v == variants.get(0) ? sizes : variantSizes) {
                         Point p = time(kind.id(), session, v, m.preprocessing(), Resampler.resize(source, size, size),
-                                g.gflops(), m.detector().output(), Tiles.halo(m));
+                                g.gflops(), m.detector().output(), Tiles.halo(m), Tiles.minimumSide(m));
                         points.add(p);
                         log.printf(Locale.ROOT, "%s %-14s %4d px: p50 %9.1f ms (p95 %.1f, %d runs), %.1f GFLOP/s"
                                 + " = %.0f%% of sgemm, RSS %.0f MB%n", p.engine(), p.variant(), size, p.p50Ms(),
@@ -193,14 +194,14 @@ public final class LatencyCommand implements Callable<Integer> {
     }
 
     private Point time(String engine, GraphSession session, Variant v, Preprocessing base, FloatImage host,
-            double sgemmGflops, String output, int[] halo) throws Exception {
+            double sgemmGflops, String output, NetworkSpec.Margin halo, int minimumSide) throws Exception {
         int size = host.height();
         Preprocessing pre = new Preprocessing(size, size, base.mean(), base.std());
-        double warm = scoreOnce(session, pre, host, output, halo);
+        double warm = scoreOnce(session, pre, host, output, halo, minimumSide);
         int n = (int) Math.max(minRuns, Math.min(runs, Math.floor(maxSeconds * 1000 / warm)));
         List<Double> ms = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            ms.add(scoreOnce(session, pre, host, output, halo));
+            ms.add(scoreOnce(session, pre, host, output, halo, minimumSide));
         }
         int perSide = tile > 0 && size > tile ? (size + tile - 1) / tile : 1;
         double p50 = Stats.median(ms);
@@ -211,10 +212,10 @@ public final class LatencyCommand implements Callable<Integer> {
     }
 
     /** Host image to host anomaly map: normalise, run (in tiles if large), copy out, take the maximum. */
-    private double scoreOnce(GraphSession session, Preprocessing pre, FloatImage host, String output, int[] halo)
-            throws Exception {
+    private double scoreOnce(GraphSession session, Preprocessing pre, FloatImage host, String output,
+            NetworkSpec.Margin halo, int minimumSide) throws Exception {
         long t0 = System.nanoTime();
-        FloatImage map = Tiles.run(session, output, pre.apply(host), tile, halo[0], halo[1]);
+        FloatImage map = Tiles.run(session, output, pre.apply(host), tile, halo, minimumSide);
         float max = Float.NEGATIVE_INFINITY;
         for (float f : map.data()) {
             max = Math.max(max, f);

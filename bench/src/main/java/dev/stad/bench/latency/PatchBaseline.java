@@ -33,7 +33,8 @@ public final class PatchBaseline {
      *
      * @param patchesTimed patches timed per network
      * @param patchMsPerPixel measured patch-form cost of one output pixel, all networks of the scale
-     * @param projectedPatchMs that cost times the pixels of the map (projected, not measured)
+     * @param projectedPatchMs that cost times the descriptors of the map, one per patch position
+     *     inside the image (projected, not measured)
      * @param denseMs measured dense time of all networks of the scale (median)
      * @param speedup projectedPatchMs / denseMs
      * @param flopRatio patch MACs per pixel / dense MACs per pixel
@@ -57,13 +58,13 @@ public final class PatchBaseline {
                 List<BundleManifest.Graphs> nets = new ArrayList<>();
                 nets.add(s.teacher());
                 nets.addAll(s.studentGraphs());
-                FloatImage padded = spec.densePadding().apply(preprocessed);
                 int rf = spec.receptiveField();
+                int positions = size - rf + 1;
                 float[] batchData = new float[batch * 3 * rf * rf];
                 for (int i = 0; i < batch; i++) {
-                    int y = (i / size) % size;
-                    int x = i % size;
-                    System.arraycopy(padded.crop(y, x, rf, rf).data(), 0, batchData, i * 3 * rf * rf, 3 * rf * rf);
+                    int y = (i / positions) % positions;
+                    int x = i % positions;
+                    System.arraycopy(preprocessed.crop(y, x, rf, rf).data(), 0, batchData, i * 3 * rf * rf, 3 * rf * rf);
                 }
                 double patchMs = 0;
                 double denseMs = 0;
@@ -92,7 +93,7 @@ public final class PatchBaseline {
                         }
                     }
                 }
-                double projected = patchMs * size * size;
+                double projected = patchMs * positions * positions;
                 double flopRatio = (double) spec.patchMacs() / spec.denseMacsPerPixel();
                 out.add(new Result(s.name(), size, nets.size(), batches * batch, patchMs, projected, denseMs,
                         projected / denseMs, flopRatio));

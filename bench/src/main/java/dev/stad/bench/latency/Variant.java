@@ -6,6 +6,8 @@ import dev.stad.runtime.StadVersion;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.score.ScaleCombination;
+import dev.stad.runtime.spec.NetworkSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +40,11 @@ public record Variant(String name, List<String> scales, int students, long macsP
                 bundle.read(m.detector().file()));
     }
 
-    /** A detector of the given scales of a trained run, each with its first {@code students} students. */
+    /**
+     * A detector of the given scales of a trained run, each with its first {@code students}
+     * students. The run's combination is calibrated for all its scales; a subset gets the same
+     * levels with placeholder statistics, which changes the map's values but not its cost.
+     */
     public static Variant of(TrainedModel model, List<String> scales, int students) {
         List<Graphs.Scale> gs = new ArrayList<>();
         long macs = 0;
@@ -58,7 +64,10 @@ public record Variant(String name, List<String> scales, int students, long macsP
             throw new IllegalArgumentException("the run has scales " + model.scales().stream()
                     .map(s -> s.spec().name()).toList() + ", asked for " + scales);
         }
-        byte[] onnx = Graphs.detector(gs, Graphs.Layout.FUSED, StadVersion.get(), Map.of()).toByteArray();
+        List<NetworkSpec> specs = gs.stream().map(Graphs.Scale::spec).toList();
+        ScaleCombination combination = gs.size() == model.scales().size() ? model.combination()
+                : ScaleCombination.uncalibrated(specs, model.combination().smoothingSigma());
+        byte[] onnx = Graphs.detector(gs, combination, Graphs.Layout.FUSED, StadVersion.get(), Map.of()).toByteArray();
         return new Variant(String.join("+", scales) + " M=" + students, List.copyOf(scales), students, macs, onnx);
     }
 }

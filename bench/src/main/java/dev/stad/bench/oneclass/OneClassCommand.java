@@ -27,7 +27,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code bench one-class}: the seed's digit experiment. Trains a model on the training images of
  * one class of an IDX dataset (MNIST or Fashion-MNIST), scores test images of every class, and
- * reports AUROC with the trained class as normal: over all other classes, and per class.
+ * reports AUROC with the trained class as normal: over all other classes, and per class. With
+ * {@code --classes} it runs that experiment for several normal classes in turn and reports each
+ * one's AUROC and their mean, the usual one-class benchmark.
  */
 @Command(name = "one-class", mixinStandardHelpOptions = true,
         description = "Trains on one class of an IDX dataset (MNIST / Fashion-MNIST) and reports AUROC per class.")
@@ -42,8 +44,41 @@ public final class OneClassCommand implements Callable<Integer> {
             + "/usr/share/datasets/fashion-mnist.")
     Path idx = DEBIAN_FASHION_MNIST;
 
-    @Option(names = "--class", required = true, paramLabel = "C", description = "The normal class (label 0-9).")
-    int normalClass;
+    @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Classes classes;
+
+    /** One normal class, or several run one after the other. */
+    static final class Classes {
+        @Option(names = "--class", required = true, paramLabel = "C", description = "The normal class (label 0-9).")
+        Integer single;
+
+        @Option(names = "--classes", required = true, paramLabel = "LIST",
+                description = "Several normal classes, one experiment each, e.g. 0-9 or 0,3,7; reports each AUROC and"
+                        + " their mean.")
+        String list;
+
+        List<Integer> labels() {
+            if (single != null) {
+                return List.of(single);
+            }
+            List<Integer> out = new ArrayList<>();
+            for (String part : list.split(",")) {
+                String p = part.trim();
+                int dash = p.indexOf('-', 1);
+                int from = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).trim());
+                int to = dash < 0 ? from : Integer.parseInt(p.substring(dash + 1).trim());
+                for (int c = from; c <= to; c++) {
+                    if (c < 0 || c > 9) {
+                        throw new IllegalArgumentException("--classes: class " + c + " is not a label 0-9");
+                    }
+                    if (!out.contains(c)) {
+                        out.add(c);
+                    }
+                }
+            }
+            return out;
+        }
+    }
 
     @Option(names = "--config", defaultValue = "configs/one-class.json", paramLabel = "FILE",
             description = "Training config (default: ${DEFAULT-VALUE}); data, out and bundle are set by this command.")
@@ -75,14 +110,43 @@ public final class OneClassCommand implements Callable<Integer> {
             double aurocMax, double aurocMean, List<ClassAuroc> perClass, double trainingSeconds) {
     }
 
+    /** What {@code one-class-summary.json} holds: one experiment per normal class, and the means. */
+    public record Summary(String dataset, List<Report> classes, double meanAurocMax, double meanAurocMean,
+            double seconds) {
+    }
+
+    private int normalClass;
+
     @Override
     public Integer call() throws Exception {
+        long t0 = System.nanoTime();
         IdxFile trainImages = IdxFile.read(find("train-images-idx3-ubyte"));
         IdxFile trainLabels = IdxFile.read(find("train-labels-idx1-ubyte"));
         IdxFile testImages = IdxFile.read(find("t10k-images-idx3-ubyte"));
         IdxFile testLabels = IdxFile.read(find("t10k-labels-idx1-ubyte"));
         requireSameCount(trainImages, trainLabels, "train");
         requireSameCount(testImages, testLabels, "t10k");
+        List<Report> reports = new ArrayList<>();
+        for (int c : classes.labels()) {
+            normalClass = c;
+            reports.add(experiment(trainImages, trainLabels, testImages, testLabels));
+        }
+        if (reports.size() > 1) {
+            Summary summary = new Summary(idx.toString(), reports,
+                    reports.stream().mapToDouble(Report::aurocMax).average().orElse(Double.NaN),
+                    reports.stream().mapToDouble(Report::aurocMean).average().orElse(Double.NaN),
+                    (System.nanoTime() - t0) / 1e9);
+            AtomicFiles.write(out.resolve("one-class-summary.json"),
+                    o -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(o, summary));
+            String md = summaryMarkdown(summary);
+            AtomicFiles.writeString(out.resolve("one-class-summary.md"), md);
+            log.println(md);
+        }
+        return 0;
+    }
+
+    private Report experiment(IdxFile trainImages, IdxFile trainLabels, IdxFile testImages, IdxFile testLabels)
+            throws Exception {
         Path work = out.resolve("class-" + normalClass);
         Path good = work.resolve("train-good");
         List<Integer> chosen = new ArrayList<>();
@@ -148,7 +212,7 @@ public final class OneClassCommand implements Callable<Integer> {
         String md = markdown(report);
         AtomicFiles.writeString(out.resolve("one-class-" + normalClass + ".md"), md);
         log.println(md);
-        return 0;
+        return report;
     }
 
     /** AUROC with {@code normalClass} negative and {@code other} positive ({@code -1}: every other class). */
@@ -166,6 +230,21 @@ public final class OneClassCommand implements Callable<Integer> {
             pos[i] = p.get(i);
         }
         return Roc.auroc(s.stream().mapToDouble(Double::doubleValue).toArray(), pos);
+    }
+
+    static String summaryMarkdown(Summary s) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "%d one-class experiments on %s in %.0f s: mean AUROC **%.3f** (image score:"
+                + " max of the map), %.3f (mean of the map).%n%n", s.classes().size(), s.dataset(), s.seconds(),
+                s.meanAurocMax(), s.meanAurocMean()));
+        b.append("| normal class | training images | test images | training s | AUROC (max) | AUROC (mean) |\n"
+                + "| --- | --- | --- | --- | --- | --- |\n");
+        for (Report r : s.classes()) {
+            b.append(String.format(Locale.ROOT, "| %d %s | %d | %d | %.0f | %.3f | %.3f |%n", r.normalClass(),
+                    r.normalName(), r.trainImages(), r.testImages(), r.trainingSeconds(), r.aurocMax(), r.aurocMean()));
+        }
+        b.append(String.format(Locale.ROOT, "| mean | | | | %.3f | %.3f |%n", s.meanAurocMax(), s.meanAurocMean()));
+        return b.toString();
     }
 
     static String markdown(Report r) {

@@ -2,10 +2,12 @@ package dev.stad.exporter.onnx;
 
 import ai.onnx.proto.OnnxMl;
 import dev.stad.runtime.io.FloatTensor;
+import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkForm;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,11 +18,11 @@ import java.util.Map;
  *
  * <ul>
  *   <li>patch form: {@code patch [batch, 3, rf, rf] -> descriptors [batch, D, 1, 1]};
- *   <li>dense form: {@code image [1, 3, height, width] -> descriptors [1, D, height, width]},
- *       the zero padding inside the graph;
- *   <li>detector: {@code image [1, 3, height, width] -> anomaly_map [1, 1, height, width]} plus
- *       {@code score_<scale>} per scale, with teacher, students, e, v, the validation
- *       normalisation and the mean over scales inside.
+ *   <li>dense form: {@code image [1, 3, height, width] -> descriptors [1, D, height - rf + 1, width - rf + 1]},
+ *       the descriptors of every patch that lies wholly inside the image;
+ *   <li>detector: {@code image [1, 3, height, width] -> anomaly_map [1, 1, height, width]}, with
+ *       teacher, students, e, v and the validation normalisation per scale, and the
+ *       {@link ScaleCombination} (bands, border fill, smoothing) inside.
  * </ul>
  *
  * Inputs are preprocessed images ({@link dev.stad.runtime.image.Preprocessing}).
@@ -30,7 +32,6 @@ public final class Graphs {
     public static final String IMAGE_INPUT = "image";
     public static final String DESCRIPTORS = "descriptors";
     public static final String ANOMALY_MAP = "anomaly_map";
-    public static final String SCORE_PREFIX = "score_";
 
     /** How the detector computes the networks of one scale. */
     public enum Layout {
@@ -79,44 +80,134 @@ public final class Graphs {
             Map<String, String> metadata) {
         OnnxGraph g = new OnnxGraph(spec.name() + "_dense");
         String in = g.input(IMAGE_INPUT, 1L, 3L, "height", "width");
-        String out = NetworkEmitter.emit(g, spec, weights, NetworkEmitter.pad(g, spec, in), NetworkForm.DENSE);
-        g.output(g.rename(out, DESCRIPTORS), 1L, (long) spec.descriptorDim(), "height", "width");
+        String out = NetworkEmitter.emit(g, spec, weights, in, NetworkForm.DENSE);
+        g.output(g.rename(out, DESCRIPTORS), 1L, (long) spec.descriptorDim(), "descriptor_height", "descriptor_width");
         return g.model(version, metadata);
     }
 
-    public static OnnxMl.ModelProto detector(List<Scale> scales, Layout layout, String version,
-            Map<String, String> metadata) {
+    /**
+     * The detector: every scale's networks and score on the valid region, then the scales
+     * combined into one map over the whole image exactly as {@link ScaleCombination#combine}
+     * does it: per level the mean of its scales' scores, standardised; the levels nested into
+     * one map with Slice and Concat (no arithmetic, so the bands are exact); the Gaussian as two
+     * 1-D zero-padded convolutions; the outer band filled by edge padding.
+     *
+     * @param scales the scales; their names must be those of {@code combination}
+     */
+    public static OnnxMl.ModelProto detector(List<Scale> scales, ScaleCombination combination, Layout layout,
+            String version, Map<String, String> metadata) {
         OnnxGraph g = new OnnxGraph("detector");
         String image = g.input(IMAGE_INPUT, 1L, 3L, "height", "width");
-        List<String> scores = new ArrayList<>();
+        Map<String, String> scores = new LinkedHashMap<>();
+        Map<String, NetworkSpec.Margin> margins = new LinkedHashMap<>();
         for (Scale s : scales) {
-            String padded = NetworkEmitter.pad(g, s.spec(), image);
             List<Map<String, FloatTensor>> nets = new ArrayList<>();
             nets.add(s.teacher());
             nets.addAll(s.students());
             List<String> outs = new ArrayList<>();
             if (layout == Layout.FUSED) {
-                outs.addAll(NetworkEmitter.emitFused(g, s.spec(), nets, padded, NetworkForm.DENSE));
+                outs.addAll(NetworkEmitter.emitFused(g, s.spec(), nets, image, NetworkForm.DENSE));
             } else {
                 for (Map<String, FloatTensor> n : nets) {
-                    outs.add(NetworkEmitter.emit(g, s.spec(), n, padded, NetworkForm.DENSE));
+                    outs.add(NetworkEmitter.emit(g, s.spec(), n, image, NetworkForm.DENSE));
                 }
             }
-            String score = score(g, outs.get(0), outs.subList(1, outs.size()), s.statistics());
-            scores.add(g.rename(score, SCORE_PREFIX + s.spec().name()));
+            scores.put(s.spec().name(), score(g, outs.get(0), outs.subList(1, outs.size()), s.statistics()));
+            margins.put(s.spec().name(), s.spec().margin());
         }
-        String sum = scores.size() == 1 ? scores.get(0) : g.node("Sum", scores, Map.of());
-        String map = g.node("Mul", sum, g.scalar("inv_scales", 1f / scales.size()));
+        if (!margins.keySet().equals(new HashSet<>(combination.scaleNames()))) {
+            throw new IllegalArgumentException("the combination covers scales " + combination.scaleNames()
+                    + ", the detector has " + margins.keySet());
+        }
+        List<ScaleCombination.Level> levels = combination.levels();
+        List<String> standardised = new ArrayList<>();
+        for (ScaleCombination.Level level : levels) {
+            List<String> parts = new ArrayList<>();
+            for (String name : level.scales()) {
+                parts.add(crop(g, scores.get(name), margins.get(name), level.margin()));
+            }
+            String mean = parts.size() == 1 ? parts.get(0)
+                    : g.node("Mul", g.node("Sum", parts, Map.of()), g.scalar("inv_scales", 1f / parts.size()));
+            standardised.add(g.node("Add", g.node("Mul", mean, g.scalar("inv_level_std", (float) (1 / level.std()))),
+                    g.scalar("level_offset", (float) (-level.mean() / level.std()))));
+        }
+        String map = standardised.get(levels.size() - 1);
+        for (int k = levels.size() - 2; k >= 0; k--) {
+            map = nest(g, standardised.get(k), map, levels.get(k).margin(), levels.get(k + 1).margin());
+        }
+        int r = combination.smoothingRadius();
+        if (r > 0) {
+            // Zero padding: the same as ScaleCombination's, which counts no value twice.
+            float[] k = combination.smoothingKernel();
+            map = g.node("Conv", List.of(map, g.floats("gauss_rows", new long[] {1, 1, k.length, 1}, k)),
+                    Map.of("pads", new long[] {r, 0, r, 0}));
+            map = g.node("Conv", List.of(map, g.floats("gauss_cols", new long[] {1, 1, 1, k.length}, k)),
+                    Map.of("pads", new long[] {0, r, 0, r}));
+        }
+        map = edgePad(g, map, levels.get(0).margin().before(), levels.get(0).margin().after());
         g.output(g.rename(map, ANOMALY_MAP), 1L, 1L, "height", "width");
-        for (String s : scores) {
-            g.output(s, 1L, 1L, "height", "width");
-        }
         return g.model(version, metadata);
+    }
+
+    /** The part of a scale's score map (valid for margin {@code own}) inside the narrower region {@code to}. */
+    private static String crop(OnnxGraph g, String map, NetworkSpec.Margin own, NetworkSpec.Margin to) {
+        long start = to.before() - own.before();
+        long cut = to.after() - own.after();
+        if (start == 0 && cut == 0) {
+            return map;
+        }
+        return slice(g, map, start, cut == 0 ? Long.MAX_VALUE : -cut, start, cut == 0 ? Long.MAX_VALUE : -cut);
+    }
+
+    /**
+     * {@code outer} (valid for margin {@code outerMargin}) with its inner part replaced by
+     * {@code inner} (valid for the narrower {@code innerMargin}): the rows above and below, and
+     * the columns left and right of {@code inner}, taken from {@code outer}, concatenated around it.
+     */
+    private static String nest(OnnxGraph g, String outer, String inner, NetworkSpec.Margin outerMargin,
+            NetworkSpec.Margin innerMargin) {
+        long top = innerMargin.before() - outerMargin.before();
+        long bottom = innerMargin.after() - outerMargin.after();
+        long max = Long.MAX_VALUE;
+        long middleEnd = bottom == 0 ? max : -bottom;
+        List<String> row = new ArrayList<>();
+        if (top > 0) {
+            row.add(slice(g, outer, top, middleEnd, 0, top));
+        }
+        row.add(inner);
+        if (bottom > 0) {
+            row.add(slice(g, outer, top, middleEnd, -bottom, max));
+        }
+        String middle = row.size() == 1 ? row.get(0) : g.node("Concat", row, Map.of("axis", 3L));
+        List<String> column = new ArrayList<>();
+        if (top > 0) {
+            column.add(slice(g, outer, 0, top, 0, max));
+        }
+        column.add(middle);
+        if (bottom > 0) {
+            column.add(slice(g, outer, -bottom, max, 0, max));
+        }
+        return column.size() == 1 ? column.get(0) : g.node("Concat", column, Map.of("axis", 2L));
+    }
+
+    private static String slice(OnnxGraph g, String x, long rowStart, long rowEnd, long colStart, long colEnd) {
+        return g.node("Slice", List.of(x, g.ints("starts", rowStart, colStart), g.ints("ends", rowEnd, colEnd),
+                g.ints("axes", 2, 3)), Map.of());
+    }
+
+    /** Replicates the border rows and columns of a [1, 1, h, w] map outward. */
+    private static String edgePad(OnnxGraph g, String x, int before, int after) {
+        if (before == 0 && after == 0) {
+            return x;
+        }
+        return g.node("Pad", List.of(x, g.ints("pads", 0, 0, before, before, 0, 0, after, after)),
+                Map.of("mode", "edge"));
     }
 
     /**
      * {@code (e - eMean)/eStd + (v - vMean)/vStd} with {@code mu = mean_i S_i},
-     * {@code e = ||mu - T||^2}, {@code v = mean_i ||S_i||^2 - ||mu||^2}, norms over channels.
+     * {@code e = ||mu - T||^2}, {@code v = mean_i ||S_i - mu||^2}, norms over channels. v is
+     * written as squared deviations so that it does not cancel in half precision.
      */
     static String score(OnnxGraph g, String teacher, List<String> students, ScoreStatistics st) {
         int m = students.size();
@@ -127,10 +218,10 @@ public final class Graphs {
         String e = g.node("ReduceSum", List.of(g.node("Mul", diff, diff), axes), keep);
         List<String> squares = new ArrayList<>();
         for (String s : students) {
-            squares.add(g.node("ReduceSum", List.of(g.node("Mul", s, s), axes), keep));
+            String dev = g.node("Sub", s, mu);
+            squares.add(g.node("ReduceSum", List.of(g.node("Mul", dev, dev), axes), keep));
         }
-        String meanSquare = g.node("Mul", g.node("Sum", squares, Map.of()), g.scalar("inv_m", 1f / m));
-        String v = g.node("Sub", meanSquare, g.node("ReduceSum", List.of(g.node("Mul", mu, mu), axes), keep));
+        String v = g.node("Mul", g.node("Sum", squares, Map.of()), g.scalar("inv_m", 1f / m));
         float offset = (float) (-st.eMean() / st.eStd() - st.vMean() / st.vStd());
         String eTerm = g.node("Mul", e, g.scalar("inv_e_std", (float) (1 / st.eStd())));
         String vTerm = g.node("Mul", v, g.scalar("inv_v_std", (float) (1 / st.vStd())));

@@ -57,7 +57,10 @@ public final class NetworkEmitter {
         return folded;
     }
 
-    /** Emits one network reading {@code input} (already padded for the dense form); returns its output. */
+    /**
+     * Emits one network reading {@code input}; returns its output. The dense form computes the
+     * valid region only: an {@code H x W} input gives {@code (H - rf + 1) x (W - rf + 1)} descriptors.
+     */
     public static String emit(OnnxGraph g, NetworkSpec spec, Map<String, FloatTensor> weights, String input,
             NetworkForm form) {
         return emitFused(g, spec, List.of(weights), input, form).get(0);
@@ -106,13 +109,6 @@ public final class NetworkEmitter {
         long[] sizes = new long[k];
         Arrays.fill(sizes, d);
         return g.nodeN("Split", List.of(x, g.ints("split", sizes)), Map.of("axis", 1L), k);
-    }
-
-    /** Zero padding of the spatial axes for the dense form (see {@link NetworkSpec.Padding}). */
-    public static String pad(OnnxGraph g, NetworkSpec spec, String input) {
-        NetworkSpec.Padding p = spec.densePadding();
-        return g.node("Pad", List.of(input, g.ints("pads", 0, 0, p.before(), p.before(), 0, 0, p.after(), p.after())),
-                Map.of("mode", "constant"));
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.stad.runtime.bundle;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.stad.runtime.image.Preprocessing;
+import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.ArrayList;
@@ -18,7 +19,8 @@ import java.util.Map;
  * @param preprocessing how an image becomes the graphs' input (input size, mean, std)
  * @param resize the resize filter of {@link dev.stad.runtime.image.Resampler}: {@value #RESIZE_FILTER}
  * @param detector the fused detector graph
- * @param scales per scale: architecture, receptive field, padding, students, statistics, graphs
+ * @param scales per scale: architecture, receptive field, margin, students, statistics, graphs
+ * @param combination how the scales' maps become one map that covers the image, and its smoothing
  * @param threshold default image-level threshold
  * @param provenance how the model was trained (versions, data, config)
  * @param files sha256 (lowercase hex) of every file of the bundle but this manifest, by relative path
@@ -31,11 +33,16 @@ public record BundleManifest(
         @JsonProperty("resize") String resize,
         @JsonProperty("detector") Detector detector,
         @JsonProperty("scales") List<Scale> scales,
+        @JsonProperty("combination") ScaleCombination combination,
         @JsonProperty("threshold") Threshold threshold,
         @JsonProperty("provenance") Map<String, Object> provenance,
         @JsonProperty("files") Map<String, String> files) {
 
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * 2: descriptors on the valid region only, the combination of scales, smoothing; 1 (refused):
+     * descriptors of zero-padded borders.
+     */
+    public static final int FORMAT_VERSION = 2;
     public static final String FILE_NAME = "manifest.json";
     public static final String RESIZE_FILTER = "triangle";
 
@@ -44,22 +51,20 @@ public record BundleManifest(
      *
      * @param file path in the bundle
      * @param input name of the image input [1, 3, height, width]
-     * @param output name of the anomaly map output [1, 1, height, width]
-     * @param scaleOutputs per scale name, the output with that scale's normalised score map
+     * @param output name of the anomaly map output [1, 1, height, width]: the combined, smoothed map
      * @param layout how the networks of a scale are computed: fused or separate
      */
     public record Detector(
             @JsonProperty("file") String file,
             @JsonProperty("input") String input,
             @JsonProperty("output") String output,
-            @JsonProperty("scaleOutputs") Map<String, String> scaleOutputs,
             @JsonProperty("layout") String layout) {
     }
 
     /**
      * One scale.
      *
-     * @param padding zero padding the dense graphs add before / after each spatial axis
+     * @param margin the image border where this scale has no descriptor (see {@link NetworkSpec.Margin})
      * @param students M
      * @param statistics e / v statistics on the validation images
      * @param teacher the teacher's graphs (descriptor normalisation folded in)
@@ -69,7 +74,7 @@ public record BundleManifest(
             @JsonProperty("name") String name,
             @JsonProperty("receptiveField") int receptiveField,
             @JsonProperty("spec") NetworkSpec spec,
-            @JsonProperty("padding") NetworkSpec.Padding padding,
+            @JsonProperty("margin") NetworkSpec.Margin margin,
             @JsonProperty("students") int students,
             @JsonProperty("statistics") ScoreStatistics statistics,
             @JsonProperty("teacher") Graphs teacher,
@@ -80,9 +85,14 @@ public record BundleManifest(
      * A network's two graphs.
      *
      * @param patch {@code patch [batch, 3, rf, rf] -> descriptors [batch, D, 1, 1]}
-     * @param dense {@code image [1, 3, height, width] -> descriptors [1, D, height, width]}
+     * @param dense {@code image [1, 3, height, width] -> descriptors [1, D, height - rf + 1, width - rf + 1]}
      */
     public record Graphs(@JsonProperty("patch") String patch, @JsonProperty("dense") String dense) {
+    }
+
+    /** The scales' specs in manifest order. */
+    public List<NetworkSpec> specs() {
+        return scales.stream().map(Scale::spec).toList();
     }
 
     /** Default threshold on the image score (max of the anomaly map) and how it was set. */

@@ -3,6 +3,7 @@ package dev.stad.runtime.bundle;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stad.runtime.spec.NetworkSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -117,6 +118,11 @@ public final class ModelBundle {
             throw new BundleException(where + " has no formatVersion; not a stad model bundle?");
         }
         int version = tree.get("formatVersion").asInt();
+        if (version == 1) {
+            throw new BundleException(where + " has format version 1, whose maps were computed on zero-padded"
+                    + " borders; this runtime reads version " + BundleManifest.FORMAT_VERSION
+                    + " only: train the model again with this version's trainer");
+        }
         if (version != BundleManifest.FORMAT_VERSION) {
             throw new BundleException(where + " has unknown format version " + version + "; this runtime reads version "
                     + BundleManifest.FORMAT_VERSION + " (re-export the model with a matching exporter)");
@@ -128,8 +134,23 @@ public final class ModelBundle {
             throw new BundleException(where + " is not a valid manifest: " + e.getMessage(), e);
         }
         if (m.detector() == null || m.scales() == null || m.scales().isEmpty() || m.files() == null
-                || m.preprocessing() == null) {
-            throw new BundleException(where + " lacks detector, scales, preprocessing or files");
+                || m.preprocessing() == null || m.combination() == null) {
+            throw new BundleException(where + " lacks detector, scales, combination, preprocessing or files");
+        }
+        for (BundleManifest.Scale s : m.scales()) {
+            if (s.spec() == null || !s.spec().margin().equals(s.margin())) {
+                throw new BundleException(where + ": scale " + s.name() + " has margin " + s.margin()
+                        + " but its architecture needs " + (s.spec() == null ? "a spec" : s.spec().margin()));
+            }
+        }
+        if (!m.combination().hasLevelsOf(m.specs())) {
+            throw new BundleException(where + ": the combination's levels " + m.combination().levels()
+                    + " do not match the bundle's scales " + m.specs().stream().map(NetworkSpec::name).toList());
+        }
+        NetworkSpec.Margin widest = m.combination().levels().get(m.combination().levels().size() - 1).margin();
+        if (widest.total() >= Math.min(m.preprocessing().height(), m.preprocessing().width())) {
+            throw new BundleException(where + ": input size " + m.preprocessing().width() + "x"
+                    + m.preprocessing().height() + " is smaller than the largest receptive field");
         }
         if (!BundleManifest.RESIZE_FILTER.equals(m.resize())) {
             throw new BundleException(where + " asks for resize filter '" + m.resize() + "'; this runtime has '"

@@ -14,7 +14,7 @@ import java.util.TreeSet;
 public final class OnnxInspector {
 
     /** The operators our graphs use (the README's bundle section lists them too). */
-    public static final Set<String> OPERATORS = Set.of("Add", "Conv", "Identity", "LeakyRelu", "Max", "MaxPool",
+    public static final Set<String> OPERATORS = Set.of("Add", "Concat", "Conv", "Identity", "LeakyRelu", "Max", "MaxPool",
             "Mul", "Pad", "ReduceSum", "Slice", "Split", "Sub", "Sum");
 
     private OnnxInspector() {

@@ -24,8 +24,11 @@ import java.util.stream.Stream;
  * the scale's layer list, shaped as PyTorch's Conv2d ([out, in, k, k]).
  */
 public final class RunDirectory {
-    /** Version of this layout; bumped on any incompatible change. */
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * Version of this layout; bumped on any incompatible change. 2: statistics and students on
+     * the valid region only, the scale combination in run.json; 1 (refused): zero-padded borders.
+     */
+    public static final int FORMAT_VERSION = 2;
     public static final String RUN_FILE = "run.json";
     /** Teacher file tensors holding mu_T and sigma_T. */
     public static final String NORM_MEAN = "normalization.mean";

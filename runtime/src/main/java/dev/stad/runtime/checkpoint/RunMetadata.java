@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.stad.runtime.image.Preprocessing;
+import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.Map;
  * @param versions software versions that trained the model
  * @param trainingSeconds wall time of the session that completed the run
  * @param scales per-scale outcome, filled in when complete
+ * @param combination how the scales' maps combine into one, calibrated; filled in when complete
  * @param threshold default image-level threshold, filled in when complete
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -37,6 +39,7 @@ public record RunMetadata(
         @JsonProperty("finished") String finished,
         @JsonProperty("trainingSeconds") Double trainingSeconds,
         @JsonProperty("scales") List<Scale> scales,
+        @JsonProperty("combination") ScaleCombination combination,
         @JsonProperty("threshold") Threshold threshold) {
 
     public static final String TRAINING = "training";

@@ -3,7 +3,9 @@ package dev.stad.runtime.cli;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.image.Preprocessing;
+import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
+import dev.stad.runtime.spec.NetworkSpec;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -54,15 +56,26 @@ public final class InfoCommand implements Callable<Integer> {
         line(s, "Threshold   %.4f (%s)", m.threshold().value(), m.threshold().rule());
         line(s, "Detector    %s: %s -> %s, %s layout", m.detector().file(), m.detector().input(), m.detector().output(),
                 m.detector().layout());
-        line(s, "Scales      %d; the map is the mean of their normalised scores", m.scales().size());
+        line(s, "Scales      %d; per pixel, the mean of the normalised scores of the scales whose patch fits there,"
+                + " standardised per band", m.scales().size());
         for (BundleManifest.Scale sc : m.scales()) {
             ScoreStatistics st = sc.statistics();
             line(s, "  %-9s receptive field %d px, teacher + %d students, %s, %.2f MMAC per pixel per network",
                     sc.name(), sc.receptiveField(), sc.students(), sc.spec().layers(),
                     sc.spec().denseMacsPerPixel() / 1e6);
-            line(s, "            e %.4g +- %.4g, v %.4g +- %.4g on the validation images; dense padding %d/%d",
-                    st.eMean(), st.eStd(), st.vMean(), st.vStd(), sc.padding().before(), sc.padding().after());
+            line(s, "            e %.4g +- %.4g, v %.4g +- %.4g on the validation images; no descriptor within %d/%d px"
+                    + " of the border", st.eMean(), st.eStd(), st.vMean(), st.vStd(), sc.margin().before(),
+                    sc.margin().after());
         }
+        ScaleCombination c = m.combination();
+        for (ScaleCombination.Level level : c.levels()) {
+            NetworkSpec.Margin g = level.margin();
+            line(s, "  band      %s from %d/%d px inside the border: %.4g +- %.4g on the validation images",
+                    level.scales(), g.before(), g.after(), level.mean(), level.std());
+        }
+        line(s, "Smoothing   %s", c.smoothingSigma() > 0
+                ? String.format(Locale.ROOT, "Gaussian, sigma %.2f px (image score: max of the smoothed map)", c.smoothingSigma())
+                : "none (image score: max of the map)");
         if (m.provenance() != null) {
             s.append("Provenance\n");
             for (Map.Entry<String, Object> e : m.provenance().entrySet()) {

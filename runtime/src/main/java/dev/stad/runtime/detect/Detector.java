@@ -8,8 +8,8 @@ import dev.stad.runtime.engine.Engines;
 import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
-import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.image.Resampler;
+import dev.stad.runtime.spec.NetworkSpec;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,7 +36,8 @@ public final class Detector implements AutoCloseable {
     private final double threshold;
     private final double topFraction;
     private final int tile;
-    private final int[] halo;
+    private final NetworkSpec.Margin halo;
+    private final int minimumSide;
 
     private Detector(ModelBundle bundle, GraphSession session, DetectorOptions options) {
         this.bundle = bundle;
@@ -46,6 +47,7 @@ public final class Detector implements AutoCloseable {
         this.topFraction = options.topFraction();
         this.tile = options.tile();
         this.halo = Tiles.halo(manifest);
+        this.minimumSide = Tiles.minimumSide(manifest);
     }
 
     /** Opens {@code bundle} on ONNX Runtime (CPU) with the bundle's threshold. */
@@ -65,10 +67,7 @@ public final class Detector implements AutoCloseable {
         GraphSession session = Engines.open(onnx, bundlePath + ": " + d.file(), d.input(), List.of(d.output()),
                 options.engine());
         try {
-            Preprocessing p = bundle.manifest().preprocessing();
-            int t = options.tile();
-            session.run(FloatImage.zeros(3, t > 0 ? Math.min(t, p.height()) : p.height(),
-                    t > 0 ? Math.min(t, p.width()) : p.width()));
+            session.run(Tiles.warmUpInput(bundle.manifest(), options.tile()));
         } catch (EngineException | RuntimeException e) {
             session.close();
             throw e;
@@ -112,7 +111,7 @@ public final class Detector implements AutoCloseable {
     public Detection score(FloatImage image) throws EngineException {
         long t0 = System.nanoTime();
         FloatImage input = manifest.preprocessing().apply(image);
-        FloatImage small = Tiles.run(session, manifest.detector().output(), input, tile, halo[0], halo[1]);
+        FloatImage small = Tiles.run(session, manifest.detector().output(), input, tile, halo, minimumSide);
         if (small == null || small.channels() != 1 || small.height() != input.height()
                 || small.width() != input.width()) {
             throw new EngineException(bundle.source() + ": detector returned " + small + " for a "

@@ -91,21 +91,24 @@ public final class FloatImage {
         return new FloatImage(channels, height, width, out);
     }
 
-    /** Copy with {@code top}, {@code bottom}, {@code left}, {@code right} rows / columns of zeros around it. */
-    public FloatImage zeroPad(int top, int bottom, int left, int right) {
-        if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-            throw new IllegalArgumentException("padding must be >= 0, found (" + top + ", " + bottom + ", " + left
-                    + ", " + right + ")");
-        }
-        int h = height + top + bottom;
-        int w = width + left + right;
-        float[] out = new float[channels * h * w];
+    /** A mirrored copy: left-right if {@code horizontal}, top-bottom if {@code vertical}. */
+    public FloatImage flip(boolean horizontal, boolean vertical) {
+        float[] out = new float[data.length];
         for (int c = 0; c < channels; c++) {
-            for (int r = 0; r < height; r++) {
-                System.arraycopy(data, (c * height + r) * width, out, (c * h + r + top) * w + left, width);
+            for (int y = 0; y < height; y++) {
+                int sy = vertical ? height - 1 - y : y;
+                int src = (c * height + sy) * width;
+                int dst = (c * height + y) * width;
+                if (horizontal) {
+                    for (int x = 0; x < width; x++) {
+                        out[dst + x] = data[src + width - 1 - x];
+                    }
+                } else {
+                    System.arraycopy(data, src, out, dst, width);
+                }
             }
         }
-        return new FloatImage(channels, h, w, out);
+        return new FloatImage(channels, height, width, out);
     }
 
     @Override

@@ -7,8 +7,10 @@ import java.util.Objects;
 /**
  * Per-pixel regression error and predictive uncertainty of a student ensemble against its
  * teacher (DESIGN.md section 1), computed in plain Java in double precision:
- * {@code mu = mean_i S_i}, {@code e = ||mu - T||^2}, {@code v = mean_i ||S_i||^2 - ||mu||^2},
- * with T the teacher's normalised descriptor.
+ * {@code mu = mean_i S_i}, {@code e = ||mu - T||^2}, {@code v = mean_i ||S_i - mu||^2}, with T the
+ * teacher's normalised descriptor. v is the ensemble's variance summed over channels, written as
+ * squared deviations rather than {@code mean_i ||S_i||^2 - ||mu||^2}: the same quantity, but the
+ * difference of two large, nearly equal terms loses every significant digit in half precision.
  *
  * @param height map height
  * @param width map width
@@ -45,28 +47,28 @@ public record ErrorAndUncertainty(int height, int width, float[] e, float[] v) {
         float[] e = new float[plane];
         float[] v = new float[plane];
         double[] mu = new double[d];
+        float[] t = teacher.data();
         for (int p = 0; p < plane; p++) {
-            double sqNormMean = 0;
+            double err = 0;
             for (int c = 0; c < d; c++) {
                 double sum = 0;
                 for (FloatImage s : students) {
-                    double x = s.data()[c * plane + p];
-                    sum += x;
-                    sqNormMean += x * x;
+                    sum += s.data()[c * plane + p];
                 }
                 mu[c] = sum / m;
-            }
-            sqNormMean /= m;
-            double err = 0;
-            double muNorm = 0;
-            float[] t = teacher.data();
-            for (int c = 0; c < d; c++) {
                 double diff = mu[c] - t[c * plane + p];
                 err += diff * diff;
-                muNorm += mu[c] * mu[c];
+            }
+            double var = 0;
+            for (FloatImage s : students) {
+                float[] x = s.data();
+                for (int c = 0; c < d; c++) {
+                    double dev = x[c * plane + p] - mu[c];
+                    var += dev * dev;
+                }
             }
             e[p] = (float) err;
-            v[p] = (float) (sqNormMean - muNorm);
+            v[p] = (float) (var / m);
         }
         return new ErrorAndUncertainty(teacher.height(), teacher.width(), e, v);
     }

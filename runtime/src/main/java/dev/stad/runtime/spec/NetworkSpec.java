@@ -3,7 +3,6 @@ package dev.stad.runtime.spec;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.stad.runtime.image.FloatImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -18,7 +17,8 @@ import java.util.Objects;
  *       out, layers exactly as written;
  *   <li><b>dense form</b> (fast dense feature extraction, Bailer et al. 2017): every pool gets
  *       stride 1 and every later layer's dilation is multiplied by the product of the earlier
- *       strides, so a padded image yields the patch-form descriptor of every pixel in one pass.
+ *       strides, so one pass over an image yields the patch-form descriptor of every position where
+ *       the patch lies wholly inside the image (see {@link #margin()}).
  * </ul>
  *
  * @param name short name used in file names and logs, e.g. {@code p17}
@@ -123,15 +123,17 @@ public record NetworkSpec(
     }
 
     /**
-     * Padding that makes the dense form return one descriptor per input pixel, centred: the
-     * descriptor of pixel (r, c) is the patch form applied to padded rows r..r+rf-1, i.e.
-     * original rows r-before..r+after. See {@link Padding#apply} for the padding values.
+     * Where the dense form's descriptors sit in the image. The dense form computes a descriptor
+     * only where the whole receptive field lies inside the image (the valid region): an
+     * {@code H x W} input yields {@code (H - rf + 1) x (W - rf + 1)} descriptors, and descriptor
+     * (i, j) is the patch form applied to rows i..i+rf-1 and columns j..j+rf-1, which this
+     * project assigns to pixel (i + before, j + before). See {@link Margin}.
      */
     @JsonIgnore
-    public Padding densePadding() {
+    public Margin margin() {
         int total = receptiveField() - 1;
         int before = total / 2;
-        return new Padding(before, total - before);
+        return new Margin(before, total - before);
     }
 
     /** Multiply-accumulates per output pixel of the dense form (the cost model's unit). */
@@ -206,21 +208,25 @@ public record NetworkSpec(
     }
 
     /**
-     * Rows (and columns) of padding before and after a preprocessed image for the dense form.
-     * The padding is zeros of the normalised input, i.e. the preprocessing's mean colour. Zeros
-     * rather than a reflection: a reflected border is a mirror-symmetric pattern found nowhere
-     * else in the images, which students learn poorly, so every good image's corners scored as
-     * anomalous (measured on the synthetic dataset: image AUROC 0.38 with reflection, 0.75
-     * with zeros, same training).
+     * The band of the image, {@code before} rows and columns at the top and left and {@code after}
+     * at the bottom and right, where a scale has no descriptor of its own: a patch centred there
+     * would reach outside the image. Descriptors are never computed on padding: padded border
+     * patches are a distribution of their own with very few examples per offset (one per
+     * training image at a corner), which students learn poorly, so a good image's border became
+     * its most anomalous part.
+     *
+     * <p>For an odd receptive field the patch of pixel (r, c) is centred on it; for an even one
+     * ({@code after = before + 1}) its centre lies half a pixel below and to the right of (r, c).
      */
-    public record Padding(int before, int after) {
-        public int total() {
-            return before + after;
+    public record Margin(int before, int after) {
+        public Margin {
+            if (before < 0 || after < 0) {
+                throw new IllegalArgumentException("margins must be >= 0, found (" + before + ", " + after + ")");
+            }
         }
 
-        /** The image padded on all four sides. */
-        public FloatImage apply(FloatImage image) {
-            return image.zeroPad(before, after, before, after);
+        public int total() {
+            return before + after;
         }
     }
 }

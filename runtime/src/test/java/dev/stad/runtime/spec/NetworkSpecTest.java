@@ -18,10 +18,10 @@ class NetworkSpecTest {
     }
 
     @Test
-    void densePaddingCentresTheReceptiveField() {
-        assertEquals(new NetworkSpec.Padding(8, 8), Architectures.P17.densePadding());
-        assertEquals(new NetworkSpec.Padding(15, 16), Architectures.P33.densePadding());
-        assertEquals(new NetworkSpec.Padding(29, 30), Architectures.P65.densePadding());
+    void marginCentresTheReceptiveField() {
+        assertEquals(new NetworkSpec.Margin(8, 8), Architectures.P17.margin());
+        assertEquals(new NetworkSpec.Margin(15, 16), Architectures.P33.margin());
+        assertEquals(new NetworkSpec.Margin(29, 30), Architectures.P65.margin());
     }
 
     @Test

@@ -1,12 +1,14 @@
 package dev.stad.trainer.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * Self-supervised teacher pretraining: triplets of (anchor patch, the same patch shifted by up to
- * {@code positiveShift} pixels plus Gaussian noise, a patch of another image), all taken densely
- * from random crops so one forward pass yields {@code cropSize^2} descriptors per crop.
+ * {@code positiveShift} pixels with Gaussian noise and a small brightness and tint change, a
+ * patch of another image), all taken densely from random crops so one forward pass yields
+ * {@code cropSize^2} descriptors per crop.
  *
  * @param steps optimiser steps
  * @param batchSize anchor crops per step, each from a different image
@@ -14,10 +16,24 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param learningRate Adam step size
  * @param weightDecay L2 penalty added to the gradient
  * @param margin triplet margin delta
- * @param compactnessWeight weight of the decorrelation (compactness) loss
+ * @param compactnessWeight weight of the decorrelation (compactness) loss, a sum over channel
+ *     pairs as in the paper: 1.0 is the paper's strength
  * @param positiveShift largest shift in pixels between anchor and positive
  * @param positiveNoise standard deviation of the noise added to positives, in normalised units
+ * @param positiveJitter largest brightness change of a positive, as a fraction of the full
+ *     intensity range, with a tint of up to half that per channel; so the descriptor does not
+ *     encode the global lighting. Contrast and sharpness are never jittered: a descriptor blind
+ *     to them could not see a smoothed or faded defect
+ * @param distillationWeight weight of the knowledge-distillation term (descriptors decoded to the
+ *     texture energy of their patch); 0 turns it off
+ * @param corpus for a pretrained teacher: {@code procedural} (images generated in-process) or a
+ *     folder of photos; absent for a self-supervised teacher, which learns on the training images
+ * @param corpusImages images in the corpus pool (procedural images, or crops of the photos)
+ * @param corpusImageSize side of each pool image in pixels
+ * @param seed for a pretrained teacher, the seed of its own pretraining (default 0), so runs of any
+ *     seed can share it; a self-supervised teacher uses the run's seed
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record PretrainConfig(
         @JsonProperty("steps") Integer steps,
         @JsonProperty("batchSize") Integer batchSize,
@@ -27,7 +43,23 @@ public record PretrainConfig(
         @JsonProperty("margin") Double margin,
         @JsonProperty("compactnessWeight") Double compactnessWeight,
         @JsonProperty("positiveShift") Integer positiveShift,
-        @JsonProperty("positiveNoise") Double positiveNoise) {
+        @JsonProperty("positiveNoise") Double positiveNoise,
+        @JsonProperty("positiveJitter") Double positiveJitter,
+        @JsonProperty("distillationWeight") Double distillationWeight,
+        @JsonProperty("corpus") String corpus,
+        @JsonProperty("corpusImages") Integer corpusImages,
+        @JsonProperty("corpusImageSize") Integer corpusImageSize,
+        @JsonProperty("seed") Long seed) {
+
+    /** The corpus name for images generated in-process ({@code ProceduralImages}). */
+    public static final String PROCEDURAL = "procedural";
+
+    /** The same settings on another corpus (its pool size, image size and seed kept, or defaulted). */
+    public PretrainConfig withCorpus(String newCorpus) {
+        return new PretrainConfig(steps, batchSize, cropSize, learningRate, weightDecay, margin, compactnessWeight,
+                positiveShift, positiveNoise, positiveJitter, distillationWeight, newCorpus, corpusImages, corpusImageSize,
+                seed);
+    }
 
     @JsonCreator
     public PretrainConfig {
@@ -40,6 +72,18 @@ public record PretrainConfig(
         compactnessWeight = Checks.orDefault(compactnessWeight, 1.0);
         positiveShift = Checks.orDefault(positiveShift, 2);
         positiveNoise = Checks.orDefault(positiveNoise, 0.1);
+        positiveJitter = Checks.orDefault(positiveJitter, 0.05);
+        distillationWeight = Checks.orDefault(distillationWeight, 0.0);
+        if (corpus != null) {
+            corpusImages = Checks.orDefault(corpusImages, 1024);
+            corpusImageSize = Checks.orDefault(corpusImageSize, 96);
+            seed = Checks.orDefault(seed, 0L);
+            Checks.atLeast("teacher.pretrain.corpusImages", corpusImages, 2);
+            Checks.atLeast("teacher.pretrain.corpusImageSize", corpusImageSize, 16);
+        } else if (corpusImages != null || corpusImageSize != null || seed != null) {
+            throw new IllegalArgumentException("teacher.pretrain.corpusImages, corpusImageSize and seed belong to a"
+                    + " pretrained teacher's corpus; set teacher.pretrain.corpus too, or leave them out");
+        }
         Checks.atLeast("teacher.pretrain.steps", steps, 1);
         Checks.atLeast("teacher.pretrain.batchSize", batchSize, 2);
         Checks.atLeast("teacher.pretrain.cropSize", cropSize, 2);
@@ -49,5 +93,7 @@ public record PretrainConfig(
         Checks.nonNegative("teacher.pretrain.compactnessWeight", compactnessWeight);
         Checks.atLeast("teacher.pretrain.positiveShift", positiveShift, 0);
         Checks.nonNegative("teacher.pretrain.positiveNoise", positiveNoise);
+        Checks.nonNegative("teacher.pretrain.positiveJitter", positiveJitter);
+        Checks.nonNegative("teacher.pretrain.distillationWeight", distillationWeight);
     }
 }

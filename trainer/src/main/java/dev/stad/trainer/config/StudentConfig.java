@@ -4,8 +4,10 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
- * Student ensemble training, per scale. An epoch visits every training image once, in a seeded
- * order, taking one random crop of each; {@code batchSize} crops make one step.
+ * Student ensemble training, per scale. Each student is trained on its own stream of crops, as
+ * the paper's students are independent models: an epoch visits every training image once, in the
+ * student's own seeded order, taking one crop of each at a position drawn uniformly from those
+ * that keep the crop's patches inside the image; {@code batchSize} crops make one step.
  *
  * @param count students per scale (M, at least 2: the uncertainty term needs an ensemble)
  * @param epochs passes over the training images
@@ -13,6 +15,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param cropSize side of the descriptor grid each crop is trained on
  * @param learningRate Adam step size
  * @param weightDecay L2 penalty added to the gradient (as in PyTorch's Adam)
+ * @param flip random mirroring of the crops (and the teacher's targets with them), for parts that
+ *     look the same mirrored: {@code none} (default), {@code horizontal}, {@code vertical} or {@code both}
  */
 public record StudentConfig(
         @JsonProperty("count") Integer count,
@@ -20,7 +24,24 @@ public record StudentConfig(
         @JsonProperty("batchSize") Integer batchSize,
         @JsonProperty("cropSize") Integer cropSize,
         @JsonProperty("learningRate") Double learningRate,
-        @JsonProperty("weightDecay") Double weightDecay) {
+        @JsonProperty("weightDecay") Double weightDecay,
+        @JsonProperty("flip") Flip flip) {
+
+    /** Which mirrorings a crop may get, each with probability 1/2. */
+    public enum Flip {
+        @JsonProperty("none") NONE,
+        @JsonProperty("horizontal") HORIZONTAL,
+        @JsonProperty("vertical") VERTICAL,
+        @JsonProperty("both") BOTH;
+
+        public boolean horizontal() {
+            return this == HORIZONTAL || this == BOTH;
+        }
+
+        public boolean vertical() {
+            return this == VERTICAL || this == BOTH;
+        }
+    }
 
     @JsonCreator
     public StudentConfig {
@@ -30,6 +51,7 @@ public record StudentConfig(
         cropSize = Checks.orDefault(cropSize, 32);
         learningRate = Checks.orDefault(learningRate, 1e-4);
         weightDecay = Checks.orDefault(weightDecay, 1e-5);
+        flip = Checks.orDefault(flip, Flip.NONE);
         Checks.atLeast("students.count", count, 2); // v, the ensemble's disagreement, needs two
         Checks.atLeast("students.epochs", epochs, 1);
         Checks.atLeast("students.batchSize", batchSize, 1);

@@ -8,29 +8,63 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * Where each scale's teacher comes from.
  *
  * @param source {@code random}: fixed random weights from the seed; {@code self-supervised}:
- *     pretrained by the trainer on patches of the training images with the triplet and
- *     compactness losses
- * @param pretrain settings for {@code self-supervised}
+ *     pretrained by the run on patches of its own training images; {@code pretrained}: a teacher
+ *     pretrained once on a broad corpus and kept in the folder {@code path}, shared by every run
+ *     that names that folder (pretrained there by the first run that needs it, or by the
+ *     {@code pretrain-teacher} command). Its descriptor statistics are still measured per run.
+ * @param path the pretrained teachers' folder (one file per architecture)
+ * @param pretrain pretraining settings for {@code self-supervised}, and for {@code pretrained}
+ *     where {@code path} does not hold the teacher yet (then they must name a {@code corpus}; a
+ *     teacher already there is used as it is, whatever settings made it)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TeacherConfig(
         @JsonProperty("source") Source source,
+        @JsonProperty("path") String path,
         @JsonProperty("pretrain") PretrainConfig pretrain) {
 
-    /** Teacher sources. Distillation from a user's network will be a third. */
+    /** Teacher sources. */
     public enum Source {
         @JsonProperty("random") RANDOM,
-        @JsonProperty("self-supervised") SELF_SUPERVISED
+        @JsonProperty("self-supervised") SELF_SUPERVISED,
+        @JsonProperty("pretrained") PRETRAINED
     }
 
     @JsonCreator
     public TeacherConfig {
         source = Checks.orDefault(source, Source.SELF_SUPERVISED);
         if (source == Source.SELF_SUPERVISED && pretrain == null) {
-            pretrain = new PretrainConfig(null, null, null, null, null, null, null, null, null);
+            pretrain = new PretrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null,
+                    null, null);
         }
         if (source == Source.RANDOM && pretrain != null) {
-            throw new IllegalArgumentException("teacher.pretrain is only used with \"source\": \"self-supervised\"");
+            throw new IllegalArgumentException("teacher.pretrain is only used with \"source\": \"self-supervised\" or"
+                    + " \"pretrained\"");
         }
+        if (source == Source.SELF_SUPERVISED && pretrain.corpus() != null) {
+            throw new IllegalArgumentException("a self-supervised teacher learns on the training images; teacher.pretrain"
+                    + ".corpus needs \"source\": \"pretrained\"");
+        }
+        if (source == Source.PRETRAINED) {
+            if (path == null || path.isBlank()) {
+                throw new IllegalArgumentException("a pretrained teacher needs teacher.path, the folder that holds it");
+            }
+            if (pretrain != null && pretrain.corpus() == null) {
+                throw new IllegalArgumentException("teacher.pretrain of a pretrained teacher needs a corpus (\""
+                        + PretrainConfig.PROCEDURAL + "\" or a folder of photos) to pretrain it on where teacher.path"
+                        + " does not hold it yet");
+            }
+        } else if (path != null) {
+            throw new IllegalArgumentException("teacher.path is only used with \"source\": \"pretrained\"");
+        }
+    }
+
+    /**
+     * A pretrained teacher kept in {@code folder}; this config's pretraining settings are kept if
+     * they name a corpus (to pretrain there what is missing), dropped otherwise.
+     */
+    public TeacherConfig pretrainedAt(String folder) {
+        PretrainConfig keep = pretrain != null && pretrain.corpus() != null ? pretrain : null;
+        return new TeacherConfig(Source.PRETRAINED, folder, keep);
     }
 }

@@ -49,28 +49,39 @@ public record TrainingConfig(
             throw new IllegalArgumentException("\"scales\" needs at least one scale");
         }
         scales = List.copyOf(scales);
-        teacher = Checks.orDefault(teacher, new TeacherConfig(null, null));
-        students = Checks.orDefault(students, new StudentConfig(null, null, null, null, null, null));
-        calibration = Checks.orDefault(calibration, new CalibrationConfig(null));
+        teacher = Checks.orDefault(teacher, new TeacherConfig(null, null, null));
+        students = Checks.orDefault(students, new StudentConfig(null, null, null, null, null, null, null));
+        calibration = Checks.orDefault(calibration, new CalibrationConfig(null, null));
         Set<String> names = new HashSet<>();
+        int side = Math.min(input.width(), input.height());
+        int largest = 0;
         for (ScaleConfig s : scales) {
             NetworkSpec spec = s.toSpec();
             if (!names.add(spec.name())) {
                 throw new IllegalArgumentException("two scales are named '" + spec.name() + "'; names must differ");
             }
-            NetworkSpec.Padding pad = spec.densePadding();
-            if (pad.after() >= Math.min(input.width(), input.height())) {
+            if (spec.receptiveField() > side) {
                 throw new IllegalArgumentException("scale " + spec.name() + " sees " + spec.receptiveField()
                         + " pixels; an input of " + input.width() + "x" + input.height() + " is too small for it");
             }
+            largest = Math.max(largest, spec.receptiveField());
         }
-        int side = Math.min(input.width(), input.height());
-        if (students.cropSize() > side) {
-            throw new IllegalArgumentException("students.cropSize " + students.cropSize()
-                    + " exceeds the input size " + input.width() + "x" + input.height());
+        // Crops hold whole patches only: a crop of c descriptors spans c + rf - 1 pixels.
+        int positions = side - largest + 1;
+        if (students.cropSize() > positions) {
+            throw new IllegalArgumentException("students.cropSize " + students.cropSize() + " exceeds the "
+                    + positions + " patch positions per side that an input of " + input.width() + "x" + input.height()
+                    + " has for a receptive field of " + largest);
         }
-        if (teacher.pretrain() != null && teacher.pretrain().cropSize() + 2 * teacher.pretrain().positiveShift() > side) {
-            throw new IllegalArgumentException("teacher.pretrain.cropSize plus twice positiveShift must fit the input size");
+        PretrainConfig p = teacher.pretrain();
+        if (p != null) {
+            // A corpus teacher learns on the corpus images, a self-supervised one on the inputs.
+            int pretrainPositions = p.corpus() != null ? p.corpusImageSize() - largest + 1 : positions;
+            if (p.cropSize() + 2 * p.positiveShift() > pretrainPositions) {
+                throw new IllegalArgumentException("teacher.pretrain.cropSize plus twice positiveShift must fit the "
+                        + pretrainPositions + " patch positions per side of the " + (p.corpus() != null
+                        ? "corpus images (corpusImageSize)" : "input"));
+            }
         }
     }
 
@@ -89,6 +100,10 @@ public record TrainingConfig(
 
     public TrainingConfig withBundle(String path) {
         return new TrainingConfig(name, seed, out, path, data, input, scales, teacher, students, calibration);
+    }
+
+    public TrainingConfig withTeacher(TeacherConfig newTeacher) {
+        return new TrainingConfig(name, seed, out, bundle, data, input, scales, newTeacher, students, calibration);
     }
 
     public TrainingConfig withSeed(long newSeed) {

@@ -1,26 +1,31 @@
 package dev.stad.trainer.data;
 
 /** Smooth lattice noise in [-1, 1], a pure function of (seed, x, y): no state, no Random. */
-final class ValueNoise {
+public final class ValueNoise {
     private ValueNoise() {
     }
 
     /** Sum of {@code octaves} noise layers, each at twice the frequency and half the amplitude. */
-    static double fractal(long seed, double x, double y, int octaves) {
+    public static double fractal(long seed, double x, double y, int octaves) {
+        return fractal(seed, x, y, octaves, 0.5);
+    }
+
+    /** As above, each octave at {@code persistence} times the amplitude of the one before. */
+    public static double fractal(long seed, double x, double y, int octaves, double persistence) {
         double sum = 0;
         double amp = 1;
         double norm = 0;
         for (int o = 0; o < octaves; o++) {
             sum += amp * noise(seed + o * 1013, x, y);
             norm += amp;
-            amp *= 0.5;
+            amp *= persistence;
             x *= 2;
             y *= 2;
         }
         return sum / norm;
     }
 
-    static double noise(long seed, double x, double y) {
+    public static double noise(long seed, double x, double y) {
         long ix = (long) Math.floor(x);
         long iy = (long) Math.floor(y);
         double fx = smooth(x - ix);

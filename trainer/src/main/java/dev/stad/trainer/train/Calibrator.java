@@ -16,8 +16,9 @@ import java.util.List;
 
 /**
  * Runs one scale's teacher and students densely over the validation images and measures the
- * mean and standard deviation of the regression error e and predictive uncertainty v over all
- * their pixels. The per-image e and v maps are kept for the threshold, which needs every scale.
+ * mean and standard deviation of the regression error e and predictive uncertainty v over every
+ * valid position. The per-image e and v maps are kept for the combination of the scales and the
+ * threshold, which need every scale.
  */
 public final class Calibrator {
     private Calibrator() {
@@ -25,14 +26,14 @@ public final class Calibrator {
 
     /** The scale's statistics and its e / v maps of each validation image. */
     public record ScaleCalibration(ScoreStatistics statistics, List<ErrorAndUncertainty> maps) {
-        /** Normalised score maps of the validation images at this scale. */
-        public List<float[]> scoreMaps() {
-            return maps.stream().map(statistics::scores).toList();
+        /** Normalised score maps [1, h, w] of the validation images at this scale, on its valid region. */
+        public List<FloatImage> scoreMaps() {
+            return maps.stream().map(ev -> new FloatImage(1, ev.height(), ev.width(), statistics.scores(ev))).toList();
         }
     }
 
     public static ScaleCalibration calibrate(NDManager manager, PatchNetwork denseTeacher, DescriptorNormalization norm,
-            List<PatchNetwork> denseStudents, List<FloatImage> paddedValidation, Reporter reporter) {
+            List<PatchNetwork> denseStudents, List<FloatImage> validation, Reporter reporter) {
         ParameterStore ps = new ParameterStore(manager, false);
         List<ErrorAndUncertainty> maps = new ArrayList<>();
         double eSum = 0;
@@ -40,8 +41,8 @@ public final class Calibrator {
         double vSum = 0;
         double vSq = 0;
         long count = 0;
-        try (Reporter.Bar bar = reporter.bar("calibration " + denseTeacher.spec().name(), paddedValidation.size(), 0)) {
-            for (FloatImage img : paddedValidation) {
+        try (Reporter.Bar bar = reporter.bar("calibration " + denseTeacher.spec().name(), validation.size(), 0)) {
+            for (FloatImage img : validation) {
                 FloatImage teacher;
                 List<FloatImage> students = new ArrayList<>();
                 try (NDManager sub = manager.newSubManager()) {

@@ -3,12 +3,10 @@ package dev.stad.trainer.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.io.Safetensors;
-import dev.stad.runtime.score.DescriptorNormalization;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.StudentConfig;
 import dev.stad.trainer.model.PatchNetwork;
@@ -26,10 +24,13 @@ import java.util.SplittableRandom;
 
 /**
  * Trains the M students of one scale densely on random crops to regress the normalised teacher
- * descriptors: {@code loss = mean over pixels ||S_i(x) - (T(x) - mu_T) / sigma_T||^2}. All M
- * students see the same crops in lockstep, so the teacher runs once per step. Crops of epoch e
- * come from a random stream derived from (seed, scale, e) and the Adam moments are saved with
- * the weights after every epoch, so a resumed run continues exactly as if never stopped.
+ * descriptors: {@code loss = mean over pixels ||S_i(x) - (T(x) - mu_T) / sigma_T||^2}. As in the
+ * paper the students are independent: each has its own initialisation and its own stream of
+ * crops, so where they disagree (v) tells something. Crops are drawn uniformly over the positions
+ * whose patches lie inside the image, and their targets come from {@link TeacherTargets}. The
+ * crops of student i in epoch e come from a random stream derived from (seed, scale, i, e), and
+ * the Adam moments are saved with the weights after every epoch, so a resumed run continues
+ * exactly as if never stopped.
  */
 public final class StudentTrainer {
     private static final String EPOCH_KEY = "epoch";
@@ -52,14 +53,24 @@ public final class StudentTrainer {
     public record Result(List<PatchNetwork> students, List<double[]> epochLosses) {
     }
 
+    /** Whether {@code checkpoint} holds students trained for every epoch of the config. */
+    public boolean isComplete(Path checkpoint) throws IOException {
+        if (!Files.exists(checkpoint)) {
+            return false;
+        }
+        String epoch = Safetensors.read(checkpoint).metadata().getOrDefault(EPOCH_KEY, "0");
+        return Integer.parseInt(epoch) >= config.epochs();
+    }
+
     /**
      * Trains, or resumes from {@code checkpoint} if it exists, writing it after every epoch.
      *
-     * @param denseTeacher the scale's fixed teacher in dense form
-     * @param padded training images padded for this scale ({@code spec.densePadding()})
+     * @param targets the scale's teacher targets on {@code images}; may be null only if
+     *     {@link #isComplete} holds
+     * @param images the training images (preprocessed, not padded)
      */
-    public Result train(NDManager manager, PatchNetwork denseTeacher, DescriptorNormalization norm,
-            List<FloatImage> padded, Path checkpoint) throws IOException {
+    public Result train(NDManager manager, TeacherTargets targets, List<FloatImage> images, Path checkpoint)
+            throws IOException {
         String task = "students " + spec.name();
         int m = config.count();
         int startEpoch = 0;
@@ -81,46 +92,51 @@ public final class StudentTrainer {
 
         int rf = spec.receptiveField();
         int crop = config.cropSize();
-        int h = padded.get(0).height() - rf + 1;
-        int w = padded.get(0).width() - rf + 1;
-        int n = padded.size();
+        int h = images.get(0).height() - rf + 1;
+        int w = images.get(0).width() - rf + 1;
+        int n = images.size();
         int batch = Math.min(config.batchSize(), n);
         int stepsPerEpoch = (n + batch - 1) / batch;
+        StudentConfig.Flip flip = config.flip();
         ParameterStore ps = new ParameterStore(manager, false);
-        float[] mu = norm.mean();
-        float[] sigma = norm.std();
-        try (NDArray muT = manager.create(mu, new Shape(1, mu.length, 1, 1));
-                NDArray sigmaT = manager.create(sigma, new Shape(1, sigma.length, 1, 1));
-                Reporter.Bar bar = reporter.bar(task, (long) stepsPerEpoch * config.epochs(),
-                        (long) stepsPerEpoch * Math.min(startEpoch, config.epochs()))) {
+        try (Reporter.Bar bar = reporter.bar(task, (long) stepsPerEpoch * config.epochs(),
+                (long) stepsPerEpoch * Math.min(startEpoch, config.epochs()))) {
             for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
                 long t0 = System.nanoTime();
-                SplittableRandom rnd = new SplittableRandom(Seeds.derive(seed, "crops/" + spec.name() + "/" + epoch));
-                int[] order = shuffled(n, rnd);
+                SplittableRandom[] rnd = new SplittableRandom[m];
+                int[][] order = new int[m][];
+                for (int i = 0; i < m; i++) {
+                    rnd[i] = new SplittableRandom(Seeds.derive(seed, "crops/" + spec.name() + "/" + i + "/" + epoch));
+                    order[i] = shuffled(n, rnd[i]);
+                }
                 double[] sums = new double[m];
                 for (int s = 0; s < stepsPerEpoch; s++) {
-                    List<FloatImage> crops = new ArrayList<>();
-                    for (int k = s * batch; k < Math.min(n, (s + 1) * batch); k++) {
-                        int y = Crops.coveringStart(rnd, h, crop);
-                        int x = Crops.coveringStart(rnd, w, crop);
-                        crops.add(Crops.window(padded.get(order[k]), y, x, crop, rf));
-                    }
                     float[] stepLoss = new float[m];
-                    try (NDManager sub = manager.newSubManager()) {
-                        NDArray input = Tensors.batch(sub, crops);
-                        NDArray target = denseTeacher.predict(ps, input).sub(muT).div(sigmaT);
-                        for (int i = 0; i < m; i++) {
+                    for (int i = 0; i < m; i++) {
+                        List<TeacherTargets.Crop> crops = new ArrayList<>();
+                        List<FloatImage> windows = new ArrayList<>();
+                        for (int k = s * batch; k < Math.min(n, (s + 1) * batch); k++) {
+                            TeacherTargets.Crop c = new TeacherTargets.Crop(order[i][k], Crops.uniformStart(rnd[i], h, crop),
+                                    Crops.uniformStart(rnd[i], w, crop), crop,
+                                    flip.horizontal() && rnd[i].nextBoolean(), flip.vertical() && rnd[i].nextBoolean());
+                            crops.add(c);
+                            windows.add(Crops.window(images.get(c.image()), c.y(), c.x(), crop, rf)
+                                    .flip(c.flipHorizontal(), c.flipVertical()));
+                        }
+                        try (NDManager sub = manager.newSubManager()) {
+                            NDArray input = Tensors.batch(sub, windows);
+                            NDArray target = targets.targets(sub, ps, crops, input);
                             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                                 NDArray out = nets.networks().get(i).forwardTraining(ps, input);
                                 NDArray loss = out.sub(target).square().sum(new int[] {1}).mean();
                                 gc.backward(loss);
                                 stepLoss[i] = loss.getFloat();
                             }
-                            NetworkCheckpoint.requireFinite(String.format(Locale.ROOT, "%s: student %d, epoch %d, step %d",
-                                    task, i, epoch + 1, s + 1), stepLoss[i]);
-                            nets.optimiser(i).step();
-                            sums[i] += stepLoss[i];
                         }
+                        NetworkCheckpoint.requireFinite(String.format(Locale.ROOT, "%s: student %d, epoch %d, step %d",
+                                task, i, epoch + 1, s + 1), stepLoss[i]);
+                        nets.optimiser(i).step();
+                        sums[i] += stepLoss[i];
                     }
                     bar.step(String.format(Locale.ROOT, "loss %.4f", mean(stepLoss)));
                 }

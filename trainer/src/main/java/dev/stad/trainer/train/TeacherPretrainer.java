@@ -25,51 +25,72 @@ import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 
 /**
- * Self-supervised teacher pretraining with the paper's metric-learning and compactness losses,
- * on patches of the training images (there is no large image collection or pretrained network
- * to distil from on a machine without downloads).
+ * Teacher pretraining with the paper's losses on patches of a pool of images: the part's own
+ * training images (a self-supervised teacher) or a broad corpus (a pretrained teacher, see
+ * {@link dev.stad.trainer.teacher.TeacherStore}).
  *
- * <p>Each step takes {@code batchSize} anchor crops, each from a different image; the positive
- * crop is the anchor window shifted by up to {@code positiveShift} pixels with Gaussian noise
- * added; the negative crop comes from another image. Being dense, the teacher yields one
- * descriptor per pixel of each crop, i.e. {@code cropSize^2} patch triplets per crop:
+ * <p>Each step takes {@code batchSize} anchor crops, each from a different image, anywhere the
+ * crop's patches lie inside the image; the positive crop is the anchor window shifted by up to
+ * {@code positiveShift} pixels (staying inside), with Gaussian noise and a small brightness and
+ * tint change; the negative crop comes from another image. Being dense, the teacher yields one
+ * descriptor per position of each crop, i.e. {@code cropSize^2} patch triplets per crop:
  *
  * <ul>
  *   <li>triplet loss {@code max(0, margin + d+ - d-)} with {@code d+ = ||a - p||^2} and
- *       {@code d- = min(||a - n||^2, ||p - n||^2)};
- *   <li>compactness loss: the mean squared off-diagonal entry of the correlation matrix of the
- *       batch's descriptors. The paper sums the signed entries; that sum is minimised by any
- *       descriptors whose standardised channels sum to zero, not by decorrelated ones, so we
- *       penalise the squares, which is what the loss is meant to achieve.
+ *       {@code d- = min(||a - n||^2, ||p - n||^2)}, averaged over the triplets; the distances are
+ *       taken on descriptors standardised per channel over the batch and averaged over the
+ *       channels, so the margin does not depend on the scale the network's outputs happen to have;
+ *   <li>compactness loss: the sum over all channel pairs of the squared off-diagonal entries of
+ *       the correlation matrix of the batch's descriptors. The paper sums the signed entries; that
+ *       sum is minimised by any descriptors whose standardised channels sum to zero, not by
+ *       decorrelated ones, so we sum the squares, which is what the loss is meant to achieve.
+ *       Like the paper's it is a sum, not a mean, so weight 1.0 is the paper's strength;
+ *   <li>with {@code distillationWeight > 0}, knowledge distillation as in the paper, with
+ *       {@link TextureEnergy} standing in for the pretrained network no machine here can
+ *       download: a linear decoder (trained along, then dropped) maps each descriptor to the
+ *       standardised texture energy of its patch, mean squared error over its dimensions. This is
+ *       what makes the teacher know more than any one part: energy changes with texture, blur and
+ *       contrast, so the teacher's descriptors must too.
  * </ul>
  */
 public final class TeacherPretrainer {
     private static final String STEP_KEY = "step";
     private static final String LOSSES_KEY = "losses";
     private static final long CHECKPOINT_SECONDS = 30;
+    private static final int CHECKPOINT_STEPS = 50;
 
     private final NetworkSpec spec;
     private final PretrainConfig config;
+    private final float[] channelStd;
     private final long seed;
     private final Reporter reporter;
 
-    public TeacherPretrainer(NetworkSpec spec, PretrainConfig config, long seed, Reporter reporter) {
+    /**
+     * @param channelStd the preprocessing's per-channel std, to express the positives' brightness
+     *     jitter in the normalised units the crops are in
+     */
+    public TeacherPretrainer(NetworkSpec spec, PretrainConfig config, float[] channelStd, long seed, Reporter reporter) {
         this.spec = spec;
+        this.channelStd = channelStd.clone();
         this.config = config;
         this.seed = seed;
         this.reporter = reporter;
     }
 
-    /** The pretrained weights and the loss of the first and last 10% of steps. */
-    public record Result(Map<String, FloatTensor> weights, double firstLoss, double lastLoss) {
+    /** The pretrained weights, the loss of the first and last 10% of steps, and the steps done. */
+    public record Result(Map<String, FloatTensor> weights, double firstLoss, double lastLoss, int steps) {
     }
 
     /**
      * Pretrains, resuming from {@code checkpoint} if it exists; the checkpoint is rewritten every
-     * {@value #CHECKPOINT_SECONDS} seconds and at the end.
+     * {@value #CHECKPOINT_STEPS} steps or {@value #CHECKPOINT_SECONDS} seconds, whichever comes
+     * first, and at the end.
      */
-    public Result train(NDManager manager, List<FloatImage> padded, Path checkpoint) throws IOException {
+    public Result train(NDManager manager, List<FloatImage> images, Path checkpoint) throws IOException {
         String task = "teacher " + spec.name();
+        if (images.size() < 2) {
+            throw new IllegalArgumentException(task + ": pretraining needs at least 2 images, found " + images.size());
+        }
         int startStep = 0;
         TrainedNetworks net;
         List<Double> losses = new ArrayList<>();
@@ -89,54 +110,75 @@ public final class TeacherPretrainer {
             net = TrainedNetworks.fresh(manager, spec, 1, seed, "teacher/" + spec.name(),
                     config.learningRate(), config.weightDecay());
         }
+        Distillation kd = config.distillationWeight() > 0
+                ? Distillation.create(manager, spec, images, seed, config.learningRate(), config.weightDecay())
+                : null;
+        if (kd != null && Files.exists(checkpoint)) {
+            kd.restore(Safetensors.read(checkpoint));
+        }
         PatchNetwork teacher = net.networks().get(0);
         ParameterStore ps = new ParameterStore(manager, false);
         int rf = spec.receptiveField();
         int crop = config.cropSize();
         int shift = config.positiveShift();
-        int h = padded.get(0).height() - rf + 1;
-        int w = padded.get(0).width() - rf + 1;
-        int n = padded.size();
+        int h = images.get(0).height() - rf + 1;
+        int w = images.get(0).width() - rf + 1;
+        int n = images.size();
         int batch = Math.min(config.batchSize(), n);
         long lastSave = System.nanoTime();
         try (Reporter.Bar bar = reporter.bar(task, config.steps(), startStep)) {
             for (int step = startStep; step < config.steps(); step++) {
                 SplittableRandom rnd = new SplittableRandom(Seeds.derive(seed, "pretrain/" + spec.name() + "/" + step));
-                int[] images = distinct(n, batch, rnd);
+                int[] chosen = distinct(n, batch, rnd);
                 List<FloatImage> anchors = new ArrayList<>();
                 List<FloatImage> positives = new ArrayList<>();
                 List<FloatImage> negatives = new ArrayList<>();
                 for (int b = 0; b < batch; b++) {
-                    FloatImage img = padded.get(images[b]);
-                    int y = shift + Crops.coveringStart(rnd, h - 2 * shift, crop);
-                    int x = shift + Crops.coveringStart(rnd, w - 2 * shift, crop);
+                    FloatImage img = images.get(chosen[b]);
+                    int y = Crops.uniformStart(rnd, h, crop);
+                    int x = Crops.uniformStart(rnd, w, crop);
                     anchors.add(Crops.window(img, y, x, crop, rf));
-                    int dy = rnd.nextInt(2 * shift + 1) - shift;
-                    int dx = rnd.nextInt(2 * shift + 1) - shift;
-                    positives.add(noisy(Crops.window(img, y + dy, x + dx, crop, rf), rnd));
-                    int other = (images[b] + 1 + rnd.nextInt(n - 1)) % n;
-                    negatives.add(Crops.window(padded.get(other), rnd.nextInt(h - crop + 1), rnd.nextInt(w - crop + 1),
-                            crop, rf));
+                    int py = shifted(rnd, y, shift, h - crop);
+                    int px = shifted(rnd, x, shift, w - crop);
+                    positives.add(jittered(Crops.window(img, py, px, crop, rf), rnd));
+                    int other = (chosen[b] + 1 + rnd.nextInt(n - 1)) % n;
+                    negatives.add(Crops.window(images.get(other), Crops.uniformStart(rnd, h, crop),
+                            Crops.uniformStart(rnd, w, crop), crop, rf));
                 }
                 float lossValue;
+                String terms;
                 try (NDManager sub = manager.newSubManager();
                         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray a = descriptors(teacher, ps, Tensors.batch(sub, anchors));
+                    NDArray anchorBatch = Tensors.batch(sub, anchors);
+                    NDArray a = descriptors(teacher, ps, anchorBatch);
                     NDArray p = descriptors(teacher, ps, Tensors.batch(sub, positives));
                     NDArray ng = descriptors(teacher, ps, Tensors.batch(sub, negatives));
-                    NDArray loss = tripletLoss(a, p, ng, config.margin().floatValue())
-                            .add(compactnessLoss(a).mul(config.compactnessWeight().floatValue()));
+                    NDArray triplet = tripletLoss(a, p, ng, config.margin().floatValue());
+                    NDArray compact = compactnessLoss(a).mul(config.compactnessWeight().floatValue());
+                    NDArray loss = triplet.add(compact);
+                    NDArray distil = null;
+                    if (kd != null) {
+                        distil = kd.loss(ps, sub, a, anchorBatch, crop).mul(config.distillationWeight().floatValue());
+                        loss = loss.add(distil);
+                    }
                     gc.backward(loss);
                     lossValue = loss.getFloat();
+                    terms = String.format(Locale.ROOT, "triplet %.3f, compactness %.3f%s", triplet.getFloat(),
+                            compact.getFloat(), distil == null ? "" : String.format(Locale.ROOT, ", distillation %.3f",
+                                    distil.getFloat()));
                 }
                 NetworkCheckpoint.requireFinite(String.format(Locale.ROOT, "%s: pretraining step %d", task, step + 1),
                         lossValue);
                 net.optimiser(0).step();
+                if (kd != null) {
+                    kd.step();
+                }
                 losses.add((double) lossValue);
-                bar.step(String.format(Locale.ROOT, "loss %.4f", lossValue));
+                bar.step(String.format(Locale.ROOT, "loss %.4f (%s)", lossValue, terms));
                 boolean last = step + 1 == config.steps();
-                if (last || System.nanoTime() - lastSave > CHECKPOINT_SECONDS * 1_000_000_000L) {
-                    net.save(checkpoint, task + ", step " + (step + 1), Map.of(
+                if (last || (step + 1) % CHECKPOINT_STEPS == 0
+                        || System.nanoTime() - lastSave > CHECKPOINT_SECONDS * 1_000_000_000L) {
+                    net.save(checkpoint, task + ", step " + (step + 1), kd == null ? Map.of() : kd.state(), Map.of(
                             "scale", spec.name(),
                             STEP_KEY, Integer.toString(step + 1),
                             "steps", Integer.toString(config.steps()),
@@ -147,7 +189,7 @@ public final class TeacherPretrainer {
         }
         int window = Math.max(1, losses.size() / 10);
         return new Result(net.weights(0), mean(losses.subList(0, window)),
-                mean(losses.subList(losses.size() - window, losses.size())));
+                mean(losses.subList(losses.size() - window, losses.size())), losses.size());
     }
 
     private static double mean(List<Double> values) {
@@ -161,13 +203,24 @@ public final class TeacherPretrainer {
         return out.transpose(0, 2, 3, 1).reshape(-1, d);
     }
 
+    /**
+     * {@code max(0, margin + d+ - d-)} averaged over the rows, with distances measured on the
+     * descriptors standardised per channel by the anchors' batch statistics and averaged over the
+     * channels: two unrelated descriptors are about 2 apart whatever scale the network's outputs
+     * have, so the margin means the same throughout training and for every corpus.
+     */
     static NDArray tripletLoss(NDArray a, NDArray p, NDArray n, float margin) {
-        NDArray dPos = a.sub(p).square().sum(new int[] {1});
-        NDArray dNeg = NDArrays.minimum(a.sub(n).square().sum(new int[] {1}), p.sub(n).square().sum(new int[] {1}));
+        NDArray mean = a.mean(new int[] {0}, true);
+        NDArray std = a.sub(mean).square().mean(new int[] {0}, true).add(1e-6f).sqrt();
+        NDArray za = a.sub(mean).div(std);
+        NDArray zp = p.sub(mean).div(std);
+        NDArray zn = n.sub(mean).div(std);
+        NDArray dPos = za.sub(zp).square().mean(new int[] {1});
+        NDArray dNeg = NDArrays.minimum(za.sub(zn).square().mean(new int[] {1}), zp.sub(zn).square().mean(new int[] {1}));
         return dPos.add(margin).sub(dNeg).maximum(0f).mean();
     }
 
-    /** Mean squared off-diagonal correlation between descriptor channels over the rows. */
+    /** Sum of the squared off-diagonal correlations between descriptor channels over the rows. */
     static NDArray compactnessLoss(NDArray x) {
         long rows = x.getShape().get(0);
         long d = x.getShape().get(1);
@@ -176,15 +229,33 @@ public final class TeacherPretrainer {
         NDArray z = centred.div(std);
         NDArray corr = z.transpose().matMul(z).div((float) rows);
         NDArray offDiagonal = corr.mul(x.getManager().eye((int) d).neg().add(1f));
-        return offDiagonal.square().sum().div((float) (d * (d - 1)));
+        return offDiagonal.square().sum();
     }
 
-    /** Adds Gaussian noise of {@code positiveNoise} to a crop (in place: crops are copies). */
-    private FloatImage noisy(FloatImage img, SplittableRandom rnd) {
+    /** A start within {@code shift} of {@code start}, drawn uniformly from those in [0, last]. */
+    static int shifted(SplittableRandom rnd, int start, int shift, int last) {
+        int lo = Math.max(0, start - shift);
+        int hi = Math.min(last, start + shift);
+        return lo + rnd.nextInt(hi - lo + 1);
+    }
+
+    /**
+     * The positive's photometric change, in place (crops are copies): Gaussian noise of
+     * {@code positiveNoise}, and one brightness offset plus a tint per channel. The images are
+     * normalised per channel, so an offset of {@code delta} intensity becomes {@code delta / std[c]}.
+     */
+    private FloatImage jittered(FloatImage img, SplittableRandom rnd) {
         double sigma = config.positiveNoise();
+        double j = config.positiveJitter();
+        double brightness = j > 0 ? rnd.nextDouble(-j, j) : 0;
         float[] d = img.data();
-        for (int i = 0; i < d.length; i++) {
-            d[i] += (float) (rnd.nextGaussian() * sigma);
+        int plane = img.height() * img.width();
+        for (int c = 0; c < img.channels(); c++) {
+            double tint = j > 0 ? rnd.nextDouble(-j / 2, j / 2) : 0;
+            float offset = (float) ((brightness + tint) / channelStd[Math.min(c, channelStd.length - 1)]);
+            for (int i = c * plane; i < (c + 1) * plane; i++) {
+                d[i] += (float) (rnd.nextGaussian() * sigma) + offset;
+            }
         }
         return img;
     }

@@ -9,13 +9,10 @@ import dev.stad.runtime.checkpoint.RunMetadata;
 import dev.stad.runtime.io.FloatTensor;
 import dev.stad.runtime.io.Safetensors;
 import dev.stad.trainer.TinyRuns;
-import dev.stad.trainer.TrainCommand;
+import dev.stad.trainer.TrainerProcess;
 import dev.stad.trainer.config.ConfigLoader;
 import dev.stad.trainer.config.TrainingConfig;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,11 +41,7 @@ class KillAndResumeTest {
         Files.writeString(configFile, ConfigLoader.toJson(config));
 
         Path students = killedOut.resolve("students-t9.safetensors");
-        Process p = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"),
-                "-Dai.djl.offline=true", "dev.stad.trainer.TrainerMain", "--config", configFile.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("killed.log").toFile())
-                .start();
+        Process p = TrainerProcess.start(dir.resolve("killed.log"), "--config", configFile.toString());
         int killedAt = -1;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (System.nanoTime() < deadline && p.isAlive()) {
@@ -70,11 +63,11 @@ class KillAndResumeTest {
         assertTrue(saved >= killedAt && saved < EPOCHS, "saved epoch " + saved + ", killed at " + killedAt);
         assertEquals(RunMetadata.TRAINING, new RunDirectory(killedOut).readMetadata().orElseThrow().status());
 
-        String resumeLog = runInProcess("--config", configFile.toString());
+        String resumeLog = TrainerProcess.run("--config", configFile.toString());
         assertTrue(resumeLog.contains("students t9: resuming from epoch " + saved + "/" + EPOCHS), resumeLog);
         assertTrue(!resumeLog.contains("teacher t9 pretrained"), "the finished teacher was trained again:\n" + resumeLog);
 
-        String referenceLog = runInProcess("--config", configFile.toString(), "--out", dir.resolve("reference").toString());
+        String referenceLog = TrainerProcess.run("--config", configFile.toString(), "--out", dir.resolve("reference").toString());
         assertTrue(!referenceLog.contains("resuming"), referenceLog);
 
         for (String file : List.of("students-t9.safetensors", "students-t7.safetensors", "teacher-t9.safetensors")) {
@@ -82,7 +75,8 @@ class KillAndResumeTest {
             Map<String, FloatTensor> reference = Safetensors.read(dir.resolve("reference").resolve(file)).tensors();
             assertEquals(reference.keySet(), resumed.keySet());
             for (String name : reference.keySet()) {
-                assertClose(reference.get(name).data(), resumed.get(name).data(), file + " " + name);
+                TrainerProcess.assertClose(reference.get(name).data(), resumed.get(name).data(), 1e-5,
+                        "resumed " + file + " " + name);
             }
         }
         assertEquals(RunMetadata.COMPLETE, new RunDirectory(killedOut).readMetadata().orElseThrow().status());
@@ -100,27 +94,6 @@ class KillAndResumeTest {
         }
     }
 
-    private static String runInProcess(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
-        int code = TrainCommand.commandLine(ps, ps, false).execute(args);
-        String log = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, code, log);
-        return log;
-    }
 
-    private static void assertClose(float[] expected, float[] actual, String what) {
-        double scale = 1e-12;
-        double diff = 0;
-        for (int i = 0; i < expected.length; i++) {
-            scale = Math.max(scale, Math.abs(expected[i]));
-            diff = Math.max(diff, Math.abs(expected[i] - actual[i]));
-        }
-        assertTrue(diff <= 1e-5 * scale, what + ": resumed model differs from the uninterrupted one by " + diff
-                + " (scale " + scale + ")");
-    }
 
-    private static String javaBin() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
 }

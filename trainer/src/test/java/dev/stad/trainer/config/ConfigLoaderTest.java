@@ -71,6 +71,38 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void teacherSettingsThatCannotWorkTogetherAreExplained() {
+        IOException e = assertThrows(IOException.class,
+                () -> parse(MINIMAL + ",\"teacher\":{\"source\":\"pretrained\"}}"));
+        assertTrue(e.getMessage().contains("needs teacher.path"), e.getMessage());
+        e = assertThrows(IOException.class, () -> parse(MINIMAL
+                + ",\"teacher\":{\"source\":\"pretrained\",\"path\":\"t\",\"pretrain\":{\"steps\":5}}}"));
+        assertTrue(e.getMessage().contains("needs a corpus"), e.getMessage());
+        e = assertThrows(IOException.class, () -> parse(MINIMAL
+                + ",\"teacher\":{\"source\":\"self-supervised\",\"pretrain\":{\"corpus\":\"procedural\"}}}"));
+        assertTrue(e.getMessage().contains("learns on the training images"), e.getMessage());
+        e = assertThrows(IOException.class, () -> parse(MINIMAL
+                + ",\"teacher\":{\"source\":\"self-supervised\",\"pretrain\":{\"corpusImages\":5}}}"));
+        assertTrue(e.getMessage().contains("set teacher.pretrain.corpus too"), e.getMessage());
+        e = assertThrows(IOException.class, () -> parse(MINIMAL + ",\"students\":{\"cropSize\":40}}"));
+        assertTrue(e.getMessage().contains("exceeds the 33 patch positions"), e.getMessage());
+    }
+
+    @Test
+    void theDefaultTeacherIsPretrainedOnProceduralImagesAndSharedByTheOtherConfigs() throws IOException {
+        TrainingConfig d = ConfigLoader.loadDefault();
+        assertEquals(TeacherConfig.Source.PRETRAINED, d.teacher().source());
+        assertEquals(PretrainConfig.PROCEDURAL, d.teacher().pretrain().corpus());
+        for (String other : List.of("mvtec.json", "one-class.json")) {
+            TrainingConfig c = ConfigLoader.load(Path.of("..", "configs", other));
+            assertEquals(d.teacher(), c.teacher(), other + " should share the default's teacher folder and settings");
+        }
+        TrainingConfig pinned = d.withTeacher(d.teacher().pretrainedAt("teachers/photos"));
+        assertEquals("teachers/photos", pinned.teacher().path());
+        assertEquals(d.teacher().pretrain(), pinned.teacher().pretrain());
+    }
+
+    @Test
     void defaultsFillWhatIsLeftOut() throws IOException {
         TrainingConfig c = parse(MINIMAL + "}");
         assertEquals(3, c.students().count());

@@ -22,7 +22,7 @@ class SyntheticDatasetTest {
     private static final SyntheticConfig SMALL = new SyntheticConfig(64, 4, 2, 3);
 
     @Test
-    void writesACompleteMvtecCategoryWithThreeDefectTypes() throws IOException {
+    void writesACompleteMvtecCategoryWithEveryDefectType() throws IOException {
         Path root = dir.resolve("synthetic");
         new SyntheticDataset(SMALL, 1).generate(root);
         MvtecCategory c = MvtecCategory.open(root);
@@ -81,6 +81,40 @@ class SyntheticDatasetTest {
                 assertTrue(marked < mask.data().length / 4, defect + " " + i + ": mask covers " + marked + " pixels");
             }
         }
+    }
+
+    @Test
+    void borderStainsTouchTheBorderAndStayInItsOuterBand() throws IOException {
+        Path root = dir.resolve("f");
+        new SyntheticDataset(new SyntheticConfig(128, 2, 0, 8), 5).generate(root);
+        for (int i = 0; i < 8; i++) {
+            FloatImage mask = ImageDecoder.read(root.resolve(String.format("ground_truth/border_stain/%03d_mask.png", i)));
+            int deepest = 0;
+            boolean touches = false;
+            for (int y = 0; y < 128; y++) {
+                for (int x = 0; x < 128; x++) {
+                    if (mask.get(0, y, x) == 1f) {
+                        int d = Math.min(Math.min(x, 127 - x), Math.min(y, 127 - y));
+                        deepest = Math.max(deepest, d);
+                        touches |= d == 0;
+                    }
+                }
+            }
+            assertTrue(touches, "border stain " + i + " does not touch the border");
+            assertTrue(deepest < 16, "border stain " + i + " reaches " + deepest + " px inside");
+        }
+    }
+
+    @Test
+    void aFolderOfAnOlderGeneratorIsRefusedWithWhatToDo() throws IOException {
+        Path root = dir.resolve("old");
+        new SyntheticDataset(SMALL, 1).generate(root);
+        SyntheticDataset.requireCurrent(root);
+        Path info = root.resolve("dataset.json");
+        Files.writeString(info, Files.readString(info).replace("\"generatorVersion\" : " + SyntheticDataset.GENERATOR_VERSION,
+                "\"generatorVersion\" : 1"));
+        IOException e = assertThrows(IOException.class, () -> SyntheticDataset.requireCurrent(root));
+        assertTrue(e.getMessage().contains("version 1") && e.getMessage().contains("delete the folder"), e.getMessage());
     }
 
     @Test

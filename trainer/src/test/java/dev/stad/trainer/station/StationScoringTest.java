@@ -31,10 +31,10 @@ class StationScoringTest {
         Cli cli = Cli.run("score", "--bundle", TinyBundle.bundle().toString(), "--engine", "ort",
                 "--input", TinyBundle.data().toString(), "--out", out.toString(), "--save", "tiff,heatmap,overlay,json");
         assertEquals(0, cli.exit(), cli.toString());
-        assertTrue(cli.out().contains("Scored 5 of 5 images"), cli.toString());
+        List<Path> images = TinyBundle.testImages();
+        assertTrue(cli.out().contains("Scored " + images.size() + " of " + images.size() + " images"), cli.toString());
 
         ScoreResults results = Cli.results(out);
-        List<Path> images = TinyBundle.testImages();
         assertEquals(images.size(), results.images());
         assertEquals(0, results.failed());
         try (Detector api = Detector.open(TinyBundle.bundle())) {

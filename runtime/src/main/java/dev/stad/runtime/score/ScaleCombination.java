@@ -1,0 +1,409 @@
+package dev.stad.runtime.score;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.spec.NetworkSpec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How the scales' normalised score maps become one anomaly map that covers every pixel.
+ *
+ * <p>A scale has descriptors only where its whole patch lies inside the image
+ * ({@link NetworkSpec#margin()}); the larger the receptive field, the narrower that valid region,
+ * so the regions are nested and every pixel sees the scales up to some receptive field. The
+ * scales valid at a pixel form its <em>level</em>: level 0 holds the scales of the smallest
+ * receptive field, each further level adds the next ones. At a pixel of level k the map is
+ *
+ * <pre>(mean of the level's scale scores - mean_k) / std_k</pre>
+ *
+ * with mean_k and std_k measured on the validation images over the pixels of level k's own band
+ * (where it is the deepest level valid): the interior is standardised, and each outer band is
+ * mapped so that on good images its mean and its 99.9th percentile land where the interior's do.
+ * Matching the tail, not only the spread, matters because the image score is a maximum: one
+ * scale alone has heavier tails than the mean of several, so a band standardised by its standard
+ * deviation would still hold most good images' maxima. The outer bands, which see fewer scales,
+ * are then neither hotter nor colder than the interior. Pixels closer to the border than the
+ * smallest margin have no descriptor at any scale; they take the value of the nearest pixel of
+ * level 0 (edge replication), whose patch contains them. An optional Gaussian smoothing
+ * ({@code smoothingSigma} pixels) turns isolated hot pixels into what they are, noise, before the
+ * image score (the map's maximum) is taken. It runs on level 0's region, before the border fill,
+ * with zeros (a good image's mean) beyond it: smoothing a map whose border band repeats its edge
+ * would count the edge values many times, and good images' maxima would move to the border.
+ * Zeros make the region's outer 3 sigma slightly colder instead.
+ *
+ * @param levels from the widest valid region (smallest receptive field) to the narrowest
+ * @param smoothingSigma standard deviation of the Gaussian in pixels; 0 for none
+ */
+public record ScaleCombination(
+        @JsonProperty("levels") List<Level> levels,
+        @JsonProperty("smoothingSigma") double smoothingSigma) {
+
+    /**
+     * One level.
+     *
+     * @param scales names of the scales valid on this level (those of every earlier level and the new ones)
+     * @param margin the level's valid region: the margin of its largest receptive field
+     * @param mean mean of the level's mean scale score over the validation pixels of its band
+     * @param std its divisor: for the deepest level the standard deviation of the same; for the
+     *     others, the divisor that puts their 99.9th percentile where the deepest level's is
+     */
+    public record Level(
+            @JsonProperty("scales") List<String> scales,
+            @JsonProperty("margin") NetworkSpec.Margin margin,
+            @JsonProperty("mean") double mean,
+            @JsonProperty("std") double std) {
+
+        @JsonCreator
+        public Level {
+            Objects.requireNonNull(scales, "scales must not be null");
+            Objects.requireNonNull(margin, "margin must not be null");
+            scales = List.copyOf(scales);
+            if (scales.isEmpty()) {
+                throw new IllegalArgumentException("a level needs at least one scale");
+            }
+            if (!Double.isFinite(mean) || !(std > 0) || !Double.isFinite(std)) {
+                throw new IllegalArgumentException("level " + scales + ": mean must be finite and std positive, found "
+                        + mean + " and " + std);
+            }
+        }
+    }
+
+    @JsonCreator
+    public ScaleCombination {
+        Objects.requireNonNull(levels, "levels must not be null");
+        levels = List.copyOf(levels);
+        if (levels.isEmpty()) {
+            throw new IllegalArgumentException("a combination needs at least one level");
+        }
+        if (!(smoothingSigma >= 0) || !Double.isFinite(smoothingSigma)) {
+            throw new IllegalArgumentException("smoothingSigma must be >= 0, found " + smoothingSigma);
+        }
+        for (int k = 1; k < levels.size(); k++) {
+            Level prev = levels.get(k - 1);
+            Level cur = levels.get(k);
+            if (!cur.scales().containsAll(prev.scales()) || cur.scales().size() <= prev.scales().size()
+                    || cur.margin().before() < prev.margin().before() || cur.margin().after() < prev.margin().after()) {
+                throw new IllegalArgumentException("level " + k + " " + cur.scales() + " must hold every scale of level "
+                        + (k - 1) + " " + prev.scales() + " and more, in a region no wider");
+            }
+        }
+    }
+
+    /** The levels the given scales form, with placeholder statistics (mean 0, std 1). */
+    public static ScaleCombination uncalibrated(List<NetworkSpec> scales, double smoothingSigma) {
+        List<Level> levels = new ArrayList<>();
+        for (List<NetworkSpec> group : levelGroups(scales)) {
+            levels.add(new Level(group.stream().map(NetworkSpec::name).toList(),
+                    group.get(group.size() - 1).margin(), 0, 1));
+        }
+        return new ScaleCombination(levels, smoothingSigma);
+    }
+
+    /** Quantile of each band's validation values whose position the calibration aligns. */
+    public static final double TAIL_QUANTILE = 0.999;
+
+    /**
+     * Measures each level's statistics over the pixels of its band (valid for the level, not for
+     * the next) of the validation images: mean and standard deviation for the deepest, mean and
+     * the {@value #TAIL_QUANTILE} quantile for the others (see the class comment).
+     *
+     * @param scales the scales, in any order
+     * @param validation per validation image, each scale's normalised score map on its valid region
+     * @param height image height the maps were computed on
+     * @param width image width
+     */
+    public static ScaleCombination calibrate(List<NetworkSpec> scales, List<Map<String, FloatImage>> validation,
+            int height, int width, double smoothingSigma) {
+        ScaleCombination shape = uncalibrated(scales, smoothingSigma);
+        Map<String, NetworkSpec.Margin> margins = margins(scales);
+        int count = shape.levels.size();
+        double[] means = new double[count];
+        double[] stds = new double[count];
+        double[] tails = new double[count];
+        for (int k = 0; k < count; k++) {
+            Level level = shape.levels.get(k);
+            NetworkSpec.Margin next = k + 1 < count ? shape.levels.get(k + 1).margin() : null;
+            NetworkSpec.Margin m = level.margin();
+            List<float[]> perImage = new ArrayList<>();
+            int n = 0;
+            for (Map<String, FloatImage> maps : validation) {
+                List<float[]> z = shape.checked(maps, margins, height, width);
+                float[] values = new float[(height - m.total()) * (width - m.total())];
+                int used = 0;
+                for (int r = m.before(); r < height - m.after(); r++) {
+                    for (int c = m.before(); c < width - m.after(); c++) {
+                        if (next == null || !inside(next, height, width, r, c)) {
+                            values[used++] = (float) shape.levelMean(level, z, margins, width, r, c);
+                        }
+                    }
+                }
+                perImage.add(Arrays.copyOf(values, used));
+                n += used;
+            }
+            if (n == 0) {
+                throw new IllegalArgumentException("level " + level.scales() + " has no pixel of its own in a "
+                        + height + "x" + width + " image");
+            }
+            float[] all = new float[n];
+            int o = 0;
+            double sum = 0;
+            for (float[] v : perImage) {
+                System.arraycopy(v, 0, all, o, v.length);
+                o += v.length;
+                for (float x : v) {
+                    sum += x;
+                }
+            }
+            double mean = sum / n;
+            double sq = 0;
+            for (float x : all) {
+                sq += (x - mean) * (x - mean);
+            }
+            Arrays.sort(all);
+            means[k] = mean;
+            stds[k] = Math.sqrt(sq / n);
+            tails[k] = quantile(all, TAIL_QUANTILE) - mean;
+            if (!(stds[k] > 0) || !(tails[k] > 0)) {
+                throw new IllegalArgumentException("level " + level.scales() + ": the validation scores do not vary"
+                        + " (std " + stds[k] + ")");
+            }
+        }
+        List<Level> levels = new ArrayList<>();
+        double interior = tails[count - 1] / stds[count - 1];
+        for (int k = 0; k < count; k++) {
+            Level level = shape.levels.get(k);
+            double divisor = k == count - 1 ? stds[k] : tails[k] / interior;
+            levels.add(new Level(level.scales(), level.margin(), means[k], divisor));
+        }
+        return new ScaleCombination(levels, smoothingSigma);
+    }
+
+    /** Whether the levels are those {@code scales} form (names and margins; statistics aside). */
+    public boolean hasLevelsOf(List<NetworkSpec> scales) {
+        List<Level> expected;
+        try {
+            expected = uncalibrated(scales, 0).levels();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (expected.size() != levels.size()) {
+            return false;
+        }
+        for (int k = 0; k < levels.size(); k++) {
+            if (!new HashSet<>(expected.get(k).scales()).equals(new HashSet<>(levels.get(k).scales()))
+                    || !expected.get(k).margin().equals(levels.get(k).margin())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Every scale's name, in level order. */
+    @JsonIgnore
+    public List<String> scaleNames() {
+        return levels.get(levels.size() - 1).scales();
+    }
+
+    /**
+     * Pixels beyond a map pixel that its value depends on, on each side: the widest scale margin
+     * plus the smoothing radius. A tile computed with this much of the image around it is exact
+     * (the smoothing's zeros lie at level 0's edge, at most the narrowest margin in from the cut).
+     */
+    @JsonIgnore
+    public NetworkSpec.Margin reach() {
+        NetworkSpec.Margin m = levels.get(levels.size() - 1).margin();
+        int r = smoothingRadius();
+        return new NetworkSpec.Margin(m.before() + r, m.after() + r);
+    }
+
+    /** Radius of the smoothing kernel: 3 sigma, rounded up (0 without smoothing). */
+    @JsonIgnore
+    public int smoothingRadius() {
+        return (int) Math.ceil(3 * smoothingSigma);
+    }
+
+    /** The normalised 1-D Gaussian taps, {@code 2 * radius + 1} of them; {@code [1]} without smoothing. */
+    @JsonIgnore
+    public float[] smoothingKernel() {
+        int r = smoothingRadius();
+        float[] k = new float[2 * r + 1];
+        if (r == 0) {
+            k[0] = 1f;
+            return k;
+        }
+        double sum = 0;
+        double[] w = new double[k.length];
+        for (int i = -r; i <= r; i++) {
+            w[i + r] = Math.exp(-0.5 * i * i / (smoothingSigma * smoothingSigma));
+            sum += w[i + r];
+        }
+        for (int i = 0; i < k.length; i++) {
+            k[i] = (float) (w[i] / sum);
+        }
+        return k;
+    }
+
+    /**
+     * The anomaly map of a {@code height x width} image from each scale's normalised score map on
+     * its valid region, computed in double precision.
+     *
+     * @param scales the scales by name (margins come from their specs)
+     * @param scores each scale's [1, height - rf + 1, width - rf + 1] score map, by name
+     */
+    public FloatImage combine(List<NetworkSpec> scales, Map<String, FloatImage> scores, int height, int width) {
+        Map<String, NetworkSpec.Margin> margins = margins(scales);
+        List<float[]> z = checked(scores, margins, height, width);
+        NetworkSpec.Margin first = levels.get(0).margin();
+        int r0 = first.before();
+        int r1 = height - first.after() - 1;
+        int c0 = first.before();
+        int c1 = width - first.after() - 1;
+        if (r1 < r0 || c1 < c0) {
+            throw new IllegalArgumentException("a " + height + "x" + width + " image is smaller than the receptive field of "
+                    + levels.get(0).scales());
+        }
+        double[] map = new double[height * width];
+        for (int r = r0; r <= r1; r++) {
+            for (int c = c0; c <= c1; c++) {
+                int k = levels.size() - 1;
+                while (!inside(levels.get(k).margin(), height, width, r, c)) {
+                    k--;
+                }
+                Level level = levels.get(k);
+                map[r * width + c] = (levelMean(level, z, margins, width, r, c) - level.mean()) / level.std();
+            }
+        }
+        if (smoothingRadius() > 0) {
+            smoothInside(map, width, r0, r1, c0, c1);
+        }
+        for (int r = 0; r < height; r++) {
+            for (int c = 0; c < width; c++) {
+                if (r < r0 || r > r1 || c < c0 || c > c1) {
+                    map[r * width + c] = map[clamp(r, r0, r1) * width + clamp(c, c0, c1)];
+                }
+            }
+        }
+        float[] out = new float[map.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) map[i];
+        }
+        return new FloatImage(1, height, width, out);
+    }
+
+    /**
+     * Separable Gaussian over rows [r0, r1] and columns [c0, c1] of {@code map}, in place, rows
+     * first, with zeros (a good image's mean) beyond that region: no value is counted twice, so
+     * the region's edge is never favoured over its inside.
+     */
+    private void smoothInside(double[] map, int width, int r0, int r1, int c0, int c1) {
+        float[] k = smoothingKernel();
+        int r = smoothingRadius();
+        double[] tmp = new double[map.length];
+        for (int y = r0; y <= r1; y++) {
+            for (int x = c0; x <= c1; x++) {
+                double s = 0;
+                for (int i = Math.max(-r, r0 - y); i <= Math.min(r, r1 - y); i++) {
+                    s += k[i + r] * map[(y + i) * width + x];
+                }
+                tmp[y * width + x] = s;
+            }
+        }
+        for (int y = r0; y <= r1; y++) {
+            for (int x = c0; x <= c1; x++) {
+                double s = 0;
+                for (int i = Math.max(-r, c0 - x); i <= Math.min(r, c1 - x); i++) {
+                    s += k[i + r] * tmp[y * width + x + i];
+                }
+                map[y * width + x] = s;
+            }
+        }
+    }
+
+    private List<float[]> checked(Map<String, FloatImage> scores, Map<String, NetworkSpec.Margin> margins, int height,
+            int width) {
+        List<String> names = scaleNames();
+        if (!margins.keySet().containsAll(names)) {
+            throw new IllegalArgumentException("the combination needs scales " + names + ", given specs of "
+                    + margins.keySet());
+        }
+        List<float[]> out = new ArrayList<>();
+        for (String n : names) {
+            FloatImage s = scores.get(n);
+            if (s == null) {
+                throw new IllegalArgumentException("no score map for scale " + n + " among " + scores.keySet());
+            }
+            NetworkSpec.Margin m = margins.get(n);
+            if (s.channels() != 1 || s.height() != height - m.total() || s.width() != width - m.total()) {
+                throw new IllegalArgumentException("score map of scale " + n + " is " + s + ", a " + height + "x" + width
+                        + " image with margin " + m + " needs 1x" + (height - m.total()) + "x" + (width - m.total()));
+            }
+            out.add(s.data());
+        }
+        return out;
+    }
+
+    /** Mean score of the level's scales at pixel (r, c); {@code z} in {@link #scaleNames()} order. */
+    private double levelMean(Level level, List<float[]> z, Map<String, NetworkSpec.Margin> margins, int width, int r,
+            int c) {
+        List<String> names = scaleNames();
+        double sum = 0;
+        for (String n : level.scales()) {
+            NetworkSpec.Margin m = margins.get(n);
+            int w = width - m.total();
+            sum += z.get(names.indexOf(n))[(r - m.before()) * w + (c - m.before())];
+        }
+        return sum / level.scales().size();
+    }
+
+    /** Linear-interpolation quantile of sorted values. */
+    private static double quantile(float[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(lo + 1, sorted.length - 1);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    }
+
+    private static boolean inside(NetworkSpec.Margin m, int height, int width, int r, int c) {
+        return r >= m.before() && r < height - m.after() && c >= m.before() && c < width - m.after();
+    }
+
+    private static int clamp(int v, int lo, int hi) {
+        return Math.max(lo, Math.min(hi, v));
+    }
+
+    private static Map<String, NetworkSpec.Margin> margins(List<NetworkSpec> scales) {
+        Map<String, NetworkSpec.Margin> m = new LinkedHashMap<>();
+        for (NetworkSpec s : scales) {
+            m.put(s.name(), s.margin());
+        }
+        return m;
+    }
+
+    /** The scales grouped by margin, smallest first; each group adds to the ones before. */
+    private static List<List<NetworkSpec>> levelGroups(List<NetworkSpec> scales) {
+        if (scales.isEmpty()) {
+            throw new IllegalArgumentException("no scales");
+        }
+        List<NetworkSpec> sorted = new ArrayList<>(scales);
+        sorted.sort(Comparator.comparingInt((NetworkSpec s) -> s.margin().before()).thenComparingInt(s -> s.margin().after()));
+        List<List<NetworkSpec>> groups = new ArrayList<>();
+        List<NetworkSpec> current = new ArrayList<>();
+        for (NetworkSpec s : sorted) {
+            if (!current.isEmpty() && !current.get(current.size() - 1).margin().equals(s.margin())) {
+                groups.add(List.copyOf(current));
+            }
+            current.add(s);
+        }
+        groups.add(List.copyOf(current));
+        return groups;
+    }
+}

@@ -1,0 +1,168 @@
+package dev.stad.runtime.score;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.spec.Layer;
+import dev.stad.runtime.spec.NetworkSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class ScaleCombinationTest {
+    /** Receptive field 3: no descriptor in the outer pixel. */
+    static final NetworkSpec RF3 = new NetworkSpec("a", List.of(Layer.conv(16, 3)));
+    /** Receptive field 4: margin 1 before, 2 after (its patch centre is half a pixel off). */
+    static final NetworkSpec RF4 = new NetworkSpec("b", List.of(Layer.conv(16, 4)));
+    /** Receptive field 5: margin 2 on every side. */
+    static final NetworkSpec RF5 = new NetworkSpec("c", List.of(Layer.conv(16, 5)));
+
+    @Test
+    void levelsNestTheScalesBySizeOfReceptiveField() {
+        ScaleCombination c = ScaleCombination.uncalibrated(List.of(RF5, RF3, RF4), 0);
+        assertEquals(List.of(List.of("a"), List.of("a", "b"), List.of("a", "b", "c")),
+                c.levels().stream().map(ScaleCombination.Level::scales).toList());
+        assertEquals(List.of(new NetworkSpec.Margin(1, 1), new NetworkSpec.Margin(1, 2), new NetworkSpec.Margin(2, 2)),
+                c.levels().stream().map(ScaleCombination.Level::margin).toList());
+        assertTrue(c.hasLevelsOf(List.of(RF3, RF4, RF5)));
+        assertFalse(c.hasLevelsOf(List.of(RF3, RF5)));
+    }
+
+    @Test
+    void eachPixelTakesTheStandardisedMeanOfTheScalesValidThereAndTheOuterRingCopiesItsNeighbour() {
+        // 6 x 6 image; scale a (margin 1) has a 4 x 4 map, scale c (margin 2) a 2 x 2 map.
+        ScaleCombination c = new ScaleCombination(List.of(
+                new ScaleCombination.Level(List.of("a"), new NetworkSpec.Margin(1, 1), 1.0, 2.0),
+                new ScaleCombination.Level(List.of("a", "c"), new NetworkSpec.Margin(2, 2), 0.5, 0.25)), 0);
+        float[] a = new float[16];
+        for (int i = 0; i < 16; i++) {
+            a[i] = i;
+        }
+        FloatImage za = new FloatImage(1, 4, 4, a);
+        FloatImage zc = new FloatImage(1, 2, 2, new float[] {10, 20, 30, 40});
+        FloatImage map = c.combine(List.of(RF3, RF5), Map.of("a", za, "c", zc), 6, 6);
+        // Pixel (1, 1): only a is valid there, its value 0 -> (0 - 1) / 2.
+        assertEquals(-0.5f, map.get(0, 1, 1), 1e-6f);
+        // Pixel (2, 2): a's value at (1, 1) is 5, c's at (0, 0) is 10: ((5 + 10) / 2 - 0.5) / 0.25.
+        assertEquals(28f, map.get(0, 2, 2), 1e-5f);
+        // Pixel (3, 3): a 10, c 40.
+        assertEquals((25 - 0.5f) / 0.25f, map.get(0, 3, 3), 1e-5f);
+        // Pixel (1, 3): a only (a's (0, 2) = 2).
+        assertEquals(0.5f, map.get(0, 1, 3), 1e-6f);
+        // The outer ring copies the nearest pixel of the first level, corners included.
+        assertEquals(map.get(0, 1, 1), map.get(0, 0, 0));
+        assertEquals(map.get(0, 1, 3), map.get(0, 0, 3));
+        assertEquals(map.get(0, 4, 4), map.get(0, 5, 5));
+        assertEquals(map.get(0, 3, 4), map.get(0, 3, 5));
+    }
+
+    @Test
+    void calibratedBandsAreNeitherHotterNorColderThanTheInteriorOnTheValidationImages() {
+        // Scale a alone has heavy tails (Laplace); the interior averages it with Gaussian c, so its
+        // tails are lighter. Standardising the band by its spread alone would leave it hotter at
+        // the top, where the image score is taken.
+        List<Map<String, FloatImage>> validation = new ArrayList<>();
+        SplittableRandom rnd = new SplittableRandom(3);
+        int side = 60;
+        for (int i = 0; i < 8; i++) {
+            validation.add(Map.of("a", laplace(rnd, side - 2, 1.0, 3.0), "c", noise(rnd, side - 4, 5.0, -1.0)));
+        }
+        ScaleCombination c = ScaleCombination.calibrate(List.of(RF3, RF5), validation, side, side, 0);
+        List<Float> band = new ArrayList<>();
+        List<Float> inner = new ArrayList<>();
+        for (Map<String, FloatImage> v : validation) {
+            FloatImage map = c.combine(List.of(RF3, RF5), v, side, side);
+            for (int r = 1; r < side - 1; r++) {
+                for (int col = 1; col < side - 1; col++) {
+                    boolean interior = r >= 2 && r < side - 2 && col >= 2 && col < side - 2;
+                    (interior ? inner : band).add(map.get(0, r, col));
+                }
+            }
+        }
+        assertEquals(0, mean(band), 1e-6);
+        assertEquals(0, mean(inner), 1e-6);
+        assertEquals(1, Math.sqrt(mean(inner.stream().map(x -> x * x).toList())), 1e-6);
+        assertEquals(quantile(inner, ScaleCombination.TAIL_QUANTILE), quantile(band, ScaleCombination.TAIL_QUANTILE), 1e-4);
+    }
+
+    private static double mean(List<Float> v) {
+        return v.stream().mapToDouble(Float::doubleValue).average().orElseThrow();
+    }
+
+    private static double quantile(List<Float> v, double q) {
+        double[] s = v.stream().mapToDouble(Float::doubleValue).sorted().toArray();
+        double pos = q * (s.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(lo + 1, s.length - 1);
+        return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+    }
+
+    private static FloatImage laplace(SplittableRandom rnd, int side, double scale, double mean) {
+        float[] d = new float[side * side];
+        for (int i = 0; i < d.length; i++) {
+            double u = rnd.nextDouble() - 0.5;
+            d[i] = (float) (mean - scale * Math.signum(u) * Math.log(1 - 2 * Math.abs(u)));
+        }
+        return new FloatImage(1, side, side, d);
+    }
+
+    @Test
+    void smoothingKeepsAConstantInteriorCoolsTheEdgeAndNeverRaisesTheMaximum() {
+        ScaleCombination flat = new ScaleCombination(List.of(
+                new ScaleCombination.Level(List.of("a"), new NetworkSpec.Margin(1, 1), 0, 1)), 2.0);
+        float[] k = flat.smoothingKernel();
+        assertEquals(2 * 6 + 1, k.length);
+        double sum = 0;
+        for (float v : k) {
+            sum += v;
+        }
+        assertEquals(1, sum, 1e-6);
+        FloatImage constant = new FloatImage(1, 20, 20, filled(400, 3f));
+        FloatImage out = flat.combine(List.of(RF3), Map.of("a", constant), 22, 22);
+        // Beyond the region's edge the smoothing sees zeros (a good image's mean), so only pixels
+        // at least 6 px inside keep the constant; the edge is cooler, never warmer.
+        assertEquals(3f, out.get(0, 11, 11), 1e-5f);
+        assertEquals(3f, out.get(0, 7, 14), 1e-5f);
+        assertTrue(out.get(0, 1, 11) < 3f && out.get(0, 1, 1) < out.get(0, 1, 11), "edge " + out.get(0, 1, 11));
+        assertEquals(out.get(0, 1, 1), out.get(0, 0, 0), "the ring copies the smoothed edge");
+        for (float v : out.data()) {
+            assertTrue(v <= 3f + 1e-5f, "smoothing raised a value to " + v);
+        }
+        float[] spike = new float[100];
+        spike[55] = 10f;
+        FloatImage smoothed = flat.combine(List.of(RF3), Map.of("a", new FloatImage(1, 10, 10, spike)), 12, 12);
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : smoothed.data()) {
+            max = Math.max(max, v);
+        }
+        assertTrue(max < 10f && max > 0f, "max " + max);
+        assertEquals(10f * k[6] * k[6], smoothed.get(0, 6, 6), 1e-5f);
+    }
+
+    @Test
+    void mapsOfTheWrongSizeAreRefusedNamingTheScale() {
+        ScaleCombination c = ScaleCombination.uncalibrated(List.of(RF3), 0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> c.combine(List.of(RF3), Map.of("a", new FloatImage(1, 5, 5, new float[25])), 6, 6));
+        assertTrue(e.getMessage().contains("scale a"), e.getMessage());
+    }
+
+    private static FloatImage noise(SplittableRandom rnd, int side, double std, double mean) {
+        float[] d = new float[side * side];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) (mean + std * rnd.nextGaussian());
+        }
+        return new FloatImage(1, side, side, d);
+    }
+
+    private static float[] filled(int n, float v) {
+        float[] d = new float[n];
+        java.util.Arrays.fill(d, v);
+        return d;
+    }
+}

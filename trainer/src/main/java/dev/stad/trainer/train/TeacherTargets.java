@@ -1,0 +1,165 @@
+package dev.stad.trainer.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.score.DescriptorNormalization;
+import dev.stad.trainer.model.PatchNetwork;
+import dev.stad.trainer.model.Tensors;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the students regress: the teacher's descriptors of the training images, normalised to
+ * {@code (T - mu_T) / sigma_T}, with mu_T and sigma_T the per-channel mean and standard deviation
+ * over every valid descriptor of every training image (per-image moments merged in double
+ * precision, Chan et al.).
+ *
+ * <p>The teacher is fixed, so its map of each training image is computed once and kept when all
+ * maps fit {@code budgetBytes}; a crop then takes its targets from the map instead of running
+ * the teacher again, whichever student it is for. Mirrored crops, and every crop when the maps
+ * would not fit, run the teacher on the crop itself.
+ */
+public final class TeacherTargets {
+    /** Memory the kept maps may take: enough for the default config many times over. */
+    public static final long DEFAULT_BUDGET_BYTES = 2L << 30;
+
+    /** One training crop: image index, descriptor position, side, and its mirroring. */
+    public record Crop(int image, int y, int x, int size, boolean flipHorizontal, boolean flipVertical) {
+    }
+
+    private final PatchNetwork teacher;
+    private final DescriptorNormalization normalization;
+    private final List<float[]> maps;
+    private final int channels;
+    private final int height;
+    private final int width;
+
+    private TeacherTargets(PatchNetwork teacher, DescriptorNormalization normalization, List<float[]> maps,
+            int channels, int height, int width) {
+        this.teacher = teacher;
+        this.normalization = normalization;
+        this.maps = maps;
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+    }
+
+    /**
+     * Runs the teacher over every image, measures mu_T and sigma_T ({@code known} instead, if
+     * given: a resumed run keeps the statistics it saved) and keeps the normalised maps if they fit.
+     */
+    public static TeacherTargets compute(NDManager manager, PatchNetwork denseTeacher, List<FloatImage> images,
+            DescriptorNormalization known, long budgetBytes, Reporter reporter, String task) {
+        int d = denseTeacher.spec().descriptorDim();
+        int rf = denseTeacher.spec().receptiveField();
+        int h = images.get(0).height() - rf + 1;
+        int w = images.get(0).width() - rf + 1;
+        boolean keep = (long) images.size() * d * h * w * Float.BYTES <= budgetBytes;
+        List<float[]> maps = keep ? new ArrayList<>() : null;
+        double[] mean = new double[d];
+        double[] m2 = new double[d];
+        long count = 0;
+        ParameterStore ps = new ParameterStore(manager, false);
+        try (Reporter.Bar bar = reporter.bar(task, images.size(), 0)) {
+            for (FloatImage img : images) {
+                float[] map;
+                try (NDManager sub = manager.newSubManager()) {
+                    map = denseTeacher.predict(ps, Tensors.batch(sub, List.of(img))).toFloatArray();
+                }
+                int n = h * w;
+                for (int c = 0; c < d; c++) {
+                    double s = 0;
+                    for (int i = c * n; i < (c + 1) * n; i++) {
+                        s += map[i];
+                    }
+                    double imgMean = s / n;
+                    double imgM2 = 0;
+                    for (int i = c * n; i < (c + 1) * n; i++) {
+                        double dev = map[i] - imgMean;
+                        imgM2 += dev * dev;
+                    }
+                    double delta = imgMean - mean[c];
+                    long total = count + n;
+                    mean[c] += delta * n / total;
+                    m2[c] += imgM2 + delta * delta * count * n / total;
+                }
+                count += n;
+                if (keep) {
+                    maps.add(map);
+                }
+                bar.step("");
+            }
+        }
+        DescriptorNormalization norm = known != null ? known : normalization(mean, m2, count, task);
+        if (keep) {
+            float[] mu = norm.mean();
+            float[] sigma = norm.std();
+            int n = h * w;
+            for (float[] map : maps) {
+                for (int c = 0; c < d; c++) {
+                    for (int i = c * n; i < (c + 1) * n; i++) {
+                        map[i] = (map[i] - mu[c]) / sigma[c];
+                    }
+                }
+            }
+        }
+        return new TeacherTargets(denseTeacher, norm, maps, d, h, w);
+    }
+
+    private static DescriptorNormalization normalization(double[] mean, double[] m2, long count, String task) {
+        int d = mean.length;
+        float[] mu = new float[d];
+        float[] sigma = new float[d];
+        for (int c = 0; c < d; c++) {
+            mu[c] = (float) mean[c];
+            sigma[c] = (float) Math.sqrt(m2[c] / count);
+            if (!(sigma[c] > 0) || !Float.isFinite(sigma[c])) {
+                throw new TrainingDivergedException(task + ": teacher channel " + c + " has standard deviation "
+                        + sigma[c] + " over the training images (a dead channel cannot be normalised)");
+            }
+        }
+        return new DescriptorNormalization(mu, sigma);
+    }
+
+    public DescriptorNormalization normalization() {
+        return normalization;
+    }
+
+    /** Whether crops take their targets from kept maps (else the teacher runs on every crop). */
+    public boolean cached() {
+        return maps != null;
+    }
+
+    /**
+     * The normalised targets of {@code crops} as a [B, D, size, size] array on {@code sub}.
+     *
+     * @param inputs the crops' input windows, already mirrored as the crops say
+     */
+    public NDArray targets(NDManager sub, ParameterStore ps, List<Crop> crops, NDArray inputs) {
+        boolean mirrored = crops.stream().anyMatch(c -> c.flipHorizontal() || c.flipVertical());
+        if (maps == null || mirrored) {
+            float[] mu = normalization.mean();
+            float[] sigma = normalization.std();
+            NDArray muT = sub.create(mu, new Shape(1, mu.length, 1, 1));
+            NDArray sigmaT = sub.create(sigma, new Shape(1, sigma.length, 1, 1));
+            return teacher.predict(ps, inputs).sub(muT).div(sigmaT);
+        }
+        int size = crops.get(0).size();
+        float[] out = new float[crops.size() * channels * size * size];
+        int o = 0;
+        for (Crop c : crops) {
+            float[] map = maps.get(c.image());
+            for (int ch = 0; ch < channels; ch++) {
+                for (int r = 0; r < size; r++) {
+                    System.arraycopy(map, (ch * height + c.y() + r) * width + c.x(), out, o, size);
+                    o += size;
+                }
+            }
+        }
+        return sub.create(out, new Shape(crops.size(), channels, size, size));
+    }
+}
