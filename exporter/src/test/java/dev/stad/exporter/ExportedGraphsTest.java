@@ -25,7 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Bundles of the three DESIGN architectures (random weights) on real ONNX Runtime sessions: dense
+ * Bundles of the three preset architectures (random weights) on real ONNX Runtime sessions: dense
  * equals patch, the detector equals the plain-Java map, folding the normalisation is exact, and
  * every graph sticks to the documented operators.
  */

@@ -144,7 +144,7 @@ public final class TrainingRun {
         ScaleCombination combination = ScaleCombination.calibrate(config.networkSpecs(), validationScores,
                 config.input().height(), config.input().width(), config.calibration().smoothingSigma());
         for (ScaleCombination.Level level : combination.levels()) {
-            reporter.line(String.format(Locale.ROOT, "calibration %s from %d px inside the border: %.4g +- %.4g",
+            reporter.line(String.format(Locale.ROOT, "calibration %s from %d px inside the border: mean %.4g, scale %.4g",
                     String.join("+", level.scales()), level.margin().before(), level.mean(), level.std()));
         }
         RunMetadata.Threshold threshold = threshold(combination, validationScores);
@@ -257,6 +257,9 @@ public final class TrainingRun {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("scale", spec.name());
         meta.put("source", sourceName());
+        if (teachers != null) {
+            meta.put("pretrainedFrom", teachers.file(spec).toString());
+        }
         if (teacher.pretrainLoss() != null) {
             meta.put(PRETRAIN_LOSS, teacher.pretrainLoss().get(0) + "," + teacher.pretrainLoss().get(1));
         }

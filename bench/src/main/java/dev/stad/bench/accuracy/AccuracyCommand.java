@@ -33,7 +33,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code bench accuracy}: detection quality on an MVTec-layout category (DESIGN.md section 5):
+ * {@code bench accuracy}: detection quality on an MVTec-layout category (MVTec AD's conventions):
  * image AUROC, pixel AUROC and AU-PRO up to FPR 0.3, per defect type and overall; ROC and PRO
  * curves; the maps as float TIFF in MVTec's evaluation layout; a self-contained HTML report.
  */

@@ -70,7 +70,7 @@ public final class InfoCommand implements Callable<Integer> {
         ScaleCombination c = m.combination();
         for (ScaleCombination.Level level : c.levels()) {
             NetworkSpec.Margin g = level.margin();
-            line(s, "  band      %s from %d/%d px inside the border: %.4g +- %.4g on the validation images",
+            line(s, "  band      %s from %d/%d px inside the border: (mean of their scores - %.4g) / %.4g",
                     level.scales(), g.before(), g.after(), level.mean(), level.std());
         }
         line(s, "Smoothing   %s", c.smoothingSigma() > 0

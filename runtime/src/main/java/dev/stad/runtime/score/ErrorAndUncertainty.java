@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * Per-pixel regression error and predictive uncertainty of a student ensemble against its
- * teacher (DESIGN.md section 1), computed in plain Java in double precision:
+ * teacher (the paper's e and v), computed in plain Java in double precision:
  * {@code mu = mean_i S_i}, {@code e = ||mu - T||^2}, {@code v = mean_i ||S_i - mu||^2}, with T the
  * teacher's normalised descriptor. v is the ensemble's variance summed over channels, written as
  * squared deviations rather than {@code mean_i ||S_i||^2 - ||mu||^2}: the same quantity, but the

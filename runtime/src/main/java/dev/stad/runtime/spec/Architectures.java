@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The three patch networks of DESIGN.md section 1, as they follow the public re-implementations.
+ * The three patch networks p17, p33 and p65, as they follow the public re-implementations.
  * Configs may name one of these ({@code "architecture": "p33"}) or spell out their own layers.
  */
 public final class Architectures {

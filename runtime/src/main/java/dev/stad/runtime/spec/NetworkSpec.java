@@ -30,7 +30,7 @@ public record NetworkSpec(
         @JsonProperty("inputChannels") int inputChannels,
         @JsonProperty("layers") List<Layer> layers) {
 
-    /** LeakyReLU negative slope used after every conv but the last (DESIGN.md section 1). */
+    /** LeakyReLU negative slope used after every conv but the last (as in the public re-implementations). */
     public static final float LEAKY_SLOPE = 5e-3f;
 
     @JsonCreator
@@ -92,7 +92,7 @@ public record NetworkSpec(
 
     /**
      * The side of the square input patch that influences one descriptor. For the layouts in
-     * DESIGN.md this is 17, 32 and 60 (not the nominal 33 and 65: pooling floors away a border).
+     * presets this is 17, 32 and 60 (not the nominal 33 and 65: pooling floors away a border).
      */
     @JsonIgnore
     public int receptiveField() {

@@ -36,7 +36,7 @@ class NetworkSpecTest {
 
     @Test
     void macsPerPixelMatchTheCostModel() {
-        // DESIGN.md section 3: about 3.0 M, 1.6 M and 2.3 M.
+        // The cost model's figures: about 3.0 M, 1.6 M and 2.3 M.
         assertEquals(3.0e6, Architectures.P17.denseMacsPerPixel(), 0.05e6);
         assertEquals(1.6e6, Architectures.P33.denseMacsPerPixel(), 0.05e6);
         assertEquals(2.3e6, Architectures.P65.denseMacsPerPixel(), 0.05e6);

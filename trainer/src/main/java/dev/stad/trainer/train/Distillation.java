@@ -101,7 +101,7 @@ final class Distillation {
      *     order of the crops, row by row
      * @param anchors the anchor windows [B, 3, crop + rf - 1, crop + rf - 1]
      */
-    NDArray loss(ParameterStore ps, NDManager sub, NDArray descriptors, NDArray anchors, int crop) {
+    NDArray loss(ParameterStore ps, NDArray descriptors, NDArray anchors) {
         int dims = energy.dims();
         NDArray target = energy.compute(anchors).transpose(0, 2, 3, 1).reshape(-1, dims).sub(targetMean).div(targetStd);
         NDArray w = ps.getValue(weight, descriptors.getDevice(), true);

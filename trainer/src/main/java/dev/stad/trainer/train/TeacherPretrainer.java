@@ -94,8 +94,8 @@ public final class TeacherPretrainer {
         int startStep = 0;
         TrainedNetworks net;
         List<Double> losses = new ArrayList<>();
-        if (Files.exists(checkpoint)) {
-            Safetensors.Contents saved = Safetensors.read(checkpoint);
+        Safetensors.Contents saved = Files.exists(checkpoint) ? Safetensors.read(checkpoint) : null;
+        if (saved != null) {
             startStep = Integer.parseInt(saved.metadata().getOrDefault(STEP_KEY, "0"));
             String history = saved.metadata().getOrDefault(LOSSES_KEY, "");
             for (String v : history.isEmpty() ? new String[0] : history.split(",")) {
@@ -113,8 +113,8 @@ public final class TeacherPretrainer {
         Distillation kd = config.distillationWeight() > 0
                 ? Distillation.create(manager, spec, images, seed, config.learningRate(), config.weightDecay())
                 : null;
-        if (kd != null && Files.exists(checkpoint)) {
-            kd.restore(Safetensors.read(checkpoint));
+        if (kd != null && saved != null) {
+            kd.restore(saved);
         }
         PatchNetwork teacher = net.networks().get(0);
         ParameterStore ps = new ParameterStore(manager, false);
@@ -158,7 +158,7 @@ public final class TeacherPretrainer {
                     NDArray loss = triplet.add(compact);
                     NDArray distil = null;
                     if (kd != null) {
-                        distil = kd.loss(ps, sub, a, anchorBatch, crop).mul(config.distillationWeight().floatValue());
+                        distil = kd.loss(ps, a, anchorBatch).mul(config.distillationWeight().floatValue());
                         loss = loss.add(distil);
                     }
                     gc.backward(loss);
