@@ -154,11 +154,11 @@ public final class TeacherPretrainer {
                     NDArray p = descriptors(teacher, ps, Tensors.batch(sub, positives));
                     NDArray ng = descriptors(teacher, ps, Tensors.batch(sub, negatives));
                     NDArray triplet = tripletLoss(a, p, ng, config.margin().floatValue());
-                    NDArray compact = compactnessLoss(a).mul(config.compactnessWeight().floatValue());
+                    NDArray compact = compactnessLoss(a).mul(Tensors.scalar(sub, config.compactnessWeight().floatValue()));
                     NDArray loss = triplet.add(compact);
                     NDArray distil = null;
                     if (kd != null) {
-                        distil = kd.loss(ps, a, anchorBatch).mul(config.distillationWeight().floatValue());
+                        distil = kd.loss(ps, a, anchorBatch).mul(Tensors.scalar(sub, config.distillationWeight().floatValue()));
                         loss = loss.add(distil);
                     }
                     gc.backward(loss);
@@ -210,25 +210,27 @@ public final class TeacherPretrainer {
      * have, so the margin means the same throughout training and for every corpus.
      */
     static NDArray tripletLoss(NDArray a, NDArray p, NDArray n, float margin) {
+        NDManager m = a.getManager();
         NDArray mean = a.mean(new int[] {0}, true);
-        NDArray std = a.sub(mean).square().mean(new int[] {0}, true).add(1e-6f).sqrt();
+        NDArray std = a.sub(mean).square().mean(new int[] {0}, true).add(Tensors.scalar(m, 1e-6f)).sqrt();
         NDArray za = a.sub(mean).div(std);
         NDArray zp = p.sub(mean).div(std);
         NDArray zn = n.sub(mean).div(std);
         NDArray dPos = za.sub(zp).square().mean(new int[] {1});
         NDArray dNeg = NDArrays.minimum(za.sub(zn).square().mean(new int[] {1}), zp.sub(zn).square().mean(new int[] {1}));
-        return dPos.add(margin).sub(dNeg).maximum(0f).mean();
+        return dPos.add(Tensors.scalar(m, margin)).sub(dNeg).maximum(Tensors.scalar(m, 0f)).mean();
     }
 
     /** Sum of the squared off-diagonal correlations between descriptor channels over the rows. */
     static NDArray compactnessLoss(NDArray x) {
         long rows = x.getShape().get(0);
         long d = x.getShape().get(1);
+        NDManager m = x.getManager();
         NDArray centred = x.sub(x.mean(new int[] {0}, true));
-        NDArray std = centred.square().mean(new int[] {0}, true).add(1e-6f).sqrt();
+        NDArray std = centred.square().mean(new int[] {0}, true).add(Tensors.scalar(m, 1e-6f)).sqrt();
         NDArray z = centred.div(std);
-        NDArray corr = z.transpose().matMul(z).div((float) rows);
-        NDArray offDiagonal = corr.mul(x.getManager().eye((int) d).neg().add(1f));
+        NDArray corr = z.transpose().matMul(z).mul(Tensors.scalar(m, 1f / rows));
+        NDArray offDiagonal = corr.mul(m.eye((int) d).neg().add(Tensors.scalar(m, 1f)));
         return offDiagonal.square().sum();
     }
 
