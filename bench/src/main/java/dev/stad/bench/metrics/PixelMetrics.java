@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * Pixel-level metrics over a set of test images, exact over every distinct score (no sampled
- * thresholds): the pixel ROC and the per-region overlap (PRO) curve of MVTec AD. Ground-truth regions are the 8-connected components of the masks; PRO at a
+ * thresholds): the pixel ROC and the per-region overlap (PRO) curve of MVTec AD. Ground-truth
+ * regions are the 8-connected components of the masks; PRO at a
  * threshold is the mean over all regions of the fraction of the region's pixels scored at or
  * above it; FPR is over all anomaly-free pixels, those of good images included. AU-PRO
  * integrates PRO over FPR from 0 to a limit (trapezoid, PRO interpolated at the limit) and

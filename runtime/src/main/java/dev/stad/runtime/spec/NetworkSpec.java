@@ -91,8 +91,8 @@ public record NetworkSpec(
     }
 
     /**
-     * The side of the square input patch that influences one descriptor. For the layouts in
-     * presets this is 17, 32 and 60 (not the nominal 33 and 65: pooling floors away a border).
+     * The side of the square input patch that influences one descriptor. For the preset
+     * layouts this is 17, 32 and 60 (not the nominal 33 and 65: pooling floors away a border).
      */
     @JsonIgnore
     public int receptiveField() {

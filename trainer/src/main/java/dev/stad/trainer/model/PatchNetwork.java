@@ -104,7 +104,7 @@ public final class PatchNetwork extends AbstractBlock {
         if (p.isInitialized()) {
             throw new IllegalStateException("parameter " + key + " is already set; create a new network to load weights");
         }
-        p.setArray(Tensors.create(manager, t.data(), new Shape(shape)));
+        p.setArray(manager.create(t.data(), new Shape(shape)));
     }
 
     /** Copies every parameter out as named tensors (prefix + weight name). */

@@ -23,32 +23,21 @@ public final class Tensors {
             }
             System.arraycopy(im.data(), 0, data, i * per, per);
         }
-        return create(manager, data, new Shape(images.size(), first.channels(), first.height(), first.width()));
+        return manager.create(data, new Shape(images.size(), first.channels(), first.height(), first.width()));
     }
 
     /**
-     * {@code data} as an array that owns its memory. DJL's {@code create} wraps a JVM direct buffer
-     * that lives only as long as the Java handle; whatever libtorch keeps of such a tensor (autograd
-     * saves a conv's input for the backward pass) would read freed memory once the handle is
-     * closed and the buffer collected. A copy made by libtorch is refcounted by libtorch.
-     */
-    public static NDArray create(NDManager manager, float[] data, Shape shape) {
-        try (NDArray wrapped = manager.create(data, shape)) {
-            return wrapped.duplicate();
-        }
-    }
-
-    /**
-     * A 0-d array of {@code value} that owns its memory, for arithmetic inside a gradient
-     * recording. Never use DJL's {@code x.mul(2f)}, {@code x.div(n)} or {@code x.maximum(0f)}
-     * there: they wrap the number in a JVM buffer and close it right after the operation, but
-     * autograd keeps the operand for the backward pass, which then multiplies by whatever the
-     * freed buffer holds by then. We measured gradients of 1e20 in one step of a few hundred this
-     * way, intermittently, depending on when the garbage collector ran; the loss stayed finite,
-     * so nothing else caught it.
+     * A 0-d array of {@code value} on {@code manager}, for arithmetic inside a gradient recording;
+     * {@code manager} must stay open until the backward pass has run, which keeps the array and
+     * the JVM buffer under it alive. Never use DJL's {@code x.mul(2f)}, {@code x.div(n)} or
+     * {@code x.maximum(0f)} there: they wrap the number in such a buffer and close the array right
+     * after the operation, but autograd keeps the operand for the backward pass, which then
+     * multiplies by whatever the freed buffer holds by then. We measured gradients of 1e20 in one
+     * step of a few hundred this way, intermittently, depending on when the garbage collector ran;
+     * the loss stayed finite, so nothing else caught it.
      */
     public static NDArray scalar(NDManager manager, float value) {
-        return create(manager, new float[] {value}, new Shape());
+        return manager.create(value);
     }
 
     /** Image {@code index} of a [B, C, H, W] array. */

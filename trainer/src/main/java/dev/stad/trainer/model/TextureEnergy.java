@@ -103,8 +103,8 @@ public final class TextureEnergy {
         Shape one = new Shape(1, 1);
         Shape none = new Shape(0, 0);
         NDArray grey = images.mean(new int[] {1}, true);
-        NDArray wr = Tensors.create(m, real, new Shape(f, 1, kernel, kernel));
-        NDArray wi = Tensors.create(m, imaginary, new Shape(f, 1, kernel, kernel));
+        NDArray wr = m.create(real, new Shape(f, 1, kernel, kernel));
+        NDArray wi = m.create(imaginary, new Shape(f, 1, kernel, kernel));
         NDArray re = Conv2d.conv2d(grey, wr, null, one, none, one, 1).singletonOrThrow();
         NDArray im = Conv2d.conv2d(grey, wi, null, one, none, one, 1).singletonOrThrow();
         NDArray energy = re.square().add(im.square()).add(EPSILON * EPSILON).sqrt();

@@ -80,10 +80,10 @@ final class Distillation {
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) rnd.nextDouble(-bound, bound);
         }
-        Parameter weight = parameter(manager, "weight", Parameter.Type.WEIGHT, Tensors.create(manager, w, new Shape(d, dims)));
+        Parameter weight = parameter(manager, "weight", Parameter.Type.WEIGHT, manager.create(w, new Shape(d, dims)));
         Parameter bias = parameter(manager, "bias", Parameter.Type.BIAS, manager.zeros(new Shape(dims)));
         Adam adam = new Adam(manager, List.of(weight, bias), lr, wd);
-        return new Distillation(energy, Tensors.create(manager, mean, new Shape(1, dims)), Tensors.create(manager, std, new Shape(1, dims)),
+        return new Distillation(energy, manager.create(mean, new Shape(1, dims)), manager.create(std, new Shape(1, dims)),
                 weight, bias, adam);
     }
 

@@ -144,8 +144,8 @@ public final class TeacherTargets {
         if (maps == null || mirrored) {
             float[] mu = normalization.mean();
             float[] sigma = normalization.std();
-            NDArray muT = Tensors.create(sub, mu, new Shape(1, mu.length, 1, 1));
-            NDArray sigmaT = Tensors.create(sub, sigma, new Shape(1, sigma.length, 1, 1));
+            NDArray muT = sub.create(mu, new Shape(1, mu.length, 1, 1));
+            NDArray sigmaT = sub.create(sigma, new Shape(1, sigma.length, 1, 1));
             return teacher.predict(ps, inputs).sub(muT).div(sigmaT);
         }
         int size = crops.get(0).size();
@@ -160,6 +160,6 @@ public final class TeacherTargets {
                 }
             }
         }
-        return Tensors.create(sub, out, new Shape(crops.size(), channels, size, size));
+        return sub.create(out, new Shape(crops.size(), channels, size, size));
     }
 }

@@ -26,7 +26,7 @@ class PretrainingLossTest {
     void compactnessIsTheSumOfSquaredOffDiagonalCorrelations() {
         float[] x = random(1);
         try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
-            float loss = TeacherPretrainer.compactnessLoss(Tensors.create(m, x, new Shape(ROWS, DIMS))).getFloat();
+            float loss = TeacherPretrainer.compactnessLoss(m.create(x, new Shape(ROWS, DIMS))).getFloat();
             double[] mean = new double[DIMS];
             double[] std = new double[DIMS];
             for (int r = 0; r < ROWS; r++) {
@@ -75,9 +75,9 @@ class PretrainingLossTest {
 
     private static float[] gradient(boolean collectGarbage) throws InterruptedException {
         try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
-            NDArray a = Tensors.create(m, random(1), new Shape(ROWS, DIMS));
-            NDArray p = Tensors.create(m, random(2), new Shape(ROWS, DIMS));
-            NDArray n = Tensors.create(m, random(3), new Shape(ROWS, DIMS));
+            NDArray a = m.create(random(1), new Shape(ROWS, DIMS));
+            NDArray p = m.create(random(2), new Shape(ROWS, DIMS));
+            NDArray n = m.create(random(3), new Shape(ROWS, DIMS));
             a.setRequiresGradient(true);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray loss = TeacherPretrainer.tripletLoss(a, p, n, 1f)
