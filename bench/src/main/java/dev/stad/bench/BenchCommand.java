@@ -2,8 +2,10 @@ package dev.stad.bench;
 
 import dev.stad.bench.accuracy.AccuracyCommand;
 import dev.stad.bench.latency.LatencyCommand;
+import dev.stad.bench.layout.LayoutCommand;
 import dev.stad.bench.oneclass.OneClassCommand;
 import dev.stad.runtime.cli.Commands;
+import dev.stad.runtime.cli.VersionProvider;
 import java.io.PrintStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,23 +13,30 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code bench}: measurements, one subcommand each. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measures stad models: latency per anomaly map, detection quality, the one-class experiment.",
-        synopsisSubcommandLabel = "(latency | accuracy | one-class)")
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Measures stad models: latency per anomaly map, detection quality, the one-class experiment,"
+                + " detector layouts.",
+        subcommands = {LatencyCommand.class, AccuracyCommand.class, OneClassCommand.class, LayoutCommand.class},
+        synopsisSubcommandLabel = "(latency | accuracy | one-class | layout)")
 public final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
-    public static CommandLine commandLine(PrintStream out, PrintStream err) {
-        CommandLine cl = new CommandLine(new BenchCommand());
-        cl.addSubcommand(new CommandLine(new LatencyCommand(out)));
-        cl.addSubcommand(new CommandLine(new AccuracyCommand(out)));
-        cl.addSubcommand(new CommandLine(new OneClassCommand(out)));
-        return Commands.configure(cl, out, err);
+    /** Whether output goes to a terminal, so progress may draw bars. */
+    public final boolean interactive;
+
+    private BenchCommand(boolean interactive) {
+        this.interactive = interactive;
+    }
+
+    /** The command line with its subcommands, writing to the given streams. */
+    public static CommandLine commandLine(PrintStream out, PrintStream err, boolean interactive) {
+        return Commands.configure(new CommandLine(new BenchCommand(interactive)), out, err);
     }
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: latency, accuracy or one-class");
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "missing command: latency, accuracy, one-class or layout");
     }
 }

@@ -7,6 +7,6 @@ public final class BenchMain {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(BenchCommand.commandLine(System.out, System.err).execute(args));
+        System.exit(BenchCommand.commandLine(System.out, System.err, System.console() != null).execute(args));
     }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stad.bench.oneclass.IdxFileTest;
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.trainer.TrainingRun;
 import dev.stad.trainer.config.ConfigLoader;
@@ -63,7 +63,7 @@ class BenchCommandsTest {
                 {"path": "%s", "generate": {"size": 32, "trainImages": 8, "testGoodImages": 3, "defectImagesPerType": 2},
                  "validationFraction": 0.25}""".formatted(data), 3, 3, 20));
         var config = ConfigLoader.load(cfg).withOut(run.toString()).withBundle(bundle.toString());
-        new TrainingRun(config, new Reporter(new PrintStream(OutputStream.nullOutputStream()), false), false).run();
+        new TrainingRun(config, Progress.silent(), false).run();
     }
 
     @AfterAll
@@ -74,7 +74,7 @@ class BenchCommandsTest {
     private static int bench(String... args) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
-        int code = BenchCommand.commandLine(ps, ps).execute(args);
+        int code = BenchCommand.commandLine(ps, ps, false).execute(args);
         if (code != 0) {
             System.out.println(buf.toString(StandardCharsets.UTF_8));
         }

@@ -1,7 +1,6 @@
 package dev.stad.exporter;
 
 import dev.stad.exporter.onnx.Graphs;
-import dev.stad.runtime.StadVersion;
 import dev.stad.runtime.cli.Commands;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -10,12 +9,18 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
+import java.io.PrintWriter;
+import dev.stad.runtime.cli.VersionProvider;
+import dev.stad.runtime.cli.CommonOptions;
 
 /**
  * {@code export}: turns a completed training run into a model bundle and proves it on ONNX
  * Runtime. Exit codes: 0 exported, 1 failed, 2 usage error.
  */
-@Command(name = "export", mixinStandardHelpOptions = true, versionProvider = ExportCommand.Version.class,
+@Command(name = "export", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Writes a model bundle (manifest.json, detector.onnx, per-network patch and dense graphs) from a"
                 + " training run folder, then checks it on ONNX Runtime.",
         exitCodeListHeading = "Exit codes:%n",
@@ -43,36 +48,26 @@ public final class ExportCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     int checkSize;
 
-    @Option(names = "--stacktrace", description = "Print stack traces of errors.")
-    boolean stacktrace;
+    @Mixin
+    CommonOptions common;
 
-    private final PrintStream stdout;
-
-    ExportCommand(PrintStream stdout) {
-        this.stdout = stdout;
-    }
+    @Spec
+    CommandSpec spec;
 
     public static CommandLine commandLine(PrintStream out, PrintStream err) {
-        ExportCommand cmd = new ExportCommand(out);
-        return Commands.commandLine(cmd, out, err);
+        return Commands.configure(new CommandLine(new ExportCommand()), out, err);
     }
 
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
         Exporter.Result r = Exporter.export(checkpoint, out, layout, checkSize);
+        PrintWriter stdout = spec.commandLine().getOut();
         stdout.printf(Locale.ROOT, "Exported %s to %s (%d files, %.1f MB, detector layout %s) in %.1f s%n",
                 checkpoint, out, r.files(), r.bytes() / 1e6, layout.id(), (System.nanoTime() - t0) / 1e9);
         stdout.printf(Locale.ROOT, "Checked on ONNX Runtime (%dx%d random image): detector vs Java %.2e, dense vs patch %.2e"
                 + " (tolerance %.0e)%n", r.check().size(), r.check().size(), r.check().detectorVsJava(),
                 r.check().denseVsPatch(), TOLERANCE);
         return 0;
-    }
-
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            return new String[] {"stad exporter " + StadVersion.get()};
-        }
     }
 }

@@ -2,14 +2,14 @@ package dev.stad.trainer;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.cli.ConsoleProgress;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.ConfigLoader;
 import dev.stad.trainer.config.PretrainConfig;
 import dev.stad.trainer.config.TeacherConfig;
 import dev.stad.trainer.config.TrainingConfig;
 import dev.stad.trainer.teacher.TeacherStore;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,13 +17,19 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
+import dev.stad.runtime.cli.VersionProvider;
+import dev.stad.runtime.cli.CommonOptions;
 
 /**
  * {@code pretrain-teacher}: pretrains, once, the teacher of every scale of a config on a broad
  * corpus, into a folder that any run names with {@code "teacher": {"source": "pretrained",
  * "path": ...}}. Resumes after an interruption; a teacher already in the folder is kept.
  */
-@Command(name = "pretrain-teacher", mixinStandardHelpOptions = true, versionProvider = TrainCommand.Version.class,
+@Command(name = "pretrain-teacher", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Pretrains the teacher of every scale of a config on a broad image corpus (procedural images or"
                 + " a folder of photos), once, into a folder every run can share (teacher.source \"pretrained\")."
                 + " Resumes an interrupted pretraining; teachers already in the folder are kept.",
@@ -46,16 +52,14 @@ public final class PretrainTeacherCommand implements Callable<Integer> {
             description = "Folder for the teachers; overrides teacher.path (default: teachers/<corpus folder name>).")
     Path out;
 
-    @Option(names = "--stacktrace", description = "Print stack traces of errors.")
-    boolean stacktrace;
+    @Mixin
+    CommonOptions common;
 
-    private final PrintStream stdout;
-    private final boolean interactive;
+    @Spec
+    CommandSpec spec;
 
-    PretrainTeacherCommand(PrintStream stdout, boolean interactive) {
-        this.stdout = stdout;
-        this.interactive = interactive;
-    }
+    @ParentCommand
+    TrainCommand parent;
 
     @Override
     public Integer call() throws Exception {
@@ -75,20 +79,20 @@ public final class PretrainTeacherCommand implements Callable<Integer> {
         Path folder = out != null ? out
                 : teacher.path() != null ? Path.of(teacher.path())
                 : Path.of("teachers", Path.of(settings.corpus()).getFileName().toString());
-        Reporter reporter = new Reporter(stdout, interactive);
+        Progress progress = new ConsoleProgress(spec.commandLine().getOut(), parent.interactive);
         TeacherStore store = new TeacherStore(folder);
         long t0 = System.nanoTime();
         List<String> done = new ArrayList<>();
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             for (NetworkSpec spec : cfg.networkSpecs()) {
                 try (NDManager sub = manager.newSubManager()) {
-                    TeacherStore.Teacher t = store.obtain(sub, spec, settings, cfg.input(), reporter);
+                    TeacherStore.Teacher t = store.obtain(sub, spec, settings, cfg.input(), progress);
                     done.add(String.format(Locale.ROOT, "%s (%s)", spec.name(), t.pretrainSeconds() > 0
                             ? String.format(Locale.ROOT, "pretrained in %.0f s", t.pretrainSeconds()) : "already there"));
                 }
             }
         }
-        reporter.line(String.format(Locale.ROOT, "Done in %.1f s. Teachers in %s: %s. Runs use them with \"teacher\":"
+        progress.line(String.format(Locale.ROOT, "Done in %.1f s. Teachers in %s: %s. Runs use them with \"teacher\":"
                         + " {\"source\": \"pretrained\", \"path\": \"%s\"}.", (System.nanoTime() - t0) / 1e9,
                 folder.toAbsolutePath(), String.join(", ", done), folder));
         return 0;

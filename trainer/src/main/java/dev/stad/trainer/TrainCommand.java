@@ -4,7 +4,8 @@ import dev.stad.runtime.checkpoint.RunMetadata;
 import dev.stad.runtime.cli.Commands;
 import dev.stad.trainer.config.ConfigLoader;
 import dev.stad.trainer.config.TrainingConfig;
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.cli.ConsoleProgress;
+import dev.stad.runtime.progress.Progress;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -12,12 +13,18 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
+import dev.stad.runtime.cli.VersionProvider;
+import dev.stad.runtime.cli.CommonOptions;
 
 /**
  * {@code train}: fits teachers and student ensembles as a config says. Exit codes: 0 trained
  * (or already complete), 1 failed (bad data, diverged training, I/O), 2 usage error.
  */
-@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = TrainCommand.Version.class,
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        subcommands = PretrainTeacherCommand.class,
         description = "Trains a student-teacher anomaly detector: per scale a teacher and an ensemble of students,"
                 + " calibrated on held-back good images. Re-running the same command resumes an interrupted run.",
         exitCodeListHeading = "Exit codes:%n",
@@ -51,14 +58,16 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--fresh", description = "Delete this run's checkpoints and train from scratch.")
     boolean fresh;
 
-    @Option(names = "--stacktrace", description = "Print stack traces of errors.")
-    boolean stacktrace;
+    @Mixin
+    CommonOptions common;
 
-    private final PrintStream stdout;
-    private final boolean interactive;
+    @Spec
+    CommandSpec spec;
 
-    TrainCommand(PrintStream stdout, boolean interactive) {
-        this.stdout = stdout;
+    /** Whether output goes to a terminal, so progress may draw bars. */
+    final boolean interactive;
+
+    private TrainCommand(boolean interactive) {
         this.interactive = interactive;
     }
 
@@ -67,9 +76,7 @@ public final class TrainCommand implements Callable<Integer> {
      * is the root command; {@code pretrain-teacher} its one subcommand.
      */
     public static CommandLine commandLine(PrintStream out, PrintStream err, boolean interactive) {
-        CommandLine cl = new CommandLine(new TrainCommand(out, interactive));
-        cl.addSubcommand("pretrain-teacher", new PretrainTeacherCommand(out, interactive));
-        return Commands.configure(cl, out, err);
+        return Commands.configure(new CommandLine(new TrainCommand(interactive)), out, err);
     }
 
     @Override
@@ -91,25 +98,17 @@ public final class TrainCommand implements Callable<Integer> {
         if (teacher != null) {
             cfg = cfg.withTeacher(cfg.teacher().pretrainedAt(teacher.toString()));
         }
-        Reporter reporter = new Reporter(stdout, interactive);
-        TrainingRun.Summary s = new TrainingRun(cfg, reporter, fresh).run();
+        Progress progress = new ConsoleProgress(spec.commandLine().getOut(), interactive);
+        TrainingRun.Summary s = new TrainingRun(cfg, progress, fresh).run();
         RunMetadata m = s.metadata();
         if (s.alreadyComplete()) {
-            reporter.line("Run " + s.out() + " is already complete (trained in "
+            progress.line("Run " + s.out() + " is already complete (trained in "
                     + String.format(Locale.ROOT, "%.0f s", m.trainingSeconds()) + "); nothing to do. Use --fresh to retrain.");
         } else {
-            reporter.line(String.format(Locale.ROOT, "Done in %.1f s. Model bundle: %s; checkpoints: %s;"
+            progress.line(String.format(Locale.ROOT, "Done in %.1f s. Model bundle: %s; checkpoints: %s;"
                     + " default threshold %.3f.", s.seconds(), s.bundle().toAbsolutePath(), s.out().toAbsolutePath(),
                     m.threshold().value()));
         }
         return 0;
-    }
-
-    /** Version from the runtime's properties. */
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            return new String[] {"stad trainer " + dev.stad.runtime.StadVersion.get()};
-        }
     }
 }

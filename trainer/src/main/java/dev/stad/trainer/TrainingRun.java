@@ -24,7 +24,7 @@ import dev.stad.trainer.data.SyntheticDataset;
 import dev.stad.trainer.data.TrainingImages;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.WeightInit;
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.trainer.train.Calibrator;
 import dev.stad.trainer.train.Seeds;
 import dev.stad.trainer.train.StudentTrainer;
@@ -58,13 +58,13 @@ public final class TrainingRun {
     private static final int EXPORT_CHECK_SIZE = 40;
 
     private final TrainingConfig config;
-    private final Reporter reporter;
+    private final Progress progress;
     private final boolean fresh;
     private final TeacherStore teachers;
 
-    public TrainingRun(TrainingConfig config, Reporter reporter, boolean fresh) {
+    public TrainingRun(TrainingConfig config, Progress progress, boolean fresh) {
         this.config = config;
-        this.reporter = reporter;
+        this.progress = progress;
         this.fresh = fresh;
         this.teachers = config.teacher().path() == null ? null : new TeacherStore(Path.of(config.teacher().path()));
     }
@@ -86,7 +86,7 @@ public final class TrainingRun {
             if (RunMetadata.COMPLETE.equals(existing.get().status())) {
                 Path bundle = Path.of(config.bundle());
                 if (!Files.exists(bundle)) {
-                    reporter.line("Run " + dir.root() + " is complete but its bundle " + bundle + " is missing; exporting it");
+                    progress.line("Run " + dir.root() + " is complete but its bundle " + bundle + " is missing; exporting it");
                     export(dir, bundle);
                 }
                 return new Summary(dir.root(), bundle, true, 0, existing.get());
@@ -99,7 +99,7 @@ public final class TrainingRun {
         Path dataRoot = Path.of(config.data().path());
         if (config.data().generate() != null) {
             if (!Files.exists(dataRoot)) {
-                reporter.line("Generating the synthetic dataset in " + dataRoot + " (seed " + config.seed() + ")");
+                progress.line("Generating the synthetic dataset in " + dataRoot + " (seed " + config.seed() + ")");
                 new SyntheticDataset(config.data().generate(), config.seed()).generate(dataRoot);
             }
             SyntheticDataset.requireCurrent(dataRoot);
@@ -117,7 +117,7 @@ public final class TrainingRun {
         Map<String, String> versions = versions();
         dir.writeMetadata(new RunMetadata(RunDirectory.FORMAT_VERSION, RunMetadata.TRAINING, configTree, config.input(), dataset,
                 versions, started.toString(), null, null, null, null, null));
-        reporter.line(String.format(Locale.ROOT, "Run %s: %d training and %d validation images from %s (%s), %d scale(s) %s,"
+        progress.line(String.format(Locale.ROOT, "Run %s: %d training and %d validation images from %s (%s), %d scale(s) %s,"
                         + " %d students each, teacher %s", dir.root(), split.train().size(), split.validation().size(),
                 dataRoot, dataset.kind(), config.scales().size(),
                 config.networkSpecs().stream().map(s -> s.name() + " (rf " + s.receptiveField() + ")").toList(),
@@ -125,8 +125,8 @@ public final class TrainingRun {
 
         TrainingImages images;
         int total = split.train().size() + split.validation().size();
-        try (Reporter.Bar bar = reporter.bar("loading images", total, 0)) {
-            images = TrainingImages.load(split, dataRoot, config.input(), i -> bar.step(""));
+        try (Progress.Stage stage = progress.stage("loading images", total, 0)) {
+            images = TrainingImages.load(split, dataRoot, config.input(), i -> stage.step(""));
         }
 
         List<RunMetadata.Scale> scales = new ArrayList<>();
@@ -144,7 +144,7 @@ public final class TrainingRun {
         ScaleCombination combination = ScaleCombination.calibrate(config.networkSpecs(), validationScores,
                 config.input().height(), config.input().width(), config.calibration().smoothingSigma());
         for (ScaleCombination.Level level : combination.levels()) {
-            reporter.line(String.format(Locale.ROOT, "calibration %s from %d px inside the border: mean %.4g, scale %.4g",
+            progress.line(String.format(Locale.ROOT, "calibration %s from %d px inside the border: mean %.4g, scale %.4g",
                     String.join("+", level.scales()), level.margin().before(), level.mean(), level.std()));
         }
         RunMetadata.Threshold threshold = threshold(combination, validationScores);
@@ -161,7 +161,7 @@ public final class TrainingRun {
     private void export(RunDirectory dir, Path bundle) throws IOException {
         long t0 = System.nanoTime();
         Exporter.Result r = Exporter.export(dir.root(), bundle, Graphs.Layout.FUSED, EXPORT_CHECK_SIZE);
-        reporter.line(String.format(Locale.ROOT, "Exported bundle %s (%d files, %.1f MB) in %.1f s; checked on ONNX Runtime:"
+        progress.line(String.format(Locale.ROOT, "Exported bundle %s (%d files, %.1f MB) in %.1f s; checked on ONNX Runtime:"
                         + " detector vs Java %.1e, dense vs patch %.1e", bundle, r.files(), r.bytes() / 1e6,
                 (System.nanoTime() - t0) / 1e9, r.check().detectorVsJava(), r.check().denseVsPatch()));
     }
@@ -176,20 +176,20 @@ public final class TrainingRun {
 
         Teacher teacher = teacher(manager, dir, spec, train);
         Path studentsFile = dir.studentsFile(spec.name());
-        StudentTrainer trainer = new StudentTrainer(spec, config.students(), config.seed(), reporter);
+        StudentTrainer trainer = new StudentTrainer(spec, config.students(), config.seed(), progress);
         TeacherTargets targets = null;
         if (teacher.normalization() == null || !trainer.isComplete(studentsFile)) {
             // One pass of the teacher over the training images gives both mu_T / sigma_T and the targets.
             targets = TeacherTargets.compute(manager, teacher.network(), train, teacher.normalization(),
-                    TeacherTargets.DEFAULT_BUDGET_BYTES, reporter, "teacher " + spec.name() + " targets");
+                    TeacherTargets.DEFAULT_BUDGET_BYTES, progress, "teacher " + spec.name() + " targets");
             if (teacher.normalization() == null) {
                 teacher = saveTeacher(dir, spec, teacher, targets.normalization());
             }
         }
         StudentTrainer.Result students = trainer.train(manager, targets, train, studentsFile);
         Calibrator.ScaleCalibration cal = Calibrator.calibrate(manager, teacher.network(), teacher.normalization(),
-                students.students(), validation, reporter);
-        reporter.line(String.format(Locale.ROOT, "calibration %s: e %.4g +- %.4g, v %.4g +- %.4g on %d validation images",
+                students.students(), validation, progress);
+        progress.line(String.format(Locale.ROOT, "calibration %s: e %.4g +- %.4g, v %.4g +- %.4g on %d validation images",
                 spec.name(), cal.statistics().eMean(), cal.statistics().eStd(), cal.statistics().vMean(),
                 cal.statistics().vStd(), validation.size()));
         double[] last = students.epochLosses().get(students.epochLosses().size() - 1);
@@ -229,19 +229,19 @@ public final class TrainingRun {
         if (config.teacher().source() == TeacherConfig.Source.RANDOM) {
             weights = WeightInit.heUniform(spec, Seeds.derive(config.seed(), "teacher/" + spec.name() + "/0"));
         } else if (config.teacher().source() == TeacherConfig.Source.PRETRAINED) {
-            TeacherStore.Teacher t = teachers.obtain(manager, spec, config.teacher().pretrain(), config.input(), reporter);
+            TeacherStore.Teacher t = teachers.obtain(manager, spec, config.teacher().pretrain(), config.input(), progress);
             if (t.pretrainSeconds() == 0) {
-                reporter.line("teacher " + spec.name() + ": pretrained on " + config.teacher().pretrain().corpus()
+                progress.line("teacher " + spec.name() + ": pretrained on " + config.teacher().pretrain().corpus()
                         + ", from " + t.file());
             }
             weights = t.weights();
             pretrainLoss = t.pretrainLoss();
         } else {
             TeacherPretrainer.Result r = new TeacherPretrainer(spec, config.teacher().pretrain(), config.input().std(),
-                    config.seed(), reporter).train(manager, train, dir.teacherPartialFile(spec.name()));
+                    config.seed(), progress).train(manager, train, dir.teacherPartialFile(spec.name()));
             weights = r.weights();
             pretrainLoss = List.of(r.firstLoss(), r.lastLoss());
-            reporter.line(String.format(Locale.ROOT, "teacher %s pretrained: loss %.4f -> %.4f (first / last tenth"
+            progress.line(String.format(Locale.ROOT, "teacher %s pretrained: loss %.4f -> %.4f (first / last tenth"
                     + " of steps)", spec.name(), r.firstLoss(), r.lastLoss()));
         }
         teacher.setParameters(manager, weights, "");

@@ -11,10 +11,11 @@ import dev.stad.runtime.checkpoint.RunDirectory;
 import dev.stad.runtime.checkpoint.RunMetadata;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.io.Safetensors;
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.cli.ConsoleProgress;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.trainer.train.TrainingDivergedException;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,12 +29,12 @@ class TrainingRunTest {
     Path dir;
 
     private final ByteArrayOutputStream log = new ByteArrayOutputStream();
-    private final Reporter reporter = new Reporter(new PrintStream(log, true, StandardCharsets.UTF_8), false);
+    private final Progress progress = new ConsoleProgress(new PrintWriter(log, true, StandardCharsets.UTF_8), false);
 
     @Test
     void lossStaysFiniteAndFallsAndTheRunCompletes() throws Exception {
         Path out = dir.resolve("run");
-        TrainingRun.Summary s = new TrainingRun(TinyRuns.config(dir.resolve("data"), out, 8, 2e-3), reporter, false).run();
+        TrainingRun.Summary s = new TrainingRun(TinyRuns.config(dir.resolve("data"), out, 8, 2e-3), progress, false).run();
 
         RunMetadata m = s.metadata();
         assertEquals(RunMetadata.COMPLETE, m.status());
@@ -70,15 +71,15 @@ class TrainingRunTest {
     void completedRunWhoseBundleWasDeletedIsExportedAgain() throws Exception {
         Path out = dir.resolve("run");
         var config = TinyRuns.config(dir.resolve("data"), out, 2, 2e-3);
-        TrainingRun.Summary first = new TrainingRun(config, reporter, false).run();
+        TrainingRun.Summary first = new TrainingRun(config, progress, false).run();
         String detectorSum = ModelBundle.open(first.bundle()).manifest().files().get("detector.onnx");
         AtomicFiles.deleteTree(first.bundle());
-        TrainingRun.Summary again = new TrainingRun(config, reporter, false).run();
+        TrainingRun.Summary again = new TrainingRun(config, progress, false).run();
         assertTrue(again.alreadyComplete());
         assertEquals(detectorSum, ModelBundle.open(again.bundle()).manifest().files().get("detector.onnx"));
 
         Path zip = dir.resolve("elsewhere.zip");
-        TrainingRun.Summary elsewhere = new TrainingRun(config.withBundle(zip.toString()), reporter, false).run();
+        TrainingRun.Summary elsewhere = new TrainingRun(config.withBundle(zip.toString()), progress, false).run();
         assertTrue(elsewhere.alreadyComplete(), "a new bundle path must not retrain");
         assertEquals(detectorSum, ModelBundle.open(zip).manifest().files().get("detector.onnx"));
     }
@@ -87,15 +88,15 @@ class TrainingRunTest {
     void completedRunIsNotRedoneUnlessFresh() throws Exception {
         Path out = dir.resolve("run");
         var config = TinyRuns.config(dir.resolve("data"), out, 2, 2e-3);
-        new TrainingRun(config, reporter, false).run();
+        new TrainingRun(config, progress, false).run();
         long modified = Files.getLastModifiedTime(out.resolve("students-t9.safetensors")).toMillis();
 
-        TrainingRun.Summary again = new TrainingRun(config, reporter, false).run();
+        TrainingRun.Summary again = new TrainingRun(config, progress, false).run();
         assertTrue(again.alreadyComplete());
         assertEquals(modified, Files.getLastModifiedTime(out.resolve("students-t9.safetensors")).toMillis());
 
         Thread.sleep(20);
-        TrainingRun.Summary fresh = new TrainingRun(config, reporter, true).run();
+        TrainingRun.Summary fresh = new TrainingRun(config, progress, true).run();
         assertFalse(fresh.alreadyComplete());
         assertTrue(Files.getLastModifiedTime(out.resolve("students-t9.safetensors")).toMillis() > modified);
     }
@@ -103,9 +104,9 @@ class TrainingRunTest {
     @Test
     void changedConfigIsRefusedWithTheDifferingFields() throws Exception {
         Path out = dir.resolve("run");
-        new TrainingRun(TinyRuns.config(dir.resolve("data"), out, 2, 2e-3), reporter, false).run();
+        new TrainingRun(TinyRuns.config(dir.resolve("data"), out, 2, 2e-3), progress, false).run();
         var changed = TinyRuns.config(dir.resolve("data"), out, 3, 2e-3);
-        var e = assertThrows(java.io.IOException.class, () -> new TrainingRun(changed, reporter, false).run());
+        var e = assertThrows(java.io.IOException.class, () -> new TrainingRun(changed, progress, false).run());
         assertTrue(e.getMessage().contains("students") && e.getMessage().contains("--fresh"), e.getMessage());
     }
 
@@ -114,7 +115,7 @@ class TrainingRunTest {
         Path out = dir.resolve("run");
         var config = TinyRuns.config(dir.resolve("data"), out, 3, 1e30);
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-                () -> new TrainingRun(config, reporter, false).run());
+                () -> new TrainingRun(config, progress, false).run());
         assertTrue(e.getMessage().contains("students t9") && e.getMessage().contains("Nothing from this step was saved"),
                 e.getMessage());
         assertFalse(Files.exists(out.resolve("students-t9.safetensors")), "a diverged model was saved");

@@ -6,7 +6,8 @@ import dev.stad.bench.metrics.Curve;
 import dev.stad.bench.metrics.PixelMetrics;
 import dev.stad.bench.metrics.Roc;
 import dev.stad.bench.report.Plots;
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.cli.ConsoleProgress;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
@@ -20,7 +21,7 @@ import dev.stad.runtime.output.Heatmaps;
 import dev.stad.trainer.data.MvtecCategory;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,13 +32,20 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import dev.stad.bench.BenchCommand;
+import picocli.CommandLine.Mixin;
+import dev.stad.runtime.cli.VersionProvider;
+import dev.stad.runtime.cli.CommonOptions;
 
 /**
  * {@code bench accuracy}: detection quality on an MVTec-layout category (MVTec AD's conventions):
  * image AUROC, pixel AUROC and AU-PRO up to FPR 0.3, per defect type and overall; ROC and PRO
  * curves; the maps as float TIFF in MVTec's evaluation layout; a self-contained HTML report.
  */
-@Command(name = "accuracy", mixinStandardHelpOptions = true,
+@Command(name = "accuracy", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Image AUROC, pixel AUROC and AU-PRO@0.3 of a bundle on an MVTec AD-layout category, per defect"
                 + " type and overall, with curves, float TIFF maps and an HTML report.")
 public final class AccuracyCommand implements Callable<Integer> {
@@ -67,11 +75,16 @@ public final class AccuracyCommand implements Callable<Integer> {
     /** Name of the row over every test image. */
     public static final String OVERALL = "overall";
 
-    private final PrintStream log;
+    @Mixin
+    CommonOptions common;
 
-    public AccuracyCommand(PrintStream log) {
-        this.log = log;
-    }
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    BenchCommand parent;
+
+    private PrintWriter log;
 
     /** One row of the metrics table. */
     public record Row(String type, int images, int defective, int regions, double imageAuroc, double pixelAuroc,
@@ -105,6 +118,7 @@ public final class AccuracyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        log = spec.commandLine().getOut();
         MvtecCategory category = MvtecCategory.open(data);
         String categoryName = data.toAbsolutePath().normalize().getFileName().toString();
         Files.createDirectories(out);
@@ -113,7 +127,7 @@ public final class AccuracyCommand implements Callable<Integer> {
             throw new IOException(data + ": no test/good images; AUROC needs anomaly-free test images");
         }
         int total = test.values().stream().mapToInt(List::size).sum();
-        Reporter reporter = new Reporter(log, System.console() != null);
+        Progress progress = new ConsoleProgress(log, parent.interactive);
         Map<String, PixelMetrics> pixels = new LinkedHashMap<>();
         pixels.put(OVERALL, new PixelMetrics());
         for (String t : category.defectTypes()) {
@@ -125,7 +139,7 @@ public final class AccuracyCommand implements Callable<Integer> {
         double threshold;
         DetectorOptions options = DetectorOptions.defaults().withEngine(EngineKind.parse(engine)).withThreads(threads);
         try (Detector detector = Detector.open(bundle, options);
-                Reporter.Bar bar = reporter.bar("accuracy", total, 0)) {
+                Progress.Stage stage = progress.stage("accuracy", total, 0)) {
             engineName = detector.engine();
             threshold = detector.threshold();
             for (Map.Entry<String, List<Path>> e : test.entrySet()) {
@@ -153,7 +167,7 @@ public final class AccuracyCommand implements Callable<Integer> {
                         grid.add(new GridCell(type + "/" + stem, d.score(), d.anomalous(),
                                 HtmlReport.overlayWithTruth(image, d.map(), mask, threshold)));
                     }
-                    bar.step(type + "/" + stem);
+                    stage.step(type + "/" + stem);
                 }
             }
         }

@@ -22,7 +22,7 @@ import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.image.Resampler;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.spec.NetworkSpec;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,13 +33,20 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import dev.stad.bench.BenchCommand;
+import picocli.CommandLine.Mixin;
+import dev.stad.runtime.cli.VersionProvider;
+import dev.stad.runtime.cli.CommonOptions;
 
 /**
  * {@code bench latency}: time per anomaly map, EfficientAD's way (batch 1, warm-up first, clock
  * from host image to host map), per engine, image size and detector variant, with the achieved
  * GFLOP/s next to the machine's sgemm rate; and the per-patch baseline.
  */
-@Command(name = "latency", mixinStandardHelpOptions = true,
+@Command(name = "latency", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Latency per anomaly map (p50/p95/p99, throughput, memory, GFLOP/s vs sgemm) and the"
                 + " per-patch baseline. Writes latency.json, latency.md and latency.png.")
 public final class LatencyCommand implements Callable<Integer> {
@@ -98,11 +105,16 @@ public final class LatencyCommand implements Callable<Integer> {
             description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    private final PrintStream log;
+    @Mixin
+    CommonOptions common;
 
-    public LatencyCommand(PrintStream log) {
-        this.log = log;
-    }
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    BenchCommand parent;
+
+    private PrintWriter log;
 
     /** One timed point. */
     public record Point(String engine, String variant, int size, int tiles, int runs, double p50Ms, double p95Ms, double p99Ms,
@@ -117,6 +129,7 @@ public final class LatencyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        log = spec.commandLine().getOut();
         Files.createDirectories(out);
         ModelBundle bundle = ModelBundle.open(bundlePath);
         BundleManifest m = bundle.manifest();

@@ -3,7 +3,8 @@ package dev.stad.bench.oneclass;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.stad.bench.metrics.Roc;
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.cli.ConsoleProgress;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.image.FloatImage;
@@ -13,7 +14,7 @@ import dev.stad.trainer.config.ConfigLoader;
 import dev.stad.trainer.config.TrainingConfig;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +24,13 @@ import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import dev.stad.bench.BenchCommand;
+import picocli.CommandLine.Mixin;
+import dev.stad.runtime.cli.VersionProvider;
+import dev.stad.runtime.cli.CommonOptions;
 
 /**
  * {@code bench one-class}: the seed's digit experiment. Trains a model on the training images of
@@ -31,7 +39,7 @@ import picocli.CommandLine.Option;
  * {@code --classes} it runs that experiment for several normal classes in turn and reports each
  * one's AUROC and their mean, the usual one-class benchmark.
  */
-@Command(name = "one-class", mixinStandardHelpOptions = true,
+@Command(name = "one-class", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Trains on one class of an IDX dataset (MNIST / Fashion-MNIST) and reports AUROC per class.")
 public final class OneClassCommand implements Callable<Integer> {
     /** Where Debian's dataset-fashion-mnist package puts the files. */
@@ -95,11 +103,16 @@ public final class OneClassCommand implements Callable<Integer> {
             description = "Output folder; the model trains in <out>/class-<C>/ and resumes there (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    private final PrintStream log;
+    @Mixin
+    CommonOptions common;
 
-    public OneClassCommand(PrintStream log) {
-        this.log = log;
-    }
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    BenchCommand parent;
+
+    private PrintWriter log;
 
     /** AUROC of the normal class against one other class. */
     public record ClassAuroc(int label, String name, int images, double aurocMax, double aurocMean) {
@@ -119,6 +132,7 @@ public final class OneClassCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        log = spec.commandLine().getOut();
         long t0 = System.nanoTime();
         IdxFile trainImages = IdxFile.read(find("train-images-idx3-ubyte"));
         IdxFile trainLabels = IdxFile.read(find("train-labels-idx1-ubyte"));
@@ -169,7 +183,7 @@ public final class OneClassCommand implements Callable<Integer> {
                 .withOut(work.resolve("run").toString()).withBundle(work.resolve("bundle").toString());
         log.printf(Locale.ROOT, "one-class: training on %d images of class %d (%s) from %s%n", chosen.size(),
                 normalClass, name(normalClass), idx);
-        TrainingRun.Summary trained = new TrainingRun(cfg, Reporter.console(), false).run();
+        TrainingRun.Summary trained = new TrainingRun(cfg, new ConsoleProgress(log, parent.interactive), false).run();
 
         int[] perClass = new int[10];
         List<Integer> test = new ArrayList<>();
@@ -183,9 +197,9 @@ public final class OneClassCommand implements Callable<Integer> {
         double[] maxScore = new double[test.size()];
         double[] meanScore = new double[test.size()];
         int[] labels = new int[test.size()];
-        Reporter reporter = Reporter.console();
+        Progress progress = new ConsoleProgress(log, parent.interactive);
         try (Detector detector = Detector.open(trained.bundle());
-                Reporter.Bar bar = reporter.bar("one-class scoring", test.size(), 0)) {
+                Progress.Stage stage = progress.stage("one-class scoring", test.size(), 0)) {
             for (int k = 0; k < test.size(); k++) {
                 Detection d = detector.score(testImages.image(test.get(k)));
                 maxScore[k] = d.score();
@@ -195,7 +209,7 @@ public final class OneClassCommand implements Callable<Integer> {
                 }
                 meanScore[k] = sum / d.map().data().length;
                 labels[k] = testLabels.label(test.get(k));
-                bar.step("");
+                stage.step("");
             }
         }
         List<ClassAuroc> rows = new ArrayList<>();

@@ -17,11 +17,10 @@ public final class Commands {
     private Commands() {
     }
 
-    public static CommandLine commandLine(Object command, PrintStream out, PrintStream err) {
-        return configure(new CommandLine(command), out, err);
-    }
-
-    /** Configures {@code cl} and every subcommand it has now (add them first). */
+    /**
+     * Configures {@code cl} and every subcommand it has now; commands write through
+     * {@code spec.commandLine().getOut()} and {@code getErr()}.
+     */
     public static CommandLine configure(CommandLine cl, PrintStream out, PrintStream err) {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOut(new PrintWriter(out, true));

@@ -1,32 +1,35 @@
 package dev.stad.runtime.cli;
 
-import java.io.PrintStream;
+import dev.stad.runtime.progress.Progress;
+import java.io.PrintWriter;
 import java.time.Duration;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Where a run tells the user what it is doing: summary lines on one stream and, on a terminal,
- * live progress bars (step, loss, ETA). Off a terminal (CI logs, tests) the bars become a
- * line every tenth of the way, so logs stay readable.
+ * {@link Progress} on a console: lines on one stream and, on a terminal, a live bar per stage
+ * (step, message, ETA). Off a terminal (CI logs, tests) a stage becomes a line every tenth of
+ * the way, so logs stay readable.
  */
-public final class Reporter {
-    private final PrintStream out;
+public final class ConsoleProgress implements Progress {
+    private static final int WIDTH = 120;
+
+    private final PrintWriter out;
     private final boolean interactive;
 
-    public Reporter(PrintStream out, boolean interactive) {
+    public ConsoleProgress(PrintWriter out, boolean interactive) {
         this.out = out;
         this.interactive = interactive;
     }
 
-    /** Bars when standard output is a terminal. */
-    public static Reporter console() {
-        return new Reporter(System.out, System.console() != null);
+    /** On standard output, with bars when it is a terminal. */
+    public static ConsoleProgress standardOutput() {
+        return new ConsoleProgress(new PrintWriter(System.out, true), System.console() != null);
     }
 
-    /** One summary line. */
+    @Override
     public void line(String text) {
         if (interactive) {
             out.print("\r\033[2K"); // a bar may be drawn on this line
@@ -35,11 +38,8 @@ public final class Reporter {
         out.flush();
     }
 
-    /**
-     * A progress bar for {@code total} steps of which {@code done} are already done (resumed);
-     * close it when the work ends.
-     */
-    public Bar bar(String task, long total, long done) {
+    @Override
+    public Stage stage(String task, long total, long done) {
         if (interactive) {
             ProgressBar pb = new ProgressBarBuilder()
                     .setTaskName(task)
@@ -47,10 +47,10 @@ public final class Reporter {
                     .startsFrom(done, Duration.ZERO)
                     .setStyle(ProgressBarStyle.ASCII)
                     .setUpdateIntervalMillis(500)
-                    .setMaxRenderedLength(120)
-                    .setConsumer(new ConsoleProgressBarConsumer(out, 120))
+                    .setMaxRenderedLength(WIDTH)
+                    .setConsumer(new LineConsumer(out))
                     .build();
-            return new Bar() {
+            return new Stage() {
                 @Override
                 public void step(String message) {
                     pb.setExtraMessage(message);
@@ -65,7 +65,7 @@ public final class Reporter {
                 }
             };
         }
-        return new Bar() {
+        return new Stage() {
             private long current = done;
             private long nextReport = nextTenth(done);
             private final long start = System.nanoTime();
@@ -94,11 +94,22 @@ public final class Reporter {
         };
     }
 
-    /** One running progress display. */
-    public interface Bar extends AutoCloseable {
-        void step(String message);
+    /** Draws a bar by rewriting the current line of {@code out}. */
+    private record LineConsumer(PrintWriter out) implements ProgressBarConsumer {
+        @Override
+        public int getMaxRenderedLength() {
+            return WIDTH;
+        }
 
         @Override
-        void close();
+        public void accept(String rendered) {
+            out.print('\r');
+            out.print(rendered);
+            out.flush();
+        }
+
+        @Override
+        public void close() {
+        }
     }
 }

@@ -6,17 +6,20 @@ import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkSpec;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code runtime info}: what a bundle holds, in words, after verifying every file. */
-@Command(name = "info", mixinStandardHelpOptions = true, versionProvider = RuntimeCommand.Version.class,
+@Command(name = "info", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Verifies a model bundle and describes it: input, scales, networks, statistics, threshold,"
                 + " provenance.",
         exitCodeListHeading = "Exit codes:%n",
@@ -26,18 +29,16 @@ public final class InfoCommand implements Callable<Integer> {
     @Option(names = "--bundle", required = true, paramLabel = "PATH", description = "Model bundle: a folder or a .zip.")
     Path bundle;
 
-    @Option(names = "--stacktrace", description = "Print stack traces of errors.")
-    boolean stacktrace;
+    @Mixin
+    CommonOptions common;
 
-    private final PrintStream stdout;
-
-    InfoCommand(PrintStream stdout) {
-        this.stdout = stdout;
-    }
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         ModelBundle b = ModelBundle.open(bundle);
+        PrintWriter stdout = spec.commandLine().getOut();
         stdout.print(describe(b));
         stdout.flush();
         return 0;

@@ -1,5 +1,6 @@
 package dev.stad.runtime.cli;
 
+import dev.stad.runtime.progress.Progress;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.stad.runtime.detect.Detection;
@@ -13,7 +14,7 @@ import dev.stad.runtime.output.FloatTiff;
 import dev.stad.runtime.output.Heatmaps;
 import dev.stad.runtime.output.ScoreResults;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -31,7 +32,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code runtime score}: anomaly maps, scores, decisions and regions for image files. A file that
@@ -39,7 +44,7 @@ import picocli.CommandLine.Option;
  * any did. Everything that would make the whole run fail (the output folder, the bundle, the
  * engine, inputs that name nothing) is checked before the first image.
  */
-@Command(name = "score", mixinStandardHelpOptions = true, versionProvider = RuntimeCommand.Version.class,
+@Command(name = "score", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Scores images with a model bundle: anomaly map, image score, decision and regions per image.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:every input was scored", "1:nothing was scored (bundle, engine, output folder or input"
@@ -115,21 +120,20 @@ public final class ScoreCommand implements Callable<Integer> {
                     + " large input size; exact (default: 0, the whole input at once).")
     int tile;
 
-    @Option(names = "--stacktrace", description = "Print stack traces of errors.")
-    boolean stacktrace;
+    @Mixin
+    CommonOptions common;
 
-    private final PrintStream stdout;
-    private final PrintStream stderr;
-    private final boolean interactive;
+    @Spec
+    CommandSpec spec;
 
-    ScoreCommand(PrintStream stdout, PrintStream stderr, boolean interactive) {
-        this.stdout = stdout;
-        this.stderr = stderr;
-        this.interactive = interactive;
-    }
+    @ParentCommand
+    RuntimeCommand parent;
 
     @Override
     public Integer call() throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
+        boolean interactive = parent.interactive;
         if (threads < 0 || parallel < 1) {
             throw new IllegalArgumentException("--threads must be >= 0 and --parallel >= 1");
         }
@@ -137,7 +141,7 @@ public final class ScoreCommand implements Callable<Integer> {
         List<InputFiles.Input> files = InputFiles.expand(inputs);
         DetectorOptions options = DetectorOptions.defaults().withEngine(engine).withThreads(threads)
                 .withThreshold(threshold).withTile(tile);
-        Reporter reporter = new Reporter(stdout, interactive);
+        Progress progress = new ConsoleProgress(stdout, interactive);
         long t0 = System.nanoTime();
         List<ScoreResults.Image> results = new ArrayList<>();
         String engineName;
@@ -152,7 +156,7 @@ public final class ScoreCommand implements Callable<Integer> {
                 t.setDaemon(true);
                 return t;
             });
-            try (Reporter.Bar bar = files.size() > 1 ? reporter.bar("scoring", files.size(), 0) : null) {
+            try (Progress.Stage stage = files.size() > 1 ? progress.stage("scoring", files.size(), 0) : null) {
                 List<Future<ScoreResults.Image>> pending = new ArrayList<>();
                 for (InputFiles.Input in : files) {
                     pending.add(pool.submit(() -> scoreOne(detector, in)));
@@ -168,8 +172,8 @@ public final class ScoreCommand implements Callable<Integer> {
                         stderr.println("error: " + r.error());
                         stderr.flush();
                     }
-                    if (bar != null) {
-                        bar.step(r.ok() ? r.name() + String.format(Locale.ROOT, " %.2f", r.score()) : r.name() + " failed");
+                    if (stage != null) {
+                        stage.step(r.ok() ? r.name() + String.format(Locale.ROOT, " %.2f", r.score()) : r.name() + " failed");
                     }
                 }
             } finally {
@@ -183,11 +187,11 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         if (files.size() == 1 && results.get(0).ok()) {
             ScoreResults.Image r = results.get(0);
-            reporter.line(String.format(Locale.ROOT, "%s: score %.3f, %s (threshold %.3f), %d region%s",
+            progress.line(String.format(Locale.ROOT, "%s: score %.3f, %s (threshold %.3f), %d region%s",
                     r.file(), r.score(), r.anomalous() ? "anomalous" : "good", usedThreshold, r.regions().size(),
                     r.regions().size() == 1 ? "" : "s"));
         }
-        reporter.line(String.format(Locale.ROOT,
+        progress.line(String.format(Locale.ROOT,
                 "Scored %d of %d images in %.1f s: %d anomalous (threshold %.3f), %d failed; latency p50 %s; engine %s."
                         + " Outputs in %s",
                 summary.images() - summary.failed(), summary.images(), (System.nanoTime() - t0) / 1e9,

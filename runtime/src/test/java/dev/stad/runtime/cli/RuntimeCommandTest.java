@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stad.runtime.StadVersion;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -50,11 +51,36 @@ class RuntimeCommandTest {
     }
 
     @Test
-    void unknownEngineOrSaveKindIsAUsageError() {
+    void unknownEngineOrSaveKindIsAUsageErrorThatNamesTheValue() {
         assertEquals(2, run("score", "--bundle", "b", "--input", "x", "--out", "o", "--engine", "cuda"));
         assertTrue(errText().contains("unknown engine 'cuda'"), errText());
+        err.reset();
         assertEquals(2, run("score", "--bundle", "b", "--input", "x", "--out", "o", "--save", "tiff,jpeg"));
+        assertTrue(errText().contains("--save") && errText().contains("'jpeg'"), errText());
+        err.reset();
         assertEquals(2, run());
+        assertTrue(errText().contains("missing command: score or info"), errText());
+    }
+
+    @Test
+    void versionNamesTheTopCommandAndTheProjectVersion() {
+        assertEquals(0, run("--version"));
+        assertEquals("stad runtime " + StadVersion.get(), out.toString(StandardCharsets.UTF_8).trim());
+        out.reset();
+        assertEquals(0, run("score", "--version"));
+        assertEquals("stad runtime " + StadVersion.get(), out.toString(StandardCharsets.UTF_8).trim());
+    }
+
+    @Test
+    void stacktraceAddsTheTraceToTheOneLineError() {
+        String nope = dir.resolve("nope").toString();
+        assertEquals(1, run("info", "--bundle", nope));
+        assertTrue(errText().startsWith("error: ") && errText().contains("(run with --stacktrace for details)"),
+                errText());
+        assertFalse(errText().contains("\tat "), errText());
+        err.reset();
+        assertEquals(1, run("info", "--bundle", nope, "--stacktrace"));
+        assertTrue(errText().startsWith("error: ") && errText().contains("\tat dev.stad."), errText());
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.stad.trainer.corpus;
 
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
 import dev.stad.runtime.image.Resampler;
@@ -36,13 +36,13 @@ public final class Corpus {
      * @param std the inputs' per-channel std
      */
     public static List<FloatImage> load(String corpus, int count, int size, long seed, float[] mean, float[] std,
-            Reporter reporter) throws IOException {
+            Progress progress) throws IOException {
         List<FloatImage> pool = new ArrayList<>();
         if (PretrainConfig.PROCEDURAL.equals(corpus)) {
-            try (Reporter.Bar bar = reporter.bar("corpus procedural", count, 0)) {
+            try (Progress.Stage stage = progress.stage("corpus procedural", count, 0)) {
                 for (int i = 0; i < count; i++) {
                     pool.add(ProceduralImages.render(Seeds.derive(seed, "corpus/" + i), size).standardize(mean, std));
-                    bar.step("");
+                    stage.step("");
                 }
             }
             return pool;
@@ -50,7 +50,7 @@ public final class Corpus {
         Path folder = Path.of(corpus);
         List<Path> photos = photos(folder);
         SplittableRandom rnd = new SplittableRandom(Seeds.derive(seed, "corpus/" + corpus));
-        try (Reporter.Bar bar = reporter.bar("corpus " + folder.getFileName(), photos.size(), 0)) {
+        try (Progress.Stage stage = progress.stage("corpus " + folder.getFileName(), photos.size(), 0)) {
             for (int p = 0; p < photos.size(); p++) {
                 int crops = (int) ((long) (p + 1) * count / photos.size() - (long) p * count / photos.size());
                 FloatImage photo = ImageDecoder.read(photos.get(p));
@@ -72,7 +72,7 @@ public final class Corpus {
                     int x = rnd.nextInt(photo.width() - side + 1);
                     pool.add(Resampler.resize(photo.crop(y, x, side, side), size, size).standardize(mean, std));
                 }
-                bar.step(photos.get(p).getFileName().toString());
+                stage.step(photos.get(p).getFileName().toString());
             }
         }
         if (pool.size() < 2) {

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stad.runtime.StadVersion;
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.io.FloatTensor;
@@ -145,14 +145,14 @@ public final class TeacherStore {
      * @param settings how to pretrain it if the folder lacks it; null if it must be there already
      */
     public Teacher obtain(NDManager manager, NetworkSpec spec, PretrainConfig settings, Preprocessing input,
-            Reporter reporter) throws IOException {
+            Progress progress) throws IOException {
         Optional<Teacher> existing = read(spec, input);
         if (existing.isPresent()) {
             Teacher t = existing.get();
             if (settings != null && t.settings() != null) {
                 List<String> diff = differing(JSON.valueToTree(t.settings()), JSON.valueToTree(settings));
                 if (!diff.isEmpty()) {
-                    reporter.line("note: " + t.file() + " was pretrained with other settings (" + String.join(", ", diff)
+                    progress.line("note: " + t.file() + " was pretrained with other settings (" + String.join(", ", diff)
                             + " differ) than this config's; using it as it is (delete it to pretrain it again)");
                 }
             }
@@ -164,8 +164,8 @@ public final class TeacherStore {
         }
         long t0 = System.nanoTime();
         Files.createDirectories(folder);
-        List<FloatImage> images = pool(settings, input, reporter);
-        TeacherPretrainer.Result r = new TeacherPretrainer(spec, settings, input.std(), settings.seed(), reporter)
+        List<FloatImage> images = pool(settings, input, progress);
+        TeacherPretrainer.Result r = new TeacherPretrainer(spec, settings, input.std(), settings.seed(), progress)
                 .train(manager, images, partialFile(spec));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(FORMAT_KEY, String.valueOf(FORMAT_VERSION));
@@ -180,16 +180,16 @@ public final class TeacherStore {
         Safetensors.write(file(spec), r.weights(), meta);
         Files.deleteIfExists(partialFile(spec));
         double seconds = (System.nanoTime() - t0) / 1e9;
-        reporter.line(String.format(Locale.ROOT, "teacher %s pretrained on %s in %.0f s: loss %.4f -> %.4f; saved to %s",
+        progress.line(String.format(Locale.ROOT, "teacher %s pretrained on %s in %.0f s: loss %.4f -> %.4f; saved to %s",
                 spec.name(), settings.corpus(), seconds, r.firstLoss(), r.lastLoss(), file(spec)));
         return new Teacher(file(spec), r.weights(), settings, List.of(r.firstLoss(), r.lastLoss()), seconds);
     }
 
     /** The corpus pool, loaded once and kept for the other scales of the same settings. */
-    private List<FloatImage> pool(PretrainConfig settings, Preprocessing input, Reporter reporter) throws IOException {
+    private List<FloatImage> pool(PretrainConfig settings, Preprocessing input, Progress progress) throws IOException {
         if (pool == null || !sameCorpus(poolSettings, settings)) {
             pool = Corpus.load(settings.corpus(), settings.corpusImages(), settings.corpusImageSize(), settings.seed(),
-                    input.mean(), input.std(), reporter);
+                    input.mean(), input.std(), progress);
             poolSettings = settings;
         }
         return pool;

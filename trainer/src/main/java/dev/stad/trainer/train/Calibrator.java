@@ -9,7 +9,7 @@ import dev.stad.runtime.score.ErrorAndUncertainty;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.progress.Progress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,7 +33,7 @@ public final class Calibrator {
     }
 
     public static ScaleCalibration calibrate(NDManager manager, PatchNetwork denseTeacher, DescriptorNormalization norm,
-            List<PatchNetwork> denseStudents, List<FloatImage> validation, Reporter reporter) {
+            List<PatchNetwork> denseStudents, List<FloatImage> validation, Progress progress) {
         ParameterStore ps = new ParameterStore(manager, false);
         List<ErrorAndUncertainty> maps = new ArrayList<>();
         double eSum = 0;
@@ -41,7 +41,7 @@ public final class Calibrator {
         double vSum = 0;
         double vSq = 0;
         long count = 0;
-        try (Reporter.Bar bar = reporter.bar("calibration " + denseTeacher.spec().name(), validation.size(), 0)) {
+        try (Progress.Stage stage = progress.stage("calibration " + denseTeacher.spec().name(), validation.size(), 0)) {
             for (FloatImage img : validation) {
                 FloatImage teacher;
                 List<FloatImage> students = new ArrayList<>();
@@ -63,7 +63,7 @@ public final class Calibrator {
                 }
                 count += ev.e().length;
                 maps.add(ev);
-                bar.step("");
+                stage.step("");
             }
         }
         double eMean = eSum / count;

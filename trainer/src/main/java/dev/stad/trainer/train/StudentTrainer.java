@@ -11,7 +11,7 @@ import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.StudentConfig;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.progress.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,13 +40,13 @@ public final class StudentTrainer {
     private final NetworkSpec spec;
     private final StudentConfig config;
     private final long seed;
-    private final Reporter reporter;
+    private final Progress progress;
 
-    public StudentTrainer(NetworkSpec spec, StudentConfig config, long seed, Reporter reporter) {
+    public StudentTrainer(NetworkSpec spec, StudentConfig config, long seed, Progress progress) {
         this.spec = spec;
         this.config = config;
         this.seed = seed;
-        this.reporter = reporter;
+        this.progress = progress;
     }
 
     /** The outcome: the trained students (dense form) and the mean loss of every epoch per student. */
@@ -82,7 +82,7 @@ public final class StudentTrainer {
             losses.addAll(parseLosses(saved.metadata().getOrDefault(LOSSES_KEY, "")));
             nets = TrainedNetworks.restore(manager, spec, m, saved, config.learningRate(), config.weightDecay());
             if (startEpoch < config.epochs()) {
-                reporter.line(String.format(Locale.ROOT, "%s: resuming from epoch %d/%d (%s, %d optimiser steps)",
+                progress.line(String.format(Locale.ROOT, "%s: resuming from epoch %d/%d (%s, %d optimiser steps)",
                         task, startEpoch, config.epochs(), checkpoint, nets.optimiser(0).steps()));
             }
         } else {
@@ -99,7 +99,7 @@ public final class StudentTrainer {
         int stepsPerEpoch = (n + batch - 1) / batch;
         StudentConfig.Flip flip = config.flip();
         ParameterStore ps = new ParameterStore(manager, false);
-        try (Reporter.Bar bar = reporter.bar(task, (long) stepsPerEpoch * config.epochs(),
+        try (Progress.Stage stage = progress.stage(task, (long) stepsPerEpoch * config.epochs(),
                 (long) stepsPerEpoch * Math.min(startEpoch, config.epochs()))) {
             for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
                 long t0 = System.nanoTime();
@@ -138,7 +138,7 @@ public final class StudentTrainer {
                         nets.optimiser(i).step();
                         sums[i] += stepLoss[i];
                     }
-                    bar.step(String.format(Locale.ROOT, "loss %.4f", mean(stepLoss)));
+                    stage.step(String.format(Locale.ROOT, "loss %.4f", mean(stepLoss)));
                 }
                 double[] epochLoss = new double[m];
                 for (int i = 0; i < m; i++) {
@@ -151,7 +151,7 @@ public final class StudentTrainer {
                         EPOCH_KEY, Integer.toString(epoch + 1),
                         EPOCHS_KEY, Integer.toString(config.epochs()),
                         LOSSES_KEY, formatLosses(losses)));
-                reporter.line(String.format(Locale.ROOT, "%s epoch %d/%d: loss %s (%.1f s)%s", task, epoch + 1,
+                progress.line(String.format(Locale.ROOT, "%s epoch %d/%d: loss %s (%.1f s)%s", task, epoch + 1,
                         config.epochs(), formatLoss(epochLoss), (System.nanoTime() - t0) / 1e9,
                         done ? "" : ", checkpoint saved"));
             }

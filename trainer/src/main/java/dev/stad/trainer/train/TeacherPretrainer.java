@@ -13,7 +13,7 @@ import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.PretrainConfig;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.progress.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,18 +63,18 @@ public final class TeacherPretrainer {
     private final PretrainConfig config;
     private final float[] channelStd;
     private final long seed;
-    private final Reporter reporter;
+    private final Progress progress;
 
     /**
      * @param channelStd the preprocessing's per-channel std, to express the positives' brightness
      *     jitter in the normalised units the crops are in
      */
-    public TeacherPretrainer(NetworkSpec spec, PretrainConfig config, float[] channelStd, long seed, Reporter reporter) {
+    public TeacherPretrainer(NetworkSpec spec, PretrainConfig config, float[] channelStd, long seed, Progress progress) {
         this.spec = spec;
         this.channelStd = channelStd.clone();
         this.config = config;
         this.seed = seed;
-        this.reporter = reporter;
+        this.progress = progress;
     }
 
     /** The pretrained weights, the loss of the first and last 10% of steps, and the steps done. */
@@ -103,7 +103,7 @@ public final class TeacherPretrainer {
             }
             net = TrainedNetworks.restore(manager, spec, 1, saved, config.learningRate(), config.weightDecay());
             if (startStep < config.steps()) {
-                reporter.line(String.format(Locale.ROOT, "%s: resuming pretraining from step %d/%d (%s)", task,
+                progress.line(String.format(Locale.ROOT, "%s: resuming pretraining from step %d/%d (%s)", task,
                         startStep, config.steps(), checkpoint));
             }
         } else {
@@ -126,7 +126,7 @@ public final class TeacherPretrainer {
         int n = images.size();
         int batch = Math.min(config.batchSize(), n);
         long lastSave = System.nanoTime();
-        try (Reporter.Bar bar = reporter.bar(task, config.steps(), startStep)) {
+        try (Progress.Stage stage = progress.stage(task, config.steps(), startStep)) {
             for (int step = startStep; step < config.steps(); step++) {
                 SplittableRandom rnd = new SplittableRandom(Seeds.derive(seed, "pretrain/" + spec.name() + "/" + step));
                 int[] chosen = distinct(n, batch, rnd);
@@ -174,7 +174,7 @@ public final class TeacherPretrainer {
                     kd.step();
                 }
                 losses.add((double) lossValue);
-                bar.step(String.format(Locale.ROOT, "loss %.4f (%s)", lossValue, terms));
+                stage.step(String.format(Locale.ROOT, "loss %.4f (%s)", lossValue, terms));
                 boolean last = step + 1 == config.steps();
                 if (last || (step + 1) % CHECKPOINT_STEPS == 0
                         || System.nanoTime() - lastSave > CHECKPOINT_SECONDS * 1_000_000_000L) {

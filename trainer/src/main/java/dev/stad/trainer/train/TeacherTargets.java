@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.score.DescriptorNormalization;
 import dev.stad.trainer.model.PatchNetwork;
@@ -53,7 +53,7 @@ public final class TeacherTargets {
      * given: a resumed run keeps the statistics it saved) and keeps the normalised maps if they fit.
      */
     public static TeacherTargets compute(NDManager manager, PatchNetwork denseTeacher, List<FloatImage> images,
-            DescriptorNormalization known, long budgetBytes, Reporter reporter, String task) {
+            DescriptorNormalization known, long budgetBytes, Progress progress, String task) {
         int d = denseTeacher.spec().descriptorDim();
         int rf = denseTeacher.spec().receptiveField();
         int h = images.get(0).height() - rf + 1;
@@ -64,7 +64,7 @@ public final class TeacherTargets {
         double[] m2 = new double[d];
         long count = 0;
         ParameterStore ps = new ParameterStore(manager, false);
-        try (Reporter.Bar bar = reporter.bar(task, images.size(), 0)) {
+        try (Progress.Stage stage = progress.stage(task, images.size(), 0)) {
             for (FloatImage img : images) {
                 float[] map;
                 try (NDManager sub = manager.newSubManager()) {
@@ -91,7 +91,7 @@ public final class TeacherTargets {
                 if (keep) {
                     maps.add(map);
                 }
-                bar.step("");
+                stage.step("");
             }
         }
         DescriptorNormalization norm = known != null ? known : normalization(mean, m2, count, task);

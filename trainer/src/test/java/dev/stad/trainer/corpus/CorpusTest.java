@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.trainer.config.PretrainConfig;
 import java.awt.image.BufferedImage;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CorpusTest {
     private static final float[] ZERO = {0, 0, 0};
     private static final float[] ONE = {1, 1, 1};
-    private static final Reporter QUIET = new Reporter(new PrintStream(OutputStream.nullOutputStream()), false);
+    private static final Progress QUIET = Progress.silent();
 
     @TempDir
     Path dir;

@@ -24,7 +24,7 @@ import dev.stad.trainer.TrainingRun;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
 import dev.stad.trainer.model.WeightInit;
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.progress.Progress;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -86,7 +86,7 @@ class ExportParityTest {
     void bundleOfATrainedRunMatchesItsDjlNetworks() throws Exception {
         Path out = dir.resolve("run");
         var config = TinyRuns.config(dir.resolve("data"), out, 3, 2e-3);
-        new TrainingRun(config, new Reporter(new PrintStream(OutputStream.nullOutputStream()), false), false).run();
+        new TrainingRun(config, Progress.silent(), false).run();
         ModelBundle bundle = ModelBundle.open(Path.of(config.bundle()));
         RunDirectory run = new RunDirectory(out);
         FloatImage image = random(3, 24, 24, 7);

@@ -1,6 +1,6 @@
 package dev.stad.trainer.station;
 
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.trainer.TinyRuns;
 import dev.stad.trainer.TrainingRun;
@@ -33,7 +33,7 @@ final class TinyBundle {
                         // a temp folder left behind is harmless
                     }
                 }));
-                Reporter quiet = new Reporter(new PrintStream(OutputStream.nullOutputStream()), false);
+                Progress quiet = Progress.silent();
                 // 16 images, 8 epochs: enough for its maps to be those of a model, not of noise (the
                 // border tests look at where good images peak).
                 new TrainingRun(TinyRuns.config(r.resolve("data"), r.resolve("run"), 8, 2e-3, 16), quiet, false).run();

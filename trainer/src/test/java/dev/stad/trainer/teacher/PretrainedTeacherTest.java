@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import dev.stad.runtime.cli.Reporter;
+import dev.stad.runtime.cli.ConsoleProgress;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.image.Preprocessing;
@@ -23,7 +24,7 @@ import dev.stad.trainer.config.ConfigLoader;
 import dev.stad.trainer.config.TrainingConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,7 +95,7 @@ class PretrainedTeacherTest {
         TrainingConfig config = TinyRuns.pretrained(dir.resolve("data"), dir.resolve("run"), teachers, 2, 20);
         NetworkSpec t7 = config.networkSpecs().get(1);
         TeacherStore store = new TeacherStore(teachers);
-        Reporter quiet = new Reporter(new PrintStream(java.io.OutputStream.nullOutputStream()), false);
+        Progress quiet = Progress.silent();
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             store.obtain(manager, t7, config.teacher().pretrain(), config.input(), quiet);
         }
@@ -121,8 +122,8 @@ class PretrainedTeacherTest {
         Path teachers = dir.resolve("teachers");
         TrainingConfig first = TinyRuns.pretrained(dir.resolve("data"), dir.resolve("a"), teachers, 2, 30);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Reporter reporter = new Reporter(new PrintStream(log, true, StandardCharsets.UTF_8), false);
-        TrainingRun.Summary a = new TrainingRun(first, reporter, false).run();
+        Progress progress = new ConsoleProgress(new PrintWriter(log, true, StandardCharsets.UTF_8), false);
+        TrainingRun.Summary a = new TrainingRun(first, progress, false).run();
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("teacher t9 pretrained on procedural"), log.toString());
         try (Detector d = Detector.open(a.bundle())) {
             Path image = Files.walk(dir.resolve("data/test/good")).filter(f -> f.toString().endsWith(".png")).findFirst()
@@ -132,7 +133,7 @@ class PretrainedTeacherTest {
         }
         log.reset();
         TrainingRun.Summary b = new TrainingRun(first.withOut(dir.resolve("b").toString())
-                .withBundle(dir.resolve("b/bundle").toString()).withSeed(99), reporter, false).run();
+                .withBundle(dir.resolve("b/bundle").toString()).withSeed(99), progress, false).run();
         String second = log.toString(StandardCharsets.UTF_8);
         assertTrue(second.contains("teacher t9: pretrained on procedural, from " + teachers.resolve("t9.safetensors")),
                 second);
