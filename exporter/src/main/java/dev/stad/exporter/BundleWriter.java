@@ -1,14 +1,14 @@
 package dev.stad.exporter;
 
+import dev.stad.runtime.io.Json;
 import ai.onnx.proto.OnnxMl;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.StadVersion;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.io.AtomicFiles;
-import dev.stad.runtime.checkpoint.RunMetadata;
+import dev.stad.checkpoint.RunMetadata;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ import java.util.zip.ZipOutputStream;
  * a bundle.
  */
 public final class BundleWriter {
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final ObjectMapper JSON = Json.mapper();
 
     private BundleWriter() {
     }
@@ -44,17 +44,17 @@ public final class BundleWriter {
 
         Map<String, byte[]> files = new LinkedHashMap<>();
         List<BundleManifest.Scale> scales = new ArrayList<>();
-        List<Graphs.Scale> graphScales = new ArrayList<>();
+        List<Graphs.ScaleNetworks> graphScales = new ArrayList<>();
         for (TrainedModel.ScaleWeights s : model.scales()) {
             String n = s.spec().name();
             Map<String, String> meta = Graphs.metadata(common, "scale", n);
             var folded = s.foldedTeacher();
-            BundleManifest.Graphs teacher = new BundleManifest.Graphs(n + "/teacher.patch.onnx", n + "/teacher.dense.onnx");
+            BundleManifest.NetworkFiles teacher = new BundleManifest.NetworkFiles(n + "/teacher.patch.onnx", n + "/teacher.dense.onnx");
             files.put(teacher.patch(), bytes(Graphs.patch(s.spec(), folded, version, Graphs.metadata(meta, "network", "teacher"))));
             files.put(teacher.dense(), bytes(Graphs.dense(s.spec(), folded, version, Graphs.metadata(meta, "network", "teacher"))));
-            List<BundleManifest.Graphs> students = new ArrayList<>();
+            List<BundleManifest.NetworkFiles> students = new ArrayList<>();
             for (int i = 0; i < s.students().size(); i++) {
-                BundleManifest.Graphs g = new BundleManifest.Graphs(n + "/student" + i + ".patch.onnx",
+                BundleManifest.NetworkFiles g = new BundleManifest.NetworkFiles(n + "/student" + i + ".patch.onnx",
                         n + "/student" + i + ".dense.onnx");
                 var w = s.students().get(i);
                 files.put(g.patch(), bytes(Graphs.patch(s.spec(), w, version, Graphs.metadata(meta, "network", "student" + i))));
@@ -81,7 +81,7 @@ public final class BundleWriter {
         provenance.put("config", m.config());
         BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT_VERSION, name(m), m.preprocessing(),
                 BundleManifest.RESIZE_FILTER,
-                new BundleManifest.Detector(detectorFile, Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP, layout.id()),
+                new BundleManifest.DetectorGraph(detectorFile, Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP, layout.id()),
                 scales, model.combination(), new BundleManifest.Threshold(m.threshold().value(), m.threshold().rule()), provenance, sums);
         Map<String, byte[]> all = new LinkedHashMap<>();
         all.put(BundleManifest.FILE_NAME, JSON.writeValueAsBytes(manifest));

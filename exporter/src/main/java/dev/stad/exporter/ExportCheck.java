@@ -1,13 +1,16 @@
 package dev.stad.exporter;
 
-import ai.onnxruntime.OrtException;
+import dev.stad.runtime.engine.GraphSession;
+import dev.stad.runtime.engine.Engines;
+import dev.stad.runtime.engine.EngineOptions;
+import dev.stad.runtime.engine.EngineException;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.detect.Tiles;
 import dev.stad.runtime.image.FloatImage;
-import dev.stad.runtime.score.ErrorAndUncertainty;
+import dev.stad.checkpoint.score.ErrorAndUncertainty;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +33,10 @@ import java.util.SplittableRandom;
 public final class ExportCheck {
     /** Rows and columns the check image has beyond the largest receptive field. */
     public static final int MIN_BAND = 8;
+    /** Largest relative difference the check accepts between a graph and its reference. */
+    public static final double TOLERANCE = 1e-4;
+    /** Side of the random check image unless the receptive fields need more. */
+    public static final int DEFAULT_SIZE = 40;
 
     private ExportCheck() {
     }
@@ -50,7 +57,7 @@ public final class ExportCheck {
      * receptive field needs more, {@link #MIN_BAND} pixels more than it, so every band of the
      * combination and the border fill are in the picture.
      */
-    public static Report verify(ModelBundle bundle, int size, long seed) throws OrtException, BundleException {
+    public static Report verify(ModelBundle bundle, int size, long seed) throws EngineException, BundleException {
         BundleManifest m = bundle.manifest();
         size = Math.max(size, Tiles.minimumSide(m) + MIN_BAND);
         FloatImage image = randomImage(size, seed);
@@ -59,32 +66,41 @@ public final class ExportCheck {
         for (BundleManifest.Scale s : m.scales()) {
             FloatImage teacher = dense(bundle, s.teacher().dense(), image);
             List<FloatImage> students = new ArrayList<>();
-            for (BundleManifest.Graphs g : s.studentGraphs()) {
+            for (BundleManifest.NetworkFiles g : s.studentGraphs()) {
                 students.add(dense(bundle, g.dense(), image));
             }
             ErrorAndUncertainty ev = ErrorAndUncertainty.compute(teacher, students);
-            scores.put(s.name(), new FloatImage(1, ev.height(), ev.width(), s.statistics().scores(ev)));
+            scores.put(s.name(), ev.scores(s.statistics()));
             denseVsPatch = Math.max(denseVsPatch, denseVsPatch(bundle, s, s.teacher(), image, teacher, seed));
             denseVsPatch = Math.max(denseVsPatch, denseVsPatch(bundle, s, s.studentGraphs().get(0), image,
                     students.get(0), seed + 1));
         }
         float[] expected = m.combination().combine(m.specs(), scores, size, size).data();
         float[] actual;
-        try (OrtGraph detector = new OrtGraph(bundle.read(m.detector().file()))) {
-            actual = detector.runSingle(m.detector().input(), m.detector().output(), image).data();
+        try (GraphSession detector = session(bundle.read(m.detector().file()), m.detector().file(),
+                m.detector().input(), m.detector().output())) {
+            actual = detector.run(image).get(m.detector().output()).data();
         }
         return new Report(relativeDifference(expected, actual), denseVsPatch, size);
     }
 
-    private static FloatImage dense(ModelBundle bundle, String file, FloatImage image) throws OrtException, BundleException {
-        try (OrtGraph g = new OrtGraph(bundle.read(file))) {
-            return g.runSingle(Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS, image);
+    /**
+     * Opens one graph the way the check runs it: the station's engine on the CPU with its
+     * session options (full graph optimisation).
+     */
+    public static GraphSession session(byte[] onnx, String what, String input, String output) throws EngineException {
+        return Engines.open(onnx, what, input, List.of(output), EngineOptions.cpu());
+    }
+
+    private static FloatImage dense(ModelBundle bundle, String file, FloatImage image) throws EngineException, BundleException {
+        try (GraphSession g = session(bundle.read(file), file, Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS)) {
+            return g.run(image).get(Graphs.DESCRIPTORS);
         }
     }
 
     /** Dense descriptors at the valid region's corners, edge midpoints and random positions vs the patch graph. */
-    static double denseVsPatch(ModelBundle bundle, BundleManifest.Scale s, BundleManifest.Graphs graphs,
-            FloatImage image, FloatImage dense, long seed) throws OrtException, BundleException {
+    static double denseVsPatch(ModelBundle bundle, BundleManifest.Scale s, BundleManifest.NetworkFiles graphs,
+            FloatImage image, FloatImage dense, long seed) throws EngineException, BundleException {
         int rf = s.receptiveField();
         int h = image.height() - rf + 1;
         int w = image.width() - rf + 1;
@@ -96,8 +112,9 @@ public final class ExportCheck {
         }
         List<FloatImage> patches = pixels.stream().map(p -> image.crop(p[0], p[1], rf, rf)).toList();
         List<FloatImage> out;
-        try (OrtGraph g = new OrtGraph(bundle.read(graphs.patch()))) {
-            out = g.run(Graphs.PATCH_INPUT, patches).get(Graphs.DESCRIPTORS);
+        try (GraphSession g = session(bundle.read(graphs.patch()), graphs.patch(), Graphs.PATCH_INPUT,
+                Graphs.DESCRIPTORS)) {
+            out = g.runBatch(patches).stream().map(o -> o.get(Graphs.DESCRIPTORS)).toList();
         }
         double worst = 0;
         for (int i = 0; i < pixels.size(); i++) {

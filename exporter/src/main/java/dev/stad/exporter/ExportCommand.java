@@ -27,9 +27,6 @@ import dev.stad.runtime.cli.CommonOptions;
         exitCodeList = {"0:exported and checked", "1:export or check failed (the message says why)",
                 "2:invalid command line"})
 public final class ExportCommand implements Callable<Integer> {
-    /** Largest relative difference the check accepts between a graph and its reference. */
-    public static final double TOLERANCE = 1e-4;
-
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
             description = "Completed training run folder (e.g. runs/default).")
     Path checkpoint;
@@ -43,7 +40,7 @@ public final class ExportCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     Graphs.Layout layout;
 
-    @Option(names = "--check-size", paramLabel = "PX", defaultValue = "40",
+    @Option(names = "--check-size", paramLabel = "PX", defaultValue = "" + ExportCheck.DEFAULT_SIZE,
             description = "Side of the random image the check runs on; at least the largest receptive field plus 8"
                     + " (default: ${DEFAULT-VALUE}).")
     int checkSize;
@@ -67,7 +64,7 @@ public final class ExportCommand implements Callable<Integer> {
                 checkpoint, out, r.files(), r.bytes() / 1e6, layout.id(), (System.nanoTime() - t0) / 1e9);
         stdout.printf(Locale.ROOT, "Checked on ONNX Runtime (%dx%d random image): detector vs Java %.2e, dense vs patch %.2e"
                 + " (tolerance %.0e)%n", r.check().size(), r.check().size(), r.check().detectorVsJava(),
-                r.check().denseVsPatch(), TOLERANCE);
+                r.check().denseVsPatch(), ExportCheck.TOLERANCE);
         return 0;
     }
 }

@@ -1,6 +1,6 @@
 package dev.stad.exporter;
 
-import ai.onnxruntime.OrtException;
+import dev.stad.runtime.engine.EngineException;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.bundle.ModelBundle;
 import java.io.IOException;
@@ -23,7 +23,7 @@ public final class Exporter {
 
     /**
      * Writes the bundle of {@code runFolder} to {@code out}, reopens it as a station would and
-     * checks it; fails if a graph differs from its reference by more than {@link ExportCommand#TOLERANCE}.
+     * checks it; fails if a graph differs from its reference by more than {@link ExportCheck#TOLERANCE}.
      */
     public static Result export(Path runFolder, Path out, Graphs.Layout layout, int checkSize) throws IOException {
         TrainedModel model = TrainedModel.load(runFolder);
@@ -33,13 +33,13 @@ public final class Exporter {
         ExportCheck.Report report;
         try {
             report = ExportCheck.verify(bundle, checkSize, 1);
-        } catch (OrtException e) {
+        } catch (EngineException e) {
             throw new IOException(out + ": ONNX Runtime could not run the exported graphs: " + e.getMessage(), e);
         }
-        if (!report.within(ExportCommand.TOLERANCE)) {
+        if (!report.within(ExportCheck.TOLERANCE)) {
             throw new IOException(String.format(Locale.ROOT, "%s: exported graphs disagree with their references"
                     + " (detector vs Java %.2e, dense vs patch %.2e, tolerance %.0e)", out, report.detectorVsJava(),
-                    report.denseVsPatch(), ExportCommand.TOLERANCE));
+                    report.denseVsPatch(), ExportCheck.TOLERANCE));
         }
         long bytes = files.values().stream().mapToLong(b -> b.length).sum();
         return new Result(files.size(), bytes, report);

@@ -2,11 +2,11 @@ package dev.stad.exporter;
 
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.exporter.onnx.NetworkEmitter;
-import dev.stad.runtime.checkpoint.RunDirectory;
-import dev.stad.runtime.checkpoint.RunMetadata;
-import dev.stad.runtime.io.FloatTensor;
-import dev.stad.runtime.io.Safetensors;
-import dev.stad.runtime.score.DescriptorNormalization;
+import dev.stad.checkpoint.RunDirectory;
+import dev.stad.checkpoint.RunMetadata;
+import dev.stad.checkpoint.safetensors.FloatTensor;
+import dev.stad.checkpoint.safetensors.Safetensors;
+import dev.stad.checkpoint.score.DescriptorNormalization;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.io.IOException;
@@ -31,7 +31,7 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
      * @param normalization the teacher's mu_T and sigma_T
      * @param students each student's weights
      */
-    public record ScaleWeights(RunMetadata.Scale scale, Map<String, FloatTensor> teacher,
+    public record ScaleWeights(RunMetadata.TrainedScale scale, Map<String, FloatTensor> teacher,
             DescriptorNormalization normalization, List<Map<String, FloatTensor>> students) {
 
         public NetworkSpec spec() {
@@ -43,8 +43,8 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
             return NetworkEmitter.foldNormalization(spec(), teacher, normalization);
         }
 
-        public Graphs.Scale toGraphScale() {
-            return new Graphs.Scale(spec(), foldedTeacher(), students, scale.statistics());
+        public Graphs.ScaleNetworks toGraphScale() {
+            return new Graphs.ScaleNetworks(spec(), foldedTeacher(), students, scale.statistics());
         }
     }
 
@@ -61,7 +61,7 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
             throw new IOException(dir.runFile() + ": lacks scales, combination, preprocessing or threshold");
         }
         List<ScaleWeights> scales = new ArrayList<>();
-        for (RunMetadata.Scale s : m.scales()) {
+        for (RunMetadata.TrainedScale s : m.scales()) {
             if (s.spec() == null || s.statistics() == null) {
                 throw new IOException(dir.runFile() + ": scale " + s.name() + " lacks its spec or statistics");
             }

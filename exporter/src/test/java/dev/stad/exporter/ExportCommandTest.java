@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stad.runtime.bundle.ModelBundle;
-import dev.stad.runtime.checkpoint.RunDirectory;
-import dev.stad.runtime.checkpoint.RunMetadata;
+import dev.stad.checkpoint.RunDirectory;
+import dev.stad.checkpoint.RunMetadata;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.io.ByteArrayOutputStream;

@@ -1,5 +1,6 @@
 package dev.stad.exporter;
 
+import dev.stad.runtime.engine.GraphSession;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,11 +10,12 @@ import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.bundle.OnnxInspector;
+import dev.stad.runtime.bundle.OnnxOperator;
 import dev.stad.runtime.image.FloatImage;
-import dev.stad.runtime.score.ErrorAndUncertainty;
+import dev.stad.checkpoint.score.ErrorAndUncertainty;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
-import dev.stad.runtime.spec.Architectures;
+import dev.stad.checkpoint.spec.Architectures;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.nio.file.Path;
 import java.util.List;
@@ -61,11 +63,11 @@ class ExportedGraphsTest {
         FloatImage image = random(3, 69, 75, 8);
         float[] a;
         float[] b;
-        try (OrtGraph g = new OrtGraph(fused.read("detector.onnx"))) {
-            a = g.runSingle(Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP, image).data();
+        try (GraphSession g = ExportCheck.session(fused.read("detector.onnx"), "test", Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP)) {
+            a = g.run(image).get(Graphs.ANOMALY_MAP).data();
         }
-        try (OrtGraph g = new OrtGraph(separate.read("detector.onnx"))) {
-            b = g.runSingle(Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP, image).data();
+        try (GraphSession g = ExportCheck.session(separate.read("detector.onnx"), "test", Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP)) {
+            b = g.run(image).get(Graphs.ANOMALY_MAP).data();
         }
         assertEquals(69 * 75, a.length);
         assertTrue(ExportCheck.relativeDifference(a, b) <= 1e-5, "fused vs separate " + ExportCheck.relativeDifference(a, b));
@@ -80,22 +82,22 @@ class ExportedGraphsTest {
         TrainedModel model = TrainedModel.load(dir.resolve("run"));
         TrainedModel.ScaleWeights s = model.scales().get(0);
         ScoreStatistics vOnly = new ScoreStatistics(0, 1e30, 0, 1);
-        Graphs.Scale scale = new Graphs.Scale(s.spec(), s.foldedTeacher(), s.students(), vOnly);
+        Graphs.ScaleNetworks scale = new Graphs.ScaleNetworks(s.spec(), s.foldedTeacher(), s.students(), vOnly);
         byte[] onnx = Graphs.detector(List.of(scale), ScaleCombination.uncalibrated(List.of(s.spec()), 0),
                 Graphs.Layout.FUSED, "test", java.util.Map.of()).toByteArray();
         FloatImage image = random(3, 40, 44, 11);
         FloatImage map;
-        try (OrtGraph g = new OrtGraph(onnx)) {
-            map = g.runSingle(Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP, image);
+        try (GraphSession g = ExportCheck.session(onnx, "test", Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP)) {
+            map = g.run(image).get(Graphs.ANOMALY_MAP);
         }
         FloatImage teacher;
         List<FloatImage> students = new java.util.ArrayList<>();
-        try (OrtGraph g = new OrtGraph(Graphs.dense(s.spec(), s.foldedTeacher(), "test", java.util.Map.of()).toByteArray())) {
-            teacher = g.runSingle(Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS, image);
+        try (GraphSession g = ExportCheck.session(Graphs.dense(s.spec(), s.foldedTeacher(), "test", java.util.Map.of()).toByteArray(), "test", Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS)) {
+            teacher = g.run(image).get(Graphs.DESCRIPTORS);
         }
         for (var w : s.students()) {
-            try (OrtGraph g = new OrtGraph(Graphs.dense(s.spec(), w, "test", java.util.Map.of()).toByteArray())) {
-                students.add(g.runSingle(Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS, image));
+            try (GraphSession g = ExportCheck.session(Graphs.dense(s.spec(), w, "test", java.util.Map.of()).toByteArray(), "test", Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS)) {
+                students.add(g.run(image).get(Graphs.DESCRIPTORS));
             }
         }
         ErrorAndUncertainty ev = ErrorAndUncertainty.compute(teacher, students);
@@ -117,12 +119,12 @@ class ExportedGraphsTest {
         TrainedModel.ScaleWeights s = model.scales().get(1);
         FloatImage image = random(3, 41, 43, 4);
         FloatImage raw;
-        try (OrtGraph g = new OrtGraph(Graphs.dense(s.spec(), s.teacher(), "test", java.util.Map.of()).toByteArray())) {
-            raw = g.runSingle(Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS, image);
+        try (GraphSession g = ExportCheck.session(Graphs.dense(s.spec(), s.teacher(), "test", java.util.Map.of()).toByteArray(), "test", Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS)) {
+            raw = g.run(image).get(Graphs.DESCRIPTORS);
         }
         FloatImage folded;
-        try (OrtGraph g = new OrtGraph(fused.read(fused.manifest().scales().get(1).teacher().dense()))) {
-            folded = g.runSingle(Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS, image);
+        try (GraphSession g = ExportCheck.session(fused.read(fused.manifest().scales().get(1).teacher().dense()), "test", Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS)) {
+            folded = g.run(image).get(Graphs.DESCRIPTORS);
         }
         float[] expected = s.normalization().normalize(raw).data();
         assertTrue(ExportCheck.relativeDifference(expected, folded.data()) <= 1e-4);
@@ -133,14 +135,17 @@ class ExportedGraphsTest {
         BundleManifest m = fused.manifest();
         for (String file : m.files().keySet()) {
             byte[] bytes = fused.read(file);
-            try (OrtGraph loaded = new OrtGraph(bytes)) {
-                assertTrue(loaded != null, file);
+            boolean patch = file.endsWith(".patch.onnx");
+            boolean detector = file.equals(m.detector().file());
+            try (GraphSession loaded = ExportCheck.session(bytes, file, patch ? Graphs.PATCH_INPUT : Graphs.IMAGE_INPUT,
+                    detector ? Graphs.ANOMALY_MAP : Graphs.DESCRIPTORS)) {
+                assertTrue(loaded.description().startsWith("onnxruntime"), file);
             }
             OnnxMl.ModelProto model = OnnxInspector.inspect(bytes, file);
             assertEquals(17, model.getOpsetImport(0).getVersion());
             assertTrue(model.getMetadataPropsList().stream().anyMatch(p -> p.getKey().equals("stad.version")), file);
             for (OnnxMl.NodeProto n : model.getGraph().getNodeList()) {
-                assertTrue(OnnxInspector.OPERATORS.contains(n.getOpType()), file + ": " + n.getOpType());
+                assertTrue(OnnxOperator.of(n.getOpType()).isPresent(), file + ": " + n.getOpType());
                 if (n.getOpType().equals("MaxPool")) {
                     assertTrue(file.endsWith(".patch.onnx"), file + " has a MaxPool");
                     assertFalse(n.getAttributeList().stream().anyMatch(a -> a.getName().equals("dilations")));

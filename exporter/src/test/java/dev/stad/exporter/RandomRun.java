@@ -1,11 +1,11 @@
 package dev.stad.exporter;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.stad.runtime.checkpoint.RunDirectory;
-import dev.stad.runtime.checkpoint.RunMetadata;
+import dev.stad.checkpoint.RunDirectory;
+import dev.stad.checkpoint.RunMetadata;
 import dev.stad.runtime.image.Preprocessing;
-import dev.stad.runtime.io.FloatTensor;
-import dev.stad.runtime.io.Safetensors;
+import dev.stad.checkpoint.safetensors.FloatTensor;
+import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -32,7 +32,7 @@ final class RandomRun {
     static Path write(Path dir, List<NetworkSpec> specs, int students, long seed) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         RunDirectory run = new RunDirectory(dir);
-        List<RunMetadata.Scale> scales = new ArrayList<>();
+        List<RunMetadata.TrainedScale> scales = new ArrayList<>();
         for (NetworkSpec spec : specs) {
             Map<String, FloatTensor> teacher = weights(spec, rnd);
             int d = spec.descriptorDim();
@@ -51,7 +51,7 @@ final class RandomRun {
                 weights(spec, rnd).forEach((k, v) -> all.put(prefix + k, v));
             }
             Safetensors.write(run.studentsFile(spec.name()), all, Map.of("epoch", "1", "epochs", "1"));
-            scales.add(new RunMetadata.Scale(spec.name(), spec.receptiveField(), spec, "random",
+            scales.add(new RunMetadata.TrainedScale(spec.name(), spec.receptiveField(), spec, "random",
                     run.teacherFile(spec.name()).getFileName().toString(),
                     run.studentsFile(spec.name()).getFileName().toString(), students, null, List.of(1.0, 1.0),
                     new ScoreStatistics(rnd.nextDouble(10, 50), rnd.nextDouble(1, 10), rnd.nextDouble(1, 5),

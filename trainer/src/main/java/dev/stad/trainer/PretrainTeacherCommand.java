@@ -1,6 +1,6 @@
 package dev.stad.trainer;
 
-import ai.djl.engine.Engine;
+import dev.stad.trainer.model.Djl;
 import ai.djl.ndarray.NDManager;
 import dev.stad.runtime.cli.ConsoleProgress;
 import dev.stad.runtime.progress.Progress;
@@ -63,7 +63,6 @@ public final class PretrainTeacherCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        System.setProperty("ai.djl.offline", "true");
         TrainingConfig cfg = config != null ? ConfigLoader.load(config) : ConfigLoader.loadDefault();
         TeacherConfig teacher = cfg.teacher();
         PretrainConfig settings = teacher.pretrain() != null ? teacher.pretrain()
@@ -83,7 +82,7 @@ public final class PretrainTeacherCommand implements Callable<Integer> {
         TeacherStore store = new TeacherStore(folder);
         long t0 = System.nanoTime();
         List<String> done = new ArrayList<>();
-        try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
+        try (NDManager manager = Djl.newManager()) {
             for (NetworkSpec spec : cfg.networkSpecs()) {
                 try (NDManager sub = manager.newSubManager()) {
                     TeacherStore.Teacher t = store.obtain(sub, spec, settings, cfg.input(), progress);

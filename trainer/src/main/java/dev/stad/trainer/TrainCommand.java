@@ -1,6 +1,6 @@
 package dev.stad.trainer;
 
-import dev.stad.runtime.checkpoint.RunMetadata;
+import dev.stad.checkpoint.RunMetadata;
 import dev.stad.runtime.cli.Commands;
 import dev.stad.trainer.config.ConfigLoader;
 import dev.stad.trainer.config.TrainingConfig;
@@ -81,7 +81,6 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        System.setProperty("ai.djl.offline", "true");
         TrainingConfig cfg = config != null ? ConfigLoader.load(config) : ConfigLoader.loadDefault();
         if (data != null) {
             cfg = cfg.withData(data.toString());

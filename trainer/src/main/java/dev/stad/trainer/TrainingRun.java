@@ -1,20 +1,22 @@
 package dev.stad.trainer;
 
+import dev.stad.trainer.model.Djl;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stad.exporter.ExportCheck;
 import dev.stad.exporter.Exporter;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.StadVersion;
-import dev.stad.runtime.checkpoint.RunDirectory;
-import dev.stad.runtime.checkpoint.RunMetadata;
+import dev.stad.checkpoint.RunDirectory;
+import dev.stad.checkpoint.RunMetadata;
 import dev.stad.runtime.image.FloatImage;
-import dev.stad.runtime.io.FloatTensor;
-import dev.stad.runtime.io.Safetensors;
-import dev.stad.runtime.score.DescriptorNormalization;
+import dev.stad.checkpoint.safetensors.FloatTensor;
+import dev.stad.checkpoint.safetensors.Safetensors;
+import dev.stad.checkpoint.score.DescriptorNormalization;
 import dev.stad.runtime.score.ScaleCombination;
-import dev.stad.runtime.spec.NetworkForm;
+import dev.stad.checkpoint.spec.NetworkForm;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.ConfigLoader;
 import dev.stad.trainer.config.TeacherConfig;
@@ -55,7 +57,6 @@ import java.util.Map;
 public final class TrainingRun {
     private static final String PRETRAIN_LOSS = "pretrainLoss";
     /** Side of the random image the export check runs on: small, the graphs take any size. */
-    private static final int EXPORT_CHECK_SIZE = 40;
 
     private final TrainingConfig config;
     private final Progress progress;
@@ -129,9 +130,9 @@ public final class TrainingRun {
             images = TrainingImages.load(split, dataRoot, config.input(), i -> stage.step(""));
         }
 
-        List<RunMetadata.Scale> scales = new ArrayList<>();
+        List<RunMetadata.TrainedScale> scales = new ArrayList<>();
         Map<String, Calibrator.ScaleCalibration> calibrations = new LinkedHashMap<>();
-        try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
+        try (NDManager manager = Djl.newManager()) {
             for (NetworkSpec spec : config.networkSpecs()) {
                 try (NDManager scaleManager = manager.newSubManager()) {
                     ScaleOutcome o = trainScale(scaleManager, dir, spec, images);
@@ -160,13 +161,13 @@ public final class TrainingRun {
     /** Writes the model bundle and proves it on ONNX Runtime (see {@link Exporter}). */
     private void export(RunDirectory dir, Path bundle) throws IOException {
         long t0 = System.nanoTime();
-        Exporter.Result r = Exporter.export(dir.root(), bundle, Graphs.Layout.FUSED, EXPORT_CHECK_SIZE);
+        Exporter.Result r = Exporter.export(dir.root(), bundle, Graphs.Layout.FUSED, ExportCheck.DEFAULT_SIZE);
         progress.line(String.format(Locale.ROOT, "Exported bundle %s (%d files, %.1f MB) in %.1f s; checked on ONNX Runtime:"
                         + " detector vs Java %.1e, dense vs patch %.1e", bundle, r.files(), r.bytes() / 1e6,
                 (System.nanoTime() - t0) / 1e9, r.check().detectorVsJava(), r.check().denseVsPatch()));
     }
 
-    private record ScaleOutcome(RunMetadata.Scale metadata, Calibrator.ScaleCalibration calibration) {
+    private record ScaleOutcome(RunMetadata.TrainedScale metadata, Calibrator.ScaleCalibration calibration) {
     }
 
     private ScaleOutcome trainScale(NDManager manager, RunDirectory dir, NetworkSpec spec, TrainingImages images)
@@ -193,7 +194,7 @@ public final class TrainingRun {
                 spec.name(), cal.statistics().eMean(), cal.statistics().eStd(), cal.statistics().vMean(),
                 cal.statistics().vStd(), validation.size()));
         double[] last = students.epochLosses().get(students.epochLosses().size() - 1);
-        RunMetadata.Scale meta = new RunMetadata.Scale(spec.name(), spec.receptiveField(), spec, sourceName(),
+        RunMetadata.TrainedScale meta = new RunMetadata.TrainedScale(spec.name(), spec.receptiveField(), spec, sourceName(),
                 dir.teacherFile(spec.name()).getFileName().toString(),
                 dir.studentsFile(spec.name()).getFileName().toString(), config.students().count(),
                 teacher.pretrainLoss(), Arrays.stream(last).boxed().toList(), cal.statistics());
@@ -337,7 +338,7 @@ public final class TrainingRun {
         Map<String, String> v = new LinkedHashMap<>();
         v.put("stad", StadVersion.get());
         v.put("djl", Engine.getDjlVersion());
-        v.put("pytorch", Engine.getEngine("PyTorch").getVersion());
+        v.put("pytorch", Djl.engine().getVersion());
         v.put("java", System.getProperty("java.version"));
         v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         return v;

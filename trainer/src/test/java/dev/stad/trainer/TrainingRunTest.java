@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
-import dev.stad.runtime.checkpoint.RunDirectory;
-import dev.stad.runtime.checkpoint.RunMetadata;
+import dev.stad.checkpoint.RunDirectory;
+import dev.stad.checkpoint.RunMetadata;
 import dev.stad.runtime.io.AtomicFiles;
-import dev.stad.runtime.io.Safetensors;
+import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.runtime.cli.ConsoleProgress;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.trainer.train.TrainingDivergedException;
@@ -39,7 +39,7 @@ class TrainingRunTest {
         RunMetadata m = s.metadata();
         assertEquals(RunMetadata.COMPLETE, m.status());
         assertEquals(2, m.scales().size());
-        for (RunMetadata.Scale scale : m.scales()) {
+        for (RunMetadata.TrainedScale scale : m.scales()) {
             List<Double> pretrain = scale.pretrainLoss();
             assertTrue(Double.isFinite(pretrain.get(0)) && Double.isFinite(pretrain.get(1)), scale.name() + " " + pretrain);
             assertTrue(pretrain.get(1) < pretrain.get(0), scale.name() + ": pretraining loss did not fall: " + pretrain);
@@ -61,7 +61,7 @@ class TrainingRunTest {
         assertEquals(2, m.threshold().validationScores().size());
         assertTrue(Files.exists(out.resolve("teacher-t9.safetensors")));
         assertFalse(Files.exists(out.resolve("teacher-t9.partial.safetensors")), "partial teacher left behind");
-        assertEquals(List.of("t9", "t7"), m.scales().stream().map(RunMetadata.Scale::name).toList());
+        assertEquals(List.of("t9", "t7"), m.scales().stream().map(RunMetadata.TrainedScale::name).toList());
         BundleManifest manifest = ModelBundle.open(s.bundle()).manifest();
         assertEquals(m.threshold().value(), manifest.threshold().value());
         assertEquals(List.of("t9", "t7"), manifest.scales().stream().map(BundleManifest.Scale::name).toList());

@@ -1,7 +1,6 @@
 package dev.stad.bench.accuracy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.stad.runtime.io.Json;
 import dev.stad.bench.metrics.Curve;
 import dev.stad.bench.metrics.PixelMetrics;
 import dev.stad.bench.metrics.Roc;
@@ -194,8 +193,7 @@ public final class AccuracyCommand implements Callable<Integer> {
         }
         Report report = new Report(bundle.toString(), data.toString(), engineName, threshold, fprLimit, rows,
                 borderBands(scores), scores);
-        AtomicFiles.write(out.resolve("accuracy.json"),
-                o -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(o, report));
+        Json.write(out.resolve("accuracy.json"), report);
         String md = markdown(report);
         AtomicFiles.writeString(out.resolve("accuracy.md"), md);
         byte[] imageRoc = Plots.lines("Image ROC", "FPR", "TPR", imageRocs, false, false, new double[] {0, 1},

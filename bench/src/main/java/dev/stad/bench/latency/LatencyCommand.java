@@ -1,9 +1,8 @@
 package dev.stad.bench.latency;
 
+import dev.stad.runtime.io.Json;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.stad.bench.metrics.Curve;
 import dev.stad.bench.report.Plots;
 import dev.stad.bench.report.ProcessMemory;
@@ -197,8 +196,7 @@ public final class LatencyCommand implements Callable<Integer> {
         }
         Report report = new Report(bundlePath.toString(), machine, OrtEnvironment.getEnvironment().getVersion(), threads,
                 sgemm, points, baseline);
-        AtomicFiles.write(out.resolve("latency.json"),
-                o -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(o, report));
+        Json.write(out.resolve("latency.json"), report);
         AtomicFiles.writeString(out.resolve("latency.md"), markdown(report));
         Plots.write(plot(report), out.resolve("latency.png"));
         log.println(markdown(report));

@@ -46,7 +46,7 @@ public record Variant(String name, List<String> scales, int students, long macsP
      * levels with placeholder statistics, which changes the map's values but not its cost.
      */
     public static Variant of(TrainedModel model, List<String> scales, int students) {
-        List<Graphs.Scale> gs = new ArrayList<>();
+        List<Graphs.ScaleNetworks> gs = new ArrayList<>();
         long macs = 0;
         for (TrainedModel.ScaleWeights w : model.scales()) {
             if (!scales.contains(w.spec().name())) {
@@ -56,7 +56,7 @@ public record Variant(String name, List<String> scales, int students, long macsP
                 throw new IllegalArgumentException("scale " + w.spec().name() + " has " + w.students().size()
                         + " students, asked for " + students);
             }
-            gs.add(new Graphs.Scale(w.spec(), w.foldedTeacher(), w.students().subList(0, students),
+            gs.add(new Graphs.ScaleNetworks(w.spec(), w.foldedTeacher(), w.students().subList(0, students),
                     w.scale().statistics()));
             macs += (1L + students) * w.spec().denseMacsPerPixel();
         }
@@ -64,7 +64,7 @@ public record Variant(String name, List<String> scales, int students, long macsP
             throw new IllegalArgumentException("the run has scales " + model.scales().stream()
                     .map(s -> s.spec().name()).toList() + ", asked for " + scales);
         }
-        List<NetworkSpec> specs = gs.stream().map(Graphs.Scale::spec).toList();
+        List<NetworkSpec> specs = gs.stream().map(Graphs.ScaleNetworks::spec).toList();
         ScaleCombination combination = gs.size() == model.scales().size() ? model.combination()
                 : ScaleCombination.uncalibrated(specs, model.combination().smoothingSigma());
         byte[] onnx = Graphs.detector(gs, combination, Graphs.Layout.FUSED, StadVersion.get(), Map.of()).toByteArray();

@@ -1,7 +1,6 @@
 package dev.stad.bench.oneclass;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.stad.runtime.io.Json;
 import dev.stad.bench.metrics.Roc;
 import dev.stad.runtime.cli.ConsoleProgress;
 import dev.stad.runtime.progress.Progress;
@@ -150,8 +149,7 @@ public final class OneClassCommand implements Callable<Integer> {
                     reports.stream().mapToDouble(Report::aurocMax).average().orElse(Double.NaN),
                     reports.stream().mapToDouble(Report::aurocMean).average().orElse(Double.NaN),
                     (System.nanoTime() - t0) / 1e9);
-            AtomicFiles.write(out.resolve("one-class-summary.json"),
-                    o -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(o, summary));
+            Json.write(out.resolve("one-class-summary.json"), summary);
             String md = summaryMarkdown(summary);
             AtomicFiles.writeString(out.resolve("one-class-summary.md"), md);
             log.println(md);
@@ -221,8 +219,7 @@ public final class OneClassCommand implements Callable<Integer> {
         }
         Report report = new Report(idx.toString(), normalClass, name(normalClass), chosen.size(), test.size(),
                 auroc(maxScore, labels, -1), auroc(meanScore, labels, -1), rows, trained.metadata().trainingSeconds());
-        AtomicFiles.write(out.resolve("one-class-" + normalClass + ".json"),
-                o -> new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(o, report));
+        Json.write(out.resolve("one-class-" + normalClass + ".json"), report);
         String md = markdown(report);
         AtomicFiles.writeString(out.resolve("one-class-" + normalClass + ".md"), md);
         log.println(md);

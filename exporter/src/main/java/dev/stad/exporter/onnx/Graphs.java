@@ -1,10 +1,11 @@
 package dev.stad.exporter.onnx;
 
+import dev.stad.runtime.bundle.OnnxOperator;
 import ai.onnx.proto.OnnxMl;
-import dev.stad.runtime.io.FloatTensor;
+import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
-import dev.stad.runtime.spec.NetworkForm;
+import dev.stad.checkpoint.spec.NetworkForm;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -52,9 +53,9 @@ public final class Graphs {
      * @param students each student's weights
      * @param statistics e / v statistics from the validation images
      */
-    public record Scale(NetworkSpec spec, Map<String, FloatTensor> teacher, List<Map<String, FloatTensor>> students,
+    public record ScaleNetworks(NetworkSpec spec, Map<String, FloatTensor> teacher, List<Map<String, FloatTensor>> students,
             ScoreStatistics statistics) {
-        public Scale {
+        public ScaleNetworks {
             students = List.copyOf(students);
             if (students.size() < 2) {
                 throw new IllegalArgumentException("scale " + spec.name() + " needs at least 2 students, found "
@@ -94,13 +95,13 @@ public final class Graphs {
      *
      * @param scales the scales; their names must be those of {@code combination}
      */
-    public static OnnxMl.ModelProto detector(List<Scale> scales, ScaleCombination combination, Layout layout,
+    public static OnnxMl.ModelProto detector(List<ScaleNetworks> scales, ScaleCombination combination, Layout layout,
             String version, Map<String, String> metadata) {
         OnnxGraph g = new OnnxGraph("detector");
         String image = g.input(IMAGE_INPUT, 1L, 3L, "height", "width");
         Map<String, String> scores = new LinkedHashMap<>();
         Map<String, NetworkSpec.Margin> margins = new LinkedHashMap<>();
-        for (Scale s : scales) {
+        for (ScaleNetworks s : scales) {
             List<Map<String, FloatTensor>> nets = new ArrayList<>();
             nets.add(s.teacher());
             nets.addAll(s.students());
@@ -127,8 +128,8 @@ public final class Graphs {
                 parts.add(crop(g, scores.get(name), margins.get(name), level.margin()));
             }
             String mean = parts.size() == 1 ? parts.get(0)
-                    : g.node("Mul", g.node("Sum", parts, Map.of()), g.scalar("inv_scales", 1f / parts.size()));
-            standardised.add(g.node("Add", g.node("Mul", mean, g.scalar("inv_level_std", (float) (1 / level.std()))),
+                    : g.node(OnnxOperator.MUL, g.node(OnnxOperator.SUM, parts, Map.of()), g.scalar("inv_scales", 1f / parts.size()));
+            standardised.add(g.node(OnnxOperator.ADD, g.node(OnnxOperator.MUL, mean, g.scalar("inv_level_std", (float) (1 / level.std()))),
                     g.scalar("level_offset", (float) (-level.mean() / level.std()))));
         }
         String map = standardised.get(levels.size() - 1);
@@ -139,9 +140,9 @@ public final class Graphs {
         if (r > 0) {
             // Zero padding: the same as ScaleCombination's, which counts no value twice.
             float[] k = combination.smoothingKernel();
-            map = g.node("Conv", List.of(map, g.floats("gauss_rows", new long[] {1, 1, k.length, 1}, k)),
+            map = g.node(OnnxOperator.CONV, List.of(map, g.floats("gauss_rows", new long[] {1, 1, k.length, 1}, k)),
                     Map.of("pads", new long[] {r, 0, r, 0}));
-            map = g.node("Conv", List.of(map, g.floats("gauss_cols", new long[] {1, 1, 1, k.length}, k)),
+            map = g.node(OnnxOperator.CONV, List.of(map, g.floats("gauss_cols", new long[] {1, 1, 1, k.length}, k)),
                     Map.of("pads", new long[] {0, r, 0, r}));
         }
         map = edgePad(g, map, levels.get(0).margin().before(), levels.get(0).margin().after());
@@ -178,7 +179,7 @@ public final class Graphs {
         if (bottom > 0) {
             row.add(slice(g, outer, top, middleEnd, -bottom, max));
         }
-        String middle = row.size() == 1 ? row.get(0) : g.node("Concat", row, Map.of("axis", 3L));
+        String middle = row.size() == 1 ? row.get(0) : g.node(OnnxOperator.CONCAT, row, Map.of("axis", 3L));
         List<String> column = new ArrayList<>();
         if (top > 0) {
             column.add(slice(g, outer, 0, top, 0, max));
@@ -187,11 +188,11 @@ public final class Graphs {
         if (bottom > 0) {
             column.add(slice(g, outer, -bottom, max, 0, max));
         }
-        return column.size() == 1 ? column.get(0) : g.node("Concat", column, Map.of("axis", 2L));
+        return column.size() == 1 ? column.get(0) : g.node(OnnxOperator.CONCAT, column, Map.of("axis", 2L));
     }
 
     private static String slice(OnnxGraph g, String x, long rowStart, long rowEnd, long colStart, long colEnd) {
-        return g.node("Slice", List.of(x, g.ints("starts", rowStart, colStart), g.ints("ends", rowEnd, colEnd),
+        return g.node(OnnxOperator.SLICE, List.of(x, g.ints("starts", rowStart, colStart), g.ints("ends", rowEnd, colEnd),
                 g.ints("axes", 2, 3)), Map.of());
     }
 
@@ -200,7 +201,7 @@ public final class Graphs {
         if (before == 0 && after == 0) {
             return x;
         }
-        return g.node("Pad", List.of(x, g.ints("pads", 0, 0, before, before, 0, 0, after, after)),
+        return g.node(OnnxOperator.PAD, List.of(x, g.ints("pads", 0, 0, before, before, 0, 0, after, after)),
                 Map.of("mode", "edge"));
     }
 
@@ -213,19 +214,19 @@ public final class Graphs {
         int m = students.size();
         String axes = g.ints("channel_axis", 1);
         Map<String, Object> keep = Map.of("keepdims", 1L);
-        String mu = g.node("Mul", g.node("Sum", students, Map.of()), g.scalar("inv_m", 1f / m));
-        String diff = g.node("Sub", mu, teacher);
-        String e = g.node("ReduceSum", List.of(g.node("Mul", diff, diff), axes), keep);
+        String mu = g.node(OnnxOperator.MUL, g.node(OnnxOperator.SUM, students, Map.of()), g.scalar("inv_m", 1f / m));
+        String diff = g.node(OnnxOperator.SUB, mu, teacher);
+        String e = g.node(OnnxOperator.REDUCE_SUM, List.of(g.node(OnnxOperator.MUL, diff, diff), axes), keep);
         List<String> squares = new ArrayList<>();
         for (String s : students) {
-            String dev = g.node("Sub", s, mu);
-            squares.add(g.node("ReduceSum", List.of(g.node("Mul", dev, dev), axes), keep));
+            String dev = g.node(OnnxOperator.SUB, s, mu);
+            squares.add(g.node(OnnxOperator.REDUCE_SUM, List.of(g.node(OnnxOperator.MUL, dev, dev), axes), keep));
         }
-        String v = g.node("Mul", g.node("Sum", squares, Map.of()), g.scalar("inv_m", 1f / m));
+        String v = g.node(OnnxOperator.MUL, g.node(OnnxOperator.SUM, squares, Map.of()), g.scalar("inv_m", 1f / m));
         float offset = (float) (-st.eMean() / st.eStd() - st.vMean() / st.vStd());
-        String eTerm = g.node("Mul", e, g.scalar("inv_e_std", (float) (1 / st.eStd())));
-        String vTerm = g.node("Mul", v, g.scalar("inv_v_std", (float) (1 / st.vStd())));
-        return g.node("Add", g.node("Add", eTerm, vTerm), g.scalar("score_offset", offset));
+        String eTerm = g.node(OnnxOperator.MUL, e, g.scalar("inv_e_std", (float) (1 / st.eStd())));
+        String vTerm = g.node(OnnxOperator.MUL, v, g.scalar("inv_v_std", (float) (1 / st.vStd())));
+        return g.node(OnnxOperator.ADD, g.node(OnnxOperator.ADD, eTerm, vTerm), g.scalar("score_offset", offset));
     }
 
     /** Metadata every graph carries (provenance), plus what is particular to it. */

@@ -1,9 +1,10 @@
 package dev.stad.exporter.onnx;
 
-import dev.stad.runtime.io.FloatTensor;
-import dev.stad.runtime.score.DescriptorNormalization;
+import dev.stad.runtime.bundle.OnnxOperator;
+import dev.stad.checkpoint.safetensors.FloatTensor;
+import dev.stad.checkpoint.score.DescriptorNormalization;
 import dev.stad.runtime.spec.Layer;
-import dev.stad.runtime.spec.NetworkForm;
+import dev.stad.checkpoint.spec.NetworkForm;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -88,14 +89,14 @@ public final class NetworkEmitter {
                 attrs.put("strides", new long[] {1, 1});
                 attrs.put("pads", new long[] {0, 0, 0, 0});
                 attrs.put("group", (long) (first ? 1 : k));
-                x = g.node("Conv", List.of(x, g.floats("w" + i, w.shape(), w.data()), g.floats("b" + i, b.shape(), b.data())),
+                x = g.node(OnnxOperator.CONV, List.of(x, g.floats("w" + i, w.shape(), w.data()), g.floats("b" + i, b.shape(), b.data())),
                         attrs);
                 first = false;
                 if (i != layers.size() - 1) {
-                    x = g.node("LeakyRelu", List.of(x), Map.of("alpha", NetworkSpec.LEAKY_SLOPE));
+                    x = g.node(OnnxOperator.LEAKY_RELU, List.of(x), Map.of("alpha", NetworkSpec.LEAKY_SLOPE));
                 }
             } else if (form == NetworkForm.PATCH) {
-                x = g.node("MaxPool", List.of(x), Map.of(
+                x = g.node(OnnxOperator.MAX_POOL, List.of(x), Map.of(
                         "kernel_shape", new long[] {l.kernel(), l.kernel()},
                         "strides", new long[] {l.stride(), l.stride()}));
             } else {
@@ -108,7 +109,7 @@ public final class NetworkEmitter {
         long d = spec.descriptorDim();
         long[] sizes = new long[k];
         Arrays.fill(sizes, d);
-        return g.nodeN("Split", List.of(x, g.ints("split", sizes)), Map.of("axis", 1L), k);
+        return g.nodeN(OnnxOperator.SPLIT, List.of(x, g.ints("split", sizes)), Map.of("axis", 1L), k);
     }
 
     /**
@@ -122,11 +123,11 @@ public final class NetworkEmitter {
             for (int b = 0; b < kernel; b++) {
                 long endA = a == kernel - 1 ? Long.MAX_VALUE : -(long) (kernel - 1 - a) * d;
                 long endB = b == kernel - 1 ? Long.MAX_VALUE : -(long) (kernel - 1 - b) * d;
-                slices.add(g.node("Slice", List.of(x, g.ints("starts", (long) a * d, (long) b * d),
+                slices.add(g.node(OnnxOperator.SLICE, List.of(x, g.ints("starts", (long) a * d, (long) b * d),
                         g.ints("ends", endA, endB), g.ints("axes", 2, 3)), Map.of()));
             }
         }
-        return g.node("Max", slices, Map.of());
+        return g.node(OnnxOperator.MAX, slices, Map.of());
     }
 
     /** The named tensor of every network, stacked along the first (output channel) axis. */

@@ -31,7 +31,7 @@ public record BundleManifest(
         @JsonProperty("name") String name,
         @JsonProperty("preprocessing") Preprocessing preprocessing,
         @JsonProperty("resize") String resize,
-        @JsonProperty("detector") Detector detector,
+        @JsonProperty("detector") DetectorGraph detector,
         @JsonProperty("scales") List<Scale> scales,
         @JsonProperty("combination") ScaleCombination combination,
         @JsonProperty("threshold") Threshold threshold,
@@ -54,7 +54,7 @@ public record BundleManifest(
      * @param output name of the anomaly map output [1, 1, height, width]: the combined, smoothed map
      * @param layout how the networks of a scale are computed: fused or separate
      */
-    public record Detector(
+    public record DetectorGraph(
             @JsonProperty("file") String file,
             @JsonProperty("input") String input,
             @JsonProperty("output") String output,
@@ -77,8 +77,8 @@ public record BundleManifest(
             @JsonProperty("margin") NetworkSpec.Margin margin,
             @JsonProperty("students") int students,
             @JsonProperty("statistics") ScoreStatistics statistics,
-            @JsonProperty("teacher") Graphs teacher,
-            @JsonProperty("studentGraphs") List<Graphs> studentGraphs) {
+            @JsonProperty("teacher") NetworkFiles teacher,
+            @JsonProperty("studentGraphs") List<NetworkFiles> studentGraphs) {
     }
 
     /**
@@ -87,7 +87,7 @@ public record BundleManifest(
      * @param patch {@code patch [batch, 3, rf, rf] -> descriptors [batch, D, 1, 1]}
      * @param dense {@code image [1, 3, height, width] -> descriptors [1, D, height - rf + 1, width - rf + 1]}
      */
-    public record Graphs(@JsonProperty("patch") String patch, @JsonProperty("dense") String dense) {
+    public record NetworkFiles(@JsonProperty("patch") String patch, @JsonProperty("dense") String dense) {
     }
 
     /** The scales' specs in manifest order. */
@@ -106,7 +106,7 @@ public record BundleManifest(
         for (Scale s : scales) {
             out.add(s.teacher().patch());
             out.add(s.teacher().dense());
-            for (Graphs g : s.studentGraphs()) {
+            for (NetworkFiles g : s.studentGraphs()) {
                 out.add(g.patch());
                 out.add(g.dense());
             }

@@ -2,6 +2,7 @@ package dev.stad.runtime.bundle;
 
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -9,13 +10,9 @@ import java.util.TreeSet;
 /**
  * Checks an ONNX model before any session sees it: it must parse, keep all its tensor data
  * inside the file (an external-data reference would make ONNX Runtime read another file,
- * possibly outside the bundle), and use only the operators our exporter writes.
+ * possibly outside the bundle), and use only the operators our exporter writes ({@link OnnxOperator}).
  */
 public final class OnnxInspector {
-
-    /** The operators our graphs use (the README's bundle section lists them too). */
-    public static final Set<String> OPERATORS = Set.of("Add", "Concat", "Conv", "Identity", "LeakyRelu", "Max", "MaxPool",
-            "Mul", "Pad", "ReduceSum", "Slice", "Split", "Sub", "Sum");
 
     private OnnxInspector() {
     }
@@ -48,7 +45,7 @@ public final class OnnxInspector {
         }
         Set<String> unknown = new TreeSet<>();
         for (OnnxMl.NodeProto n : graph.getNodeList()) {
-            if (!n.getDomain().isEmpty() || !OPERATORS.contains(n.getOpType())) {
+            if (!n.getDomain().isEmpty() || OnnxOperator.of(n.getOpType()).isEmpty()) {
                 unknown.add((n.getDomain().isEmpty() ? "" : n.getDomain() + ".") + n.getOpType());
             }
             for (OnnxMl.AttributeProto a : n.getAttributeList()) {
@@ -67,7 +64,7 @@ public final class OnnxInspector {
             }
         }
         if (!unknown.isEmpty()) {
-            throw new BundleException(where + ": uses operators outside the supported set " + new TreeSet<>(OPERATORS)
+            throw new BundleException(where + ": uses operators outside the supported set " + Arrays.stream(OnnxOperator.values()).map(OnnxOperator::opType).sorted().toList()
                     + ": " + unknown);
         }
     }

@@ -1,15 +1,13 @@
 package dev.stad.runtime.cli;
 
+import dev.stad.runtime.io.Json;
 import dev.stad.runtime.progress.Progress;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.engine.EngineKind;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
-import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.output.FloatTiff;
 import dev.stad.runtime.output.Heatmaps;
 import dev.stad.runtime.output.ScoreResults;
@@ -182,8 +180,7 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         ScoreResults summary = summarise(model, engineName, usedThreshold, results);
         if (save.contains(Save.JSON)) {
-            AtomicFiles.write(out.resolve(RESULTS_FILE), o -> new ObjectMapper()
-                    .enable(SerializationFeature.INDENT_OUTPUT).writeValue(o, summary));
+            Json.write(out.resolve(RESULTS_FILE), summary);
         }
         if (files.size() == 1 && results.get(0).ok()) {
             ScoreResults.Image r = results.get(0);

@@ -62,7 +62,7 @@ public final class Detector implements AutoCloseable {
     public static Detector open(Path bundlePath, DetectorOptions options) throws BundleException, EngineException {
         Objects.requireNonNull(options, "options must not be null");
         ModelBundle bundle = ModelBundle.open(bundlePath);
-        BundleManifest.Detector d = bundle.manifest().detector();
+        BundleManifest.DetectorGraph d = bundle.manifest().detector();
         byte[] onnx = bundle.read(d.file());
         GraphSession session = Engines.open(onnx, bundlePath + ": " + d.file(), d.input(), List.of(d.output()),
                 options.engine());

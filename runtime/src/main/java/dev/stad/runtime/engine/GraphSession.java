@@ -1,6 +1,7 @@
 package dev.stad.runtime.engine;
 
 import dev.stad.runtime.image.FloatImage;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,6 +18,12 @@ public interface GraphSession extends AutoCloseable {
      * batch axis. Safe to call concurrently.
      */
     Map<String, FloatImage> run(FloatImage input) throws EngineException;
+
+    /**
+     * Runs the graph once on a batch {@code [N, C, H, W]} of images of one size; returns, per
+     * image and in order, each requested output without its batch axis. Safe to call concurrently.
+     */
+    List<Map<String, FloatImage>> runBatch(List<FloatImage> batch) throws EngineException;
 
     @Override
     void close();

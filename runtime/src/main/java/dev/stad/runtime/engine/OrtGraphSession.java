@@ -8,6 +8,8 @@ import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import dev.stad.runtime.image.FloatImage;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -89,11 +91,9 @@ public final class OrtGraphSession implements GraphSession {
 
     /**
      * The session options every graph of this engine gets: full graph optimisation, the intra-op
-     * threads asked for, the CUDA provider for {@link EngineKind#ORT_CUDA}. Public so that
-     * measurements which need raw ONNX Runtime sessions (batched patch graphs, sgemm) run under
-     * exactly the detector's settings. The caller closes them.
+     * threads asked for, the CUDA provider for {@link EngineKind#ORT_CUDA}. The caller closes them.
      */
-    public static OrtSession.SessionOptions sessionOptions(EngineOptions options) throws OrtException {
+    static OrtSession.SessionOptions sessionOptions(EngineOptions options) throws OrtException {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         try {
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -117,38 +117,67 @@ public final class OrtGraphSession implements GraphSession {
 
     @Override
     public Map<String, FloatImage> run(FloatImage image) throws EngineException {
-        long[] shape = {1, image.channels(), image.height(), image.width()};
+        return runBatch(List.of(image)).get(0);
+    }
+
+    @Override
+    public List<Map<String, FloatImage>> runBatch(List<FloatImage> batch) throws EngineException {
+        if (batch.isEmpty()) {
+            throw new IllegalArgumentException("empty batch");
+        }
+        FloatImage first = batch.get(0);
+        int per = first.data().length;
+        float[] data = new float[per * batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            FloatImage b = batch.get(i);
+            if (b.channels() != first.channels() || b.height() != first.height() || b.width() != first.width()) {
+                throw new IllegalArgumentException("batch image " + i + " is " + b.channels() + "x" + b.height() + "x"
+                        + b.width() + ", the first " + first.channels() + "x" + first.height() + "x" + first.width());
+            }
+            System.arraycopy(b.data(), 0, data, i * per, per);
+        }
+        long[] shape = {batch.size(), first.channels(), first.height(), first.width()};
         lock.readLock().lock();
         try {
             if (closed) {
                 throw new EngineException("session is closed");
             }
-            Map<String, FloatImage> out = new LinkedHashMap<>();
-            try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(image.data()), shape);
+            List<Map<String, FloatImage>> out = new ArrayList<>();
+            for (int i = 0; i < batch.size(); i++) {
+                out.add(new LinkedHashMap<>());
+            }
+            try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
                     OrtSession.Result r = session.run(Map.of(input, t), outputs)) {
                 for (Map.Entry<String, OnnxValue> e : r) {
-                    out.put(e.getKey(), toImage(e.getKey(), (OnnxTensor) e.getValue()));
+                    List<FloatImage> images = toImages(e.getKey(), (OnnxTensor) e.getValue(), batch.size());
+                    for (int i = 0; i < images.size(); i++) {
+                        out.get(i).put(e.getKey(), images.get(i));
+                    }
                 }
             }
             return out;
         } catch (OrtException e) {
-            throw new EngineException("ONNX Runtime failed on a " + image.height() + "x" + image.width() + " image: "
-                    + e.getMessage(), e);
+            throw new EngineException("ONNX Runtime failed on a batch of " + batch.size() + " " + first.height() + "x"
+                    + first.width() + " image(s): " + e.getMessage(), e);
         } finally {
             lock.readLock().unlock();
         }
     }
 
-    private static FloatImage toImage(String name, OnnxTensor t) throws EngineException {
+    private static List<FloatImage> toImages(String name, OnnxTensor t, int n) throws EngineException {
         long[] s = t.getInfo().getShape();
-        if (s.length != 4 || s[0] != 1) {
-            throw new EngineException("output " + name + " has shape " + java.util.Arrays.toString(s)
-                    + ", expected [1, C, H, W]");
+        if (s.length != 4 || s[0] != n) {
+            throw new EngineException("output " + name + " has shape " + Arrays.toString(s) + ", expected [" + n
+                    + ", C, H, W]");
         }
         FloatBuffer fb = t.getFloatBuffer();
-        float[] data = new float[fb.remaining()];
-        fb.get(data);
-        return new FloatImage((int) s[1], (int) s[2], (int) s[3], data);
+        List<FloatImage> images = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            float[] data = new float[(int) (s[1] * s[2] * s[3])];
+            fb.get(data);
+            images.add(new FloatImage((int) s[1], (int) s[2], (int) s[3], data));
+        }
+        return images;
     }
 
     @Override

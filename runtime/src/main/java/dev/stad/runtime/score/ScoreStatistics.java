@@ -27,13 +27,4 @@ public record ScoreStatistics(
     public float score(float e, float v) {
         return (float) ((e - eMean) / eStd + (v - vMean) / vStd);
     }
-
-    /** The normalised score map of one scale. */
-    public float[] scores(ErrorAndUncertainty ev) {
-        float[] out = new float[ev.e().length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = score(ev.e()[i], ev.v()[i]);
-        }
-        return out;
-    }
 }

@@ -1,10 +1,10 @@
 package dev.stad.trainer.config;
 
+import dev.stad.runtime.io.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import java.io.IOException;
@@ -26,9 +26,7 @@ public final class ConfigLoader {
 
     /** The mapper used for configs and run metadata: strict on input, indented on output. */
     public static ObjectMapper mapper() {
-        return new ObjectMapper()
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(SerializationFeature.INDENT_OUTPUT);
+        return Json.mapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
 
     public static TrainingConfig load(Path file) throws IOException {

@@ -3,7 +3,7 @@ package dev.stad.trainer.config;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.stad.runtime.spec.Architectures;
+import dev.stad.checkpoint.spec.Architectures;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.stad.trainer.data;
 
+import dev.stad.runtime.io.Json;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.trainer.config.SyntheticConfig;
 import java.awt.image.BufferedImage;
@@ -110,7 +110,7 @@ public final class SyntheticDataset {
         info.put("seed", seed);
         info.put("config", config);
         info.put("defectTypes", DEFECT_TYPES);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(root.resolve("dataset.json").toFile(), info);
+        Json.mapper().writeValue(root.resolve("dataset.json").toFile(), info);
     }
 
     private static String name(int i) {

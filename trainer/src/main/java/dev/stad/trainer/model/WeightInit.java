@@ -1,6 +1,6 @@
 package dev.stad.trainer.model;
 
-import dev.stad.runtime.io.FloatTensor;
+import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import dev.stad.runtime.image.FloatImage;
-import dev.stad.runtime.score.DescriptorNormalization;
-import dev.stad.runtime.score.ErrorAndUncertainty;
+import dev.stad.checkpoint.score.DescriptorNormalization;
+import dev.stad.checkpoint.score.ErrorAndUncertainty;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
@@ -28,7 +28,7 @@ public final class Calibrator {
     public record ScaleCalibration(ScoreStatistics statistics, List<ErrorAndUncertainty> maps) {
         /** Normalised score maps [1, h, w] of the validation images at this scale, on its valid region. */
         public List<FloatImage> scoreMaps() {
-            return maps.stream().map(ev -> new FloatImage(1, ev.height(), ev.width(), statistics.scores(ev))).toList();
+            return maps.stream().map(ev -> ev.scores(statistics)).toList();
         }
     }
 

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.stad.runtime.image.FloatImage;
-import dev.stad.runtime.io.Safetensors;
+import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.StudentConfig;
 import dev.stad.trainer.model.PatchNetwork;
@@ -133,7 +133,7 @@ public final class StudentTrainer {
                                 stepLoss[i] = loss.getFloat();
                             }
                         }
-                        NetworkCheckpoint.requireFinite(String.format(Locale.ROOT, "%s: student %d, epoch %d, step %d",
+                        FiniteValues.requireFinite(String.format(Locale.ROOT, "%s: student %d, epoch %d, step %d",
                                 task, i, epoch + 1, s + 1), stepLoss[i]);
                         nets.optimiser(i).step();
                         sums[i] += stepLoss[i];

@@ -7,8 +7,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.stad.runtime.image.FloatImage;
-import dev.stad.runtime.io.FloatTensor;
-import dev.stad.runtime.io.Safetensors;
+import dev.stad.checkpoint.safetensors.FloatTensor;
+import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.PretrainConfig;
 import dev.stad.trainer.model.PatchNetwork;
@@ -167,7 +167,7 @@ public final class TeacherPretrainer {
                             compact.getFloat(), distil == null ? "" : String.format(Locale.ROOT, ", distillation %.3f",
                                     distil.getFloat()));
                 }
-                NetworkCheckpoint.requireFinite(String.format(Locale.ROOT, "%s: pretraining step %d", task, step + 1),
+                FiniteValues.requireFinite(String.format(Locale.ROOT, "%s: pretraining step %d", task, step + 1),
                         lossValue);
                 net.optimiser(0).step();
                 if (kd != null) {

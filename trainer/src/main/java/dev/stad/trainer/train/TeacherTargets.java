@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.image.FloatImage;
-import dev.stad.runtime.score.DescriptorNormalization;
+import dev.stad.checkpoint.score.DescriptorNormalization;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
 import java.util.ArrayList;

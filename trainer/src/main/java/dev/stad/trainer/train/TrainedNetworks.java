@@ -1,10 +1,10 @@
 package dev.stad.trainer.train;
 
 import ai.djl.ndarray.NDManager;
-import dev.stad.runtime.checkpoint.RunDirectory;
-import dev.stad.runtime.io.FloatTensor;
-import dev.stad.runtime.io.Safetensors;
-import dev.stad.runtime.spec.NetworkForm;
+import dev.stad.checkpoint.RunDirectory;
+import dev.stad.checkpoint.safetensors.FloatTensor;
+import dev.stad.checkpoint.safetensors.Safetensors;
+import dev.stad.checkpoint.spec.NetworkForm;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.WeightInit;
@@ -89,7 +89,7 @@ final class TrainedNetworks {
 
     /** As {@link #save(Path, String, Map)}, with {@code extra} tensors (a training aid's state) in the same file. */
     void save(Path file, String what, Map<String, FloatTensor> extra, Map<String, String> metadata) throws IOException {
-        NetworkCheckpoint.requireFinite(what, networks);
+        FiniteValues.requireFinite(what, networks);
         Map<String, FloatTensor> tensors = new LinkedHashMap<>(extra);
         for (int i = 0; i < networks.size(); i++) {
             tensors.putAll(networks.get(i).parameterTensors(prefix(i)));

@@ -1,0 +1,4 @@
+/**
+ * Exact ROC, AUROC and PRO curves over every distinct score.
+ */
+package dev.stad.bench.metrics;

@@ -1,0 +1,85 @@
+package dev.stad.checkpoint.score;
+
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.score.ScoreStatistics;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Per-pixel regression error and predictive uncertainty of a student ensemble against its
+ * teacher (the paper's e and v), computed in plain Java in double precision:
+ * {@code mu = mean_i S_i}, {@code e = ||mu - T||^2}, {@code v = mean_i ||S_i - mu||^2}, with T the
+ * teacher's normalised descriptor. v is the ensemble's variance summed over channels, written as
+ * squared deviations rather than {@code mean_i ||S_i||^2 - ||mu||^2}: the same quantity, but the
+ * difference of two large, nearly equal terms loses every significant digit in half precision.
+ *
+ * @param height map height
+ * @param width map width
+ * @param e regression error, row-major
+ * @param v predictive uncertainty, row-major
+ */
+public record ErrorAndUncertainty(int height, int width, float[] e, float[] v) {
+
+    public ErrorAndUncertainty {
+        Objects.requireNonNull(e, "e must not be null");
+        Objects.requireNonNull(v, "v must not be null");
+        if (e.length != (long) height * width || v.length != e.length) {
+            throw new IllegalArgumentException("maps must hold " + height + "x" + width + " values");
+        }
+    }
+
+    /**
+     * @param teacher normalised teacher descriptors [D, H, W]
+     * @param students student descriptors, each [D, H, W]
+     */
+    public static ErrorAndUncertainty compute(FloatImage teacher, List<FloatImage> students) {
+        Objects.requireNonNull(teacher, "teacher must not be null");
+        if (students == null || students.isEmpty()) {
+            throw new IllegalArgumentException("at least one student is needed");
+        }
+        int d = teacher.channels();
+        int plane = teacher.height() * teacher.width();
+        for (FloatImage s : students) {
+            if (s.channels() != d || s.height() != teacher.height() || s.width() != teacher.width()) {
+                throw new IllegalArgumentException("student map " + s + " does not match teacher map " + teacher);
+            }
+        }
+        int m = students.size();
+        float[] e = new float[plane];
+        float[] v = new float[plane];
+        double[] mu = new double[d];
+        float[] t = teacher.data();
+        for (int p = 0; p < plane; p++) {
+            double err = 0;
+            for (int c = 0; c < d; c++) {
+                double sum = 0;
+                for (FloatImage s : students) {
+                    sum += s.data()[c * plane + p];
+                }
+                mu[c] = sum / m;
+                double diff = mu[c] - t[c * plane + p];
+                err += diff * diff;
+            }
+            double var = 0;
+            for (FloatImage s : students) {
+                float[] x = s.data();
+                for (int c = 0; c < d; c++) {
+                    double dev = x[c * plane + p] - mu[c];
+                    var += dev * dev;
+                }
+            }
+            e[p] = (float) err;
+            v[p] = (float) (var / m);
+        }
+        return new ErrorAndUncertainty(teacher.height(), teacher.width(), e, v);
+    }
+
+    /** The normalised score map of the scale, as a one-channel image. */
+    public FloatImage scores(ScoreStatistics statistics) {
+        float[] out = new float[e.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = statistics.score(e[i], v[i]);
+        }
+        return new FloatImage(1, height, width, out);
+    }
+}

@@ -1,0 +1,94 @@
+package dev.stad.checkpoint.spec;
+
+import dev.stad.runtime.spec.NetworkSpec;
+import dev.stad.runtime.spec.Layer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class NetworkSpecTest {
+
+    @Test
+    void receptiveFieldsOfTheDesignArchitecturesAre17And32And60() {
+        assertEquals(17, Architectures.P17.receptiveField());
+        assertEquals(32, Architectures.P33.receptiveField());
+        assertEquals(60, Architectures.P65.receptiveField());
+    }
+
+    @Test
+    void marginCentresTheReceptiveField() {
+        assertEquals(new NetworkSpec.Margin(8, 8), Architectures.P17.margin());
+        assertEquals(new NetworkSpec.Margin(15, 16), Architectures.P33.margin());
+        assertEquals(new NetworkSpec.Margin(29, 30), Architectures.P65.margin());
+    }
+
+    @Test
+    void denseDilationsAreTheProductsOfEarlierStrides() {
+        NetworkSpec p65 = Architectures.P65;
+        int[] expected = {1, 1, 2, 2, 4, 4, 8, 8};
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], p65.denseDilation(i), "layer " + i);
+        }
+        assertEquals(8, p65.totalStride());
+    }
+
+    @Test
+    void macsPerPixelMatchTheCostModel() {
+        // The cost model's figures: about 3.0 M, 1.6 M and 2.3 M.
+        assertEquals(3.0e6, Architectures.P17.denseMacsPerPixel(), 0.05e6);
+        assertEquals(1.6e6, Architectures.P33.denseMacsPerPixel(), 0.05e6);
+        assertEquals(2.3e6, Architectures.P65.denseMacsPerPixel(), 0.05e6);
+    }
+
+    @Test
+    void inChannelsFollowTheLastConvBeforeTheLayer() {
+        NetworkSpec p33 = Architectures.P33;
+        assertEquals(3, p33.inChannels(0));
+        assertEquals(128, p33.inChannels(1));
+        assertEquals(128, p33.inChannels(2));
+        assertEquals(256, p33.inChannels(4));
+        assertEquals(128, p33.descriptorDim());
+    }
+
+    @Test
+    void specsRoundTripThroughJson() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        for (NetworkSpec spec : List.of(Architectures.P17, Architectures.P33, Architectures.P65)) {
+            String text = json.writeValueAsString(spec);
+            assertEquals(spec, json.readValue(text, NetworkSpec.class), text);
+        }
+    }
+
+    @Test
+    void layerJsonFillsDefaultStrides() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Layer pool = json.readValue("{\"type\":\"maxpool\",\"kernel\":2}", Layer.class);
+        assertEquals(Layer.maxPool(2, 2), pool);
+        Layer conv = json.readValue("{\"type\":\"conv\",\"out\":16,\"kernel\":3}", Layer.class);
+        assertEquals(Layer.conv(16, 3), conv);
+    }
+
+    @Test
+    void invalidLayersAreRejectedWithTheReason() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Layer(Layer.Type.CONV, 8, 3, 2));
+        assertTrue(e.getMessage().contains("stride 1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new NetworkSpec("bad", List.of(Layer.conv(8, 3), Layer.maxPool(2, 2))));
+        assertTrue(e.getMessage().contains("last layer must be a conv"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Architectures.named("p99"));
+        assertTrue(e.getMessage().contains("p17"), e.getMessage());
+    }
+
+    @Test
+    void patchCostCountsEveryConvOverItsShrinkingOutput() {
+        // p17: 17 -k6-> 12 -k5-> 8 -k5-> 4 -k4-> 1
+        long expected = 12L * 12 * 3 * 128 * 36 + 8L * 8 * 128 * 256 * 25 + 4L * 4 * 256 * 256 * 25 + 256L * 128 * 16;
+        org.junit.jupiter.api.Assertions.assertEquals(expected, Architectures.P17.patchMacs());
+        // p33: 32 -k5-> 28 -pool-> 14 -k5-> 10 -pool-> 5 -k2-> 4 -k4-> 1
+        long p33 = 28L * 28 * 3 * 128 * 25 + 10L * 10 * 128 * 256 * 25 + 4L * 4 * 256 * 256 * 4 + 256L * 128 * 16;
+        org.junit.jupiter.api.Assertions.assertEquals(p33, Architectures.P33.patchMacs());
+    }
+}

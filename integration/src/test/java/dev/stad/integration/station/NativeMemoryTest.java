@@ -1,0 +1,65 @@
+package dev.stad.integration.station;
+
+import dev.stad.integration.TinyModel;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.awt.image.BufferedImage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Scoring the same image 1,000 times in one process keeps its resident memory within 10% of
+ * what it was after the first 50. Runs in a child JVM with a fixed heap, so that heap sizing
+ * cannot pass for (or hide) native growth: what grows is ONNX Runtime's memory or buffers that
+ * are never freed.
+ */
+class NativeMemoryTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void residentMemoryStaysFlatOverAThousandScorings() throws Exception {
+        assumeTrue(Files.exists(Path.of("/proc/self/status")), "needs Linux /proc to read resident memory");
+        Path image = dir.resolve("camera.png");
+        // A camera-sized image, so every scoring also resizes a real amount of pixels in and out.
+        BufferedImage src = ImageIO.read(TinyModel.testImages().get(0).toFile());
+        BufferedImage big = new BufferedImage(320, 240, BufferedImage.TYPE_3BYTE_BGR);
+        var g = big.createGraphics();
+        g.drawImage(src, 0, 0, 320, 240, null);
+        g.dispose();
+        ImageIO.write(big, "png", image.toFile());
+
+        Path log = dir.resolve("probe.log");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms96m", "-Xmx96m", "-cp", System.getProperty("java.class.path"),
+                MemoryProbe.class.getName(), TinyModel.bundle().toString(), image.toString(), "1000")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "probe did not finish");
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), output);
+
+        List<long[]> rss = new ArrayList<>();
+        for (String line : output.split("\n")) {
+            if (line.startsWith("rss ")) {
+                String[] f = line.trim().split(" ");
+                rss.add(new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
+            }
+        }
+        assertEquals(20, rss.size(), output);
+        long after50 = rss.get(0)[1];
+        long last = rss.get(rss.size() - 1)[1];
+        long peak = rss.stream().mapToLong(r -> r[1]).max().orElseThrow();
+        System.out.printf("resident memory: %d kB after 50 scorings, %d kB after 1000 (peak %d kB, %+.1f%%)%n",
+                after50, last, peak, 100.0 * (last - after50) / after50);
+        assertTrue(peak <= after50 * 1.10, "resident memory grew from " + after50 + " kB to " + peak + " kB:\n" + output);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.stad.runtime.bundle;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The ONNX operators a bundle's graphs may use: the exporter can only write these, and
+ * {@link OnnxInspector} refuses a graph with any other. Each is in ONNX Runtime's CPU and CUDA
+ * providers and in TensorRT's ONNX parser; {@code MaxPool} appears only in patch graphs and never
+ * with dilations, which TensorRT rejects.
+ */
+public enum OnnxOperator {
+    ADD("Add"),
+    CONCAT("Concat"),
+    CONV("Conv"),
+    IDENTITY("Identity"),
+    LEAKY_RELU("LeakyRelu"),
+    MAX("Max"),
+    MAX_POOL("MaxPool"),
+    MUL("Mul"),
+    PAD("Pad"),
+    REDUCE_SUM("ReduceSum"),
+    SLICE("Slice"),
+    /** Not written today; accepted so that bundles exported by earlier builds still load. */
+    SPLIT("Split"),
+    SUB("Sub"),
+    SUM("Sum");
+
+    private final String opType;
+
+    OnnxOperator(String opType) {
+        this.opType = opType;
+    }
+
+    /** The operator's name in ONNX ({@code NodeProto.op_type}). */
+    public String opType() {
+        return opType;
+    }
+
+    /** The operator named {@code opType} in the default ONNX domain, if it is one of ours. */
+    public static Optional<OnnxOperator> of(String opType) {
+        return Arrays.stream(values()).filter(o -> o.opType.equals(opType)).findFirst();
+    }
+}
