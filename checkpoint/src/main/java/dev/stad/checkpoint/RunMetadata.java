@@ -61,6 +61,8 @@ public record RunMetadata(
      * @param teacherFile weights and descriptor normalisation of the teacher
      * @param studentsFile weights (and optimiser state) of the students
      * @param studentLoss last epoch's mean loss per student
+     * @param studentEpochLosses every epoch's mean loss per student, epoch by epoch (absent in runs
+     *     written before it was recorded)
      * @param statistics e / v statistics on the validation images
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -74,6 +76,7 @@ public record RunMetadata(
             @JsonProperty("students") int students,
             @JsonProperty("pretrainLoss") List<Double> pretrainLoss,
             @JsonProperty("studentLoss") List<Double> studentLoss,
+            @JsonProperty("studentEpochLosses") List<List<Double>> studentEpochLosses,
             @JsonProperty("statistics") ScoreStatistics statistics) {
     }
 

@@ -53,7 +53,7 @@ final class RandomRun {
             Safetensors.write(run.studentsFile(spec.name()), all, Map.of("epoch", "1", "epochs", "1"));
             scales.add(new RunMetadata.TrainedScale(spec.name(), spec.receptiveField(), spec, "random",
                     run.teacherFile(spec.name()).getFileName().toString(),
-                    run.studentsFile(spec.name()).getFileName().toString(), students, null, List.of(1.0, 1.0),
+                    run.studentsFile(spec.name()).getFileName().toString(), students, null, List.of(1.0, 1.0), null,
                     new ScoreStatistics(rnd.nextDouble(10, 50), rnd.nextDouble(1, 10), rnd.nextDouble(1, 5),
                             rnd.nextDouble(0.5, 2))));
         }

@@ -60,6 +60,7 @@ public final class TrainingRun {
 
     private final TrainingConfig config;
     private final Progress progress;
+    private final List<String> stagesRun = new ArrayList<>();
     private final boolean fresh;
     private final TeacherStore teachers;
 
@@ -71,11 +72,21 @@ public final class TrainingRun {
     }
 
     /** What a run produced: the run folder, the model bundle, and whether this call trained anything. */
-    public record Summary(Path out, Path bundle, boolean alreadyComplete, double seconds, RunMetadata metadata) {
+    /**
+     * What a call of {@link #run} did.
+     *
+     * @param alreadyComplete the run was complete before this call, so nothing was trained
+     * @param stagesRun the stages this call did work in, in order ({@code teacher <scale>},
+     *     {@code students <scale>}, {@code calibration <scale>}, {@code combination}, {@code export});
+     *     stages whose files a previous call left are reused and not listed
+     */
+    public record Summary(Path out, Path bundle, boolean alreadyComplete, double seconds, RunMetadata metadata,
+            List<String> stagesRun) {
     }
 
     public Summary run() throws IOException {
         long t0 = System.nanoTime();
+        stagesRun.clear();
         RunDirectory dir = new RunDirectory(Path.of(config.out()));
         if (fresh) {
             dir.clear();
@@ -90,7 +101,7 @@ public final class TrainingRun {
                     progress.line("Run " + dir.root() + " is complete but its bundle " + bundle + " is missing; exporting it");
                     export(dir, bundle);
                 }
-                return new Summary(dir.root(), bundle, true, 0, existing.get());
+                return new Summary(dir.root(), bundle, true, 0, existing.get(), List.copyOf(stagesRun));
             }
         }
 
@@ -142,6 +153,7 @@ public final class TrainingRun {
             }
         }
         List<Map<String, FloatImage>> validationScores = validationScores(calibrations);
+        stagesRun.add("combination");
         ScaleCombination combination = ScaleCombination.calibrate(config.networkSpecs(), validationScores,
                 config.input().height(), config.input().width(), config.calibration().smoothingSigma());
         for (ScaleCombination.Level level : combination.levels()) {
@@ -155,11 +167,12 @@ public final class TrainingRun {
         dir.writeMetadata(done);
         Path bundle = Path.of(config.bundle());
         export(dir, bundle);
-        return new Summary(dir.root(), bundle, false, (System.nanoTime() - t0) / 1e9, done);
+        return new Summary(dir.root(), bundle, false, (System.nanoTime() - t0) / 1e9, done, List.copyOf(stagesRun));
     }
 
     /** Writes the model bundle and proves it on ONNX Runtime (see {@link Exporter}). */
     private void export(RunDirectory dir, Path bundle) throws IOException {
+        stagesRun.add("export");
         long t0 = System.nanoTime();
         Exporter.Result r = Exporter.export(dir.root(), bundle, Graphs.Layout.FUSED, ExportCheck.DEFAULT_SIZE);
         progress.line(String.format(Locale.ROOT, "Exported bundle %s (%d files, %.1f MB) in %.1f s; checked on ONNX Runtime:"
@@ -187,7 +200,11 @@ public final class TrainingRun {
                 teacher = saveTeacher(dir, spec, teacher, targets.normalization());
             }
         }
+        if (!trainer.isComplete(studentsFile)) {
+            stagesRun.add("students " + spec.name());
+        }
         StudentTrainer.Result students = trainer.train(manager, targets, train, studentsFile);
+        stagesRun.add("calibration " + spec.name());
         Calibrator.ScaleCalibration cal = Calibrator.calibrate(manager, teacher.network(), teacher.normalization(),
                 students.students(), validation, progress);
         progress.line(String.format(Locale.ROOT, "calibration %s: e %.4g +- %.4g, v %.4g +- %.4g on %d validation images",
@@ -197,7 +214,8 @@ public final class TrainingRun {
         RunMetadata.TrainedScale meta = new RunMetadata.TrainedScale(spec.name(), spec.receptiveField(), spec, sourceName(),
                 dir.teacherFile(spec.name()).getFileName().toString(),
                 dir.studentsFile(spec.name()).getFileName().toString(), config.students().count(),
-                teacher.pretrainLoss(), Arrays.stream(last).boxed().toList(), cal.statistics());
+                teacher.pretrainLoss(), Arrays.stream(last).boxed().toList(),
+                students.epochLosses().stream().map(e -> Arrays.stream(e).boxed().toList()).toList(), cal.statistics());
         return new ScaleOutcome(meta, cal);
     }
 
@@ -217,6 +235,9 @@ public final class TrainingRun {
             throws IOException {
         Path file = dir.teacherFile(spec.name());
         PatchNetwork teacher = PatchNetwork.create(spec, NetworkForm.DENSE);
+        if (!Files.exists(file)) {
+            stagesRun.add("teacher " + spec.name());
+        }
         if (Files.exists(file)) {
             Safetensors.Contents saved = Safetensors.read(file);
             teacher.setParameters(manager, saved.tensors(), "");

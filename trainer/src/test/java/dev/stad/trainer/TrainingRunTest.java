@@ -10,7 +10,6 @@ import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.checkpoint.RunDirectory;
 import dev.stad.checkpoint.RunMetadata;
 import dev.stad.runtime.io.AtomicFiles;
-import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.runtime.cli.ConsoleProgress;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.trainer.train.TrainingDivergedException;
@@ -44,17 +43,17 @@ class TrainingRunTest {
             assertTrue(Double.isFinite(pretrain.get(0)) && Double.isFinite(pretrain.get(1)), scale.name() + " " + pretrain);
             assertTrue(pretrain.get(1) < pretrain.get(0), scale.name() + ": pretraining loss did not fall: " + pretrain);
 
-            Safetensors.Contents students = Safetensors.read(out.resolve(scale.studentsFile()));
-            String[] epochs = students.metadata().get("epochLosses").split(";");
-            assertEquals(8, epochs.length);
+            List<List<Double>> epochs = scale.studentEpochLosses();
+            assertEquals(8, epochs.size());
             for (int student = 0; student < 2; student++) {
-                double first = Double.parseDouble(epochs[0].split(",")[student]);
-                double last = Double.parseDouble(epochs[epochs.length - 1].split(",")[student]);
-                for (String e : epochs) {
-                    assertTrue(Double.isFinite(Double.parseDouble(e.split(",")[student])), "non-finite loss in " + e);
+                double first = epochs.get(0).get(student);
+                double last = epochs.get(epochs.size() - 1).get(student);
+                for (List<Double> e : epochs) {
+                    assertTrue(Double.isFinite(e.get(student)), "non-finite loss in " + e);
                 }
                 assertTrue(last < 0.7 * first, scale.name() + " student " + student + ": loss " + first + " -> " + last);
             }
+            assertEquals(epochs.get(epochs.size() - 1), scale.studentLoss(), "studentLoss is the last epoch's");
             assertTrue(scale.statistics().eStd() > 0 && scale.statistics().vStd() > 0);
         }
         assertTrue(Double.isFinite(m.threshold().value()));
@@ -88,17 +87,17 @@ class TrainingRunTest {
     void completedRunIsNotRedoneUnlessFresh() throws Exception {
         Path out = dir.resolve("run");
         var config = TinyRuns.config(dir.resolve("data"), out, 2, 2e-3);
-        new TrainingRun(config, progress, false).run();
-        long modified = Files.getLastModifiedTime(out.resolve("students-t9.safetensors")).toMillis();
+        TrainingRun.Summary first = new TrainingRun(config, progress, false).run();
+        assertEquals(List.of("teacher t9", "students t9", "calibration t9", "teacher t7", "students t7",
+                "calibration t7", "combination", "export"), first.stagesRun());
 
         TrainingRun.Summary again = new TrainingRun(config, progress, false).run();
         assertTrue(again.alreadyComplete());
-        assertEquals(modified, Files.getLastModifiedTime(out.resolve("students-t9.safetensors")).toMillis());
+        assertEquals(List.of(), again.stagesRun(), "a complete run does no work");
 
-        Thread.sleep(20);
         TrainingRun.Summary fresh = new TrainingRun(config, progress, true).run();
         assertFalse(fresh.alreadyComplete());
-        assertTrue(Files.getLastModifiedTime(out.resolve("students-t9.safetensors")).toMillis() > modified);
+        assertEquals(first.stagesRun(), fresh.stagesRun(), "--fresh redoes every stage");
     }
 
     @Test

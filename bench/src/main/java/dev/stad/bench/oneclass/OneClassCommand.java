@@ -32,7 +32,7 @@ import dev.stad.runtime.cli.VersionProvider;
 import dev.stad.runtime.cli.CommonOptions;
 
 /**
- * {@code bench one-class}: the seed's digit experiment. Trains a model on the training images of
+ * {@code bench one-class}: the one-class protocol of the literature. Trains a model on the training images of
  * one class of an IDX dataset (MNIST or Fashion-MNIST), scores test images of every class, and
  * reports AUROC with the trained class as normal: over all other classes, and per class. With
  * {@code --classes} it runs that experiment for several normal classes in turn and reports each

@@ -1,6 +1,7 @@
 package dev.stad.integration.station;
 
 import dev.stad.integration.TinyModel;
+import dev.stad.runtime.output.Heatmaps;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -54,11 +55,11 @@ class StationScoringTest {
                 assertEquals(d.topMean(), r.topMean());
                 assertEquals(d.anomalous(), r.anomalous());
                 assertEquals(d.regions(), r.regions());
-                for (String kind : List.of("heatmap", "overlay")) {
-                    BufferedImage png = ImageIO.read(out.resolve(r.outputs().get(kind)).toFile());
-                    assertEquals(32, png.getWidth(), kind);
-                    assertEquals(32, png.getHeight(), kind);
-                }
+                // The PNGs hold, pixel for pixel, what Heatmaps draws from the API's map (PNG is lossless).
+                BufferedImage heatmap = Heatmaps.heatmap(d.map(), d.threshold());
+                BufferedImage overlay = Heatmaps.overlay(ImageDecoder.read(file), d.map(), d.threshold());
+                assertSamePixels(heatmap, ImageIO.read(out.resolve(r.outputs().get("heatmap")).toFile()), "heatmap " + file);
+                assertSamePixels(overlay, ImageIO.read(out.resolve(r.outputs().get("overlay")).toFile()), "overlay " + file);
             }
         }
     }
@@ -162,6 +163,16 @@ class StationScoringTest {
         for (String expected : List.of("Model       tiny", "Input       32 x 32", "t9", "t7", "teacher + 2 students",
                 "Threshold", "every sha256 verified")) {
             assertTrue(cli.out().contains(expected), "missing '" + expected + "' in\n" + cli.out());
+        }
+    }
+
+    private static void assertSamePixels(BufferedImage expected, BufferedImage actual, String what) {
+        assertEquals(expected.getWidth(), actual.getWidth(), what);
+        assertEquals(expected.getHeight(), actual.getHeight(), what);
+        for (int y = 0; y < expected.getHeight(); y++) {
+            for (int x = 0; x < expected.getWidth(); x++) {
+                assertEquals(expected.getRGB(x, y) & 0xffffff, actual.getRGB(x, y) & 0xffffff, what + " at " + x + "," + y);
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.stad.runtime.cli;
 
+import dev.stad.runtime.io.MvtecLayout;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -20,7 +21,7 @@ import java.util.stream.Stream;
  *   <li>a file: scored as it is; outputs named after it;</li>
  *   <li>a folder: every file under it, recursively, hidden files and folders (names starting
  *       with {@code .}) left out; outputs keep the path inside the folder, under the folder's own
- *       name. An MVTec AD category folder (it has {@code train/} and {@code test/}) scores only
+ *       name. An MVTec AD category folder (it has {@code train/}; see {@link MvtecLayout}) scores only
  *       {@code test/}, so maps land as {@code <category>/test/<defect>/<name>}, the layout
  *       MVTec's evaluation reads;</li>
  *   <li>a glob ({@code *}, {@code ?}, {@code [..]}, {@code {..}}, {@code **} crossing folders):
@@ -64,8 +65,13 @@ public final class InputFiles {
         }
         Path p = Path.of(arg);
         if (Files.isDirectory(p)) {
-            if (Files.isDirectory(p.resolve("train")) && Files.isDirectory(p.resolve("test"))) {
-                return walk(p, p.resolve("test"), null);
+            if (MvtecLayout.isCategory(p)) {
+                Path test = MvtecLayout.test(p);
+                if (!Files.isDirectory(test)) {
+                    throw new NoSuchFileException(arg, null, "input " + arg + " is an MVTec AD category (it has "
+                            + MvtecLayout.TRAIN + "/) but has no " + MvtecLayout.TEST + "/ folder to score");
+                }
+                return walk(p, test, null);
             }
             return walk(p, p, null);
         }

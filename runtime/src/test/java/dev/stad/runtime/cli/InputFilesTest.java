@@ -49,6 +49,14 @@ class InputFilesTest {
     }
 
     @Test
+    void categoryWithoutTestImagesIsRefusedNamingWhatIsMissing() throws IOException {
+        touch("bottle/train/good/000.png");
+        String bottle = dir.resolve("bottle").toString();
+        var e = assertThrows(java.nio.file.NoSuchFileException.class, () -> InputFiles.expand(List.of(bottle)));
+        assertTrue(e.getMessage().contains(bottle) && e.getMessage().contains("no test/ folder"), e.getMessage());
+    }
+
+    @Test
     void globsMatchAcrossFoldersUnderTheirPlainPrefix() throws IOException {
         touch("imgs/x/1.png");
         touch("imgs/x/y/2.png");

@@ -1,5 +1,6 @@
 package dev.stad.trainer.data;
 
+import dev.stad.runtime.io.MvtecLayout;
 import dev.stad.runtime.image.ImageDecoder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,7 +33,7 @@ public record DatasetSource(Kind kind, Path root, List<Path> goodImages) {
         if (!Files.isDirectory(root)) {
             throw new DatasetException(root + " is a file; --data needs an MVTec AD category folder or a folder of good images");
         }
-        if (MvtecCategory.looksLikeCategory(root)) {
+        if (MvtecLayout.isCategory(root)) {
             return new DatasetSource(Kind.MVTEC_CATEGORY, root, MvtecCategory.open(root).trainGood());
         }
         List<Path> images = ImageFiles.list(root);

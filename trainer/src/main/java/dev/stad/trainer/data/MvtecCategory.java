@@ -1,5 +1,6 @@
 package dev.stad.trainer.data;
 
+import dev.stad.runtime.io.MvtecLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,12 +12,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One category of MVTec AD: {@code train/good/*}, {@code test/<type>/*} (type {@code good} or a
- * defect), and {@code ground_truth/<defect>/<name>_mask.png} for every defective test image.
- * {@link #open} checks the whole layout up front and names the first thing missing.
+ * One category of MVTec AD, laid out as {@link MvtecLayout} says. {@link #open} checks the whole
+ * layout up front and names the first thing missing.
  */
 public final class MvtecCategory {
-    public static final String GOOD = "good";
+    public static final String GOOD = MvtecLayout.GOOD;
 
     private final Path root;
     private final List<Path> trainGood;
@@ -28,16 +28,11 @@ public final class MvtecCategory {
         this.test = test;
     }
 
-    /** Whether {@code dir} looks like it is meant to be a category (it has a train folder). */
-    public static boolean looksLikeCategory(Path dir) {
-        return Files.isDirectory(dir.resolve("train"));
-    }
-
     public static MvtecCategory open(Path root) throws IOException {
         if (!Files.isDirectory(root)) {
             throw new DatasetException(root + ": no such folder");
         }
-        Path train = root.resolve("train").resolve(GOOD);
+        Path train = MvtecLayout.trainGood(root);
         if (!Files.isDirectory(train)) {
             throw new DatasetException(root + " is not an MVTec AD category: missing folder train/good"
                     + " (expected " + train + "/*.png)");
@@ -47,7 +42,7 @@ public final class MvtecCategory {
             throw new DatasetException(root + " is not an MVTec AD category: train/good holds no images"
                     + " (looked for .png, .jpg, .bmp, .tif files in " + train + ")");
         }
-        Path testDir = root.resolve("test");
+        Path testDir = MvtecLayout.test(root);
         if (!Files.isDirectory(testDir)) {
             throw new DatasetException(root + " is not an MVTec AD category: missing folder test"
                     + " (expected test/good and test/<defect> folders)");
@@ -75,7 +70,7 @@ public final class MvtecCategory {
     }
 
     private static Path maskPath(Path root, String type, Path image) {
-        return root.resolve("ground_truth").resolve(type).resolve(ImageFiles.stem(image) + "_mask.png");
+        return MvtecLayout.mask(root, type, ImageFiles.stem(image));
     }
 
     public Path root() {

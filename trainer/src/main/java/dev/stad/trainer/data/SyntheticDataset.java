@@ -1,5 +1,6 @@
 package dev.stad.trainer.data;
 
+import dev.stad.runtime.io.MvtecLayout;
 import dev.stad.runtime.io.Json;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stad.runtime.io.AtomicFiles;
@@ -90,18 +91,18 @@ public final class SyntheticDataset {
         int index = 0;
         for (int i = 0; i < config.trainImages(); i++) {
             Sample s = render(index++, null);
-            writePng(s.rgb, root.resolve("train/good").resolve(name(i)));
+            writePng(s.rgb, MvtecLayout.trainGood(root).resolve(name(i)));
         }
         for (int i = 0; i < config.testGoodImages(); i++) {
             Sample s = render(index++, null);
-            writePng(s.rgb, root.resolve("test/good").resolve(name(i)));
+            writePng(s.rgb, MvtecLayout.test(root).resolve(MvtecLayout.GOOD).resolve(name(i)));
         }
         for (String defect : DEFECT_TYPES) {
-            Files.createDirectories(root.resolve("ground_truth").resolve(defect));
+            Files.createDirectories(root.resolve(MvtecLayout.GROUND_TRUTH).resolve(defect));
             for (int i = 0; i < config.defectImagesPerType(); i++) {
                 Sample s = render(index++, defect);
-                writePng(s.rgb, root.resolve("test").resolve(defect).resolve(name(i)));
-                writePng(s.mask, root.resolve("ground_truth").resolve(defect).resolve(String.format("%03d_mask.png", i)));
+                writePng(s.rgb, MvtecLayout.test(root).resolve(defect).resolve(name(i)));
+                writePng(s.mask, MvtecLayout.mask(root, defect, String.format("%03d", i)));
             }
         }
         Map<String, Object> info = new LinkedHashMap<>();
