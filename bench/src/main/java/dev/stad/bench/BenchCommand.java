@@ -13,7 +13,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code bench}: measurements, one subcommand each. */
-@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = "Measures stad models: latency per anomaly map, detection quality, the one-class experiment,"
                 + " detector layouts.",
         subcommands = {LatencyCommand.class, AccuracyCommand.class, OneClassCommand.class, LayoutCommand.class},
@@ -36,7 +39,7 @@ public final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: latency, accuracy, one-class or layout");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "missing command: latency, accuracy, one-class or layout");
     }
 }

@@ -1,8 +1,8 @@
 package dev.stad.checkpoint;
 
-import dev.stad.runtime.io.Json;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stad.runtime.io.AtomicFiles;
+import dev.stad.runtime.io.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,9 +29,11 @@ public final class RunDirectory {
      * the valid region only, the scale combination in run.json; 1 (refused): zero-padded borders.
      */
     public static final int FORMAT_VERSION = 2;
+
     public static final String RUN_FILE = "run.json";
     /** Teacher file tensors holding mu_T and sigma_T. */
     public static final String NORM_MEAN = "normalization.mean";
+
     public static final String NORM_STD = "normalization.std";
 
     private static final ObjectMapper JSON = Json.mapper();
@@ -78,8 +80,8 @@ public final class RunDirectory {
         try {
             m = JSON.readValue(f.toFile(), RunMetadata.class);
         } catch (IOException e) {
-            throw new IOException(f + ": corrupt run metadata (" + e.getMessage()
-                    + "); use --fresh to start this run over", e);
+            throw new IOException(
+                    f + ": corrupt run metadata (" + e.getMessage() + "); use --fresh to start this run over", e);
         }
         if (m.formatVersion() != FORMAT_VERSION) {
             throw new IOException(f + ": run format version " + m.formatVersion() + " is not supported (expected "
@@ -102,10 +104,12 @@ public final class RunDirectory {
         }
         try (Stream<Path> s = Files.list(root)) {
             List<Path> ours = s.filter(p -> {
-                String n = p.getFileName().toString();
-                return n.equals(RUN_FILE) || (n.startsWith("teacher-") || n.startsWith("students-"))
-                        && n.endsWith(".safetensors");
-            }).toList();
+                        String n = p.getFileName().toString();
+                        return n.equals(RUN_FILE)
+                                || (n.startsWith("teacher-") || n.startsWith("students-"))
+                                        && n.endsWith(".safetensors");
+                    })
+                    .toList();
             for (Path p : ours) {
                 Files.delete(p);
             }

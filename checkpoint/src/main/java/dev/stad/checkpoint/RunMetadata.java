@@ -50,8 +50,7 @@ public record RunMetadata(
             @JsonProperty("kind") String kind,
             @JsonProperty("root") String root,
             @JsonProperty("train") List<String> train,
-            @JsonProperty("validation") List<String> validation) {
-    }
+            @JsonProperty("validation") List<String> validation) {}
 
     /**
      * One scale's files and figures.
@@ -77,8 +76,7 @@ public record RunMetadata(
             @JsonProperty("pretrainLoss") List<Double> pretrainLoss,
             @JsonProperty("studentLoss") List<Double> studentLoss,
             @JsonProperty("studentEpochLosses") List<List<Double>> studentEpochLosses,
-            @JsonProperty("statistics") ScoreStatistics statistics) {
-    }
+            @JsonProperty("statistics") ScoreStatistics statistics) {}
 
     /**
      * The default threshold on the image score (max of the multi-scale anomaly map).
@@ -90,6 +88,5 @@ public record RunMetadata(
     public record Threshold(
             @JsonProperty("value") double value,
             @JsonProperty("rule") String rule,
-            @JsonProperty("validationScores") List<Double> validationScores) {
-    }
+            @JsonProperty("validationScores") List<Double> validationScores) {}
 }

@@ -1,14 +1,14 @@
 package dev.stad.exporter;
 
-import dev.stad.runtime.io.Json;
 import ai.onnx.proto.OnnxMl;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stad.checkpoint.RunMetadata;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.StadVersion;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.io.AtomicFiles;
-import dev.stad.checkpoint.RunMetadata;
+import dev.stad.runtime.io.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +30,7 @@ import java.util.zip.ZipOutputStream;
 public final class BundleWriter {
     static final ObjectMapper JSON = Json.mapper();
 
-    private BundleWriter() {
-    }
+    private BundleWriter() {}
 
     /** Builds every graph and the manifest; nothing is written yet. */
     public static Map<String, byte[]> build(TrainedModel model, Graphs.Layout layout) throws IOException {
@@ -49,25 +48,47 @@ public final class BundleWriter {
             String n = s.spec().name();
             Map<String, String> meta = Graphs.metadata(common, "scale", n);
             var folded = s.foldedTeacher();
-            BundleManifest.NetworkFiles teacher = new BundleManifest.NetworkFiles(n + "/teacher.patch.onnx", n + "/teacher.dense.onnx");
-            files.put(teacher.patch(), bytes(Graphs.patch(s.spec(), folded, version, Graphs.metadata(meta, "network", "teacher"))));
-            files.put(teacher.dense(), bytes(Graphs.dense(s.spec(), folded, version, Graphs.metadata(meta, "network", "teacher"))));
+            BundleManifest.NetworkFiles teacher =
+                    new BundleManifest.NetworkFiles(n + "/teacher.patch.onnx", n + "/teacher.dense.onnx");
+            files.put(
+                    teacher.patch(),
+                    bytes(Graphs.patch(s.spec(), folded, version, Graphs.metadata(meta, "network", "teacher"))));
+            files.put(
+                    teacher.dense(),
+                    bytes(Graphs.dense(s.spec(), folded, version, Graphs.metadata(meta, "network", "teacher"))));
             List<BundleManifest.NetworkFiles> students = new ArrayList<>();
             for (int i = 0; i < s.students().size(); i++) {
-                BundleManifest.NetworkFiles g = new BundleManifest.NetworkFiles(n + "/student" + i + ".patch.onnx",
-                        n + "/student" + i + ".dense.onnx");
+                BundleManifest.NetworkFiles g = new BundleManifest.NetworkFiles(
+                        n + "/student" + i + ".patch.onnx", n + "/student" + i + ".dense.onnx");
                 var w = s.students().get(i);
-                files.put(g.patch(), bytes(Graphs.patch(s.spec(), w, version, Graphs.metadata(meta, "network", "student" + i))));
-                files.put(g.dense(), bytes(Graphs.dense(s.spec(), w, version, Graphs.metadata(meta, "network", "student" + i))));
+                files.put(
+                        g.patch(),
+                        bytes(Graphs.patch(s.spec(), w, version, Graphs.metadata(meta, "network", "student" + i))));
+                files.put(
+                        g.dense(),
+                        bytes(Graphs.dense(s.spec(), w, version, Graphs.metadata(meta, "network", "student" + i))));
                 students.add(g);
             }
-            scales.add(new BundleManifest.Scale(n, s.spec().receptiveField(), s.spec(), s.spec().margin(),
-                    s.students().size(), s.scale().statistics(), teacher, students));
+            scales.add(new BundleManifest.Scale(
+                    n,
+                    s.spec().receptiveField(),
+                    s.spec(),
+                    s.spec().margin(),
+                    s.students().size(),
+                    s.scale().statistics(),
+                    teacher,
+                    students));
             graphScales.add(s.toGraphScale());
         }
         String detectorFile = "detector.onnx";
-        files.put(detectorFile, bytes(Graphs.detector(graphScales, model.combination(), layout, version,
-                Graphs.metadata(common, "layout", layout.id()))));
+        files.put(
+                detectorFile,
+                bytes(Graphs.detector(
+                        graphScales,
+                        model.combination(),
+                        layout,
+                        version,
+                        Graphs.metadata(common, "layout", layout.id()))));
         Map<String, String> sums = new LinkedHashMap<>();
         files.forEach((f, b) -> sums.put(f, ModelBundle.sha256(b)));
 
@@ -79,10 +100,18 @@ public final class BundleWriter {
         provenance.put("versions", m.versions());
         provenance.put("dataset", m.dataset());
         provenance.put("config", m.config());
-        BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT_VERSION, name(m), m.preprocessing(),
+        BundleManifest manifest = new BundleManifest(
+                BundleManifest.FORMAT_VERSION,
+                name(m),
+                m.preprocessing(),
                 BundleManifest.RESIZE_FILTER,
                 new BundleManifest.DetectorGraph(detectorFile, Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP, layout.id()),
-                scales, model.combination(), new BundleManifest.Threshold(m.threshold().value(), m.threshold().rule()), provenance, sums);
+                scales,
+                model.combination(),
+                new BundleManifest.Threshold(
+                        m.threshold().value(), m.threshold().rule()),
+                provenance,
+                sums);
         Map<String, byte[]> all = new LinkedHashMap<>();
         all.put(BundleManifest.FILE_NAME, JSON.writeValueAsBytes(manifest));
         all.putAll(files);
@@ -116,7 +145,9 @@ public final class BundleWriter {
     }
 
     private static String name(RunMetadata m) {
-        return m.config() != null && m.config().hasNonNull("name") ? m.config().get("name").asText() : "model";
+        return m.config() != null && m.config().hasNonNull("name")
+                ? m.config().get("name").asText()
+                : "model";
     }
 
     private static byte[] bytes(OnnxMl.ModelProto model) {

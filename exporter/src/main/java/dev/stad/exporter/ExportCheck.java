@@ -1,16 +1,16 @@
 package dev.stad.exporter;
 
-import dev.stad.runtime.engine.GraphSession;
-import dev.stad.runtime.engine.Engines;
-import dev.stad.runtime.engine.EngineOptions;
-import dev.stad.runtime.engine.EngineException;
+import dev.stad.checkpoint.score.ErrorAndUncertainty;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.detect.Tiles;
+import dev.stad.runtime.engine.EngineException;
+import dev.stad.runtime.engine.EngineOptions;
+import dev.stad.runtime.engine.Engines;
+import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.image.FloatImage;
-import dev.stad.checkpoint.score.ErrorAndUncertainty;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,8 +38,7 @@ public final class ExportCheck {
     /** Side of the random check image unless the receptive fields need more. */
     public static final int DEFAULT_SIZE = 40;
 
-    private ExportCheck() {
-    }
+    private ExportCheck() {}
 
     /**
      * @param detectorVsJava largest relative difference of the detector's map from the Java map
@@ -72,13 +71,17 @@ public final class ExportCheck {
             ErrorAndUncertainty ev = ErrorAndUncertainty.compute(teacher, students);
             scores.put(s.name(), ev.scores(s.statistics()));
             denseVsPatch = Math.max(denseVsPatch, denseVsPatch(bundle, s, s.teacher(), image, teacher, seed));
-            denseVsPatch = Math.max(denseVsPatch, denseVsPatch(bundle, s, s.studentGraphs().get(0), image,
-                    students.get(0), seed + 1));
+            denseVsPatch = Math.max(
+                    denseVsPatch, denseVsPatch(bundle, s, s.studentGraphs().get(0), image, students.get(0), seed + 1));
         }
-        float[] expected = m.combination().combine(m.specs(), scores, size, size).data();
+        float[] expected =
+                m.combination().combine(m.specs(), scores, size, size).data();
         float[] actual;
-        try (GraphSession detector = session(bundle.read(m.detector().file()), m.detector().file(),
-                m.detector().input(), m.detector().output())) {
+        try (GraphSession detector = session(
+                bundle.read(m.detector().file()),
+                m.detector().file(),
+                m.detector().input(),
+                m.detector().output())) {
             actual = detector.run(image).get(m.detector().output()).data();
         }
         return new Report(relativeDifference(expected, actual), denseVsPatch, size);
@@ -92,29 +95,44 @@ public final class ExportCheck {
         return Engines.open(onnx, what, input, List.of(output), EngineOptions.cpu());
     }
 
-    private static FloatImage dense(ModelBundle bundle, String file, FloatImage image) throws EngineException, BundleException {
+    private static FloatImage dense(ModelBundle bundle, String file, FloatImage image)
+            throws EngineException, BundleException {
         try (GraphSession g = session(bundle.read(file), file, Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS)) {
             return g.run(image).get(Graphs.DESCRIPTORS);
         }
     }
 
     /** Dense descriptors at the valid region's corners, edge midpoints and random positions vs the patch graph. */
-    static double denseVsPatch(ModelBundle bundle, BundleManifest.Scale s, BundleManifest.NetworkFiles graphs,
-            FloatImage image, FloatImage dense, long seed) throws EngineException, BundleException {
+    static double denseVsPatch(
+            ModelBundle bundle,
+            BundleManifest.Scale s,
+            BundleManifest.NetworkFiles graphs,
+            FloatImage image,
+            FloatImage dense,
+            long seed)
+            throws EngineException, BundleException {
         int rf = s.receptiveField();
         int h = image.height() - rf + 1;
         int w = image.width() - rf + 1;
-        List<int[]> pixels = new ArrayList<>(List.of(new int[] {0, 0}, new int[] {0, w - 1}, new int[] {h - 1, 0},
-                new int[] {h - 1, w - 1}, new int[] {h / 2, 0}, new int[] {0, w / 2}));
+        List<int[]> pixels = new ArrayList<>(List.of(
+                new int[] {0, 0},
+                new int[] {0, w - 1},
+                new int[] {h - 1, 0},
+                new int[] {h - 1, w - 1},
+                new int[] {h / 2, 0},
+                new int[] {0, w / 2}));
         SplittableRandom rnd = new SplittableRandom(seed);
         for (int i = 0; i < 6; i++) {
             pixels.add(new int[] {rnd.nextInt(h), rnd.nextInt(w)});
         }
-        List<FloatImage> patches = pixels.stream().map(p -> image.crop(p[0], p[1], rf, rf)).toList();
+        List<FloatImage> patches =
+                pixels.stream().map(p -> image.crop(p[0], p[1], rf, rf)).toList();
         List<FloatImage> out;
-        try (GraphSession g = session(bundle.read(graphs.patch()), graphs.patch(), Graphs.PATCH_INPUT,
-                Graphs.DESCRIPTORS)) {
-            out = g.runBatch(patches).stream().map(o -> o.get(Graphs.DESCRIPTORS)).toList();
+        try (GraphSession g =
+                session(bundle.read(graphs.patch()), graphs.patch(), Graphs.PATCH_INPUT, Graphs.DESCRIPTORS)) {
+            out = g.runBatch(patches).stream()
+                    .map(o -> o.get(Graphs.DESCRIPTORS))
+                    .toList();
         }
         double worst = 0;
         for (int i = 0; i < pixels.size(); i++) {

@@ -2,45 +2,63 @@ package dev.stad.exporter;
 
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.cli.Commands;
+import dev.stad.runtime.cli.CommonOptions;
+import dev.stad.runtime.cli.VersionProvider;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Mixin;
-import java.io.PrintWriter;
-import dev.stad.runtime.cli.VersionProvider;
-import dev.stad.runtime.cli.CommonOptions;
 
 /**
  * {@code export}: turns a completed training run into a model bundle and proves it on ONNX
  * Runtime. Exit codes: 0 exported, 1 failed, 2 usage error.
  */
-@Command(name = "export", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(
+        name = "export",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = "Writes a model bundle (manifest.json, detector.onnx, per-network patch and dense graphs) from a"
                 + " training run folder, then checks it on ONNX Runtime.",
         exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:exported and checked", "1:export or check failed (the message says why)",
-                "2:invalid command line"})
+        exitCodeList = {
+            "0:exported and checked",
+            "1:export or check failed (the message says why)",
+            "2:invalid command line"
+        })
 public final class ExportCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
+    @Option(
+            names = "--checkpoint",
+            required = true,
+            paramLabel = "DIR",
             description = "Completed training run folder (e.g. runs/default).")
     Path checkpoint;
 
-    @Option(names = "--out", required = true, paramLabel = "PATH",
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "PATH",
             description = "Bundle to write: a folder, or a .zip file. An existing bundle there is replaced.")
     Path out;
 
-    @Option(names = "--layout", paramLabel = "LAYOUT", defaultValue = "FUSED",
+    @Option(
+            names = "--layout",
+            paramLabel = "LAYOUT",
+            defaultValue = "FUSED",
             description = "How the detector computes the networks of a scale: ${COMPLETION-CANDIDATES}"
                     + " (default: ${DEFAULT-VALUE}).")
     Graphs.Layout layout;
 
-    @Option(names = "--check-size", paramLabel = "PX", defaultValue = "" + ExportCheck.DEFAULT_SIZE,
+    @Option(
+            names = "--check-size",
+            paramLabel = "PX",
+            defaultValue = "" + ExportCheck.DEFAULT_SIZE,
             description = "Side of the random image the check runs on; at least the largest receptive field plus 8"
                     + " (default: ${DEFAULT-VALUE}).")
     int checkSize;
@@ -60,11 +78,24 @@ public final class ExportCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Exporter.Result r = Exporter.export(checkpoint, out, layout, checkSize);
         PrintWriter stdout = spec.commandLine().getOut();
-        stdout.printf(Locale.ROOT, "Exported %s to %s (%d files, %.1f MB, detector layout %s) in %.1f s%n",
-                checkpoint, out, r.files(), r.bytes() / 1e6, layout.id(), (System.nanoTime() - t0) / 1e9);
-        stdout.printf(Locale.ROOT, "Checked on ONNX Runtime (%dx%d random image): detector vs Java %.2e, dense vs patch %.2e"
-                + " (tolerance %.0e)%n", r.check().size(), r.check().size(), r.check().detectorVsJava(),
-                r.check().denseVsPatch(), ExportCheck.TOLERANCE);
+        stdout.printf(
+                Locale.ROOT,
+                "Exported %s to %s (%d files, %.1f MB, detector layout %s) in %.1f s%n",
+                checkpoint,
+                out,
+                r.files(),
+                r.bytes() / 1e6,
+                layout.id(),
+                (System.nanoTime() - t0) / 1e9);
+        stdout.printf(
+                Locale.ROOT,
+                "Checked on ONNX Runtime (%dx%d random image): detector vs Java %.2e, dense vs patch %.2e"
+                        + " (tolerance %.0e)%n",
+                r.check().size(),
+                r.check().size(),
+                r.check().detectorVsJava(),
+                r.check().denseVsPatch(),
+                ExportCheck.TOLERANCE);
         return 0;
     }
 }

@@ -1,8 +1,8 @@
 package dev.stad.exporter;
 
-import dev.stad.runtime.engine.EngineException;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.engine.EngineException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -10,16 +10,14 @@ import java.util.Map;
 
 /** Export as a library call: used by the export command and at the end of a training run. */
 public final class Exporter {
-    private Exporter() {
-    }
+    private Exporter() {}
 
     /**
      * @param files number of files in the bundle
      * @param bytes their total size
      * @param check the ONNX Runtime check of the written bundle
      */
-    public record Result(int files, long bytes, ExportCheck.Report check) {
-    }
+    public record Result(int files, long bytes, ExportCheck.Report check) {}
 
     /**
      * Writes the bundle of {@code runFolder} to {@code out}, reopens it as a station would and
@@ -37,9 +35,14 @@ public final class Exporter {
             throw new IOException(out + ": ONNX Runtime could not run the exported graphs: " + e.getMessage(), e);
         }
         if (!report.within(ExportCheck.TOLERANCE)) {
-            throw new IOException(String.format(Locale.ROOT, "%s: exported graphs disagree with their references"
-                    + " (detector vs Java %.2e, dense vs patch %.2e, tolerance %.0e)", out, report.detectorVsJava(),
-                    report.denseVsPatch(), ExportCheck.TOLERANCE));
+            throw new IOException(String.format(
+                    Locale.ROOT,
+                    "%s: exported graphs disagree with their references"
+                            + " (detector vs Java %.2e, dense vs patch %.2e, tolerance %.0e)",
+                    out,
+                    report.detectorVsJava(),
+                    report.denseVsPatch(),
+                    ExportCheck.TOLERANCE));
         }
         long bytes = files.values().stream().mapToLong(b -> b.length).sum();
         return new Result(files.size(), bytes, report);

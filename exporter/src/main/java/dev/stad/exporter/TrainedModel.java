@@ -1,12 +1,12 @@
 package dev.stad.exporter;
 
-import dev.stad.exporter.onnx.Graphs;
-import dev.stad.exporter.onnx.NetworkEmitter;
 import dev.stad.checkpoint.RunDirectory;
 import dev.stad.checkpoint.RunMetadata;
 import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.checkpoint.score.DescriptorNormalization;
+import dev.stad.exporter.onnx.Graphs;
+import dev.stad.exporter.onnx.NetworkEmitter;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.io.IOException;
@@ -31,8 +31,11 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
      * @param normalization the teacher's mu_T and sigma_T
      * @param students each student's weights
      */
-    public record ScaleWeights(RunMetadata.TrainedScale scale, Map<String, FloatTensor> teacher,
-            DescriptorNormalization normalization, List<Map<String, FloatTensor>> students) {
+    public record ScaleWeights(
+            RunMetadata.TrainedScale scale,
+            Map<String, FloatTensor> teacher,
+            DescriptorNormalization normalization,
+            List<Map<String, FloatTensor>> students) {
 
         public NetworkSpec spec() {
             return scale.spec();
@@ -50,13 +53,17 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
 
     public static TrainedModel load(Path runFolder) throws IOException {
         RunDirectory dir = new RunDirectory(runFolder);
-        RunMetadata m = dir.readMetadata().orElseThrow(() -> new IOException(runFolder + ": no "
-                + RunDirectory.RUN_FILE + " here; expected a run folder written by the trainer (e.g. runs/default)"));
+        RunMetadata m = dir.readMetadata()
+                .orElseThrow(() -> new IOException(runFolder + ": no " + RunDirectory.RUN_FILE
+                        + " here; expected a run folder written by the trainer (e.g. runs/default)"));
         if (!RunMetadata.COMPLETE.equals(m.status())) {
             throw new IOException(dir.runFile() + ": the run is not complete (status '" + m.status()
                     + "'); finish training (run the same train command again) before exporting");
         }
-        if (m.scales() == null || m.scales().isEmpty() || m.preprocessing() == null || m.threshold() == null
+        if (m.scales() == null
+                || m.scales().isEmpty()
+                || m.preprocessing() == null
+                || m.threshold() == null
                 || m.combination() == null) {
             throw new IOException(dir.runFile() + ": lacks scales, combination, preprocessing or threshold");
         }
@@ -66,7 +73,8 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
                 throw new IOException(dir.runFile() + ": scale " + s.name() + " lacks its spec or statistics");
             }
             Safetensors.Contents t = Safetensors.read(runFolder.resolve(s.teacherFile()));
-            DescriptorNormalization norm = new DescriptorNormalization(t.tensor(RunDirectory.NORM_MEAN).data(),
+            DescriptorNormalization norm = new DescriptorNormalization(
+                    t.tensor(RunDirectory.NORM_MEAN).data(),
                     t.tensor(RunDirectory.NORM_STD).data());
             Map<String, FloatTensor> teacher = weightsOf(s.spec(), t.tensors(), "");
             Safetensors.Contents st = Safetensors.read(runFolder.resolve(s.studentsFile()));
@@ -103,7 +111,9 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
                 if (t == null) {
                     throw new IOException("checkpoint lacks tensor '" + prefix + name + "' of scale " + spec.name());
                 }
-                long[] expected = name.endsWith("weight") ? spec.weightShape(i) : new long[] {spec.layers().get(i).out()};
+                long[] expected = name.endsWith("weight")
+                        ? spec.weightShape(i)
+                        : new long[] {spec.layers().get(i).out()};
                 if (!Arrays.equals(t.shape(), expected)) {
                     throw new IOException("tensor '" + prefix + name + "' of scale " + spec.name() + " has shape "
                             + Arrays.toString(t.shape()) + ", the spec needs " + Arrays.toString(expected));

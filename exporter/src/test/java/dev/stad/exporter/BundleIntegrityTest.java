@@ -28,12 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A bundle is refused, with the file and the problem named, whenever it is not exactly what was exported. */
 class BundleIntegrityTest {
-    private static final NetworkSpec SMALL = new NetworkSpec("s9", List.of(
-            Layer.conv(16, 3), Layer.maxPool(2, 2), Layer.conv(16, 3), Layer.conv(16, 2)));
+    private static final NetworkSpec SMALL = new NetworkSpec(
+            "s9", List.of(Layer.conv(16, 3), Layer.maxPool(2, 2), Layer.conv(16, 3), Layer.conv(16, 2)));
     private static final String STUDENT = "s9/student1.dense.onnx";
 
     @TempDir
     static Path shared;
+
     static Map<String, byte[]> files;
 
     @TempDir
@@ -51,8 +52,8 @@ class BundleIntegrityTest {
         return b;
     }
 
-    private static Map<String, byte[]> withManifest(Map<String, byte[]> content, java.util.function.Consumer<ObjectNode> edit)
-            throws IOException {
+    private static Map<String, byte[]> withManifest(
+            Map<String, byte[]> content, java.util.function.Consumer<ObjectNode> edit) throws IOException {
         ObjectNode m = (ObjectNode) BundleWriter.JSON.readTree(content.get(BundleManifest.FILE_NAME));
         edit.accept(m);
         Map<String, byte[]> out = new LinkedHashMap<>(content);
@@ -84,8 +85,11 @@ class BundleIntegrityTest {
         bytes[bytes.length / 2] ^= 1;
         Files.write(b.resolve(STUDENT), bytes);
         BundleException e = assertThrows(BundleException.class, () -> ModelBundle.open(b));
-        assertTrue(e.getMessage().contains(STUDENT) && e.getMessage().contains("sha256")
-                && e.getMessage().contains("altered"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(STUDENT)
+                        && e.getMessage().contains("sha256")
+                        && e.getMessage().contains("altered"),
+                e.getMessage());
     }
 
     @Test
@@ -109,7 +113,8 @@ class BundleIntegrityTest {
     void unknownFormatVersionIsRefusedNamingTheVersion() throws IOException {
         Path b = folder(withManifest(files, m -> m.put("formatVersion", 99)));
         BundleException e = assertThrows(BundleException.class, () -> ModelBundle.open(b));
-        assertTrue(e.getMessage().contains("manifest.json") && e.getMessage().contains("unknown format version 99"),
+        assertTrue(
+                e.getMessage().contains("manifest.json") && e.getMessage().contains("unknown format version 99"),
                 e.getMessage());
     }
 
@@ -119,14 +124,16 @@ class BundleIntegrityTest {
         broken.put(BundleManifest.FILE_NAME, "{\"formatVersion\": 1, \"name\": ".getBytes(StandardCharsets.UTF_8));
         Path b = folder(broken);
         BundleException e = assertThrows(BundleException.class, () -> ModelBundle.open(b));
-        assertTrue(e.getMessage().contains("manifest.json") && e.getMessage().contains("not valid JSON"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("manifest.json") && e.getMessage().contains("not valid JSON"), e.getMessage());
     }
 
     @Test
     void zipEntryEscapingTheBundleIsRefused() throws IOException {
         for (String evil : List.of("../evil.onnx", "/etc/evil.onnx", "s9/../../evil.onnx")) {
             Path zip = dir.resolve("evil.zip");
-            try (OutputStream raw = Files.newOutputStream(zip); ZipOutputStream z = new ZipOutputStream(raw)) {
+            try (OutputStream raw = Files.newOutputStream(zip);
+                    ZipOutputStream z = new ZipOutputStream(raw)) {
                 for (Map.Entry<String, byte[]> f : files.entrySet()) {
                     z.putNextEntry(new ZipEntry(f.getKey()));
                     z.write(f.getValue());
@@ -164,15 +171,22 @@ class BundleIntegrityTest {
     void onnxFilePointingAtExternalDataIsRefused() throws IOException {
         OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(files.get(STUDENT));
         OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder();
-        OnnxMl.TensorProto.Builder t = g.getInitializer(0).toBuilder().clearRawData()
+        OnnxMl.TensorProto.Builder t = g.getInitializer(0).toBuilder()
+                .clearRawData()
                 .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL)
-                .addExternalData(OnnxMl.StringStringEntryProto.newBuilder().setKey("location").setValue("../../weights.bin"));
+                .addExternalData(OnnxMl.StringStringEntryProto.newBuilder()
+                        .setKey("location")
+                        .setValue("../../weights.bin"));
         g.setInitializer(0, t);
         // The checksum matches, so only the external-data check can catch it.
-        Path b = folder(withStudentReplaced(model.toBuilder().setGraph(g).build().toByteArray()));
+        Path b =
+                folder(withStudentReplaced(model.toBuilder().setGraph(g).build().toByteArray()));
         BundleException e = assertThrows(BundleException.class, () -> ModelBundle.open(b));
-        assertTrue(e.getMessage().contains(STUDENT) && e.getMessage().contains("external data")
-                && e.getMessage().contains("weights.bin"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(STUDENT)
+                        && e.getMessage().contains("external data")
+                        && e.getMessage().contains("weights.bin"),
+                e.getMessage());
     }
 
     @Test
@@ -180,7 +194,8 @@ class BundleIntegrityTest {
         OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(files.get(STUDENT));
         OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder();
         g.setNode(0, g.getNode(0).toBuilder().setOpType("Loop"));
-        Path b = folder(withStudentReplaced(model.toBuilder().setGraph(g).build().toByteArray()));
+        Path b =
+                folder(withStudentReplaced(model.toBuilder().setGraph(g).build().toByteArray()));
         BundleException e = assertThrows(BundleException.class, () -> ModelBundle.open(b));
         assertTrue(e.getMessage().contains(STUDENT) && e.getMessage().contains("[Loop]"), e.getMessage());
     }

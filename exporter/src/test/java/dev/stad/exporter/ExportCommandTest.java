@@ -3,9 +3,9 @@ package dev.stad.exporter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.checkpoint.RunDirectory;
 import dev.stad.checkpoint.RunMetadata;
+import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.io.ByteArrayOutputStream;
@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ExportCommandTest {
-    private static final NetworkSpec SMALL = new NetworkSpec("s9", List.of(
-            Layer.conv(16, 3), Layer.maxPool(2, 2), Layer.conv(16, 3), Layer.conv(16, 2)));
+    private static final NetworkSpec SMALL = new NetworkSpec(
+            "s9", List.of(Layer.conv(16, 3), Layer.maxPool(2, 2), Layer.conv(16, 3), Layer.conv(16, 2)));
 
     @TempDir
     Path dir;
@@ -28,23 +28,42 @@ class ExportCommandTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(String... args) {
-        return ExportCommand.commandLine(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8)).execute(args);
+        return ExportCommand.commandLine(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8))
+                .execute(args);
     }
 
     @Test
     void exportsFolderAndZipAndReportsTheCheck() throws Exception {
-        Path run = RandomRun.write(dir.resolve("run"), List.of(SMALL, new NetworkSpec("s5", List.of(Layer.conv(16, 3),
-                Layer.conv(16, 3)))), 2, 1);
-        assertEquals(0, run("--checkpoint", run.toString(), "--out", dir.resolve("b").toString()), err.toString());
-        assertEquals(0, run("--checkpoint", run.toString(), "--out", dir.resolve("b.zip").toString(), "--layout", "separate"),
+        Path run = RandomRun.write(
+                dir.resolve("run"),
+                List.of(SMALL, new NetworkSpec("s5", List.of(Layer.conv(16, 3), Layer.conv(16, 3)))),
+                2,
+                1);
+        assertEquals(
+                0, run("--checkpoint", run.toString(), "--out", dir.resolve("b").toString()), err.toString());
+        assertEquals(
+                0,
+                run(
+                        "--checkpoint",
+                        run.toString(),
+                        "--out",
+                        dir.resolve("b.zip").toString(),
+                        "--layout",
+                        "separate"),
                 err.toString());
         String log = out.toString(StandardCharsets.UTF_8);
         assertTrue(log.contains("Checked on ONNX Runtime") && log.contains("detector vs Java"), log);
-        assertEquals("fused", ModelBundle.open(dir.resolve("b")).manifest().detector().layout());
-        assertEquals("separate", ModelBundle.open(dir.resolve("b.zip")).manifest().detector().layout());
+        assertEquals(
+                "fused",
+                ModelBundle.open(dir.resolve("b")).manifest().detector().layout());
+        assertEquals(
+                "separate",
+                ModelBundle.open(dir.resolve("b.zip")).manifest().detector().layout());
         // Re-exporting replaces the bundle in place.
-        assertEquals(0, run("--checkpoint", run.toString(), "--out", dir.resolve("b").toString()));
+        assertEquals(
+                0, run("--checkpoint", run.toString(), "--out", dir.resolve("b").toString()));
         try (var s = Files.list(dir)) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".")), "temporary files left behind");
         }
@@ -55,15 +74,28 @@ class ExportCommandTest {
         Path run = RandomRun.write(dir.resolve("run"), List.of(SMALL), 2, 1);
         RunDirectory rd = new RunDirectory(run);
         RunMetadata m = rd.readMetadata().orElseThrow();
-        rd.writeMetadata(new RunMetadata(m.formatVersion(), RunMetadata.TRAINING, m.config(), m.preprocessing(),
-                m.dataset(), m.versions(), m.started(), null, null, null, null, null));
-        assertEquals(1, run("--checkpoint", run.toString(), "--out", dir.resolve("b").toString()));
+        rd.writeMetadata(new RunMetadata(
+                m.formatVersion(),
+                RunMetadata.TRAINING,
+                m.config(),
+                m.preprocessing(),
+                m.dataset(),
+                m.versions(),
+                m.started(),
+                null,
+                null,
+                null,
+                null,
+                null));
+        assertEquals(
+                1, run("--checkpoint", run.toString(), "--out", dir.resolve("b").toString()));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("not complete"), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
     void folderWithoutARunIsRefused() {
-        assertEquals(1, run("--checkpoint", dir.toString(), "--out", dir.resolve("b").toString()));
+        assertEquals(
+                1, run("--checkpoint", dir.toString(), "--out", dir.resolve("b").toString()));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("run.json"), err.toString(StandardCharsets.UTF_8));
     }
 

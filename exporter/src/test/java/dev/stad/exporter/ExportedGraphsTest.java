@@ -1,21 +1,21 @@
 package dev.stad.exporter;
 
-import dev.stad.runtime.engine.GraphSession;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl;
+import dev.stad.checkpoint.score.ErrorAndUncertainty;
+import dev.stad.checkpoint.spec.Architectures;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.bundle.OnnxInspector;
 import dev.stad.runtime.bundle.OnnxOperator;
+import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.image.FloatImage;
-import dev.stad.checkpoint.score.ErrorAndUncertainty;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
-import dev.stad.checkpoint.spec.Architectures;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,7 +40,8 @@ class ExportedGraphsTest {
 
     @BeforeAll
     static void export() throws Exception {
-        Path run = RandomRun.write(dir.resolve("run"), List.of(Architectures.P17, Architectures.P33, Architectures.P65), 3, 5);
+        Path run = RandomRun.write(
+                dir.resolve("run"), List.of(Architectures.P17, Architectures.P33, Architectures.P65), 3, 5);
         TrainedModel model = TrainedModel.load(run);
         BundleWriter.write(BundleWriter.build(model, Graphs.Layout.FUSED), dir.resolve("fused"));
         BundleWriter.write(BundleWriter.build(model, Graphs.Layout.SEPARATE), dir.resolve("separate.zip"));
@@ -63,14 +64,18 @@ class ExportedGraphsTest {
         FloatImage image = random(3, 69, 75, 8);
         float[] a;
         float[] b;
-        try (GraphSession g = ExportCheck.session(fused.read("detector.onnx"), "test", Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP)) {
+        try (GraphSession g =
+                ExportCheck.session(fused.read("detector.onnx"), "test", Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP)) {
             a = g.run(image).get(Graphs.ANOMALY_MAP).data();
         }
-        try (GraphSession g = ExportCheck.session(separate.read("detector.onnx"), "test", Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP)) {
+        try (GraphSession g =
+                ExportCheck.session(separate.read("detector.onnx"), "test", Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP)) {
             b = g.run(image).get(Graphs.ANOMALY_MAP).data();
         }
         assertEquals(69 * 75, a.length);
-        assertTrue(ExportCheck.relativeDifference(a, b) <= 1e-5, "fused vs separate " + ExportCheck.relativeDifference(a, b));
+        assertTrue(
+                ExportCheck.relativeDifference(a, b) <= 1e-5,
+                "fused vs separate " + ExportCheck.relativeDifference(a, b));
     }
 
     /**
@@ -83,8 +88,13 @@ class ExportedGraphsTest {
         TrainedModel.ScaleWeights s = model.scales().get(0);
         ScoreStatistics vOnly = new ScoreStatistics(0, 1e30, 0, 1);
         Graphs.ScaleNetworks scale = new Graphs.ScaleNetworks(s.spec(), s.foldedTeacher(), s.students(), vOnly);
-        byte[] onnx = Graphs.detector(List.of(scale), ScaleCombination.uncalibrated(List.of(s.spec()), 0),
-                Graphs.Layout.FUSED, "test", java.util.Map.of()).toByteArray();
+        byte[] onnx = Graphs.detector(
+                        List.of(scale),
+                        ScaleCombination.uncalibrated(List.of(s.spec()), 0),
+                        Graphs.Layout.FUSED,
+                        "test",
+                        java.util.Map.of())
+                .toByteArray();
         FloatImage image = random(3, 40, 44, 11);
         FloatImage map;
         try (GraphSession g = ExportCheck.session(onnx, "test", Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP)) {
@@ -92,11 +102,20 @@ class ExportedGraphsTest {
         }
         FloatImage teacher;
         List<FloatImage> students = new java.util.ArrayList<>();
-        try (GraphSession g = ExportCheck.session(Graphs.dense(s.spec(), s.foldedTeacher(), "test", java.util.Map.of()).toByteArray(), "test", Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS)) {
+        try (GraphSession g = ExportCheck.session(
+                Graphs.dense(s.spec(), s.foldedTeacher(), "test", java.util.Map.of())
+                        .toByteArray(),
+                "test",
+                Graphs.IMAGE_INPUT,
+                Graphs.DESCRIPTORS)) {
             teacher = g.run(image).get(Graphs.DESCRIPTORS);
         }
         for (var w : s.students()) {
-            try (GraphSession g = ExportCheck.session(Graphs.dense(s.spec(), w, "test", java.util.Map.of()).toByteArray(), "test", Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS)) {
+            try (GraphSession g = ExportCheck.session(
+                    Graphs.dense(s.spec(), w, "test", java.util.Map.of()).toByteArray(),
+                    "test",
+                    Graphs.IMAGE_INPUT,
+                    Graphs.DESCRIPTORS)) {
                 students.add(g.run(image).get(Graphs.DESCRIPTORS));
             }
         }
@@ -119,11 +138,19 @@ class ExportedGraphsTest {
         TrainedModel.ScaleWeights s = model.scales().get(1);
         FloatImage image = random(3, 41, 43, 4);
         FloatImage raw;
-        try (GraphSession g = ExportCheck.session(Graphs.dense(s.spec(), s.teacher(), "test", java.util.Map.of()).toByteArray(), "test", Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS)) {
+        try (GraphSession g = ExportCheck.session(
+                Graphs.dense(s.spec(), s.teacher(), "test", java.util.Map.of()).toByteArray(),
+                "test",
+                Graphs.IMAGE_INPUT,
+                Graphs.DESCRIPTORS)) {
             raw = g.run(image).get(Graphs.DESCRIPTORS);
         }
         FloatImage folded;
-        try (GraphSession g = ExportCheck.session(fused.read(fused.manifest().scales().get(1).teacher().dense()), "test", Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS)) {
+        try (GraphSession g = ExportCheck.session(
+                fused.read(fused.manifest().scales().get(1).teacher().dense()),
+                "test",
+                Graphs.IMAGE_INPUT,
+                Graphs.DESCRIPTORS)) {
             folded = g.run(image).get(Graphs.DESCRIPTORS);
         }
         float[] expected = s.normalization().normalize(raw).data();
@@ -137,22 +164,31 @@ class ExportedGraphsTest {
             byte[] bytes = fused.read(file);
             boolean patch = file.endsWith(".patch.onnx");
             boolean detector = file.equals(m.detector().file());
-            try (GraphSession loaded = ExportCheck.session(bytes, file, patch ? Graphs.PATCH_INPUT : Graphs.IMAGE_INPUT,
+            try (GraphSession loaded = ExportCheck.session(
+                    bytes,
+                    file,
+                    patch ? Graphs.PATCH_INPUT : Graphs.IMAGE_INPUT,
                     detector ? Graphs.ANOMALY_MAP : Graphs.DESCRIPTORS)) {
                 assertTrue(loaded.description().startsWith("onnxruntime"), file);
             }
             OnnxMl.ModelProto model = OnnxInspector.inspect(bytes, file);
             assertEquals(17, model.getOpsetImport(0).getVersion());
-            assertTrue(model.getMetadataPropsList().stream().anyMatch(p -> p.getKey().equals("stad.version")), file);
+            assertTrue(
+                    model.getMetadataPropsList().stream()
+                            .anyMatch(p -> p.getKey().equals("stad.version")),
+                    file);
             for (OnnxMl.NodeProto n : model.getGraph().getNodeList()) {
                 assertTrue(OnnxOperator.of(n.getOpType()).isPresent(), file + ": " + n.getOpType());
                 if (n.getOpType().equals("MaxPool")) {
                     assertTrue(file.endsWith(".patch.onnx"), file + " has a MaxPool");
-                    assertFalse(n.getAttributeList().stream().anyMatch(a -> a.getName().equals("dilations")));
+                    assertFalse(n.getAttributeList().stream()
+                            .anyMatch(a -> a.getName().equals("dilations")));
                 }
             }
-            assertTrue(model.getGraph().getInitializerList().stream()
-                    .allMatch(t -> t.getDataLocation() == OnnxMl.TensorProto.DataLocation.DEFAULT), file);
+            assertTrue(
+                    model.getGraph().getInitializerList().stream()
+                            .allMatch(t -> t.getDataLocation() == OnnxMl.TensorProto.DataLocation.DEFAULT),
+                    file);
         }
     }
 
@@ -160,10 +196,15 @@ class ExportedGraphsTest {
     void manifestDescribesEveryScaleAndChecksumsEveryFile() {
         BundleManifest m = fused.manifest();
         assertEquals(BundleManifest.FORMAT_VERSION, m.formatVersion());
-        assertEquals(List.of(17, 32, 60), m.scales().stream().map(BundleManifest.Scale::receptiveField).toList());
+        assertEquals(
+                List.of(17, 32, 60),
+                m.scales().stream().map(BundleManifest.Scale::receptiveField).toList());
         assertEquals(new NetworkSpec.Margin(15, 16), m.scales().get(1).margin());
-        assertEquals(List.of(List.of("p17"), List.of("p17", "p33"), List.of("p17", "p33", "p65")),
-                m.combination().levels().stream().map(ScaleCombination.Level::scales).toList());
+        assertEquals(
+                List.of(List.of("p17"), List.of("p17", "p33"), List.of("p17", "p33", "p65")),
+                m.combination().levels().stream()
+                        .map(ScaleCombination.Level::scales)
+                        .toList());
         assertEquals(RandomRun.SMOOTHING_SIGMA, m.combination().smoothingSigma());
         assertEquals(3, m.scales().get(0).students());
         assertEquals(1 + 3 * 2 * 4, m.files().size());

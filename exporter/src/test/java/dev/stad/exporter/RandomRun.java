@@ -3,9 +3,9 @@ package dev.stad.exporter;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.stad.checkpoint.RunDirectory;
 import dev.stad.checkpoint.RunMetadata;
-import dev.stad.runtime.image.Preprocessing;
 import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.safetensors.Safetensors;
+import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -26,8 +26,7 @@ final class RandomRun {
     /** Smoothing of the random runs' maps, so the graphs' Gaussian is exercised too. */
     static final double SMOOTHING_SIGMA = 1.5;
 
-    private RandomRun() {
-    }
+    private RandomRun() {}
 
     static Path write(Path dir, List<NetworkSpec> specs, int students, long seed) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -51,22 +50,44 @@ final class RandomRun {
                 weights(spec, rnd).forEach((k, v) -> all.put(prefix + k, v));
             }
             Safetensors.write(run.studentsFile(spec.name()), all, Map.of("epoch", "1", "epochs", "1"));
-            scales.add(new RunMetadata.TrainedScale(spec.name(), spec.receptiveField(), spec, "random",
+            scales.add(new RunMetadata.TrainedScale(
+                    spec.name(),
+                    spec.receptiveField(),
+                    spec,
+                    "random",
                     run.teacherFile(spec.name()).getFileName().toString(),
-                    run.studentsFile(spec.name()).getFileName().toString(), students, null, List.of(1.0, 1.0), null,
-                    new ScoreStatistics(rnd.nextDouble(10, 50), rnd.nextDouble(1, 10), rnd.nextDouble(1, 5),
+                    run.studentsFile(spec.name()).getFileName().toString(),
+                    students,
+                    null,
+                    List.of(1.0, 1.0),
+                    null,
+                    new ScoreStatistics(
+                            rnd.nextDouble(10, 50),
+                            rnd.nextDouble(1, 10),
+                            rnd.nextDouble(1, 5),
                             rnd.nextDouble(0.5, 2))));
         }
         var config = JsonNodeFactory.instance.objectNode().put("name", "random");
         List<ScaleCombination.Level> levels = new ArrayList<>();
         for (ScaleCombination.Level l : ScaleCombination.uncalibrated(specs, 0).levels()) {
-            levels.add(new ScaleCombination.Level(l.scales(), l.margin(), rnd.nextDouble(-1, 1), rnd.nextDouble(0.5, 2)));
+            levels.add(
+                    new ScaleCombination.Level(l.scales(), l.margin(), rnd.nextDouble(-1, 1), rnd.nextDouble(0.5, 2)));
         }
-        int side = Math.max(48, specs.stream().mapToInt(NetworkSpec::receptiveField).max().orElse(0) + 12);
-        run.writeMetadata(new RunMetadata(RunDirectory.FORMAT_VERSION, RunMetadata.COMPLETE, config,
-                Preprocessing.imagenet(side, side), new RunMetadata.Dataset("image_folder", "none", List.of(), List.of()),
-                Map.of("stad", "test"), "2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 60.0, scales,
-                new ScaleCombination(levels, SMOOTHING_SIGMA), new RunMetadata.Threshold(3.5, "test", List.of(1.0, 2.0))));
+        int side = Math.max(
+                48, specs.stream().mapToInt(NetworkSpec::receptiveField).max().orElse(0) + 12);
+        run.writeMetadata(new RunMetadata(
+                RunDirectory.FORMAT_VERSION,
+                RunMetadata.COMPLETE,
+                config,
+                Preprocessing.imagenet(side, side),
+                new RunMetadata.Dataset("image_folder", "none", List.of(), List.of()),
+                Map.of("stad", "test"),
+                "2026-01-01T00:00:00Z",
+                "2026-01-01T00:01:00Z",
+                60.0,
+                scales,
+                new ScaleCombination(levels, SMOOTHING_SIGMA),
+                new RunMetadata.Threshold(3.5, "test", List.of(1.0, 2.0))));
         return dir;
     }
 

@@ -22,8 +22,7 @@ import java.util.List;
 public final class TinyModel {
     private static Path root;
 
-    private TinyModel() {
-    }
+    private TinyModel() {}
 
     /** The config it is trained with, on {@code data}, into {@code out}. */
     public static TrainingConfig config(Path data, Path out) {

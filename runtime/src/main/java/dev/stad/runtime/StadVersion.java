@@ -9,8 +9,7 @@ import java.util.Properties;
 public final class StadVersion {
     private static final String VERSION = load();
 
-    private StadVersion() {
-    }
+    private StadVersion() {}
 
     public static String get() {
         return VERSION;

@@ -1,22 +1,22 @@
 package dev.stad.trainer;
 
-import dev.stad.trainer.model.Djl;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stad.checkpoint.RunDirectory;
+import dev.stad.checkpoint.RunMetadata;
+import dev.stad.checkpoint.safetensors.FloatTensor;
+import dev.stad.checkpoint.safetensors.Safetensors;
+import dev.stad.checkpoint.score.DescriptorNormalization;
+import dev.stad.checkpoint.spec.NetworkForm;
 import dev.stad.exporter.ExportCheck;
 import dev.stad.exporter.Exporter;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.StadVersion;
-import dev.stad.checkpoint.RunDirectory;
-import dev.stad.checkpoint.RunMetadata;
 import dev.stad.runtime.image.FloatImage;
-import dev.stad.checkpoint.safetensors.FloatTensor;
-import dev.stad.checkpoint.safetensors.Safetensors;
-import dev.stad.checkpoint.score.DescriptorNormalization;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.score.ScaleCombination;
-import dev.stad.checkpoint.spec.NetworkForm;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.ConfigLoader;
 import dev.stad.trainer.config.TeacherConfig;
@@ -24,15 +24,15 @@ import dev.stad.trainer.config.TrainingConfig;
 import dev.stad.trainer.data.DatasetSource;
 import dev.stad.trainer.data.SyntheticDataset;
 import dev.stad.trainer.data.TrainingImages;
+import dev.stad.trainer.model.Djl;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.WeightInit;
-import dev.stad.runtime.progress.Progress;
+import dev.stad.trainer.teacher.TeacherStore;
 import dev.stad.trainer.train.Calibrator;
 import dev.stad.trainer.train.Seeds;
 import dev.stad.trainer.train.StudentTrainer;
 import dev.stad.trainer.train.TeacherPretrainer;
 import dev.stad.trainer.train.TeacherTargets;
-import dev.stad.trainer.teacher.TeacherStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,8 +57,8 @@ import java.util.Map;
 public final class TrainingRun {
     private static final String PRETRAIN_LOSS = "pretrainLoss";
     /** Side of the random image the export check runs on: small, the graphs take any size. */
-
     private final TrainingConfig config;
+
     private final Progress progress;
     private final List<String> stagesRun = new ArrayList<>();
     private final boolean fresh;
@@ -68,7 +68,9 @@ public final class TrainingRun {
         this.config = config;
         this.progress = progress;
         this.fresh = fresh;
-        this.teachers = config.teacher().path() == null ? null : new TeacherStore(Path.of(config.teacher().path()));
+        this.teachers = config.teacher().path() == null
+                ? null
+                : new TeacherStore(Path.of(config.teacher().path()));
     }
 
     /** What a run produced: the run folder, the model bundle, and whether this call trained anything. */
@@ -80,9 +82,13 @@ public final class TrainingRun {
      *     {@code students <scale>}, {@code calibration <scale>}, {@code combination}, {@code export});
      *     stages whose files a previous call left are reused and not listed
      */
-    public record Summary(Path out, Path bundle, boolean alreadyComplete, double seconds, RunMetadata metadata,
-            List<String> stagesRun) {
-    }
+    public record Summary(
+            Path out,
+            Path bundle,
+            boolean alreadyComplete,
+            double seconds,
+            RunMetadata metadata,
+            List<String> stagesRun) {}
 
     public Summary run() throws IOException {
         long t0 = System.nanoTime();
@@ -98,7 +104,8 @@ public final class TrainingRun {
             if (RunMetadata.COMPLETE.equals(existing.get().status())) {
                 Path bundle = Path.of(config.bundle());
                 if (!Files.exists(bundle)) {
-                    progress.line("Run " + dir.root() + " is complete but its bundle " + bundle + " is missing; exporting it");
+                    progress.line("Run " + dir.root() + " is complete but its bundle " + bundle
+                            + " is missing; exporting it");
                     export(dir, bundle);
                 }
                 return new Summary(dir.root(), bundle, true, 0, existing.get(), List.copyOf(stagesRun));
@@ -117,23 +124,47 @@ public final class TrainingRun {
             SyntheticDataset.requireCurrent(dataRoot);
         }
         DatasetSource source = DatasetSource.resolve(dataRoot);
-        TrainingImages.Split split = TrainingImages.Split.of(source.goodImages(), config.data().validationFraction(),
-                config.seed());
-        RunMetadata.Dataset dataset = new RunMetadata.Dataset(source.kind().name().toLowerCase(Locale.ROOT),
-                dataRoot.toString(), relative(dataRoot, split.train()), relative(dataRoot, split.validation()));
+        TrainingImages.Split split =
+                TrainingImages.Split.of(source.goodImages(), config.data().validationFraction(), config.seed());
+        RunMetadata.Dataset dataset = new RunMetadata.Dataset(
+                source.kind().name().toLowerCase(Locale.ROOT),
+                dataRoot.toString(),
+                relative(dataRoot, split.train()),
+                relative(dataRoot, split.validation()));
         if (existing.isPresent() && !dataset.equals(existing.get().dataset())) {
             throw new IOException(dir.runFile() + ": the images under " + dataRoot + " differ from those this run was"
                     + " started with; use --fresh to start over or another --out");
         }
         Instant started = existing.map(m -> Instant.parse(m.started())).orElse(Instant.now());
         Map<String, String> versions = versions();
-        dir.writeMetadata(new RunMetadata(RunDirectory.FORMAT_VERSION, RunMetadata.TRAINING, configTree, config.input(), dataset,
-                versions, started.toString(), null, null, null, null, null));
-        progress.line(String.format(Locale.ROOT, "Run %s: %d training and %d validation images from %s (%s), %d scale(s) %s,"
-                        + " %d students each, teacher %s", dir.root(), split.train().size(), split.validation().size(),
-                dataRoot, dataset.kind(), config.scales().size(),
-                config.networkSpecs().stream().map(s -> s.name() + " (rf " + s.receptiveField() + ")").toList(),
-                config.students().count(), sourceName()));
+        dir.writeMetadata(new RunMetadata(
+                RunDirectory.FORMAT_VERSION,
+                RunMetadata.TRAINING,
+                configTree,
+                config.input(),
+                dataset,
+                versions,
+                started.toString(),
+                null,
+                null,
+                null,
+                null,
+                null));
+        progress.line(String.format(
+                Locale.ROOT,
+                "Run %s: %d training and %d validation images from %s (%s), %d scale(s) %s,"
+                        + " %d students each, teacher %s",
+                dir.root(),
+                split.train().size(),
+                split.validation().size(),
+                dataRoot,
+                dataset.kind(),
+                config.scales().size(),
+                config.networkSpecs().stream()
+                        .map(s -> s.name() + " (rf " + s.receptiveField() + ")")
+                        .toList(),
+                config.students().count(),
+                sourceName()));
 
         TrainingImages images;
         int total = split.train().size() + split.validation().size();
@@ -154,16 +185,36 @@ public final class TrainingRun {
         }
         List<Map<String, FloatImage>> validationScores = validationScores(calibrations);
         stagesRun.add("combination");
-        ScaleCombination combination = ScaleCombination.calibrate(config.networkSpecs(), validationScores,
-                config.input().height(), config.input().width(), config.calibration().smoothingSigma());
+        ScaleCombination combination = ScaleCombination.calibrate(
+                config.networkSpecs(),
+                validationScores,
+                config.input().height(),
+                config.input().width(),
+                config.calibration().smoothingSigma());
         for (ScaleCombination.Level level : combination.levels()) {
-            progress.line(String.format(Locale.ROOT, "calibration %s from %d px inside the border: mean %.4g, scale %.4g",
-                    String.join("+", level.scales()), level.margin().before(), level.mean(), level.std()));
+            progress.line(String.format(
+                    Locale.ROOT,
+                    "calibration %s from %d px inside the border: mean %.4g, scale %.4g",
+                    String.join("+", level.scales()),
+                    level.margin().before(),
+                    level.mean(),
+                    level.std()));
         }
         RunMetadata.Threshold threshold = threshold(combination, validationScores);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        RunMetadata done = new RunMetadata(RunDirectory.FORMAT_VERSION, RunMetadata.COMPLETE, configTree, config.input(), dataset,
-                versions, started.toString(), Instant.now().toString(), seconds, scales, combination, threshold);
+        RunMetadata done = new RunMetadata(
+                RunDirectory.FORMAT_VERSION,
+                RunMetadata.COMPLETE,
+                configTree,
+                config.input(),
+                dataset,
+                versions,
+                started.toString(),
+                Instant.now().toString(),
+                seconds,
+                scales,
+                combination,
+                threshold);
         dir.writeMetadata(done);
         Path bundle = Path.of(config.bundle());
         export(dir, bundle);
@@ -175,18 +226,26 @@ public final class TrainingRun {
         stagesRun.add("export");
         long t0 = System.nanoTime();
         Exporter.Result r = Exporter.export(dir.root(), bundle, Graphs.Layout.FUSED, ExportCheck.DEFAULT_SIZE);
-        progress.line(String.format(Locale.ROOT, "Exported bundle %s (%d files, %.1f MB) in %.1f s; checked on ONNX Runtime:"
-                        + " detector vs Java %.1e, dense vs patch %.1e", bundle, r.files(), r.bytes() / 1e6,
-                (System.nanoTime() - t0) / 1e9, r.check().detectorVsJava(), r.check().denseVsPatch()));
+        progress.line(String.format(
+                Locale.ROOT,
+                "Exported bundle %s (%d files, %.1f MB) in %.1f s; checked on ONNX Runtime:"
+                        + " detector vs Java %.1e, dense vs patch %.1e",
+                bundle,
+                r.files(),
+                r.bytes() / 1e6,
+                (System.nanoTime() - t0) / 1e9,
+                r.check().detectorVsJava(),
+                r.check().denseVsPatch()));
     }
 
-    private record ScaleOutcome(RunMetadata.TrainedScale metadata, Calibrator.ScaleCalibration calibration) {
-    }
+    private record ScaleOutcome(RunMetadata.TrainedScale metadata, Calibrator.ScaleCalibration calibration) {}
 
     private ScaleOutcome trainScale(NDManager manager, RunDirectory dir, NetworkSpec spec, TrainingImages images)
             throws IOException {
-        List<FloatImage> train = images.train().stream().map(TrainingImages.Named::image).toList();
-        List<FloatImage> validation = images.validation().stream().map(TrainingImages.Named::image).toList();
+        List<FloatImage> train =
+                images.train().stream().map(TrainingImages.Named::image).toList();
+        List<FloatImage> validation =
+                images.validation().stream().map(TrainingImages.Named::image).toList();
 
         Teacher teacher = teacher(manager, dir, spec, train);
         Path studentsFile = dir.studentsFile(spec.name());
@@ -194,8 +253,14 @@ public final class TrainingRun {
         TeacherTargets targets = null;
         if (teacher.normalization() == null || !trainer.isComplete(studentsFile)) {
             // One pass of the teacher over the training images gives both mu_T / sigma_T and the targets.
-            targets = TeacherTargets.compute(manager, teacher.network(), train, teacher.normalization(),
-                    TeacherTargets.DEFAULT_BUDGET_BYTES, progress, "teacher " + spec.name() + " targets");
+            targets = TeacherTargets.compute(
+                    manager,
+                    teacher.network(),
+                    train,
+                    teacher.normalization(),
+                    TeacherTargets.DEFAULT_BUDGET_BYTES,
+                    progress,
+                    "teacher " + spec.name() + " targets");
             if (teacher.normalization() == null) {
                 teacher = saveTeacher(dir, spec, teacher, targets.normalization());
             }
@@ -205,17 +270,32 @@ public final class TrainingRun {
         }
         StudentTrainer.Result students = trainer.train(manager, targets, train, studentsFile);
         stagesRun.add("calibration " + spec.name());
-        Calibrator.ScaleCalibration cal = Calibrator.calibrate(manager, teacher.network(), teacher.normalization(),
-                students.students(), validation, progress);
-        progress.line(String.format(Locale.ROOT, "calibration %s: e %.4g +- %.4g, v %.4g +- %.4g on %d validation images",
-                spec.name(), cal.statistics().eMean(), cal.statistics().eStd(), cal.statistics().vMean(),
-                cal.statistics().vStd(), validation.size()));
+        Calibrator.ScaleCalibration cal = Calibrator.calibrate(
+                manager, teacher.network(), teacher.normalization(), students.students(), validation, progress);
+        progress.line(String.format(
+                Locale.ROOT,
+                "calibration %s: e %.4g +- %.4g, v %.4g +- %.4g on %d validation images",
+                spec.name(),
+                cal.statistics().eMean(),
+                cal.statistics().eStd(),
+                cal.statistics().vMean(),
+                cal.statistics().vStd(),
+                validation.size()));
         double[] last = students.epochLosses().get(students.epochLosses().size() - 1);
-        RunMetadata.TrainedScale meta = new RunMetadata.TrainedScale(spec.name(), spec.receptiveField(), spec, sourceName(),
+        RunMetadata.TrainedScale meta = new RunMetadata.TrainedScale(
+                spec.name(),
+                spec.receptiveField(),
+                spec,
+                sourceName(),
                 dir.teacherFile(spec.name()).getFileName().toString(),
-                dir.studentsFile(spec.name()).getFileName().toString(), config.students().count(),
-                teacher.pretrainLoss(), Arrays.stream(last).boxed().toList(),
-                students.epochLosses().stream().map(e -> Arrays.stream(e).boxed().toList()).toList(), cal.statistics());
+                dir.studentsFile(spec.name()).getFileName().toString(),
+                config.students().count(),
+                teacher.pretrainLoss(),
+                Arrays.stream(last).boxed().toList(),
+                students.epochLosses().stream()
+                        .map(e -> Arrays.stream(e).boxed().toList())
+                        .toList(),
+                cal.statistics());
         return new ScaleOutcome(meta, cal);
     }
 
@@ -223,9 +303,11 @@ public final class TrainingRun {
      * A scale's teacher: its network, weights and pretraining losses, and its descriptor
      * statistics once measured (null until then).
      */
-    private record Teacher(PatchNetwork network, Map<String, FloatTensor> weights, DescriptorNormalization normalization,
-            List<Double> pretrainLoss) {
-    }
+    private record Teacher(
+            PatchNetwork network,
+            Map<String, FloatTensor> weights,
+            DescriptorNormalization normalization,
+            List<Double> pretrainLoss) {}
 
     /**
      * The scale's teacher: read with its statistics from its file if a previous session finished
@@ -242,29 +324,43 @@ public final class TrainingRun {
             Safetensors.Contents saved = Safetensors.read(file);
             teacher.setParameters(manager, saved.tensors(), "");
             String loss = saved.metadata().get(PRETRAIN_LOSS);
-            return new Teacher(teacher, null,
-                    new DescriptorNormalization(saved.tensor(RunDirectory.NORM_MEAN).data(), saved.tensor(RunDirectory.NORM_STD).data()),
-                    loss == null ? null : Arrays.stream(loss.split(",")).map(Double::valueOf).toList());
+            return new Teacher(
+                    teacher,
+                    null,
+                    new DescriptorNormalization(
+                            saved.tensor(RunDirectory.NORM_MEAN).data(),
+                            saved.tensor(RunDirectory.NORM_STD).data()),
+                    loss == null
+                            ? null
+                            : Arrays.stream(loss.split(","))
+                                    .map(Double::valueOf)
+                                    .toList());
         }
         Map<String, FloatTensor> weights;
         List<Double> pretrainLoss = null;
         if (config.teacher().source() == TeacherConfig.Source.RANDOM) {
             weights = WeightInit.heUniform(spec, Seeds.derive(config.seed(), "teacher/" + spec.name() + "/0"));
         } else if (config.teacher().source() == TeacherConfig.Source.PRETRAINED) {
-            TeacherStore.Teacher t = teachers.obtain(manager, spec, config.teacher().pretrain(), config.input(), progress);
+            TeacherStore.Teacher t =
+                    teachers.obtain(manager, spec, config.teacher().pretrain(), config.input(), progress);
             if (t.pretrainSeconds() == 0) {
-                progress.line("teacher " + spec.name() + ": pretrained on " + config.teacher().pretrain().corpus()
-                        + ", from " + t.file());
+                progress.line("teacher " + spec.name() + ": pretrained on "
+                        + config.teacher().pretrain().corpus() + ", from " + t.file());
             }
             weights = t.weights();
             pretrainLoss = t.pretrainLoss();
         } else {
-            TeacherPretrainer.Result r = new TeacherPretrainer(spec, config.teacher().pretrain(), config.input().std(),
-                    config.seed(), progress).train(manager, train, dir.teacherPartialFile(spec.name()));
+            TeacherPretrainer.Result r = new TeacherPretrainer(
+                            spec, config.teacher().pretrain(), config.input().std(), config.seed(), progress)
+                    .train(manager, train, dir.teacherPartialFile(spec.name()));
             weights = r.weights();
             pretrainLoss = List.of(r.firstLoss(), r.lastLoss());
-            progress.line(String.format(Locale.ROOT, "teacher %s pretrained: loss %.4f -> %.4f (first / last tenth"
-                    + " of steps)", spec.name(), r.firstLoss(), r.lastLoss()));
+            progress.line(String.format(
+                    Locale.ROOT,
+                    "teacher %s pretrained: loss %.4f -> %.4f (first / last tenth" + " of steps)",
+                    spec.name(),
+                    r.firstLoss(),
+                    r.lastLoss()));
         }
         teacher.setParameters(manager, weights, "");
         return new Teacher(teacher, weights, null, pretrainLoss);
@@ -283,7 +379,9 @@ public final class TrainingRun {
             meta.put("pretrainedFrom", teachers.file(spec).toString());
         }
         if (teacher.pretrainLoss() != null) {
-            meta.put(PRETRAIN_LOSS, teacher.pretrainLoss().get(0) + "," + teacher.pretrainLoss().get(1));
+            meta.put(
+                    PRETRAIN_LOSS,
+                    teacher.pretrainLoss().get(0) + "," + teacher.pretrainLoss().get(1));
         }
         Safetensors.write(dir.teacherFile(spec.name()), tensors, meta);
         Files.deleteIfExists(dir.teacherPartialFile(spec.name()));
@@ -295,7 +393,8 @@ public final class TrainingRun {
     }
 
     /** Per validation image, each scale's normalised score map on its valid region. */
-    private static List<Map<String, FloatImage>> validationScores(Map<String, Calibrator.ScaleCalibration> calibrations) {
+    private static List<Map<String, FloatImage>> validationScores(
+            Map<String, Calibrator.ScaleCalibration> calibrations) {
         List<Map<String, FloatImage>> out = new ArrayList<>();
         for (Map.Entry<String, Calibrator.ScaleCalibration> e : calibrations.entrySet()) {
             List<FloatImage> maps = e.getValue().scoreMaps();
@@ -313,8 +412,13 @@ public final class TrainingRun {
     private RunMetadata.Threshold threshold(ScaleCombination combination, List<Map<String, FloatImage>> validation) {
         double[] scores = new double[validation.size()];
         for (int i = 0; i < scores.length; i++) {
-            float[] map = combination.combine(config.networkSpecs(), validation.get(i), config.input().height(),
-                    config.input().width()).data();
+            float[] map = combination
+                    .combine(
+                            config.networkSpecs(),
+                            validation.get(i),
+                            config.input().height(),
+                            config.input().width())
+                    .data();
             double max = Double.NEGATIVE_INFINITY;
             for (float v : map) {
                 max = Math.max(max, v);
@@ -324,11 +428,18 @@ public final class TrainingRun {
         double q = config.calibration().thresholdQuantile();
         double value = Calibrator.quantile(scores, q);
         String score = combination.smoothingSigma() > 0
-                ? String.format(Locale.ROOT, "max of the anomaly map smoothed with a Gaussian of sigma %.2f px",
+                ? String.format(
+                        Locale.ROOT,
+                        "max of the anomaly map smoothed with a Gaussian of sigma %.2f px",
                         combination.smoothingSigma())
                 : "max of the anomaly map";
-        return new RunMetadata.Threshold(value, String.format(Locale.ROOT,
-                "quantile %.3f (linear interpolation) of the validation images' scores, score = %s", q, score),
+        return new RunMetadata.Threshold(
+                value,
+                String.format(
+                        Locale.ROOT,
+                        "quantile %.3f (linear interpolation) of the validation images' scores, score = %s",
+                        q,
+                        score),
                 Arrays.stream(scores).boxed().toList());
     }
 

@@ -19,13 +19,12 @@ import java.util.List;
  * requires. Everything else goes through the same code as a full run.
  */
 public final class TinyRuns {
-    private TinyRuns() {
-    }
+    private TinyRuns() {}
 
-    static final ScaleConfig POOLED = new ScaleConfig(null, "t9", List.of(
-            Layer.conv(16, 3), Layer.maxPool(2, 2), Layer.conv(32, 3), Layer.conv(16, 2)));
-    static final ScaleConfig PLAIN = new ScaleConfig(null, "t7", List.of(
-            Layer.conv(16, 3), Layer.conv(32, 3), Layer.conv(16, 3)));
+    static final ScaleConfig POOLED = new ScaleConfig(
+            null, "t9", List.of(Layer.conv(16, 3), Layer.maxPool(2, 2), Layer.conv(32, 3), Layer.conv(16, 2)));
+    static final ScaleConfig PLAIN =
+            new ScaleConfig(null, "t7", List.of(Layer.conv(16, 3), Layer.conv(32, 3), Layer.conv(16, 3)));
 
     /**
      * As {@link #config}, with a teacher pretrained on {@code pretrainSteps} steps of a small
@@ -33,11 +32,35 @@ public final class TinyRuns {
      */
     public static TrainingConfig pretrained(Path data, Path out, Path teachers, int epochs, int pretrainSteps) {
         TrainingConfig c = config(data, out, epochs, 2e-3);
-        return new TrainingConfig(c.name(), c.seed(), c.out(), c.bundle(), c.data(), c.input(), c.scales(),
-                new TeacherConfig(TeacherConfig.Source.PRETRAINED, teachers.toString(),
-                        new PretrainConfig(pretrainSteps, 2, 8, 1e-3, 1e-5, 1.0, 1e-3, 2, 0.1, 0.05, 1.0,
-                                PretrainConfig.PROCEDURAL, 16, 32, null)),
-                c.students(), c.calibration());
+        return new TrainingConfig(
+                c.name(),
+                c.seed(),
+                c.out(),
+                c.bundle(),
+                c.data(),
+                c.input(),
+                c.scales(),
+                new TeacherConfig(
+                        TeacherConfig.Source.PRETRAINED,
+                        teachers.toString(),
+                        new PretrainConfig(
+                                pretrainSteps,
+                                2,
+                                8,
+                                1e-3,
+                                1e-5,
+                                1.0,
+                                1e-3,
+                                2,
+                                0.1,
+                                0.05,
+                                1.0,
+                                PretrainConfig.PROCEDURAL,
+                                16,
+                                32,
+                                null)),
+                c.students(),
+                c.calibration());
     }
 
     public static TrainingConfig config(Path data, Path out, int epochs, double studentLr) {
@@ -46,11 +69,17 @@ public final class TinyRuns {
 
     /** As above, the synthetic set with {@code trainImages} good training images (a quarter held back). */
     public static TrainingConfig config(Path data, Path out, int epochs, double studentLr, int trainImages) {
-        return new TrainingConfig("tiny", 11L, out.toString(), out.resolve("bundle").toString(),
+        return new TrainingConfig(
+                "tiny",
+                11L,
+                out.toString(),
+                out.resolve("bundle").toString(),
                 new DataConfig(data.toString(), new SyntheticConfig(32, trainImages, 2, 1), 0.25),
                 Preprocessing.imagenet(32, 32),
                 List.of(POOLED, PLAIN),
-                new TeacherConfig(TeacherConfig.Source.SELF_SUPERVISED, null,
+                new TeacherConfig(
+                        TeacherConfig.Source.SELF_SUPERVISED,
+                        null,
                         new PretrainConfig(20, 4, 8, 1e-3, 1e-5, 1.0, 1.0, 2, 0.1, 0.05, null, null, null, null, null)),
                 new StudentConfig(2, epochs, 2, 12, studentLr, 1e-5, null),
                 new CalibrationConfig(null, null));

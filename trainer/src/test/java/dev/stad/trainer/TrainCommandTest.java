@@ -21,8 +21,11 @@ class TrainCommandTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(String... args) {
-        return TrainCommand.commandLine(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), false).execute(args);
+        return TrainCommand.commandLine(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        false)
+                .execute(args);
     }
 
     @Test
@@ -38,13 +41,15 @@ class TrainCommandTest {
     @Test
     void unknownOptionIsAUsageError() {
         assertEquals(2, run("--epochs", "3"));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("Unknown option"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(
+                err.toString(StandardCharsets.UTF_8).contains("Unknown option"), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
     void badDataFailsWithAMessageAndNoStackTrace() throws Exception {
         Path config = dir.resolve("c.json");
-        Files.writeString(config, ConfigLoader.toJson(TinyRuns.config(dir.resolve("unused"), dir.resolve("o"), 1, 1e-3)));
+        Files.writeString(
+                config, ConfigLoader.toJson(TinyRuns.config(dir.resolve("unused"), dir.resolve("o"), 1, 1e-3)));
         Path notData = Files.createDirectories(dir.resolve("empty"));
         assertEquals(1, run("--config", config.toString(), "--data", notData.toString()));
         String e = err.toString(StandardCharsets.UTF_8);
@@ -63,11 +68,17 @@ class TrainCommandTest {
     void trainsFromTheCommandLineAndSaysWhereTheModelWent() throws Exception {
         Path config = dir.resolve("c.json");
         Files.writeString(config, ConfigLoader.toJson(TinyRuns.config(dir.resolve("data"), dir.resolve("o"), 2, 2e-3)));
-        assertEquals(0, run("--config", config.toString(), "--out", dir.resolve("cli").toString(), "--seed", "3"));
+        assertEquals(
+                0,
+                run("--config", config.toString(), "--out", dir.resolve("cli").toString(), "--seed", "3"));
         String log = out.toString(StandardCharsets.UTF_8);
         assertTrue(log.contains("students t9 epoch 2/2") && log.contains("Done in") && log.contains("cli"), log);
         assertTrue(Files.exists(dir.resolve("cli/run.json")));
-        assertEquals(0, run("--config", config.toString(), "--out", dir.resolve("cli").toString(), "--seed", "3"));
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("already complete"), out.toString(StandardCharsets.UTF_8));
+        assertEquals(
+                0,
+                run("--config", config.toString(), "--out", dir.resolve("cli").toString(), "--seed", "3"));
+        assertTrue(
+                out.toString(StandardCharsets.UTF_8).contains("already complete"),
+                out.toString(StandardCharsets.UTF_8));
     }
 }

@@ -14,8 +14,7 @@ import java.nio.file.Path;
  * a test can kill without giving it any chance to clean up.
  */
 public final class TrainerProcess {
-    private TrainerProcess() {
-    }
+    private TrainerProcess() {}
 
     /** Runs the command in this JVM, asserts exit code 0 and returns what it printed. */
     public static String run(String... args) {
@@ -36,7 +35,10 @@ public final class TrainerProcess {
         command[3] = "-Dai.djl.offline=true";
         command[4] = TrainerMain.class.getName();
         System.arraycopy(args, 0, command, 5, args.length);
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     /** Every value within {@code relative} of the largest magnitude of {@code expected}. */

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stad.runtime.bundle.BundleManifest;
-import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.checkpoint.RunDirectory;
 import dev.stad.checkpoint.RunMetadata;
-import dev.stad.runtime.io.AtomicFiles;
+import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.cli.ConsoleProgress;
+import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.trainer.train.TrainingDivergedException;
 import java.io.ByteArrayOutputStream;
@@ -33,15 +33,19 @@ class TrainingRunTest {
     @Test
     void lossStaysFiniteAndFallsAndTheRunCompletes() throws Exception {
         Path out = dir.resolve("run");
-        TrainingRun.Summary s = new TrainingRun(TinyRuns.config(dir.resolve("data"), out, 8, 2e-3), progress, false).run();
+        TrainingRun.Summary s =
+                new TrainingRun(TinyRuns.config(dir.resolve("data"), out, 8, 2e-3), progress, false).run();
 
         RunMetadata m = s.metadata();
         assertEquals(RunMetadata.COMPLETE, m.status());
         assertEquals(2, m.scales().size());
         for (RunMetadata.TrainedScale scale : m.scales()) {
             List<Double> pretrain = scale.pretrainLoss();
-            assertTrue(Double.isFinite(pretrain.get(0)) && Double.isFinite(pretrain.get(1)), scale.name() + " " + pretrain);
-            assertTrue(pretrain.get(1) < pretrain.get(0), scale.name() + ": pretraining loss did not fall: " + pretrain);
+            assertTrue(
+                    Double.isFinite(pretrain.get(0)) && Double.isFinite(pretrain.get(1)),
+                    scale.name() + " " + pretrain);
+            assertTrue(
+                    pretrain.get(1) < pretrain.get(0), scale.name() + ": pretraining loss did not fall: " + pretrain);
 
             List<List<Double>> epochs = scale.studentEpochLosses();
             assertEquals(8, epochs.size());
@@ -51,7 +55,8 @@ class TrainingRunTest {
                 for (List<Double> e : epochs) {
                     assertTrue(Double.isFinite(e.get(student)), "non-finite loss in " + e);
                 }
-                assertTrue(last < 0.7 * first, scale.name() + " student " + student + ": loss " + first + " -> " + last);
+                assertTrue(
+                        last < 0.7 * first, scale.name() + " student " + student + ": loss " + first + " -> " + last);
             }
             assertEquals(epochs.get(epochs.size() - 1), scale.studentLoss(), "studentLoss is the last epoch's");
             assertTrue(scale.statistics().eStd() > 0 && scale.statistics().vStd() > 0);
@@ -60,10 +65,14 @@ class TrainingRunTest {
         assertEquals(2, m.threshold().validationScores().size());
         assertTrue(Files.exists(out.resolve("teacher-t9.safetensors")));
         assertFalse(Files.exists(out.resolve("teacher-t9.partial.safetensors")), "partial teacher left behind");
-        assertEquals(List.of("t9", "t7"), m.scales().stream().map(RunMetadata.TrainedScale::name).toList());
+        assertEquals(
+                List.of("t9", "t7"),
+                m.scales().stream().map(RunMetadata.TrainedScale::name).toList());
         BundleManifest manifest = ModelBundle.open(s.bundle()).manifest();
         assertEquals(m.threshold().value(), manifest.threshold().value());
-        assertEquals(List.of("t9", "t7"), manifest.scales().stream().map(BundleManifest.Scale::name).toList());
+        assertEquals(
+                List.of("t9", "t7"),
+                manifest.scales().stream().map(BundleManifest.Scale::name).toList());
     }
 
     @Test
@@ -75,7 +84,8 @@ class TrainingRunTest {
         AtomicFiles.deleteTree(first.bundle());
         TrainingRun.Summary again = new TrainingRun(config, progress, false).run();
         assertTrue(again.alreadyComplete());
-        assertEquals(detectorSum, ModelBundle.open(again.bundle()).manifest().files().get("detector.onnx"));
+        assertEquals(
+                detectorSum, ModelBundle.open(again.bundle()).manifest().files().get("detector.onnx"));
 
         Path zip = dir.resolve("elsewhere.zip");
         TrainingRun.Summary elsewhere = new TrainingRun(config.withBundle(zip.toString()), progress, false).run();
@@ -88,8 +98,17 @@ class TrainingRunTest {
         Path out = dir.resolve("run");
         var config = TinyRuns.config(dir.resolve("data"), out, 2, 2e-3);
         TrainingRun.Summary first = new TrainingRun(config, progress, false).run();
-        assertEquals(List.of("teacher t9", "students t9", "calibration t9", "teacher t7", "students t7",
-                "calibration t7", "combination", "export"), first.stagesRun());
+        assertEquals(
+                List.of(
+                        "teacher t9",
+                        "students t9",
+                        "calibration t9",
+                        "teacher t7",
+                        "students t7",
+                        "calibration t7",
+                        "combination",
+                        "export"),
+                first.stagesRun());
 
         TrainingRun.Summary again = new TrainingRun(config, progress, false).run();
         assertTrue(again.alreadyComplete());
@@ -113,11 +132,14 @@ class TrainingRunTest {
     void divergingTrainingFailsLoudlyAndSavesNoModel() throws Exception {
         Path out = dir.resolve("run");
         var config = TinyRuns.config(dir.resolve("data"), out, 3, 1e30);
-        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-                () -> new TrainingRun(config, progress, false).run());
-        assertTrue(e.getMessage().contains("students t9") && e.getMessage().contains("Nothing from this step was saved"),
+        TrainingDivergedException e =
+                assertThrows(TrainingDivergedException.class, () -> new TrainingRun(config, progress, false).run());
+        assertTrue(
+                e.getMessage().contains("students t9") && e.getMessage().contains("Nothing from this step was saved"),
                 e.getMessage());
         assertFalse(Files.exists(out.resolve("students-t9.safetensors")), "a diverged model was saved");
-        assertEquals(RunMetadata.TRAINING, new RunDirectory(out).readMetadata().orElseThrow().status());
+        assertEquals(
+                RunMetadata.TRAINING,
+                new RunDirectory(out).readMetadata().orElseThrow().status());
     }
 }

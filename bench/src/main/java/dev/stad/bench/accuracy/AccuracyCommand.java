@@ -1,12 +1,13 @@
 package dev.stad.bench.accuracy;
 
-import dev.stad.runtime.io.Json;
+import dev.stad.bench.BenchCommand;
 import dev.stad.bench.metrics.Curve;
 import dev.stad.bench.metrics.PixelMetrics;
 import dev.stad.bench.metrics.Roc;
 import dev.stad.bench.report.Plots;
+import dev.stad.runtime.cli.CommonOptions;
 import dev.stad.runtime.cli.ConsoleProgress;
-import dev.stad.runtime.progress.Progress;
+import dev.stad.runtime.cli.VersionProvider;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
@@ -15,8 +16,9 @@ import dev.stad.runtime.engine.EngineKind;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
 import dev.stad.runtime.io.AtomicFiles;
+import dev.stad.runtime.io.Json;
 import dev.stad.runtime.output.FloatTiff;
-import dev.stad.runtime.output.Heatmaps;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.trainer.data.MvtecCategory;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -30,45 +32,61 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Model.CommandSpec;
-import dev.stad.bench.BenchCommand;
 import picocli.CommandLine.Mixin;
-import dev.stad.runtime.cli.VersionProvider;
-import dev.stad.runtime.cli.CommonOptions;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench accuracy}: detection quality on an MVTec-layout category (MVTec AD's conventions):
  * image AUROC, pixel AUROC and AU-PRO up to FPR 0.3, per defect type and overall; ROC and PRO
  * curves; the maps as float TIFF in MVTec's evaluation layout; a self-contained HTML report.
  */
-@Command(name = "accuracy", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(
+        name = "accuracy",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = "Image AUROC, pixel AUROC and AU-PRO@0.3 of a bundle on an MVTec AD-layout category, per defect"
                 + " type and overall, with curves, float TIFF maps and an HTML report.")
 public final class AccuracyCommand implements Callable<Integer> {
     @Option(names = "--bundle", required = true, paramLabel = "PATH", description = "Model bundle.")
     Path bundle;
 
-    @Option(names = "--data", required = true, paramLabel = "DIR",
+    @Option(
+            names = "--data",
+            required = true,
+            paramLabel = "DIR",
             description = "MVTec AD-layout category (test/<type>/*, ground_truth/<defect>/<name>_mask.png).")
     Path data;
 
-    @Option(names = "--out", defaultValue = "bench-results/accuracy", paramLabel = "DIR",
+    @Option(
+            names = "--out",
+            defaultValue = "bench-results/accuracy",
+            paramLabel = "DIR",
             description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--engine", defaultValue = "ort", paramLabel = "ENGINE", description = "Engine (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--engine",
+            defaultValue = "ort",
+            paramLabel = "ENGINE",
+            description = "Engine (default: ${DEFAULT-VALUE}).")
     String engine;
 
     @Option(names = "--threads", defaultValue = "0", description = "Engine threads (default: all cores).")
     int threads;
 
-    @Option(names = "--fpr-limit", defaultValue = "0.3", description = "FPR up to which PRO is integrated (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--fpr-limit",
+            defaultValue = "0.3",
+            description = "FPR up to which PRO is integrated (default: ${DEFAULT-VALUE}).")
     double fprLimit;
 
-    @Option(names = "--grid", defaultValue = "4", description = "Images per type in the report's grid (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--grid",
+            defaultValue = "4",
+            description = "Images per type in the report's grid (default: ${DEFAULT-VALUE}).")
     int gridPerType;
 
     /** Name of the row over every test image. */
@@ -86,29 +104,41 @@ public final class AccuracyCommand implements Callable<Integer> {
     private PrintWriter log;
 
     /** One row of the metrics table. */
-    public record Row(String type, int images, int defective, int regions, double imageAuroc, double pixelAuroc,
-            double auPro) {
-    }
+    public record Row(
+            String type, int images, int defective, int regions, double imageAuroc, double pixelAuroc, double auPro) {}
 
     /** What {@code accuracy.json} holds. */
-    public record Report(String bundle, String data, String engine, double threshold, double fprLimit, List<Row> rows,
-            List<BorderBand> goodMaxima, List<ImageScore> images) {
-    }
+    public record Report(
+            String bundle,
+            String data,
+            String engine,
+            double threshold,
+            double fprLimit,
+            List<Row> rows,
+            List<BorderBand> goodMaxima,
+            List<ImageScore> images) {}
 
     /**
      * Where the maxima of the good test images' maps lie: how many within {@code width} pixels of
      * the border, against the share of the image's area that band covers. A map that is right
      * at its border has about that share of its maxima there; one with a border artefact has all.
      */
-    public record BorderBand(int width, int goodImages, int maximaInBand, double areaShare) {
-    }
+    public record BorderBand(int width, int goodImages, int maximaInBand, double areaShare) {}
 
     /** Band widths, in image pixels, that the maxima of good images are counted in. */
     static final int[] BAND_WIDTHS = {2, 4, 8, 16};
 
     /** One test image's outcome; (peakX, peakY) is where its map is highest. */
-    public record ImageScore(String type, String name, double score, boolean anomalous, String map, int peakX,
-            int peakY, int width, int height) {
+    public record ImageScore(
+            String type,
+            String name,
+            double score,
+            boolean anomalous,
+            String map,
+            int peakX,
+            int peakY,
+            int width,
+            int height) {
         /** Pixels from the peak to the nearest image border. */
         int peakToBorder() {
             return Math.min(Math.min(peakX, width - 1 - peakX), Math.min(peakY, height - 1 - peakY));
@@ -136,7 +166,8 @@ public final class AccuracyCommand implements Callable<Integer> {
         List<GridCell> grid = new ArrayList<>();
         String engineName;
         double threshold;
-        DetectorOptions options = DetectorOptions.defaults().withEngine(EngineKind.parse(engine)).withThreads(threads);
+        DetectorOptions options =
+                DetectorOptions.defaults().withEngine(EngineKind.parse(engine)).withThreads(threads);
         try (Detector detector = Detector.open(bundle, options);
                 Progress.Stage stage = progress.stage("accuracy", total, 0)) {
             engineName = detector.engine();
@@ -160,10 +191,21 @@ public final class AccuracyCommand implements Callable<Integer> {
                     String rel = "maps/" + categoryName + "/test/" + type + "/" + stem + ".tiff";
                     FloatTiff.write(d.map(), out.resolve(rel));
                     int peak = peak(map, d.width(), d.height());
-                    scores.add(new ImageScore(type, stem, d.score(), d.anomalous(), rel, peak % d.width(),
-                            peak / d.width(), d.width(), d.height()));
+                    scores.add(new ImageScore(
+                            type,
+                            stem,
+                            d.score(),
+                            d.anomalous(),
+                            rel,
+                            peak % d.width(),
+                            peak / d.width(),
+                            d.width(),
+                            d.height()));
                     if (shown++ < gridPerType) {
-                        grid.add(new GridCell(type + "/" + stem, d.score(), d.anomalous(),
+                        grid.add(new GridCell(
+                                type + "/" + stem,
+                                d.score(),
+                                d.anomalous(),
                                 HtmlReport.overlayWithTruth(image, d.map(), mask, threshold)));
                     }
                     stage.step(type + "/" + stem);
@@ -176,8 +218,11 @@ public final class AccuracyCommand implements Callable<Integer> {
         Map<String, Curve> pros = new LinkedHashMap<>();
         for (Map.Entry<String, PixelMetrics> e : pixels.entrySet()) {
             String type = e.getKey();
-            List<ImageScore> subset = scores.stream().filter(s -> type.equals(OVERALL)
-                    || s.type().equals(MvtecCategory.GOOD) || s.type().equals(type)).toList();
+            List<ImageScore> subset = scores.stream()
+                    .filter(s -> type.equals(OVERALL)
+                            || s.type().equals(MvtecCategory.GOOD)
+                            || s.type().equals(type))
+                    .toList();
             double[] s = subset.stream().mapToDouble(ImageScore::score).toArray();
             boolean[] positive = new boolean[s.length];
             int defective = 0;
@@ -191,22 +236,30 @@ public final class AccuracyCommand implements Callable<Integer> {
             pixelRocs.put(type, pr.roc());
             pros.put(type, pr.pro());
         }
-        Report report = new Report(bundle.toString(), data.toString(), engineName, threshold, fprLimit, rows,
-                borderBands(scores), scores);
+        Report report = new Report(
+                bundle.toString(), data.toString(), engineName, threshold, fprLimit, rows, borderBands(scores), scores);
         Json.write(out.resolve("accuracy.json"), report);
         String md = markdown(report);
         AtomicFiles.writeString(out.resolve("accuracy.md"), md);
-        byte[] imageRoc = Plots.lines("Image ROC", "FPR", "TPR", imageRocs, false, false, new double[] {0, 1},
-                new double[] {0, 1.01}, false);
-        byte[] pixelRoc = Plots.lines("Pixel ROC", "FPR", "TPR", pixelRocs, false, false, new double[] {0, 1},
-                new double[] {0, 1.01}, false);
-        byte[] pro = Plots.lines("PRO curve (AU-PRO integrates to FPR " + fprLimit + ")", "FPR", "PRO", pros, false,
-                false, new double[] {0, fprLimit}, new double[] {0, 1.01}, false);
+        byte[] imageRoc = Plots.lines(
+                "Image ROC", "FPR", "TPR", imageRocs, false, false, new double[] {0, 1}, new double[] {0, 1.01}, false);
+        byte[] pixelRoc = Plots.lines(
+                "Pixel ROC", "FPR", "TPR", pixelRocs, false, false, new double[] {0, 1}, new double[] {0, 1.01}, false);
+        byte[] pro = Plots.lines(
+                "PRO curve (AU-PRO integrates to FPR " + fprLimit + ")",
+                "FPR",
+                "PRO",
+                pros,
+                false,
+                false,
+                new double[] {0, fprLimit},
+                new double[] {0, 1.01},
+                false);
         Plots.write(imageRoc, out.resolve("roc-image.png"));
         Plots.write(pixelRoc, out.resolve("roc-pixel.png"));
         Plots.write(pro, out.resolve("pro.png"));
-        AtomicFiles.writeString(out.resolve("report.html"), HtmlReport.render(report, md, List.of(imageRoc, pixelRoc, pro),
-                grid));
+        AtomicFiles.writeString(
+                out.resolve("report.html"), HtmlReport.render(report, md, List.of(imageRoc, pixelRoc, pro), grid));
         log.println(md);
         log.println("Wrote " + out.resolve("report.html") + " (self-contained), accuracy.json, accuracy.md, curves and"
                 + " maps/" + categoryName + "/test/<type>/<name>.tiff");
@@ -214,14 +267,18 @@ public final class AccuracyCommand implements Callable<Integer> {
     }
 
     static List<BorderBand> borderBands(List<ImageScore> scores) {
-        List<ImageScore> good = scores.stream().filter(s -> s.type().equals(MvtecCategory.GOOD)).toList();
+        List<ImageScore> good =
+                scores.stream().filter(s -> s.type().equals(MvtecCategory.GOOD)).toList();
         List<BorderBand> out = new ArrayList<>();
         for (int w : BAND_WIDTHS) {
             int in = (int) good.stream().filter(s -> s.peakToBorder() < w).count();
-            double area = good.stream().mapToDouble(s -> {
-                double inner = Math.max(0, s.width() - 2.0 * w) * Math.max(0, s.height() - 2.0 * w);
-                return 1 - inner / ((double) s.width() * s.height());
-            }).average().orElse(Double.NaN);
+            double area = good.stream()
+                    .mapToDouble(s -> {
+                        double inner = Math.max(0, s.width() - 2.0 * w) * Math.max(0, s.height() - 2.0 * w);
+                        return 1 - inner / ((double) s.width() * s.height());
+                    })
+                    .average()
+                    .orElse(Double.NaN);
             out.add(new BorderBand(w, good.size(), in, area));
         }
         return out;
@@ -253,10 +310,10 @@ public final class AccuracyCommand implements Callable<Integer> {
     }
 
     /** One picture of the report's grid. */
-    record GridCell(String name, double score, boolean anomalous, BufferedImage overlay) {
-    }
+    record GridCell(String name, double score, boolean anomalous, BufferedImage overlay) {}
 
-    private static FloatImage mask(MvtecCategory category, String type, Path file, FloatImage image) throws IOException {
+    private static FloatImage mask(MvtecCategory category, String type, Path file, FloatImage image)
+            throws IOException {
         var maskFile = category.maskFor(type, file);
         if (maskFile.isEmpty()) {
             return FloatImage.zeros(1, image.height(), image.width());
@@ -283,21 +340,39 @@ public final class AccuracyCommand implements Callable<Integer> {
 
     static String markdown(Report r) {
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "%s on %s (%s; threshold %.3f)%n%n", r.bundle(), r.data(), r.engine(),
-                r.threshold()));
-        s.append(String.format(Locale.ROOT, "| defect type | test images | defective | GT regions | image AUROC |"
-                + " pixel AUROC | AU-PRO@%.1f |%n", r.fprLimit()));
+        s.append(String.format(
+                Locale.ROOT, "%s on %s (%s; threshold %.3f)%n%n", r.bundle(), r.data(), r.engine(), r.threshold()));
+        s.append(String.format(
+                Locale.ROOT,
+                "| defect type | test images | defective | GT regions | image AUROC |"
+                        + " pixel AUROC | AU-PRO@%.1f |%n",
+                r.fprLimit()));
         s.append("| --- | --- | --- | --- | --- | --- | --- |\n");
         for (Row row : r.rows()) {
-            s.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.3f | %.3f | %.3f |%n", row.type(), row.images(),
-                    row.defective(), row.regions(), row.imageAuroc(), row.pixelAuroc(), row.auPro()));
+            s.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %d | %d | %.3f | %.3f | %.3f |%n",
+                    row.type(),
+                    row.images(),
+                    row.defective(),
+                    row.regions(),
+                    row.imageAuroc(),
+                    row.pixelAuroc(),
+                    row.auPro()));
         }
         if (!r.goodMaxima().isEmpty() && r.goodMaxima().get(0).goodImages() > 0) {
-            s.append("\nWhere the good test images' maps peak:\n\n| band from the border | maxima in it | share of the area |\n"
-                    + "| --- | --- | --- |\n");
+            s.append(
+                    "\nWhere the good test images' maps peak:\n\n| band from the border | maxima in it | share of the area |\n"
+                            + "| --- | --- | --- |\n");
             for (BorderBand b : r.goodMaxima()) {
-                s.append(String.format(Locale.ROOT, "| %d px | %d of %d (%.0f%%) | %.0f%% |%n", b.width(), b.maximaInBand(),
-                        b.goodImages(), 100.0 * b.maximaInBand() / b.goodImages(), 100 * b.areaShare()));
+                s.append(String.format(
+                        Locale.ROOT,
+                        "| %d px | %d of %d (%.0f%%) | %.0f%% |%n",
+                        b.width(),
+                        b.maximaInBand(),
+                        b.goodImages(),
+                        100.0 * b.maximaInBand() / b.goodImages(),
+                        100 * b.areaShare()));
             }
         }
         return s.toString();

@@ -5,8 +5,8 @@ import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
-import dev.stad.runtime.engine.EngineOptions;
 import dev.stad.runtime.engine.EngineException;
+import dev.stad.runtime.engine.EngineOptions;
 import dev.stad.runtime.engine.Engines;
 import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.image.FloatImage;
@@ -23,8 +23,7 @@ import java.util.List;
  * patch form is timed on a bounded number of patches and projected to the whole map.
  */
 public final class PatchBaseline {
-    private PatchBaseline() {
-    }
+    private PatchBaseline() {}
 
     /**
      * One scale at one image size.
@@ -37,16 +36,25 @@ public final class PatchBaseline {
      * @param speedup projectedPatchMs / denseMs
      * @param flopRatio patch MACs per pixel / dense MACs per pixel
      */
-    public record Result(String scale, int size, int networks, int patchesTimed, double patchMsPerPixel,
-            double projectedPatchMs, double denseMs, double speedup, double flopRatio) {
+    public record Result(
+            String scale,
+            int size,
+            int networks,
+            int patchesTimed,
+            double patchMsPerPixel,
+            double projectedPatchMs,
+            double denseMs,
+            double speedup,
+            double flopRatio) {
 
         public double speedupOverFlopRatio() {
             return speedup / flopRatio;
         }
     }
 
-    public static List<Result> measure(ModelBundle bundle, FloatImage preprocessed, int patches, int batch,
-            int denseRuns, EngineOptions engine) throws EngineException, BundleException {
+    public static List<Result> measure(
+            ModelBundle bundle, FloatImage preprocessed, int patches, int batch, int denseRuns, EngineOptions engine)
+            throws EngineException, BundleException {
         List<Result> out = new ArrayList<>();
         int size = preprocessed.height();
         for (BundleManifest.Scale s : bundle.manifest().scales()) {
@@ -64,10 +72,18 @@ public final class PatchBaseline {
             double denseMs = 0;
             int batches = Math.max(1, patches / batch);
             for (BundleManifest.NetworkFiles g : nets) {
-                try (GraphSession patch = Engines.open(bundle.read(g.patch()), g.patch(), Graphs.PATCH_INPUT,
-                        List.of(Graphs.DESCRIPTORS), engine);
-                        GraphSession dense = Engines.open(bundle.read(g.dense()), g.dense(), Graphs.IMAGE_INPUT,
-                                List.of(Graphs.DESCRIPTORS), engine)) {
+                try (GraphSession patch = Engines.open(
+                                bundle.read(g.patch()),
+                                g.patch(),
+                                Graphs.PATCH_INPUT,
+                                List.of(Graphs.DESCRIPTORS),
+                                engine);
+                        GraphSession dense = Engines.open(
+                                bundle.read(g.dense()),
+                                g.dense(),
+                                Graphs.IMAGE_INPUT,
+                                List.of(Graphs.DESCRIPTORS),
+                                engine)) {
                     patch.runBatch(patchBatch); // warm-up
                     long t0 = System.nanoTime();
                     for (int b = 0; b < batches; b++) {
@@ -86,8 +102,16 @@ public final class PatchBaseline {
             }
             double projected = patchMs * positions * positions;
             double flopRatio = (double) spec.patchMacs() / spec.denseMacsPerPixel();
-            out.add(new Result(s.name(), size, nets.size(), batches * batch, patchMs, projected, denseMs,
-                    projected / denseMs, flopRatio));
+            out.add(new Result(
+                    s.name(),
+                    size,
+                    nets.size(),
+                    batches * batch,
+                    patchMs,
+                    projected,
+                    denseMs,
+                    projected / denseMs,
+                    flopRatio));
         }
         return out;
     }

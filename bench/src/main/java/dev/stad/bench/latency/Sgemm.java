@@ -23,16 +23,14 @@ public final class Sgemm {
     /** Products per run. */
     static final int CHAIN = 4;
 
-    private Sgemm() {
-    }
+    private Sgemm() {}
 
     /**
      * @param n matrix side
      * @param ms median time of one product
      * @param gflops 2 n^3 / time
      */
-    public record Result(int n, int runs, double ms, double gflops) {
-    }
+    public record Result(int n, int runs, double ms, double gflops) {}
 
     public static Result measure(EngineOptions engine, int n, int runs) throws EngineException {
         SplittableRandom rnd = new SplittableRandom(1);

@@ -36,7 +36,11 @@ public record Variant(String name, List<String> scales, int students, long macsP
             names.add(s.name());
         }
         int students = m.scales().get(0).students();
-        return new Variant(String.join("+", names) + " M=" + students, names, students, macs,
+        return new Variant(
+                String.join("+", names) + " M=" + students,
+                names,
+                students,
+                macs,
                 bundle.read(m.detector().file()));
     }
 
@@ -53,21 +57,26 @@ public record Variant(String name, List<String> scales, int students, long macsP
                 continue;
             }
             if (students > w.students().size()) {
-                throw new IllegalArgumentException("scale " + w.spec().name() + " has " + w.students().size()
-                        + " students, asked for " + students);
+                throw new IllegalArgumentException("scale " + w.spec().name() + " has "
+                        + w.students().size() + " students, asked for " + students);
             }
-            gs.add(new Graphs.ScaleNetworks(w.spec(), w.foldedTeacher(), w.students().subList(0, students),
+            gs.add(new Graphs.ScaleNetworks(
+                    w.spec(),
+                    w.foldedTeacher(),
+                    w.students().subList(0, students),
                     w.scale().statistics()));
             macs += (1L + students) * w.spec().denseMacsPerPixel();
         }
         if (gs.size() != scales.size()) {
-            throw new IllegalArgumentException("the run has scales " + model.scales().stream()
-                    .map(s -> s.spec().name()).toList() + ", asked for " + scales);
+            throw new IllegalArgumentException("the run has scales "
+                    + model.scales().stream().map(s -> s.spec().name()).toList() + ", asked for " + scales);
         }
         List<NetworkSpec> specs = gs.stream().map(Graphs.ScaleNetworks::spec).toList();
-        ScaleCombination combination = gs.size() == model.scales().size() ? model.combination()
+        ScaleCombination combination = gs.size() == model.scales().size()
+                ? model.combination()
                 : ScaleCombination.uncalibrated(specs, model.combination().smoothingSigma());
-        byte[] onnx = Graphs.detector(gs, combination, Graphs.Layout.FUSED, StadVersion.get(), Map.of()).toByteArray();
+        byte[] onnx = Graphs.detector(gs, combination, Graphs.Layout.FUSED, StadVersion.get(), Map.of())
+                .toByteArray();
         return new Variant(String.join("+", scales) + " M=" + students, List.copyOf(scales), students, macs, onnx);
     }
 }

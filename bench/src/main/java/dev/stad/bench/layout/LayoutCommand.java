@@ -1,6 +1,5 @@
 package dev.stad.bench.layout;
 
-import dev.stad.bench.BenchCommand;
 import dev.stad.bench.report.Stats;
 import dev.stad.exporter.BundleWriter;
 import dev.stad.exporter.TrainedModel;
@@ -32,18 +31,31 @@ import picocli.CommandLine.Spec;
  * two alternate (batch 1), so drift on a shared machine hits both alike. Prints medians and their
  * ratio.
  */
-@Command(name = "layout", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(
+        name = "layout",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = "Times the fused and the separate detector layout of one training run against each other.")
 public final class LayoutCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
+    @Option(
+            names = "--checkpoint",
+            required = true,
+            paramLabel = "DIR",
             description = "Completed training run folder (e.g. runs/default).")
     Path checkpoint;
 
-    @Option(names = "--sizes", split = ",", defaultValue = "128,256", paramLabel = "PX",
+    @Option(
+            names = "--sizes",
+            split = ",",
+            defaultValue = "128,256",
+            paramLabel = "PX",
             description = "Image sides, comma-separated (default: ${DEFAULT-VALUE}).")
     List<Integer> sizes;
 
-    @Option(names = "--runs", defaultValue = "20", paramLabel = "N",
+    @Option(
+            names = "--runs",
+            defaultValue = "20",
+            paramLabel = "N",
             description = "Timed runs per layout and size (default: ${DEFAULT-VALUE}).")
     int runs;
 
@@ -65,8 +77,14 @@ public final class LayoutCommand implements Callable<Integer> {
         EngineOptions options = EngineOptions.cpu();
         try (GraphSession f = open(fused, "fused detector", options);
                 GraphSession s = open(separate, "separate detector", options)) {
-            out.printf(Locale.ROOT, "%s: %d scale(s), %d students each; %s; %d runs per size%n", checkpoint,
-                    model.scales().size(), model.scales().get(0).students().size(), f.description(), runs);
+            out.printf(
+                    Locale.ROOT,
+                    "%s: %d scale(s), %d students each; %s; %d runs per size%n",
+                    checkpoint,
+                    model.scales().size(),
+                    model.scales().get(0).students().size(),
+                    f.description(),
+                    runs);
             out.println("| size | fused p50 ms | separate p50 ms | separate / fused |");
             out.println("| --- | --- | --- | --- |");
             for (int size : sizes) {

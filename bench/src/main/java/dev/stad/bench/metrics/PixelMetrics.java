@@ -72,8 +72,7 @@ public final class PixelMetrics {
      * @param pro PRO curve up to FPR 1 (thinned likewise)
      * @param regions number of ground-truth regions
      */
-    public record Result(double auroc, double auPro, double fprLimit, Curve roc, Curve pro, int regions) {
-    }
+    public record Result(double auroc, double auPro, double fprLimit, Curve roc, Curve pro, int regions) {}
 
     public Result compute(double fprLimit) {
         long[] v = Arrays.copyOf(packed, count);

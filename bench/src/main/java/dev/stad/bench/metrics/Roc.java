@@ -9,8 +9,7 @@ import java.util.List;
  * the Mann-Whitney statistic (the trapezoid over tie groups gives exactly that).
  */
 public final class Roc {
-    private Roc() {
-    }
+    private Roc() {}
 
     /** Area under the ROC curve; NaN if either class is empty. */
     public static double auroc(double[] scores, boolean[] positive) {

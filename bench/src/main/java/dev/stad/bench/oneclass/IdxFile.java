@@ -36,13 +36,15 @@ public record IdxFile(int[] dims, byte[] data) {
                 throw new IOException(file + ": not an IDX file (shorter than its 4-byte header)");
             }
             if ((magic >>> 16) != 0) {
-                throw new IOException(file + String.format(": not an IDX file (magic 0x%08x; expected 0x0000TTNN)", magic));
+                throw new IOException(
+                        file + String.format(": not an IDX file (magic 0x%08x; expected 0x0000TTNN)", magic));
             }
             int type = (magic >>> 8) & 0xff;
             int ndim = magic & 0xff;
             if (type != UNSIGNED_BYTE) {
-                throw new IOException(file + String.format(": IDX element type 0x%02x is not supported (only unsigned"
-                        + " bytes, 0x08)", type));
+                throw new IOException(file
+                        + String.format(
+                                ": IDX element type 0x%02x is not supported (only unsigned" + " bytes, 0x08)", type));
             }
             if (ndim < 1 || ndim > 3) {
                 throw new IOException(file + ": IDX file with " + ndim + " dimensions (expected 1 to 3)");

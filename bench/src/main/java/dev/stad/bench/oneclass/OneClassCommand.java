@@ -1,13 +1,16 @@
 package dev.stad.bench.oneclass;
 
-import dev.stad.runtime.io.Json;
+import dev.stad.bench.BenchCommand;
 import dev.stad.bench.metrics.Roc;
+import dev.stad.runtime.cli.CommonOptions;
 import dev.stad.runtime.cli.ConsoleProgress;
-import dev.stad.runtime.progress.Progress;
+import dev.stad.runtime.cli.VersionProvider;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.io.AtomicFiles;
+import dev.stad.runtime.io.Json;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.trainer.TrainingRun;
 import dev.stad.trainer.config.ConfigLoader;
 import dev.stad.trainer.config.TrainingConfig;
@@ -22,14 +25,11 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Model.CommandSpec;
-import dev.stad.bench.BenchCommand;
 import picocli.CommandLine.Mixin;
-import dev.stad.runtime.cli.VersionProvider;
-import dev.stad.runtime.cli.CommonOptions;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench one-class}: the one-class protocol of the literature. Trains a model on the training images of
@@ -38,17 +38,24 @@ import dev.stad.runtime.cli.CommonOptions;
  * {@code --classes} it runs that experiment for several normal classes in turn and reports each
  * one's AUROC and their mean, the usual one-class benchmark.
  */
-@Command(name = "one-class", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(
+        name = "one-class",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = "Trains on one class of an IDX dataset (MNIST / Fashion-MNIST) and reports AUROC per class.")
 public final class OneClassCommand implements Callable<Integer> {
     /** Where Debian's dataset-fashion-mnist package puts the files. */
     public static final Path DEBIAN_FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
-    static final List<String> FASHION_NAMES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
-            "Shirt", "Sneaker", "Bag", "Ankle boot");
 
-    @Option(names = "--idx", paramLabel = "DIR", description = "Folder with train-images-idx3-ubyte, train-labels-idx1-ubyte,"
-            + " t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each may end in .gz). Default: Debian's Fashion-MNIST, "
-            + "/usr/share/datasets/fashion-mnist.")
+    static final List<String> FASHION_NAMES = List.of(
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+
+    @Option(
+            names = "--idx",
+            paramLabel = "DIR",
+            description = "Folder with train-images-idx3-ubyte, train-labels-idx1-ubyte,"
+                    + " t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each may end in .gz). Default: Debian's Fashion-MNIST, "
+                    + "/usr/share/datasets/fashion-mnist.")
     Path idx = DEBIAN_FASHION_MNIST;
 
     @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
@@ -59,7 +66,10 @@ public final class OneClassCommand implements Callable<Integer> {
         @Option(names = "--class", required = true, paramLabel = "C", description = "The normal class (label 0-9).")
         Integer single;
 
-        @Option(names = "--classes", required = true, paramLabel = "LIST",
+        @Option(
+                names = "--classes",
+                required = true,
+                paramLabel = "LIST",
                 description = "Several normal classes, one experiment each, e.g. 0-9 or 0,3,7; reports each AUROC and"
                         + " their mean.")
         String list;
@@ -73,7 +83,8 @@ public final class OneClassCommand implements Callable<Integer> {
                 String p = part.trim();
                 int dash = p.indexOf('-', 1);
                 int from = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).trim());
-                int to = dash < 0 ? from : Integer.parseInt(p.substring(dash + 1).trim());
+                int to =
+                        dash < 0 ? from : Integer.parseInt(p.substring(dash + 1).trim());
                 for (int c = from; c <= to; c++) {
                     if (c < 0 || c > 9) {
                         throw new IllegalArgumentException("--classes: class " + c + " is not a label 0-9");
@@ -87,19 +98,31 @@ public final class OneClassCommand implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--config", defaultValue = "configs/one-class.json", paramLabel = "FILE",
+    @Option(
+            names = "--config",
+            defaultValue = "configs/one-class.json",
+            paramLabel = "FILE",
             description = "Training config (default: ${DEFAULT-VALUE}); data, out and bundle are set by this command.")
     Path config;
 
-    @Option(names = "--train-limit", defaultValue = "1000", description = "Training images of the class used (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--train-limit",
+            defaultValue = "1000",
+            description = "Training images of the class used (default: ${DEFAULT-VALUE}).")
     int trainLimit;
 
-    @Option(names = "--test-per-class", defaultValue = "0",
+    @Option(
+            names = "--test-per-class",
+            defaultValue = "0",
             description = "Test images scored per class, the first ones of each; 0: every test image (default).")
     int testPerClass;
 
-    @Option(names = "--out", defaultValue = "bench-results/one-class", paramLabel = "DIR",
-            description = "Output folder; the model trains in <out>/class-<C>/ and resumes there (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--out",
+            defaultValue = "bench-results/one-class",
+            paramLabel = "DIR",
+            description =
+                    "Output folder; the model trains in <out>/class-<C>/ and resumes there (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Mixin
@@ -114,18 +137,23 @@ public final class OneClassCommand implements Callable<Integer> {
     private PrintWriter log;
 
     /** AUROC of the normal class against one other class. */
-    public record ClassAuroc(int label, String name, int images, double aurocMax, double aurocMean) {
-    }
+    public record ClassAuroc(int label, String name, int images, double aurocMax, double aurocMean) {}
 
     /** What {@code one-class-<C>.json} holds. */
-    public record Report(String dataset, int normalClass, String normalName, int trainImages, int testImages,
-            double aurocMax, double aurocMean, List<ClassAuroc> perClass, double trainingSeconds) {
-    }
+    public record Report(
+            String dataset,
+            int normalClass,
+            String normalName,
+            int trainImages,
+            int testImages,
+            double aurocMax,
+            double aurocMean,
+            List<ClassAuroc> perClass,
+            double trainingSeconds) {}
 
     /** What {@code one-class-summary.json} holds: one experiment per normal class, and the means. */
-    public record Summary(String dataset, List<Report> classes, double meanAurocMax, double meanAurocMean,
-            double seconds) {
-    }
+    public record Summary(
+            String dataset, List<Report> classes, double meanAurocMax, double meanAurocMean, double seconds) {}
 
     private int normalClass;
 
@@ -145,7 +173,9 @@ public final class OneClassCommand implements Callable<Integer> {
             reports.add(experiment(trainImages, trainLabels, testImages, testLabels));
         }
         if (reports.size() > 1) {
-            Summary summary = new Summary(idx.toString(), reports,
+            Summary summary = new Summary(
+                    idx.toString(),
+                    reports,
                     reports.stream().mapToDouble(Report::aurocMax).average().orElse(Double.NaN),
                     reports.stream().mapToDouble(Report::aurocMean).average().orElse(Double.NaN),
                     (System.nanoTime() - t0) / 1e9);
@@ -173,14 +203,24 @@ public final class OneClassCommand implements Callable<Integer> {
         if (!Files.isDirectory(good)) {
             AtomicFiles.writeFolder(good, folder -> {
                 for (int i : chosen) {
-                    ImageIO.write(grey(trainImages.image(i)), "png", folder.resolve(String.format("%05d.png", i)).toFile());
+                    ImageIO.write(
+                            grey(trainImages.image(i)),
+                            "png",
+                            folder.resolve(String.format("%05d.png", i)).toFile());
                 }
             });
         }
-        TrainingConfig cfg = ConfigLoader.load(config).withData(good.toString())
-                .withOut(work.resolve("run").toString()).withBundle(work.resolve("bundle").toString());
-        log.printf(Locale.ROOT, "one-class: training on %d images of class %d (%s) from %s%n", chosen.size(),
-                normalClass, name(normalClass), idx);
+        TrainingConfig cfg = ConfigLoader.load(config)
+                .withData(good.toString())
+                .withOut(work.resolve("run").toString())
+                .withBundle(work.resolve("bundle").toString());
+        log.printf(
+                Locale.ROOT,
+                "one-class: training on %d images of class %d (%s) from %s%n",
+                chosen.size(),
+                normalClass,
+                name(normalClass),
+                idx);
         TrainingRun.Summary trained = new TrainingRun(cfg, new ConsoleProgress(log, parent.interactive), false).run();
 
         int[] perClass = new int[10];
@@ -217,8 +257,16 @@ public final class OneClassCommand implements Callable<Integer> {
             }
             rows.add(new ClassAuroc(c, name(c), perClass[c], auroc(maxScore, labels, c), auroc(meanScore, labels, c)));
         }
-        Report report = new Report(idx.toString(), normalClass, name(normalClass), chosen.size(), test.size(),
-                auroc(maxScore, labels, -1), auroc(meanScore, labels, -1), rows, trained.metadata().trainingSeconds());
+        Report report = new Report(
+                idx.toString(),
+                normalClass,
+                name(normalClass),
+                chosen.size(),
+                test.size(),
+                auroc(maxScore, labels, -1),
+                auroc(meanScore, labels, -1),
+                rows,
+                trained.metadata().trainingSeconds());
         Json.write(out.resolve("one-class-" + normalClass + ".json"), report);
         String md = markdown(report);
         AtomicFiles.writeString(out.resolve("one-class-" + normalClass + ".md"), md);
@@ -245,14 +293,28 @@ public final class OneClassCommand implements Callable<Integer> {
 
     static String summaryMarkdown(Summary s) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "%d one-class experiments on %s in %.0f s: mean AUROC **%.3f** (image score:"
-                + " max of the map), %.3f (mean of the map).%n%n", s.classes().size(), s.dataset(), s.seconds(),
-                s.meanAurocMax(), s.meanAurocMean()));
+        b.append(String.format(
+                Locale.ROOT,
+                "%d one-class experiments on %s in %.0f s: mean AUROC **%.3f** (image score:"
+                        + " max of the map), %.3f (mean of the map).%n%n",
+                s.classes().size(),
+                s.dataset(),
+                s.seconds(),
+                s.meanAurocMax(),
+                s.meanAurocMean()));
         b.append("| normal class | training images | test images | training s | AUROC (max) | AUROC (mean) |\n"
                 + "| --- | --- | --- | --- | --- | --- |\n");
         for (Report r : s.classes()) {
-            b.append(String.format(Locale.ROOT, "| %d %s | %d | %d | %.0f | %.3f | %.3f |%n", r.normalClass(),
-                    r.normalName(), r.trainImages(), r.testImages(), r.trainingSeconds(), r.aurocMax(), r.aurocMean()));
+            b.append(String.format(
+                    Locale.ROOT,
+                    "| %d %s | %d | %d | %.0f | %.3f | %.3f |%n",
+                    r.normalClass(),
+                    r.normalName(),
+                    r.trainImages(),
+                    r.testImages(),
+                    r.trainingSeconds(),
+                    r.aurocMax(),
+                    r.aurocMean()));
         }
         b.append(String.format(Locale.ROOT, "| mean | | | | %.3f | %.3f |%n", s.meanAurocMax(), s.meanAurocMean()));
         return b.toString();
@@ -260,14 +322,28 @@ public final class OneClassCommand implements Callable<Integer> {
 
     static String markdown(Report r) {
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "Normal class %d (%s), trained on %d images (%.0f s); %d test images from %s."
-                + " AUROC over all other classes: **%.3f** (image score: max of the map), %.3f (mean of the map).%n%n",
-                r.normalClass(), r.normalName(), r.trainImages(), r.trainingSeconds(), r.testImages(), r.dataset(),
-                r.aurocMax(), r.aurocMean()));
+        s.append(String.format(
+                Locale.ROOT,
+                "Normal class %d (%s), trained on %d images (%.0f s); %d test images from %s."
+                        + " AUROC over all other classes: **%.3f** (image score: max of the map), %.3f (mean of the map).%n%n",
+                r.normalClass(),
+                r.normalName(),
+                r.trainImages(),
+                r.trainingSeconds(),
+                r.testImages(),
+                r.dataset(),
+                r.aurocMax(),
+                r.aurocMean()));
         s.append("| anomalous class | test images | AUROC (max) | AUROC (mean) |\n| --- | --- | --- | --- |\n");
         for (ClassAuroc c : r.perClass()) {
-            s.append(String.format(Locale.ROOT, "| %d %s | %d | %.3f | %.3f |%n", c.label(), c.name(), c.images(),
-                    c.aurocMax(), c.aurocMean()));
+            s.append(String.format(
+                    Locale.ROOT,
+                    "| %d %s | %d | %.3f | %.3f |%n",
+                    c.label(),
+                    c.name(),
+                    c.images(),
+                    c.aurocMax(),
+                    c.aurocMean()));
         }
         return s.toString();
     }
@@ -285,7 +361,9 @@ public final class OneClassCommand implements Callable<Integer> {
             }
         }
         throw new IOException(idx + ": missing " + base + " (or " + base + ".gz)"
-                + (idx.equals(DEBIAN_FASHION_MNIST) ? "; install it with `apt-get install dataset-fashion-mnist`" : ""));
+                + (idx.equals(DEBIAN_FASHION_MNIST)
+                        ? "; install it with `apt-get install dataset-fashion-mnist`"
+                        : ""));
     }
 
     private static void requireSameCount(IdxFile images, IdxFile labels, String split) throws IOException {

@@ -22,12 +22,19 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /** PNG line charts (JFreeChart, headless). */
 public final class Plots {
-    private Plots() {
-    }
+    private Plots() {}
 
     /** One chart; {@code series} maps a legend label to its curve. */
-    public static byte[] lines(String title, String xLabel, String yLabel, Map<String, Curve> series, boolean logX,
-            boolean logY, double[] xRange, double[] yRange, boolean shapes) {
+    public static byte[] lines(
+            String title,
+            String xLabel,
+            String yLabel,
+            Map<String, Curve> series,
+            boolean logX,
+            boolean logY,
+            double[] xRange,
+            double[] yRange,
+            boolean shapes) {
         System.setProperty("java.awt.headless", "true");
         XYSeriesCollection data = new XYSeriesCollection();
         for (Map.Entry<String, Curve> e : series.entrySet()) {
@@ -37,8 +44,8 @@ public final class Plots {
             }
             data.addSeries(s);
         }
-        JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, data, PlotOrientation.VERTICAL,
-                true, false, false);
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);

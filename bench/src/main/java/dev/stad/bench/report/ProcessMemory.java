@@ -6,8 +6,7 @@ import java.nio.file.Path;
 
 /** This process's resident memory from {@code /proc/self/status} (Linux); -1 elsewhere. */
 public final class ProcessMemory {
-    private ProcessMemory() {
-    }
+    private ProcessMemory() {}
 
     /** Resident set size now, in MB. */
     public static double residentMb() {

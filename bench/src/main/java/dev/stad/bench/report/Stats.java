@@ -5,8 +5,7 @@ import java.util.List;
 
 /** Order statistics of timings. */
 public final class Stats {
-    private Stats() {
-    }
+    private Stats() {}
 
     /** The q-quantile (0..1) with linear interpolation between order statistics. */
     public static double quantile(List<Double> values, double q) {

@@ -14,8 +14,8 @@ class MetricsTest {
         // positives 0.5, 0.8; negatives 0.5, 0.2: pairs 0.5 (tie) + 1 + 1 + 1 = 3.5 of 4
         double auc = Roc.auroc(new double[] {0.5, 0.8, 0.5, 0.2}, new boolean[] {true, true, false, false});
         assertEquals(0.875, auc, EPS);
-        assertEquals(0.5, Roc.auroc(new double[] {1, 1, 1, 1}, new boolean[] {true, false, true, false}), EPS,
-                "all tied");
+        assertEquals(
+                0.5, Roc.auroc(new double[] {1, 1, 1, 1}, new boolean[] {true, false, true, false}), EPS, "all tied");
         assertEquals(0.0, Roc.auroc(new double[] {0, 1}, new boolean[] {true, false}), EPS, "perfectly wrong");
         assertTrue(Double.isNaN(Roc.auroc(new double[] {1, 2}, new boolean[] {false, false})), "one class only");
     }

@@ -1,10 +1,10 @@
 package dev.stad.checkpoint.safetensors;
 
-import dev.stad.runtime.io.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stad.runtime.io.AtomicFiles;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -35,8 +35,7 @@ public final class Safetensors {
     /** Headers beyond this are refused: ours are a few KB; a huge value means a corrupt file. */
     private static final long MAX_HEADER = 100L << 20;
 
-    private Safetensors() {
-    }
+    private Safetensors() {}
 
     /** The tensors of a file, in file order, and its string metadata. */
     public record Contents(Map<String, FloatTensor> tensors, Map<String, String> metadata) {
@@ -88,7 +87,8 @@ public final class Safetensors {
         }
         AtomicFiles.write(file, raw -> {
             OutputStream out = new BufferedOutputStream(raw, 1 << 16);
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+            ByteBuffer len =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
             out.write(len.array());
             out.write(headerBytes);
             ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
@@ -141,7 +141,10 @@ public final class Safetensors {
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getKey().equals(METADATA)) {
-                    e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    e.getValue()
+                            .fields()
+                            .forEachRemaining(
+                                    m -> metadata.put(m.getKey(), m.getValue().asText()));
                     continue;
                 }
                 JsonNode t = e.getValue();
@@ -165,11 +168,16 @@ public final class Safetensors {
                 }
                 long begin = offs.get(0).asLong(-1);
                 long end = offs.get(1).asLong(-1);
-                if (begin < 0 || end < begin || end > dataLen || end - begin != n * Float.BYTES
+                if (begin < 0
+                        || end < begin
+                        || end > dataLen
+                        || end - begin != n * Float.BYTES
                         || n > Integer.MAX_VALUE) {
-                    throw corrupt(file, "tensor '" + e.getKey() + "' has byte range [" + begin + ", " + end
-                            + ") that does not match its shape or the " + dataLen + " data bytes present"
-                            + " (truncated file?)");
+                    throw corrupt(
+                            file,
+                            "tensor '" + e.getKey() + "' has byte range [" + begin + ", " + end
+                                    + ") that does not match its shape or the " + dataLen + " data bytes present"
+                                    + " (truncated file?)");
                 }
                 ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
                 readFully(ch, data, dataStart + begin, file);

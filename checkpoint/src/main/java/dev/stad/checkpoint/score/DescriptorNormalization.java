@@ -19,8 +19,8 @@ public record DescriptorNormalization(
         Objects.requireNonNull(mean, "mean must not be null");
         Objects.requireNonNull(std, "std must not be null");
         if (mean.length != std.length || mean.length == 0) {
-            throw new IllegalArgumentException("mean and std need the same, non-zero length, found "
-                    + mean.length + " and " + std.length);
+            throw new IllegalArgumentException(
+                    "mean and std need the same, non-zero length, found " + mean.length + " and " + std.length);
         }
         for (int i = 0; i < std.length; i++) {
             if (!(std[i] > 0f) || !Float.isFinite(std[i]) || !Float.isFinite(mean[i])) {
@@ -49,8 +49,8 @@ public record DescriptorNormalization(
     /** A normalised copy of a [D, H, W] descriptor map. */
     public FloatImage normalize(FloatImage descriptors) {
         if (descriptors.channels() != mean.length) {
-            throw new IllegalArgumentException("descriptor map has " + descriptors.channels()
-                    + " channels, normalisation has " + mean.length);
+            throw new IllegalArgumentException(
+                    "descriptor map has " + descriptors.channels() + " channels, normalisation has " + mean.length);
         }
         return descriptors.standardize(mean, std);
     }

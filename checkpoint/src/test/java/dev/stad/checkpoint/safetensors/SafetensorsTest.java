@@ -37,12 +37,20 @@ class SafetensorsTest {
     @Test
     void readsAFileLaidOutByTheSpecification() throws IOException {
         // Built by hand from the format description, independent of the writer.
-        String header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"__metadata__\":{\"k\":\"v\"}}";
+        String header =
+                "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"__metadata__\":{\"k\":\"v\"}}";
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).array());
+        out.write(ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(h.length)
+                .array());
         out.write(h);
-        out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-2f).array());
+        out.write(ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putFloat(1.5f)
+                .putFloat(-2f)
+                .array());
         Path f = Files.write(dir.resolve("hand.safetensors"), out.toByteArray());
         Safetensors.Contents c = Safetensors.read(f);
         assertArrayEquals(new float[] {1.5f, -2f}, c.tensor("w").data());
@@ -56,7 +64,11 @@ class SafetensorsTest {
         byte[] bytes = Files.readAllBytes(f);
         long n = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         assertEquals(0, n % 8);
-        assertEquals(1f, ByteBuffer.wrap(bytes, (int) (8 + n), 4).order(ByteOrder.LITTLE_ENDIAN).getFloat());
+        assertEquals(
+                1f,
+                ByteBuffer.wrap(bytes, (int) (8 + n), 4)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .getFloat());
     }
 
     @Test
@@ -71,7 +83,8 @@ class SafetensorsTest {
 
     @Test
     void garbageIsReportedNotHalfRead() throws IOException {
-        Path f = Files.write(dir.resolve("junk.safetensors"), "hello world, not tensors".getBytes(StandardCharsets.UTF_8));
+        Path f = Files.write(
+                dir.resolve("junk.safetensors"), "hello world, not tensors".getBytes(StandardCharsets.UTF_8));
         IOException e = assertThrows(IOException.class, () -> Safetensors.read(f));
         assertTrue(e.getMessage().contains("junk.safetensors"), e.getMessage());
     }
@@ -80,8 +93,8 @@ class SafetensorsTest {
     void missingTensorNamesWhatTheFileHas() throws IOException {
         Path f = dir.resolve("z.safetensors");
         Safetensors.write(f, Map.of("present", new FloatTensor(new long[] {1}, new float[1])), Map.of());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Safetensors.read(f).tensor("absent"));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> Safetensors.read(f).tensor("absent"));
         assertTrue(e.getMessage().contains("present"), e.getMessage());
     }
 }

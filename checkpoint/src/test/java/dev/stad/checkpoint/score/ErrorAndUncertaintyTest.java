@@ -1,11 +1,11 @@
 package dev.stad.checkpoint.score;
 
-import dev.stad.runtime.score.ScoreStatistics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.score.ScoreStatistics;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -62,7 +62,8 @@ class ErrorAndUncertaintyTest {
 
     @Test
     void deadChannelsAreRejected() {
-        assertThrows(IllegalArgumentException.class, () -> new DescriptorNormalization(new float[] {0}, new float[] {0}));
+        assertThrows(
+                IllegalArgumentException.class, () -> new DescriptorNormalization(new float[] {0}, new float[] {0}));
         assertThrows(IllegalArgumentException.class, () -> new ScoreStatistics(1, 0, 1, 1));
     }
 }

@@ -1,12 +1,12 @@
 package dev.stad.checkpoint.spec;
 
-import dev.stad.runtime.spec.NetworkSpec;
-import dev.stad.runtime.spec.Layer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stad.runtime.spec.Layer;
+import dev.stad.runtime.spec.NetworkSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -74,9 +74,12 @@ class NetworkSpecTest {
 
     @Test
     void invalidLayersAreRejectedWithTheReason() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Layer(Layer.Type.CONV, 8, 3, 2));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new Layer(Layer.Type.CONV, 8, 3, 2));
         assertTrue(e.getMessage().contains("stride 1"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new NetworkSpec("bad", List.of(Layer.conv(8, 3), Layer.maxPool(2, 2))));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new NetworkSpec("bad", List.of(Layer.conv(8, 3), Layer.maxPool(2, 2))));
         assertTrue(e.getMessage().contains("last layer must be a conv"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Architectures.named("p99"));
         assertTrue(e.getMessage().contains("p17"), e.getMessage());

@@ -1,11 +1,11 @@
 package dev.stad.exporter.onnx;
 
-import dev.stad.runtime.bundle.OnnxOperator;
 import ai.onnx.proto.OnnxMl;
 import dev.stad.checkpoint.safetensors.FloatTensor;
+import dev.stad.checkpoint.spec.NetworkForm;
+import dev.stad.runtime.bundle.OnnxOperator;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
-import dev.stad.checkpoint.spec.NetworkForm;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -53,22 +53,24 @@ public final class Graphs {
      * @param students each student's weights
      * @param statistics e / v statistics from the validation images
      */
-    public record ScaleNetworks(NetworkSpec spec, Map<String, FloatTensor> teacher, List<Map<String, FloatTensor>> students,
+    public record ScaleNetworks(
+            NetworkSpec spec,
+            Map<String, FloatTensor> teacher,
+            List<Map<String, FloatTensor>> students,
             ScoreStatistics statistics) {
         public ScaleNetworks {
             students = List.copyOf(students);
             if (students.size() < 2) {
-                throw new IllegalArgumentException("scale " + spec.name() + " needs at least 2 students, found "
-                        + students.size());
+                throw new IllegalArgumentException(
+                        "scale " + spec.name() + " needs at least 2 students, found " + students.size());
             }
         }
     }
 
-    private Graphs() {
-    }
+    private Graphs() {}
 
-    public static OnnxMl.ModelProto patch(NetworkSpec spec, Map<String, FloatTensor> weights, String version,
-            Map<String, String> metadata) {
+    public static OnnxMl.ModelProto patch(
+            NetworkSpec spec, Map<String, FloatTensor> weights, String version, Map<String, String> metadata) {
         OnnxGraph g = new OnnxGraph(spec.name() + "_patch");
         int rf = spec.receptiveField();
         String in = g.input(PATCH_INPUT, "batch", 3L, (long) rf, (long) rf);
@@ -77,8 +79,8 @@ public final class Graphs {
         return g.model(version, metadata);
     }
 
-    public static OnnxMl.ModelProto dense(NetworkSpec spec, Map<String, FloatTensor> weights, String version,
-            Map<String, String> metadata) {
+    public static OnnxMl.ModelProto dense(
+            NetworkSpec spec, Map<String, FloatTensor> weights, String version, Map<String, String> metadata) {
         OnnxGraph g = new OnnxGraph(spec.name() + "_dense");
         String in = g.input(IMAGE_INPUT, 1L, 3L, "height", "width");
         String out = NetworkEmitter.emit(g, spec, weights, in, NetworkForm.DENSE);
@@ -95,8 +97,12 @@ public final class Graphs {
      *
      * @param scales the scales; their names must be those of {@code combination}
      */
-    public static OnnxMl.ModelProto detector(List<ScaleNetworks> scales, ScaleCombination combination, Layout layout,
-            String version, Map<String, String> metadata) {
+    public static OnnxMl.ModelProto detector(
+            List<ScaleNetworks> scales,
+            ScaleCombination combination,
+            Layout layout,
+            String version,
+            Map<String, String> metadata) {
         OnnxGraph g = new OnnxGraph("detector");
         String image = g.input(IMAGE_INPUT, 1L, 3L, "height", "width");
         Map<String, String> scores = new LinkedHashMap<>();
@@ -127,25 +133,41 @@ public final class Graphs {
             for (String name : level.scales()) {
                 parts.add(crop(g, scores.get(name), margins.get(name), level.margin()));
             }
-            String mean = parts.size() == 1 ? parts.get(0)
-                    : g.node(OnnxOperator.MUL, g.node(OnnxOperator.SUM, parts, Map.of()), g.scalar("inv_scales", 1f / parts.size()));
-            standardised.add(g.node(OnnxOperator.ADD, g.node(OnnxOperator.MUL, mean, g.scalar("inv_level_std", (float) (1 / level.std()))),
+            String mean = parts.size() == 1
+                    ? parts.get(0)
+                    : g.node(
+                            OnnxOperator.MUL,
+                            g.node(OnnxOperator.SUM, parts, Map.of()),
+                            g.scalar("inv_scales", 1f / parts.size()));
+            standardised.add(g.node(
+                    OnnxOperator.ADD,
+                    g.node(OnnxOperator.MUL, mean, g.scalar("inv_level_std", (float) (1 / level.std()))),
                     g.scalar("level_offset", (float) (-level.mean() / level.std()))));
         }
         String map = standardised.get(levels.size() - 1);
         for (int k = levels.size() - 2; k >= 0; k--) {
-            map = nest(g, standardised.get(k), map, levels.get(k).margin(), levels.get(k + 1).margin());
+            map = nest(
+                    g,
+                    standardised.get(k),
+                    map,
+                    levels.get(k).margin(),
+                    levels.get(k + 1).margin());
         }
         int r = combination.smoothingRadius();
         if (r > 0) {
             // Zero padding: the same as ScaleCombination's, which counts no value twice.
             float[] k = combination.smoothingKernel();
-            map = g.node(OnnxOperator.CONV, List.of(map, g.floats("gauss_rows", new long[] {1, 1, k.length, 1}, k)),
+            map = g.node(
+                    OnnxOperator.CONV,
+                    List.of(map, g.floats("gauss_rows", new long[] {1, 1, k.length, 1}, k)),
                     Map.of("pads", new long[] {r, 0, r, 0}));
-            map = g.node(OnnxOperator.CONV, List.of(map, g.floats("gauss_cols", new long[] {1, 1, 1, k.length}, k)),
+            map = g.node(
+                    OnnxOperator.CONV,
+                    List.of(map, g.floats("gauss_cols", new long[] {1, 1, 1, k.length}, k)),
                     Map.of("pads", new long[] {0, r, 0, r}));
         }
-        map = edgePad(g, map, levels.get(0).margin().before(), levels.get(0).margin().after());
+        map = edgePad(
+                g, map, levels.get(0).margin().before(), levels.get(0).margin().after());
         g.output(g.rename(map, ANOMALY_MAP), 1L, 1L, "height", "width");
         return g.model(version, metadata);
     }
@@ -165,8 +187,8 @@ public final class Graphs {
      * {@code inner} (valid for the narrower {@code innerMargin}): the rows above and below, and
      * the columns left and right of {@code inner}, taken from {@code outer}, concatenated around it.
      */
-    private static String nest(OnnxGraph g, String outer, String inner, NetworkSpec.Margin outerMargin,
-            NetworkSpec.Margin innerMargin) {
+    private static String nest(
+            OnnxGraph g, String outer, String inner, NetworkSpec.Margin outerMargin, NetworkSpec.Margin innerMargin) {
         long top = innerMargin.before() - outerMargin.before();
         long bottom = innerMargin.after() - outerMargin.after();
         long max = Long.MAX_VALUE;
@@ -192,8 +214,10 @@ public final class Graphs {
     }
 
     private static String slice(OnnxGraph g, String x, long rowStart, long rowEnd, long colStart, long colEnd) {
-        return g.node(OnnxOperator.SLICE, List.of(x, g.ints("starts", rowStart, colStart), g.ints("ends", rowEnd, colEnd),
-                g.ints("axes", 2, 3)), Map.of());
+        return g.node(
+                OnnxOperator.SLICE,
+                List.of(x, g.ints("starts", rowStart, colStart), g.ints("ends", rowEnd, colEnd), g.ints("axes", 2, 3)),
+                Map.of());
     }
 
     /** Replicates the border rows and columns of a [1, 1, h, w] map outward. */
@@ -201,7 +225,9 @@ public final class Graphs {
         if (before == 0 && after == 0) {
             return x;
         }
-        return g.node(OnnxOperator.PAD, List.of(x, g.ints("pads", 0, 0, before, before, 0, 0, after, after)),
+        return g.node(
+                OnnxOperator.PAD,
+                List.of(x, g.ints("pads", 0, 0, before, before, 0, 0, after, after)),
                 Map.of("mode", "edge"));
     }
 

@@ -1,10 +1,10 @@
 package dev.stad.exporter.onnx;
 
-import dev.stad.runtime.bundle.OnnxOperator;
 import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.score.DescriptorNormalization;
-import dev.stad.runtime.spec.Layer;
 import dev.stad.checkpoint.spec.NetworkForm;
+import dev.stad.runtime.bundle.OnnxOperator;
+import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,15 +24,14 @@ import java.util.Map;
  * stacked tensor. The result is split back into one descriptor tensor per network.
  */
 public final class NetworkEmitter {
-    private NetworkEmitter() {
-    }
+    private NetworkEmitter() {}
 
     /**
      * Weights with the teacher's normalisation folded into the last conv, so the network yields
      * {@code (T - mu) / sigma} directly: {@code W' = W / sigma[o]}, {@code b' = (b - mu[o]) / sigma[o]}.
      */
-    public static Map<String, FloatTensor> foldNormalization(NetworkSpec spec, Map<String, FloatTensor> weights,
-            DescriptorNormalization norm) {
+    public static Map<String, FloatTensor> foldNormalization(
+            NetworkSpec spec, Map<String, FloatTensor> weights, DescriptorNormalization norm) {
         List<Integer> convs = spec.convIndices();
         int last = convs.get(convs.size() - 1);
         FloatTensor w = require(weights, NetworkSpec.weightName(last));
@@ -62,8 +61,8 @@ public final class NetworkEmitter {
      * Emits one network reading {@code input}; returns its output. The dense form computes the
      * valid region only: an {@code H x W} input gives {@code (H - rf + 1) x (W - rf + 1)} descriptors.
      */
-    public static String emit(OnnxGraph g, NetworkSpec spec, Map<String, FloatTensor> weights, String input,
-            NetworkForm form) {
+    public static String emit(
+            OnnxGraph g, NetworkSpec spec, Map<String, FloatTensor> weights, String input, NetworkForm form) {
         return emitFused(g, spec, List.of(weights), input, form).get(0);
     }
 
@@ -71,8 +70,8 @@ public final class NetworkEmitter {
      * Emits {@code nets.size()} networks of one architecture on a shared input as one fused
      * stack; returns each network's descriptor tensor, in order.
      */
-    public static List<String> emitFused(OnnxGraph g, NetworkSpec spec, List<Map<String, FloatTensor>> nets,
-            String input, NetworkForm form) {
+    public static List<String> emitFused(
+            OnnxGraph g, NetworkSpec spec, List<Map<String, FloatTensor>> nets, String input, NetworkForm form) {
         int k = nets.size();
         String x = input;
         List<Layer> layers = spec.layers();
@@ -89,16 +88,21 @@ public final class NetworkEmitter {
                 attrs.put("strides", new long[] {1, 1});
                 attrs.put("pads", new long[] {0, 0, 0, 0});
                 attrs.put("group", (long) (first ? 1 : k));
-                x = g.node(OnnxOperator.CONV, List.of(x, g.floats("w" + i, w.shape(), w.data()), g.floats("b" + i, b.shape(), b.data())),
+                x = g.node(
+                        OnnxOperator.CONV,
+                        List.of(x, g.floats("w" + i, w.shape(), w.data()), g.floats("b" + i, b.shape(), b.data())),
                         attrs);
                 first = false;
                 if (i != layers.size() - 1) {
                     x = g.node(OnnxOperator.LEAKY_RELU, List.of(x), Map.of("alpha", NetworkSpec.LEAKY_SLOPE));
                 }
             } else if (form == NetworkForm.PATCH) {
-                x = g.node(OnnxOperator.MAX_POOL, List.of(x), Map.of(
-                        "kernel_shape", new long[] {l.kernel(), l.kernel()},
-                        "strides", new long[] {l.stride(), l.stride()}));
+                x = g.node(
+                        OnnxOperator.MAX_POOL,
+                        List.of(x),
+                        Map.of(
+                                "kernel_shape", new long[] {l.kernel(), l.kernel()},
+                                "strides", new long[] {l.stride(), l.stride()}));
             } else {
                 x = dilatedMaxPool(g, x, l.kernel(), dil);
             }
@@ -123,8 +127,14 @@ public final class NetworkEmitter {
             for (int b = 0; b < kernel; b++) {
                 long endA = a == kernel - 1 ? Long.MAX_VALUE : -(long) (kernel - 1 - a) * d;
                 long endB = b == kernel - 1 ? Long.MAX_VALUE : -(long) (kernel - 1 - b) * d;
-                slices.add(g.node(OnnxOperator.SLICE, List.of(x, g.ints("starts", (long) a * d, (long) b * d),
-                        g.ints("ends", endA, endB), g.ints("axes", 2, 3)), Map.of()));
+                slices.add(g.node(
+                        OnnxOperator.SLICE,
+                        List.of(
+                                x,
+                                g.ints("starts", (long) a * d, (long) b * d),
+                                g.ints("ends", endA, endB),
+                                g.ints("axes", 2, 3)),
+                        Map.of()));
             }
         }
         return g.node(OnnxOperator.MAX, slices, Map.of());

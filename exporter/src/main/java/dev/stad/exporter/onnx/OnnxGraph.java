@@ -1,8 +1,8 @@
 package dev.stad.exporter.onnx;
 
-import dev.stad.runtime.bundle.OnnxOperator;
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
+import dev.stad.runtime.bundle.OnnxOperator;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -23,6 +23,7 @@ public final class OnnxGraph {
     public static final int OPSET = 17;
     /** IR version matching {@link #OPSET}. */
     public static final long IR_VERSION = 8;
+
     public static final String PRODUCER = "stad-exporter";
 
     private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
@@ -113,7 +114,8 @@ public final class OnnxGraph {
 
     private List<String> add(String opType, List<String> inputs, Map<String, Object> attributes, int outputs) {
         String name = opType.toLowerCase(Locale.ROOT);
-        OnnxMl.NodeProto.Builder n = OnnxMl.NodeProto.newBuilder().setOpType(opType).setName(fresh(name));
+        OnnxMl.NodeProto.Builder n =
+                OnnxMl.NodeProto.newBuilder().setOpType(opType).setName(fresh(name));
         n.addAllInput(inputs);
         List<String> outs = new ArrayList<>();
         for (int i = 0; i < outputs; i++) {
@@ -121,7 +123,8 @@ public final class OnnxGraph {
             outs.add(o);
             n.addOutput(o);
         }
-        attributes.entrySet().stream().sorted(Map.Entry.comparingByKey())
+        attributes.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
                 .forEach(e -> n.addAttribute(attribute(e.getKey(), e.getValue())));
         graph.addNode(n);
         return outs;
@@ -130,8 +133,11 @@ public final class OnnxGraph {
     /** Gives the value produced under {@code value} a stable public name (an Identity node). */
     public String rename(String value, String publicName) {
         claim(publicName);
-        graph.addNode(OnnxMl.NodeProto.newBuilder().setOpType(OnnxOperator.IDENTITY.opType()).setName(fresh("identity"))
-                .addInput(value).addOutput(publicName));
+        graph.addNode(OnnxMl.NodeProto.newBuilder()
+                .setOpType(OnnxOperator.IDENTITY.opType())
+                .setName(fresh("identity"))
+                .addInput(value)
+                .addOutput(publicName));
         return publicName;
     }
 
@@ -141,10 +147,14 @@ public final class OnnxGraph {
                 .setIrVersion(IR_VERSION)
                 .setProducerName(PRODUCER)
                 .setProducerVersion(producerVersion)
-                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .addOpsetImport(
+                        OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
                 .setGraph(graph.build());
-        metadata.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> m.addMetadataProps(
-                OnnxMl.StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue())));
+        metadata.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(e -> m.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder()
+                        .setKey(e.getKey())
+                        .setValue(e.getValue())));
         return m.build();
     }
 
@@ -161,10 +171,13 @@ public final class OnnxGraph {
             }
             shape.addDim(dim);
         }
-        return OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(OnnxMl.TypeProto.newBuilder()
-                .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
-                        .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
-                        .setShape(shape))).build();
+        return OnnxMl.ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(OnnxMl.TypeProto.newBuilder()
+                        .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                                .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                                .setShape(shape)))
+                .build();
     }
 
     private static OnnxMl.AttributeProto attribute(String name, Object value) {

@@ -35,6 +35,7 @@ class BenchCommandsTest {
      * CPU's rounding, not for a map that misses the square.
      */
     private static final double PLANTED_PIXEL_AUROC = 0.98;
+
     private static final double PLANTED_AU_PRO = 0.9;
 
     private static int bench(String... args) {
@@ -50,10 +51,32 @@ class BenchCommandsTest {
     @Test
     void latencyTimesEveryVariantAndTheBaselineAndWritesItsReports(@TempDir Path out) throws Exception {
         Path image = TinyModel.data().resolve("test/good/000.png");
-        assertEquals(0, bench("latency", "--bundle", TinyModel.bundle().toString(), "--checkpoint",
-                TinyModel.run().toString(), "--sizes", "32,48",
-                "--variant-sizes", "32", "--runs", "3", "--max-seconds", "5", "--baseline-size", "32", "--patches", "256",
-                "--sgemm", "256", "--image", image.toString(), "--out", out.toString()));
+        assertEquals(
+                0,
+                bench(
+                        "latency",
+                        "--bundle",
+                        TinyModel.bundle().toString(),
+                        "--checkpoint",
+                        TinyModel.run().toString(),
+                        "--sizes",
+                        "32,48",
+                        "--variant-sizes",
+                        "32",
+                        "--runs",
+                        "3",
+                        "--max-seconds",
+                        "5",
+                        "--baseline-size",
+                        "32",
+                        "--patches",
+                        "256",
+                        "--sgemm",
+                        "256",
+                        "--image",
+                        image.toString(),
+                        "--out",
+                        out.toString()));
         JsonNode r = new ObjectMapper().readTree(out.resolve("latency.json").toFile());
         // t9+t7 M=2 at 32 and 48, then t9 M=2 and t7 M=2 at 32 (no fewer-student variant below M=3)
         assertEquals(4, r.get("points").size());
@@ -76,14 +99,23 @@ class BenchCommandsTest {
     @Test
     void accuracyReportsEveryDefectTypeWithMapsCurvesAndHtml(@TempDir Path out) throws Exception {
         Path data = TinyModel.data();
-        assertEquals(0, bench("accuracy", "--bundle", TinyModel.bundle().toString(), "--data", data.toString(), "--out",
-                out.toString()));
+        assertEquals(
+                0,
+                bench(
+                        "accuracy",
+                        "--bundle",
+                        TinyModel.bundle().toString(),
+                        "--data",
+                        data.toString(),
+                        "--out",
+                        out.toString()));
         JsonNode r = new ObjectMapper().readTree(out.resolve("accuracy.json").toFile());
         assertEquals(1 + SyntheticDataset.DEFECT_TYPES.size(), r.get("rows").size(), "overall and every defect type");
         assertEquals("overall", r.get("rows").get(0).get("type").asText());
         long images = TinyModel.testImages().size();
         assertEquals(images, r.get("rows").get(0).get("images").asInt());
-        long good = TinyModel.testImages().stream().filter(p -> p.getParent().getFileName().toString().equals("good"))
+        long good = TinyModel.testImages().stream()
+                .filter(p -> p.getParent().getFileName().toString().equals("good"))
                 .count();
         JsonNode bands = r.get("goodMaxima");
         assertEquals(4, bands.size());
@@ -93,10 +125,12 @@ class BenchCommandsTest {
         }
         assertTrue(Files.readString(out.resolve("accuracy.md")).contains("Where the good test images' maps peak"));
         try (Stream<Path> maps = Files.walk(out.resolve("maps/data/test"))) {
-            assertEquals(images, maps.filter(p -> p.toString().endsWith(".tiff")).count(), "one float map per test image");
+            assertEquals(
+                    images, maps.filter(p -> p.toString().endsWith(".tiff")).count(), "one float map per test image");
         }
         String html = Files.readString(out.resolve("report.html"));
-        assertTrue(html.contains("<table>") && html.contains("data:image/png;base64,") && !html.contains("src=\"http"),
+        assertTrue(
+                html.contains("<table>") && html.contains("data:image/png;base64,") && !html.contains("src=\"http"),
                 "self-contained report");
         for (String png : new String[] {"roc-image.png", "roc-pixel.png", "pro.png"}) {
             assertTrue(ImageIO.read(out.resolve(png).toFile()).getWidth() > 100, png);
@@ -126,16 +160,31 @@ class BenchCommandsTest {
                     }
                 }
                 String name = good.getFileName().toString();
-                ImageIO.write(img, "png", data.resolve("test/square").resolve(name).toFile());
-                ImageIO.write(mask, "png", data.resolve("ground_truth/square")
-                        .resolve(name.replace(".png", "_mask.png")).toFile());
+                ImageIO.write(
+                        img, "png", data.resolve("test/square").resolve(name).toFile());
+                ImageIO.write(
+                        mask,
+                        "png",
+                        data.resolve("ground_truth/square")
+                                .resolve(name.replace(".png", "_mask.png"))
+                                .toFile());
             }
         }
         Path out = dir.resolve("out");
-        assertEquals(0, bench("accuracy", "--bundle", TinyModel.bundle().toString(), "--data", data.toString(), "--out",
-                out.toString()));
+        assertEquals(
+                0,
+                bench(
+                        "accuracy",
+                        "--bundle",
+                        TinyModel.bundle().toString(),
+                        "--data",
+                        data.toString(),
+                        "--out",
+                        out.toString()));
         JsonNode square = null;
-        for (JsonNode row : new ObjectMapper().readTree(out.resolve("accuracy.json").toFile()).get("rows")) {
+        for (JsonNode row : new ObjectMapper()
+                .readTree(out.resolve("accuracy.json").toFile())
+                .get("rows")) {
             if (row.get("type").asText().equals("square")) {
                 square = row;
             }
@@ -157,8 +206,22 @@ class BenchCommandsTest {
         writeSet(dir, "t10k", test, rnd);
         Path cfg = TinyModel.writeConfig(dir.resolve("one-class-tiny.json"), dir.resolve("set-by-the-command"));
         Path out = dir.resolve("out");
-        assertEquals(0, bench("one-class", "--idx", dir.toString(), "--class", "0", "--config", cfg.toString(),
-                "--train-limit", "20", "--test-per-class", "6", "--out", out.toString()));
+        assertEquals(
+                0,
+                bench(
+                        "one-class",
+                        "--idx",
+                        dir.toString(),
+                        "--class",
+                        "0",
+                        "--config",
+                        cfg.toString(),
+                        "--train-limit",
+                        "20",
+                        "--test-per-class",
+                        "6",
+                        "--out",
+                        out.toString()));
         JsonNode r = new ObjectMapper().readTree(out.resolve("one-class-0.json").toFile());
         assertEquals(20, r.get("trainImages").asInt());
         assertEquals(12, r.get("testImages").asInt());
@@ -183,7 +246,8 @@ class BenchCommandsTest {
                 }
             }
         }
-        IdxFileTest.writeGz(dir.resolve(split + "-images-idx3-ubyte.gz"), IdxFileTest.idx(new int[] {n, 28, 28}, pixels));
+        IdxFileTest.writeGz(
+                dir.resolve(split + "-images-idx3-ubyte.gz"), IdxFileTest.idx(new int[] {n, 28, 28}, pixels));
         IdxFileTest.writeGz(dir.resolve(split + "-labels-idx1-ubyte.gz"), IdxFileTest.idx(new int[] {n}, labels));
     }
 }

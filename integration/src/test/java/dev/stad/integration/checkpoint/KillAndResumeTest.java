@@ -61,25 +61,36 @@ class KillAndResumeTest {
         // The file on disk is whole (written atomically) and no later than when the kill was sent.
         int saved = savedEpoch(students);
         assertTrue(saved >= killedAt && saved < EPOCHS, "saved epoch " + saved + ", killed at " + killedAt);
-        assertEquals(RunMetadata.TRAINING, new RunDirectory(killedOut).readMetadata().orElseThrow().status());
+        assertEquals(
+                RunMetadata.TRAINING,
+                new RunDirectory(killedOut).readMetadata().orElseThrow().status());
 
         String resumeLog = TrainerProcess.run("--config", configFile.toString());
         assertTrue(resumeLog.contains("students t9: resuming from epoch " + saved + "/" + EPOCHS), resumeLog);
-        assertTrue(!resumeLog.contains("teacher t9 pretrained"), "the finished teacher was trained again:\n" + resumeLog);
+        assertTrue(
+                !resumeLog.contains("teacher t9 pretrained"), "the finished teacher was trained again:\n" + resumeLog);
 
-        String referenceLog = TrainerProcess.run("--config", configFile.toString(), "--out", dir.resolve("reference").toString());
+        String referenceLog = TrainerProcess.run(
+                "--config",
+                configFile.toString(),
+                "--out",
+                dir.resolve("reference").toString());
         assertTrue(!referenceLog.contains("resuming"), referenceLog);
 
         for (String file : List.of("students-t9.safetensors", "students-t7.safetensors", "teacher-t9.safetensors")) {
-            Map<String, FloatTensor> resumed = Safetensors.read(killedOut.resolve(file)).tensors();
-            Map<String, FloatTensor> reference = Safetensors.read(dir.resolve("reference").resolve(file)).tensors();
+            Map<String, FloatTensor> resumed =
+                    Safetensors.read(killedOut.resolve(file)).tensors();
+            Map<String, FloatTensor> reference =
+                    Safetensors.read(dir.resolve("reference").resolve(file)).tensors();
             assertEquals(reference.keySet(), resumed.keySet());
             for (String name : reference.keySet()) {
-                TrainerProcess.assertClose(reference.get(name).data(), resumed.get(name).data(), 1e-5,
-                        "resumed " + file + " " + name);
+                TrainerProcess.assertClose(
+                        reference.get(name).data(), resumed.get(name).data(), 1e-5, "resumed " + file + " " + name);
             }
         }
-        assertEquals(RunMetadata.COMPLETE, new RunDirectory(killedOut).readMetadata().orElseThrow().status());
+        assertEquals(
+                RunMetadata.COMPLETE,
+                new RunDirectory(killedOut).readMetadata().orElseThrow().status());
     }
 
     private static int savedEpoch(Path students) {
@@ -93,7 +104,4 @@ class KillAndResumeTest {
             throw new AssertionError("checkpoint " + students + " could not be read while training: " + e, e);
         }
     }
-
-
-
 }

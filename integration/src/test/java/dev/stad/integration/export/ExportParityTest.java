@@ -5,27 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
-import dev.stad.exporter.ExportCheck;
-import dev.stad.integration.TinyModel;
-import dev.stad.runtime.engine.GraphSession;
-import dev.stad.exporter.onnx.Graphs;
-import dev.stad.exporter.onnx.NetworkEmitter;
-import dev.stad.runtime.bundle.BundleManifest;
-import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.checkpoint.RunDirectory;
-import dev.stad.runtime.image.FloatImage;
 import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.checkpoint.score.DescriptorNormalization;
 import dev.stad.checkpoint.spec.Architectures;
 import dev.stad.checkpoint.spec.NetworkForm;
+import dev.stad.exporter.ExportCheck;
+import dev.stad.exporter.onnx.Graphs;
+import dev.stad.exporter.onnx.NetworkEmitter;
+import dev.stad.integration.TinyModel;
+import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.engine.GraphSession;
+import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
 import dev.stad.trainer.model.WeightInit;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -47,7 +44,8 @@ class ExportParityTest {
     void patchAndDenseGraphsMatchTheDjlBlock(NetworkSpec spec) throws Exception {
         Map<String, FloatTensor> weights = WeightInit.heUniform(spec, 21);
         FloatImage image = random(3, spec.receptiveField() + 18, spec.receptiveField() + 21, 2);
-        List<FloatImage> patches = List.of(random(3, spec.receptiveField(), spec.receptiveField(), 3),
+        List<FloatImage> patches = List.of(
+                random(3, spec.receptiveField(), spec.receptiveField(), 3),
                 random(3, spec.receptiveField(), spec.receptiveField(), 4));
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             PatchNetwork dense = PatchNetwork.create(spec, NetworkForm.DENSE);
@@ -71,8 +69,13 @@ class ExportParityTest {
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             PatchNetwork dense = PatchNetwork.create(spec, NetworkForm.DENSE);
             dense.setParameters(manager, weights, "");
-            compare(manager, dense, NetworkEmitter.foldNormalization(spec, weights, norm), random(3, 40, 40, 5),
-                    List.of(random(3, 32, 32, 6)), norm);
+            compare(
+                    manager,
+                    dense,
+                    NetworkEmitter.foldNormalization(spec, weights, norm),
+                    random(3, 40, 40, 5),
+                    List.of(random(3, 32, 32, 6)),
+                    norm);
         }
     }
 
@@ -88,7 +91,8 @@ class ExportParityTest {
                 List<FloatImage> patches = List.of(random(3, spec.receptiveField(), spec.receptiveField(), 8));
                 Safetensors.Contents teacher = Safetensors.read(run.teacherFile(spec.name()));
                 DescriptorNormalization norm = new DescriptorNormalization(
-                        teacher.tensor(RunDirectory.NORM_MEAN).data(), teacher.tensor(RunDirectory.NORM_STD).data());
+                        teacher.tensor(RunDirectory.NORM_MEAN).data(),
+                        teacher.tensor(RunDirectory.NORM_STD).data());
                 PatchNetwork t = PatchNetwork.create(spec, NetworkForm.DENSE);
                 t.setParameters(manager, teacher.tensors(), "");
                 compareWithBundle(manager, ps, t, bundle, s.teacher(), image, patches, norm);
@@ -102,22 +106,45 @@ class ExportParityTest {
         }
     }
 
-    private static void compare(NDManager manager, PatchNetwork dense, Map<String, FloatTensor> exportedWeights,
-            FloatImage image, List<FloatImage> patches, DescriptorNormalization norm) throws Exception {
+    private static void compare(
+            NDManager manager,
+            PatchNetwork dense,
+            Map<String, FloatTensor> exportedWeights,
+            FloatImage image,
+            List<FloatImage> patches,
+            DescriptorNormalization norm)
+            throws Exception {
         NetworkSpec spec = dense.spec();
-        byte[] denseGraph = Graphs.dense(spec, exportedWeights, "test", Map.of()).toByteArray();
-        byte[] patchGraph = Graphs.patch(spec, exportedWeights, "test", Map.of()).toByteArray();
+        byte[] denseGraph =
+                Graphs.dense(spec, exportedWeights, "test", Map.of()).toByteArray();
+        byte[] patchGraph =
+                Graphs.patch(spec, exportedWeights, "test", Map.of()).toByteArray();
         check(manager, new ParameterStore(manager, false), dense, denseGraph, patchGraph, image, patches, norm);
     }
 
-    private static void compareWithBundle(NDManager manager, ParameterStore ps, PatchNetwork dense, ModelBundle bundle,
-            BundleManifest.NetworkFiles graphs, FloatImage image, List<FloatImage> patches, DescriptorNormalization norm)
+    private static void compareWithBundle(
+            NDManager manager,
+            ParameterStore ps,
+            PatchNetwork dense,
+            ModelBundle bundle,
+            BundleManifest.NetworkFiles graphs,
+            FloatImage image,
+            List<FloatImage> patches,
+            DescriptorNormalization norm)
             throws Exception {
         check(manager, ps, dense, bundle.read(graphs.dense()), bundle.read(graphs.patch()), image, patches, norm);
     }
 
-    private static void check(NDManager manager, ParameterStore ps, PatchNetwork dense, byte[] denseGraph,
-            byte[] patchGraph, FloatImage image, List<FloatImage> patches, DescriptorNormalization norm) throws Exception {
+    private static void check(
+            NDManager manager,
+            ParameterStore ps,
+            PatchNetwork dense,
+            byte[] denseGraph,
+            byte[] patchGraph,
+            FloatImage image,
+            List<FloatImage> patches,
+            DescriptorNormalization norm)
+            throws Exception {
         NetworkSpec spec = dense.spec();
         FloatImage djlDense = Tensors.image(dense.predict(ps, Tensors.batch(manager, List.of(image))), 0);
         List<FloatImage> djlPatch = new java.util.ArrayList<>();
@@ -134,9 +161,12 @@ class ExportParityTest {
             FloatImage ortDense = d.run(image).get(Graphs.DESCRIPTORS);
             double diff = ExportCheck.relativeDifference(djlDense.data(), ortDense.data());
             assertTrue(diff <= TOLERANCE, spec.name() + " dense: ONNX Runtime vs DJL " + diff);
-            List<FloatImage> ortPatch = p.runBatch(patches).stream().map(o -> o.get(Graphs.DESCRIPTORS)).toList();
+            List<FloatImage> ortPatch = p.runBatch(patches).stream()
+                    .map(o -> o.get(Graphs.DESCRIPTORS))
+                    .toList();
             for (int i = 0; i < patches.size(); i++) {
-                diff = ExportCheck.relativeDifference(djlPatch.get(i).data(), ortPatch.get(i).data());
+                diff = ExportCheck.relativeDifference(
+                        djlPatch.get(i).data(), ortPatch.get(i).data());
                 assertTrue(diff <= TOLERANCE, spec.name() + " patch " + i + ": ONNX Runtime vs DJL " + diff);
             }
         }

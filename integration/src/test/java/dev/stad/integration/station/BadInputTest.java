@@ -1,11 +1,11 @@
 package dev.stad.integration.station;
 
-import dev.stad.integration.TinyModel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.stad.integration.TinyModel;
 import dev.stad.runtime.cli.ScoreCommand;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.io.AtomicFiles;
@@ -58,13 +58,29 @@ class BadInputTest {
         root = Files.isReadable(locked); // root reads anything; then it is just another good file
 
         ImageIO.write(withAlpha(rgb), "png", in.resolve("rgba.png").toFile());
-        ImageIO.write(grey(rgb, BufferedImage.TYPE_BYTE_GRAY), "png", in.resolve("grey.png").toFile());
-        ImageIO.write(grey(scaled(rgb, 48, 40), BufferedImage.TYPE_USHORT_GRAY), "png", in.resolve("grey16.png").toFile());
+        ImageIO.write(
+                grey(rgb, BufferedImage.TYPE_BYTE_GRAY),
+                "png",
+                in.resolve("grey.png").toFile());
+        ImageIO.write(
+                grey(scaled(rgb, 48, 40), BufferedImage.TYPE_USHORT_GRAY),
+                "png",
+                in.resolve("grey16.png").toFile());
         ImageIO.write(scaled(rgb, 64, 50), "png", in.resolve("larger.png").toFile());
 
         out = dir.resolve("out");
-        cli = Cli.run("score", "--bundle", TinyModel.bundle().toString(), "--input", in.toString(),
-                "--out", out.toString(), "--save", "tiff,overlay,json", "--parallel", "3");
+        cli = Cli.run(
+                "score",
+                "--bundle",
+                TinyModel.bundle().toString(),
+                "--input",
+                in.toString(),
+                "--out",
+                out.toString(),
+                "--save",
+                "tiff,overlay,json",
+                "--parallel",
+                "3");
         results = Cli.results(out);
         byFile = results.results().stream()
                 .collect(Collectors.toMap(r -> Path.of(r.file()).getFileName().toString(), Function.identity()));
@@ -80,8 +96,13 @@ class BadInputTest {
         assertEquals(ScoreCommand.SOME_FAILED, cli.exit(), cli.toString());
         assertEquals(10, byFile.size());
         assertEquals(root ? 4 : 5, results.failed());
-        assertEquals(results.results().stream().map(ScoreResults.Image::file).sorted().toList(),
-                results.results().stream().map(ScoreResults.Image::file).toList(), "results keep the input order");
+        assertEquals(
+                results.results().stream()
+                        .map(ScoreResults.Image::file)
+                        .sorted()
+                        .toList(),
+                results.results().stream().map(ScoreResults.Image::file).toList(),
+                "results keep the input order");
         assertTrue(cli.err().contains("error: " + in.resolve("truncated.png")), cli.toString());
     }
 
@@ -121,13 +142,16 @@ class BadInputTest {
         ScoreResults.Image r = byFile.get("larger.png");
         assertEquals(ScoreResults.OK, r.status(), r.toString());
         assertEquals(64 * 50, Cli.tiff(out.resolve(r.outputs().get("tiff"))).length);
-        assertEquals(64, ImageIO.read(out.resolve(r.outputs().get("overlay")).toFile()).getWidth());
+        assertEquals(
+                64,
+                ImageIO.read(out.resolve(r.outputs().get("overlay")).toFile()).getWidth());
     }
 
     @Test
     void rgbaDropsAlphaAndScoresExactlyAsTheOpaqueImage() throws Exception {
         assertEquals(ScoreResults.OK, byFile.get("rgba.png").status());
-        assertArrayEquals(Cli.tiff(out.resolve(byFile.get("good.png").outputs().get("tiff"))),
+        assertArrayEquals(
+                Cli.tiff(out.resolve(byFile.get("good.png").outputs().get("tiff"))),
                 Cli.tiff(out.resolve(byFile.get("rgba.png").outputs().get("tiff"))));
     }
 
@@ -135,7 +159,8 @@ class BadInputTest {
     void greyIsReplicatedAndScoresExactlyAsRgbWithEqualChannels() throws Exception {
         assertEquals(ScoreResults.OK, byFile.get("grey.png").status());
         try (Detector d = Detector.open(TinyModel.bundle())) {
-            assertArrayEquals(d.score(grey(rgb, BufferedImage.TYPE_3BYTE_BGR)).map().data(),
+            assertArrayEquals(
+                    d.score(grey(rgb, BufferedImage.TYPE_3BYTE_BGR)).map().data(),
                     Cli.tiff(out.resolve(byFile.get("grey.png").outputs().get("tiff"))));
         }
     }

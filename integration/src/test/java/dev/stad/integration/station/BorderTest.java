@@ -1,8 +1,8 @@
 package dev.stad.integration.station;
 
-import dev.stad.integration.TinyModel;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stad.integration.TinyModel;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.image.FloatImage;
@@ -44,16 +44,24 @@ class BorderTest {
                 }
             }
         }
-        assertTrue(inBand <= 25, inBand + " of " + files.size() + " good images peak within " + band + " px of the border");
+        assertTrue(
+                inBand <= 25,
+                inBand + " of " + files.size() + " good images peak within " + band + " px of the border");
     }
 
     @Test
     void aDefectPlantedAtTheBorderRaisesTheScore() throws Exception {
         try (Detector d = Detector.open(TinyModel.bundle())) {
-            for (Path f : TinyModel.testImages().stream().filter(p -> p.toString().contains("/good/")).toList()) {
+            for (Path f : TinyModel.testImages().stream()
+                    .filter(p -> p.toString().contains("/good/"))
+                    .toList()) {
                 FloatImage image = ImageDecoder.read(f);
                 double before = d.score(image).score();
-                FloatImage planted = new FloatImage(image.channels(), image.height(), image.width(), image.data().clone());
+                FloatImage planted = new FloatImage(
+                        image.channels(),
+                        image.height(),
+                        image.width(),
+                        image.data().clone());
                 // A dark 3 x 6 px gouge touching the left border, in the band no scale has a patch centred on.
                 for (int c = 0; c < planted.channels(); c++) {
                     for (int y = 13; y < 19; y++) {
@@ -63,7 +71,8 @@ class BorderTest {
                     }
                 }
                 double after = d.score(planted).score();
-                assertTrue(after > before + 1, f + ": score " + before + " -> " + after + " with a defect at the border");
+                assertTrue(
+                        after > before + 1, f + ": score " + before + " -> " + after + " with a defect at the border");
             }
         }
     }

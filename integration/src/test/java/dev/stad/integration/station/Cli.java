@@ -18,13 +18,17 @@ record Cli(int exit, String out, String err) {
     static Cli run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = RuntimeCommand.commandLine(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), false).execute(args);
+        int code = RuntimeCommand.commandLine(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        false)
+                .execute(args);
         return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     static ScoreResults results(Path outDir) throws IOException {
-        return new ObjectMapper().readValue(outDir.resolve(ScoreCommand.RESULTS_FILE).toFile(), ScoreResults.class);
+        return new ObjectMapper()
+                .readValue(outDir.resolve(ScoreCommand.RESULTS_FILE).toFile(), ScoreResults.class);
     }
 
     /** A float TIFF map read back the way MVTec's evaluation reads it. */

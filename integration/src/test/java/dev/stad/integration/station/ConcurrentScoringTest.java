@@ -1,9 +1,9 @@
 package dev.stad.integration.station;
 
-import dev.stad.integration.TinyModel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.stad.integration.TinyModel;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
@@ -73,9 +73,12 @@ class ConcurrentScoringTest {
     @Test
     void oneAndEightEngineThreadsGiveTheSameMaps() throws Exception {
         FloatImage img = ImageDecoder.read(TinyModel.testImages().get(1));
-        try (Detector one = Detector.open(TinyModel.bundle(), DetectorOptions.defaults().withThreads(1));
-                Detector eight = Detector.open(TinyModel.bundle(), DetectorOptions.defaults().withThreads(8))) {
-            assertArrayEquals(one.score(img).map().data(), eight.score(img).map().data());
+        try (Detector one = Detector.open(
+                        TinyModel.bundle(), DetectorOptions.defaults().withThreads(1));
+                Detector eight = Detector.open(
+                        TinyModel.bundle(), DetectorOptions.defaults().withThreads(8))) {
+            assertArrayEquals(
+                    one.score(img).map().data(), eight.score(img).map().data());
         }
     }
 }

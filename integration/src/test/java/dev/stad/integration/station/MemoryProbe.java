@@ -14,8 +14,7 @@ import java.util.Locale;
  * line each.
  */
 public final class MemoryProbe {
-    private MemoryProbe() {
-    }
+    private MemoryProbe() {}
 
     public static void main(String[] args) throws Exception {
         Path bundle = Path.of(args[0]);

@@ -1,10 +1,10 @@
 package dev.stad.integration.station;
 
-import dev.stad.integration.TinyModel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.stad.integration.TinyModel;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,10 +39,19 @@ class NativeMemoryTest {
         ImageIO.write(big, "png", image.toFile());
 
         Path log = dir.resolve("probe.log");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms96m", "-Xmx96m", "-cp", System.getProperty("java.class.path"),
-                MemoryProbe.class.getName(), TinyModel.bundle().toString(), image.toString(), "1000")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xms96m",
+                        "-Xmx96m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        MemoryProbe.class.getName(),
+                        TinyModel.bundle().toString(),
+                        image.toString(),
+                        "1000")
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "probe did not finish");
         String output = Files.readString(log, StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), output);
@@ -58,8 +67,10 @@ class NativeMemoryTest {
         long after50 = rss.get(0)[1];
         long last = rss.get(rss.size() - 1)[1];
         long peak = rss.stream().mapToLong(r -> r[1]).max().orElseThrow();
-        System.out.printf("resident memory: %d kB after 50 scorings, %d kB after 1000 (peak %d kB, %+.1f%%)%n",
+        System.out.printf(
+                "resident memory: %d kB after 50 scorings, %d kB after 1000 (peak %d kB, %+.1f%%)%n",
                 after50, last, peak, 100.0 * (last - after50) / after50);
-        assertTrue(peak <= after50 * 1.10, "resident memory grew from " + after50 + " kB to " + peak + " kB:\n" + output);
+        assertTrue(
+                peak <= after50 * 1.10, "resident memory grew from " + after50 + " kB to " + peak + " kB:\n" + output);
     }
 }

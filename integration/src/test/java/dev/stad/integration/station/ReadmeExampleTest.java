@@ -1,8 +1,8 @@
 package dev.stad.integration.station;
 
-import dev.stad.integration.TinyModel;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stad.integration.TinyModel;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
@@ -22,13 +22,15 @@ class ReadmeExampleTest {
 
     static void example(Path bundle, Path image, PrintStream out) throws Exception {
         // README:begin
-        try (Detector detector = Detector.open(bundle, DetectorOptions.defaults().withThreads(2))) {
+        try (Detector detector =
+                Detector.open(bundle, DetectorOptions.defaults().withThreads(2))) {
             Detection d = detector.score(image); // also a BufferedImage, or a FloatImage in [0, 1]
-            out.printf("score %.2f (threshold %.2f): %s%n", d.score(), d.threshold(),
-                    d.anomalous() ? "anomalous" : "good");
+            out.printf(
+                    "score %.2f (threshold %.2f): %s%n",
+                    d.score(), d.threshold(), d.anomalous() ? "anomalous" : "good");
             for (Region r : d.regions()) {
-                out.printf("  region at (%d, %d), %d x %d px, peak %.2f%n", r.x(), r.y(), r.width(), r.height(),
-                        r.peak());
+                out.printf(
+                        "  region at (%d, %d), %d x %d px, peak %.2f%n", r.x(), r.y(), r.width(), r.height(), r.peak());
             }
             float[] map = d.map().data(); // d.height() rows of d.width() values, the image's own size
             out.printf("map %d x %d, mean of the top 1%%: %.2f%n", d.width(), d.height(), d.topMean());
@@ -47,9 +49,11 @@ class ReadmeExampleTest {
     @Test
     void readmeShowsExactlyThisExample() throws Exception {
         String source = Files.readString(SOURCE);
-        String body = source.substring(source.indexOf("// README:begin\n") + "// README:begin\n".length(),
+        String body = source.substring(
+                source.indexOf("// README:begin\n") + "// README:begin\n".length(),
                 source.indexOf("        // README:end"));
-        String snippet = body.lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
+        String snippet = body.lines()
+                .map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
                 .collect(Collectors.joining("\n"));
         String readme = Files.readString(README);
         assertTrue(readme.contains(snippet), "README.md must contain the example of " + SOURCE + ":\n" + snippet);

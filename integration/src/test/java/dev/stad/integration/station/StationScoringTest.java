@@ -1,17 +1,17 @@
 package dev.stad.integration.station;
 
-import dev.stad.integration.TinyModel;
-import dev.stad.runtime.output.Heatmaps;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stad.integration.TinyModel;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.detect.Regions;
 import dev.stad.runtime.image.ImageDecoder;
+import dev.stad.runtime.output.Heatmaps;
 import dev.stad.runtime.output.ScoreResults;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -30,8 +30,18 @@ class StationScoringTest {
     @Test
     void cliOnAFolderWritesEveryOutputKindWithMapsBitIdenticalToTheApi() throws Exception {
         Path out = dir.resolve("out");
-        Cli cli = Cli.run("score", "--bundle", TinyModel.bundle().toString(), "--engine", "ort",
-                "--input", TinyModel.data().toString(), "--out", out.toString(), "--save", "tiff,heatmap,overlay,json");
+        Cli cli = Cli.run(
+                "score",
+                "--bundle",
+                TinyModel.bundle().toString(),
+                "--engine",
+                "ort",
+                "--input",
+                TinyModel.data().toString(),
+                "--out",
+                out.toString(),
+                "--save",
+                "tiff,heatmap,overlay,json");
         assertEquals(0, cli.exit(), cli.toString());
         List<Path> images = TinyModel.testImages();
         assertTrue(cli.out().contains("Scored " + images.size() + " of " + images.size() + " images"), cli.toString());
@@ -58,8 +68,14 @@ class StationScoringTest {
                 // The PNGs hold, pixel for pixel, what Heatmaps draws from the API's map (PNG is lossless).
                 BufferedImage heatmap = Heatmaps.heatmap(d.map(), d.threshold());
                 BufferedImage overlay = Heatmaps.overlay(ImageDecoder.read(file), d.map(), d.threshold());
-                assertSamePixels(heatmap, ImageIO.read(out.resolve(r.outputs().get("heatmap")).toFile()), "heatmap " + file);
-                assertSamePixels(overlay, ImageIO.read(out.resolve(r.outputs().get("overlay")).toFile()), "overlay " + file);
+                assertSamePixels(
+                        heatmap,
+                        ImageIO.read(out.resolve(r.outputs().get("heatmap")).toFile()),
+                        "heatmap " + file);
+                assertSamePixels(
+                        overlay,
+                        ImageIO.read(out.resolve(r.outputs().get("overlay")).toFile()),
+                        "overlay " + file);
             }
         }
     }
@@ -83,23 +99,28 @@ class StationScoringTest {
         try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip));
                 var files = Files.walk(TinyModel.bundle())) {
             for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-                out.putNextEntry(new java.util.zip.ZipEntry(TinyModel.bundle().relativize(f).toString()));
+                out.putNextEntry(new java.util.zip.ZipEntry(
+                        TinyModel.bundle().relativize(f).toString()));
                 out.write(Files.readAllBytes(f));
                 out.closeEntry();
             }
         }
         Path file = TinyModel.testImages().get(3);
-        try (Detector folder = Detector.open(TinyModel.bundle()); Detector zipped = Detector.open(zip)) {
-            assertArrayEquals(folder.score(file).map().data(), zipped.score(file).map().data());
+        try (Detector folder = Detector.open(TinyModel.bundle());
+                Detector zipped = Detector.open(zip)) {
+            assertArrayEquals(
+                    folder.score(file).map().data(), zipped.score(file).map().data());
         }
     }
 
     @Test
     void tiledMapsEqualWholeImageMaps() throws Exception {
         BufferedImage src = ImageIO.read(TinyModel.testImages().get(4).toFile());
-        dev.stad.runtime.image.FloatImage big = dev.stad.runtime.image.Resampler.resize(ImageDecoder.toFloat(src), 50, 70);
+        dev.stad.runtime.image.FloatImage big =
+                dev.stad.runtime.image.Resampler.resize(ImageDecoder.toFloat(src), 50, 70);
         try (Detector whole = Detector.open(TinyModel.bundle());
-                Detector tiled = Detector.open(TinyModel.bundle(), DetectorOptions.defaults().withTile(16))) {
+                Detector tiled = Detector.open(
+                        TinyModel.bundle(), DetectorOptions.defaults().withTile(16))) {
             // The image is resized to the bundle's 32 x 32 input, computed there in 2 x 2 tiles of 16 whose halos
             // cross the tile borders, and resized back to 70 x 50.
             Detection a = whole.score(big);
@@ -119,7 +140,8 @@ class StationScoringTest {
     void decisionAndRegionsFollowTheThreshold() throws Exception {
         Path file = TinyModel.testImages().get(0);
         try (Detector bundleDefault = Detector.open(TinyModel.bundle());
-                Detector low = Detector.open(TinyModel.bundle(), DetectorOptions.defaults().withThreshold(-1e9))) {
+                Detector low = Detector.open(
+                        TinyModel.bundle(), DetectorOptions.defaults().withThreshold(-1e9))) {
             Detection d = low.score(file);
             assertTrue(d.anomalous());
             assertEquals(1, d.regions().size(), "everything above an absurdly low threshold is one region");
@@ -149,8 +171,14 @@ class StationScoringTest {
         onnx[onnx.length / 2] ^= 1;
         Files.write(copy.resolve("detector.onnx"), onnx);
         Path out = dir.resolve("out");
-        Cli cli = Cli.run("score", "--bundle", copy.toString(), "--input", TinyModel.data().toString(),
-                "--out", out.toString());
+        Cli cli = Cli.run(
+                "score",
+                "--bundle",
+                copy.toString(),
+                "--input",
+                TinyModel.data().toString(),
+                "--out",
+                out.toString());
         assertEquals(1, cli.exit(), cli.toString());
         assertTrue(cli.err().contains("detector.onnx") && cli.err().contains("sha256"), cli.toString());
         assertFalse(Files.exists(out.resolve("results.json")), "nothing may be scored with a corrupt bundle");
@@ -160,8 +188,14 @@ class StationScoringTest {
     void infoDescribesTheBundle() {
         Cli cli = Cli.run("info", "--bundle", TinyModel.bundle().toString());
         assertEquals(0, cli.exit(), cli.toString());
-        for (String expected : List.of("Model       tiny", "Input       32 x 32", "t9", "t7", "teacher + 2 students",
-                "Threshold", "every sha256 verified")) {
+        for (String expected : List.of(
+                "Model       tiny",
+                "Input       32 x 32",
+                "t9",
+                "t7",
+                "teacher + 2 students",
+                "Threshold",
+                "every sha256 verified")) {
             assertTrue(cli.out().contains(expected), "missing '" + expected + "' in\n" + cli.out());
         }
     }
@@ -171,7 +205,8 @@ class StationScoringTest {
         assertEquals(expected.getHeight(), actual.getHeight(), what);
         for (int y = 0; y < expected.getHeight(); y++) {
             for (int x = 0; x < expected.getWidth(); x++) {
-                assertEquals(expected.getRGB(x, y) & 0xffffff, actual.getRGB(x, y) & 0xffffff, what + " at " + x + "," + y);
+                assertEquals(
+                        expected.getRGB(x, y) & 0xffffff, actual.getRGB(x, y) & 0xffffff, what + " at " + x + "," + y);
             }
         }
     }

@@ -43,6 +43,7 @@ public record BundleManifest(
      * descriptors of zero-padded borders.
      */
     public static final int FORMAT_VERSION = 2;
+
     public static final String FILE_NAME = "manifest.json";
     public static final String RESIZE_FILTER = "triangle";
 
@@ -58,8 +59,7 @@ public record BundleManifest(
             @JsonProperty("file") String file,
             @JsonProperty("input") String input,
             @JsonProperty("output") String output,
-            @JsonProperty("layout") String layout) {
-    }
+            @JsonProperty("layout") String layout) {}
 
     /**
      * One scale.
@@ -78,8 +78,7 @@ public record BundleManifest(
             @JsonProperty("students") int students,
             @JsonProperty("statistics") ScoreStatistics statistics,
             @JsonProperty("teacher") NetworkFiles teacher,
-            @JsonProperty("studentGraphs") List<NetworkFiles> studentGraphs) {
-    }
+            @JsonProperty("studentGraphs") List<NetworkFiles> studentGraphs) {}
 
     /**
      * A network's two graphs.
@@ -87,8 +86,9 @@ public record BundleManifest(
      * @param patch {@code patch [batch, 3, rf, rf] -> descriptors [batch, D, 1, 1]}
      * @param dense {@code image [1, 3, height, width] -> descriptors [1, D, height - rf + 1, width - rf + 1]}
      */
-    public record NetworkFiles(@JsonProperty("patch") String patch, @JsonProperty("dense") String dense) {
-    }
+    public record NetworkFiles(
+            @JsonProperty("patch") String patch,
+            @JsonProperty("dense") String dense) {}
 
     /** The scales' specs in manifest order. */
     public List<NetworkSpec> specs() {
@@ -96,8 +96,9 @@ public record BundleManifest(
     }
 
     /** Default threshold on the image score (max of the anomaly map) and how it was set. */
-    public record Threshold(@JsonProperty("value") double value, @JsonProperty("rule") String rule) {
-    }
+    public record Threshold(
+            @JsonProperty("value") double value,
+            @JsonProperty("rule") String rule) {}
 
     /** Every file the manifest refers to, for checking that each has a checksum. */
     public List<String> referencedFiles() {

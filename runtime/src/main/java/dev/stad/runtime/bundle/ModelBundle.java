@@ -28,8 +28,8 @@ import java.util.zip.ZipFile;
  * too. Instances hold no open handles and need no closing.
  */
 public final class ModelBundle {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final Path source;
     private final boolean zip;
@@ -133,24 +133,35 @@ public final class ModelBundle {
         } catch (IOException e) {
             throw new BundleException(where + " is not a valid manifest: " + e.getMessage(), e);
         }
-        if (m.detector() == null || m.scales() == null || m.scales().isEmpty() || m.files() == null
-                || m.preprocessing() == null || m.combination() == null) {
+        if (m.detector() == null
+                || m.scales() == null
+                || m.scales().isEmpty()
+                || m.files() == null
+                || m.preprocessing() == null
+                || m.combination() == null) {
             throw new BundleException(where + " lacks detector, scales, combination, preprocessing or files");
         }
         for (BundleManifest.Scale s : m.scales()) {
             if (s.spec() == null || !s.spec().margin().equals(s.margin())) {
-                throw new BundleException(where + ": scale " + s.name() + " has margin " + s.margin()
-                        + " but its architecture needs " + (s.spec() == null ? "a spec" : s.spec().margin()));
+                throw new BundleException(
+                        where + ": scale " + s.name() + " has margin " + s.margin() + " but its architecture needs "
+                                + (s.spec() == null ? "a spec" : s.spec().margin()));
             }
         }
         if (!m.combination().hasLevelsOf(m.specs())) {
-            throw new BundleException(where + ": the combination's levels " + m.combination().levels()
-                    + " do not match the bundle's scales " + m.specs().stream().map(NetworkSpec::name).toList());
+            throw new BundleException(where + ": the combination's levels "
+                    + m.combination().levels() + " do not match the bundle's scales "
+                    + m.specs().stream().map(NetworkSpec::name).toList());
         }
-        NetworkSpec.Margin widest = m.combination().levels().get(m.combination().levels().size() - 1).margin();
-        if (widest.total() >= Math.min(m.preprocessing().height(), m.preprocessing().width())) {
-            throw new BundleException(where + ": input size " + m.preprocessing().width() + "x"
-                    + m.preprocessing().height() + " is smaller than the largest receptive field");
+        NetworkSpec.Margin widest = m.combination()
+                .levels()
+                .get(m.combination().levels().size() - 1)
+                .margin();
+        if (widest.total()
+                >= Math.min(m.preprocessing().height(), m.preprocessing().width())) {
+            throw new BundleException(
+                    where + ": input size " + m.preprocessing().width() + "x"
+                            + m.preprocessing().height() + " is smaller than the largest receptive field");
         }
         if (!BundleManifest.RESIZE_FILTER.equals(m.resize())) {
             throw new BundleException(where + " asks for resize filter '" + m.resize() + "'; this runtime has '"
@@ -182,8 +193,8 @@ public final class ModelBundle {
                 throw new BundleException(source + ": missing file " + file);
             }
             if (!f.toRealPath().startsWith(root)) {
-                throw new BundleException(source + ": " + file + " is a link to " + f.toRealPath()
-                        + ", outside the bundle");
+                throw new BundleException(
+                        source + ": " + file + " is a link to " + f.toRealPath() + ", outside the bundle");
             }
             return Files.readAllBytes(f);
         } catch (BundleException e) {
@@ -195,7 +206,10 @@ public final class ModelBundle {
 
     /** Refuses absolute paths, drive letters, backslashes and any {@code ..} segment. */
     static void requireInside(Path bundle, String name) throws BundleException {
-        boolean bad = name.isEmpty() || name.startsWith("/") || name.contains("\\") || name.matches("^[A-Za-z]:.*")
+        boolean bad = name.isEmpty()
+                || name.startsWith("/")
+                || name.contains("\\")
+                || name.matches("^[A-Za-z]:.*")
                 || name.contains("\0");
         for (String part : name.split("/")) {
             bad |= part.equals("..");
@@ -211,8 +225,11 @@ public final class ModelBundle {
             var entries = z.entries();
             while (entries.hasMoreElements()) {
                 ZipEntry e = entries.nextElement();
-                requireInside(zipFile, e.getName().endsWith("/") && e.isDirectory()
-                        ? e.getName().substring(0, e.getName().length() - 1) : e.getName());
+                requireInside(
+                        zipFile,
+                        e.getName().endsWith("/") && e.isDirectory()
+                                ? e.getName().substring(0, e.getName().length() - 1)
+                                : e.getName());
                 if (seen.put(e.getName(), e) != null) {
                     throw new BundleException(zipFile + ": entry '" + e.getName() + "' appears twice");
                 }
@@ -220,7 +237,8 @@ public final class ModelBundle {
         } catch (BundleException e) {
             throw e;
         } catch (IOException e) {
-            throw new BundleException(zipFile + ": not a readable bundle folder or zip file (" + e.getMessage() + ")", e);
+            throw new BundleException(
+                    zipFile + ": not a readable bundle folder or zip file (" + e.getMessage() + ")", e);
         }
     }
 }

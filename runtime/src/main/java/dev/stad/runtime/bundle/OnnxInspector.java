@@ -14,8 +14,7 @@ import java.util.TreeSet;
  */
 public final class OnnxInspector {
 
-    private OnnxInspector() {
-    }
+    private OnnxInspector() {}
 
     /**
      * @param where names the file in messages
@@ -64,14 +63,19 @@ public final class OnnxInspector {
             }
         }
         if (!unknown.isEmpty()) {
-            throw new BundleException(where + ": uses operators outside the supported set " + Arrays.stream(OnnxOperator.values()).map(OnnxOperator::opType).sorted().toList()
-                    + ": " + unknown);
+            throw new BundleException(where + ": uses operators outside the supported set "
+                    + Arrays.stream(OnnxOperator.values())
+                            .map(OnnxOperator::opType)
+                            .sorted()
+                            .toList() + ": " + unknown);
         }
     }
 
     private static void checkTensor(OnnxMl.TensorProto t, String where) throws BundleException {
         if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL || t.getExternalDataCount() > 0) {
-            List<String> refs = t.getExternalDataList().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+            List<String> refs = t.getExternalDataList().stream()
+                    .map(e -> e.getKey() + "=" + e.getValue())
+                    .toList();
             throw new BundleException(where + ": tensor '" + t.getName() + "' points at external data " + refs
                     + "; a bundle must hold all its data inside its ONNX files");
         }

@@ -14,8 +14,7 @@ public final class Commands {
     /** Exit code of a command whose work failed; picocli's own usage errors exit with 2. */
     public static final int FAILED = 1;
 
-    private Commands() {
-    }
+    private Commands() {}
 
     /**
      * Configures {@code cl} and every subcommand it has now; commands write through

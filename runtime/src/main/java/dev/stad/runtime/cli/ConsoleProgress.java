@@ -89,8 +89,7 @@ public final class ConsoleProgress implements Progress {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 
@@ -109,7 +108,6 @@ public final class ConsoleProgress implements Progress {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

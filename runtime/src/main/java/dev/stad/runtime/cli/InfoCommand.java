@@ -19,12 +19,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code runtime info}: what a bundle holds, in words, after verifying every file. */
-@Command(name = "info", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(
+        name = "info",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = "Verifies a model bundle and describes it: input, scales, networks, statistics, threshold,"
                 + " provenance.",
         exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:the bundle is valid", "1:the bundle is missing or invalid (the message says why)",
-                "2:invalid command line"})
+        exitCodeList = {
+            "0:the bundle is valid",
+            "1:the bundle is missing or invalid (the message says why)",
+            "2:invalid command line"
+        })
 public final class InfoCommand implements Callable<Integer> {
     @Option(names = "--bundle", required = true, paramLabel = "PATH", description = "Model bundle: a folder or a .zip.")
     Path bundle;
@@ -49,39 +55,82 @@ public final class InfoCommand implements Callable<Integer> {
         BundleManifest m = b.manifest();
         StringBuilder s = new StringBuilder();
         Preprocessing p = m.preprocessing();
-        line(s, "Bundle      %s (format %d, %d files, every sha256 verified)", b.source(), m.formatVersion(),
+        line(
+                s,
+                "Bundle      %s (format %d, %d files, every sha256 verified)",
+                b.source(),
+                m.formatVersion(),
                 m.files().size());
         line(s, "Model       %s", m.name());
-        line(s, "Input       %d x %d RGB, resized with a %s filter, normalised with mean %s std %s", p.width(),
-                p.height(), m.resize(), Arrays.toString(p.mean()), Arrays.toString(p.std()));
+        line(
+                s,
+                "Input       %d x %d RGB, resized with a %s filter, normalised with mean %s std %s",
+                p.width(),
+                p.height(),
+                m.resize(),
+                Arrays.toString(p.mean()),
+                Arrays.toString(p.std()));
         line(s, "Threshold   %.4f (%s)", m.threshold().value(), m.threshold().rule());
-        line(s, "Detector    %s: %s -> %s, %s layout", m.detector().file(), m.detector().input(), m.detector().output(),
+        line(
+                s,
+                "Detector    %s: %s -> %s, %s layout",
+                m.detector().file(),
+                m.detector().input(),
+                m.detector().output(),
                 m.detector().layout());
-        line(s, "Scales      %d; per pixel, the mean of the normalised scores of the scales whose patch fits there,"
-                + " standardised per band", m.scales().size());
+        line(
+                s,
+                "Scales      %d; per pixel, the mean of the normalised scores of the scales whose patch fits there,"
+                        + " standardised per band",
+                m.scales().size());
         for (BundleManifest.Scale sc : m.scales()) {
             ScoreStatistics st = sc.statistics();
-            line(s, "  %-9s receptive field %d px, teacher + %d students, %s, %.2f MMAC per pixel per network",
-                    sc.name(), sc.receptiveField(), sc.students(), sc.spec().layers(),
+            line(
+                    s,
+                    "  %-9s receptive field %d px, teacher + %d students, %s, %.2f MMAC per pixel per network",
+                    sc.name(),
+                    sc.receptiveField(),
+                    sc.students(),
+                    sc.spec().layers(),
                     sc.spec().denseMacsPerPixel() / 1e6);
-            line(s, "            e %.4g +- %.4g, v %.4g +- %.4g on the validation images; no descriptor within %d/%d px"
-                    + " of the border", st.eMean(), st.eStd(), st.vMean(), st.vStd(), sc.margin().before(),
+            line(
+                    s,
+                    "            e %.4g +- %.4g, v %.4g +- %.4g on the validation images; no descriptor within %d/%d px"
+                            + " of the border",
+                    st.eMean(),
+                    st.eStd(),
+                    st.vMean(),
+                    st.vStd(),
+                    sc.margin().before(),
                     sc.margin().after());
         }
         ScaleCombination c = m.combination();
         for (ScaleCombination.Level level : c.levels()) {
             NetworkSpec.Margin g = level.margin();
-            line(s, "  band      %s from %d/%d px inside the border: (mean of their scores - %.4g) / %.4g",
-                    level.scales(), g.before(), g.after(), level.mean(), level.std());
+            line(
+                    s,
+                    "  band      %s from %d/%d px inside the border: (mean of their scores - %.4g) / %.4g",
+                    level.scales(),
+                    g.before(),
+                    g.after(),
+                    level.mean(),
+                    level.std());
         }
-        line(s, "Smoothing   %s", c.smoothingSigma() > 0
-                ? String.format(Locale.ROOT, "Gaussian, sigma %.2f px (image score: max of the smoothed map)", c.smoothingSigma())
-                : "none (image score: max of the map)");
+        line(
+                s,
+                "Smoothing   %s",
+                c.smoothingSigma() > 0
+                        ? String.format(
+                                Locale.ROOT,
+                                "Gaussian, sigma %.2f px (image score: max of the smoothed map)",
+                                c.smoothingSigma())
+                        : "none (image score: max of the map)");
         if (m.provenance() != null) {
             s.append("Provenance\n");
             for (Map.Entry<String, Object> e : m.provenance().entrySet()) {
                 if (e.getValue() instanceof Map<?, ?> || e.getValue() instanceof java.util.List<?> l && l.size() > 6) {
-                    String size = e.getValue() instanceof Map<?, ?> mm ? mm.size() + " entries"
+                    String size = e.getValue() instanceof Map<?, ?> mm
+                            ? mm.size() + " entries"
                             : ((java.util.List<?>) e.getValue()).size() + " items";
                     line(s, "  %-16s (%s; see manifest.json)", e.getKey(), size);
                 } else {

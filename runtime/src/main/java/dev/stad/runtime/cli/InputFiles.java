@@ -38,11 +38,9 @@ public final class InputFiles {
      * @param file the file
      * @param name relative output name without extension, {@code /}-separated
      */
-    public record Input(Path file, String name) {
-    }
+    public record Input(Path file, String name) {}
 
-    private InputFiles() {
-    }
+    private InputFiles() {}
 
     /** Expands every argument; fails on an argument that names nothing or matches no file. */
     public static List<Input> expand(List<String> arguments) throws IOException {
@@ -68,8 +66,11 @@ public final class InputFiles {
             if (MvtecLayout.isCategory(p)) {
                 Path test = MvtecLayout.test(p);
                 if (!Files.isDirectory(test)) {
-                    throw new NoSuchFileException(arg, null, "input " + arg + " is an MVTec AD category (it has "
-                            + MvtecLayout.TRAIN + "/) but has no " + MvtecLayout.TEST + "/ folder to score");
+                    throw new NoSuchFileException(
+                            arg,
+                            null,
+                            "input " + arg + " is an MVTec AD category (it has " + MvtecLayout.TRAIN + "/) but has no "
+                                    + MvtecLayout.TEST + "/ folder to score");
                 }
                 return walk(p, test, null);
             }
@@ -100,13 +101,13 @@ public final class InputFiles {
             throw new NoSuchFileException(arg, null, "input " + arg + ": folder " + root + " does not exist");
         }
         PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + normalised);
-        return walk(root, root, base.length() == 0
-                ? p -> matcher.matches(root.relativize(p)) : matcher);
+        return walk(root, root, base.length() == 0 ? p -> matcher.matches(root.relativize(p)) : matcher);
     }
 
     private static List<Input> walk(Path named, Path root, PathMatcher matcher) throws IOException {
         String prefix = named.toAbsolutePath().normalize().getFileName() != null
-                ? named.toAbsolutePath().normalize().getFileName().toString() + "/" : "";
+                ? named.toAbsolutePath().normalize().getFileName().toString() + "/"
+                : "";
         List<Input> out = new ArrayList<>();
         try (Stream<Path> files = Files.walk(root)) {
             for (Path f : (Iterable<Path>) files.sorted()::iterator) {

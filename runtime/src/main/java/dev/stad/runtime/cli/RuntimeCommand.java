@@ -7,7 +7,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code runtime}: the station's command, with {@code score} and {@code info}. */
-@Command(name = "runtime", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(
+        name = "runtime",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = "Scores images with a stad model bundle on ONNX Runtime.",
         subcommands = {ScoreCommand.class, InfoCommand.class},
         synopsisSubcommandLabel = "(score | info)")

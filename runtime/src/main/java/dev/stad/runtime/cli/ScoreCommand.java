@@ -1,16 +1,16 @@
 package dev.stad.runtime.cli;
 
-import dev.stad.runtime.io.Json;
-import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.engine.EngineKind;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
+import dev.stad.runtime.io.Json;
 import dev.stad.runtime.output.FloatTiff;
 import dev.stad.runtime.output.Heatmaps;
 import dev.stad.runtime.output.ScoreResults;
+import dev.stad.runtime.progress.Progress;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
@@ -42,12 +42,18 @@ import picocli.CommandLine.Spec;
  * any did. Everything that would make the whole run fail (the output folder, the bundle, the
  * engine, inputs that name nothing) is checked before the first image.
  */
-@Command(name = "score", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(
+        name = "score",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
         description = "Scores images with a model bundle: anomaly map, image score, decision and regions per image.",
         exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:every input was scored", "1:nothing was scored (bundle, engine, output folder or input"
-                + " missing or unusable)", "2:invalid command line",
-            "3:some inputs could not be scored (see results.json or the error lines); the rest were"})
+        exitCodeList = {
+            "0:every input was scored",
+            "1:nothing was scored (bundle, engine, output folder or input" + " missing or unusable)",
+            "2:invalid command line",
+            "3:some inputs could not be scored (see results.json or the error lines); the rest were"
+        })
 public final class ScoreCommand implements Callable<Integer> {
     /** Exit code when some inputs failed and the others were scored. */
     public static final int SOME_FAILED = 3;
@@ -81,12 +87,20 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--bundle", required = true, paramLabel = "PATH", description = "Model bundle: a folder or a .zip.")
     Path bundle;
 
-    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto", converter = EngineConverter.class,
+    @Option(
+            names = "--engine",
+            paramLabel = "ENGINE",
+            defaultValue = "auto",
+            converter = EngineConverter.class,
             description = "ort (ONNX Runtime, CPU), ort-cuda (ONNX Runtime, CUDA; needs the cuda build), trt"
                     + " (TensorRT), or auto: ort-cuda when available, else ort (default: ${DEFAULT-VALUE}).")
     EngineKind engine;
 
-    @Option(names = "--input", required = true, arity = "1..*", paramLabel = "FILE|DIR|GLOB",
+    @Option(
+            names = "--input",
+            required = true,
+            arity = "1..*",
+            paramLabel = "FILE|DIR|GLOB",
             description = "Image files, folders (recursive) or globs (quote them; ** crosses folders). An MVTec AD"
                     + " category folder scores its test/ images.")
     List<String> inputs;
@@ -94,26 +108,41 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created if missing).")
     Path out;
 
-    @Option(names = "--threshold", paramLabel = "T",
+    @Option(
+            names = "--threshold",
+            paramLabel = "T",
             description = "Image threshold for decisions and regions (default: the bundle's).")
     Double threshold;
 
-    @Option(names = "--save", split = ",", paramLabel = "KIND", defaultValue = "json",
+    @Option(
+            names = "--save",
+            split = ",",
+            paramLabel = "KIND",
+            defaultValue = "json",
             description = "Outputs, comma-separated: tiff, heatmap, overlay, json (default: ${DEFAULT-VALUE}). tiff:"
                     + " float maps at maps/<name>.tiff, laid out as MVTec's evaluation reads them; heatmap:"
                     + " heatmaps/<name>.png; overlay: overlays/<name>.png with region outlines; json: "
                     + RESULTS_FILE + ".")
     Set<Save> save;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            defaultValue = "0",
             description = "Engine threads per image (default: all cores).")
     int threads;
 
-    @Option(names = "--parallel", paramLabel = "K", defaultValue = "1",
+    @Option(
+            names = "--parallel",
+            paramLabel = "K",
+            defaultValue = "1",
             description = "Images scored at the same time (default: ${DEFAULT-VALUE}).")
     int parallel;
 
-    @Option(names = "--tile", paramLabel = "PX", defaultValue = "0",
+    @Option(
+            names = "--tile",
+            paramLabel = "PX",
+            defaultValue = "0",
             description = "Compute the map in tiles of at most PX x PX pixels to bound memory on bundles with a"
                     + " large input size; exact (default: 0, the whole input at once).")
     int tile;
@@ -137,8 +166,11 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         requireWritable(out);
         List<InputFiles.Input> files = InputFiles.expand(inputs);
-        DetectorOptions options = DetectorOptions.defaults().withEngine(engine).withThreads(threads)
-                .withThreshold(threshold).withTile(tile);
+        DetectorOptions options = DetectorOptions.defaults()
+                .withEngine(engine)
+                .withThreads(threads)
+                .withThreshold(threshold)
+                .withTile(tile);
         Progress progress = new ConsoleProgress(stdout, interactive);
         long t0 = System.nanoTime();
         List<ScoreResults.Image> results = new ArrayList<>();
@@ -171,7 +203,10 @@ public final class ScoreCommand implements Callable<Integer> {
                         stderr.flush();
                     }
                     if (stage != null) {
-                        stage.step(r.ok() ? r.name() + String.format(Locale.ROOT, " %.2f", r.score()) : r.name() + " failed");
+                        stage.step(
+                                r.ok()
+                                        ? r.name() + String.format(Locale.ROOT, " %.2f", r.score())
+                                        : r.name() + " failed");
                     }
                 }
             } finally {
@@ -184,17 +219,29 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         if (files.size() == 1 && results.get(0).ok()) {
             ScoreResults.Image r = results.get(0);
-            progress.line(String.format(Locale.ROOT, "%s: score %.3f, %s (threshold %.3f), %d region%s",
-                    r.file(), r.score(), r.anomalous() ? "anomalous" : "good", usedThreshold, r.regions().size(),
+            progress.line(String.format(
+                    Locale.ROOT,
+                    "%s: score %.3f, %s (threshold %.3f), %d region%s",
+                    r.file(),
+                    r.score(),
+                    r.anomalous() ? "anomalous" : "good",
+                    usedThreshold,
+                    r.regions().size(),
                     r.regions().size() == 1 ? "" : "s"));
         }
-        progress.line(String.format(Locale.ROOT,
+        progress.line(String.format(
+                Locale.ROOT,
                 "Scored %d of %d images in %.1f s: %d anomalous (threshold %.3f), %d failed; latency p50 %s; engine %s."
                         + " Outputs in %s",
-                summary.images() - summary.failed(), summary.images(), (System.nanoTime() - t0) / 1e9,
-                summary.anomalous(), usedThreshold, summary.failed(),
+                summary.images() - summary.failed(),
+                summary.images(),
+                (System.nanoTime() - t0) / 1e9,
+                summary.anomalous(),
+                usedThreshold,
+                summary.failed(),
                 summary.p50Millis() == null ? "-" : String.format(Locale.ROOT, "%.1f ms", summary.p50Millis()),
-                engineName, out));
+                engineName,
+                out));
         return summary.failed() > 0 ? SOME_FAILED : 0;
     }
 
@@ -208,7 +255,8 @@ public final class ScoreCommand implements Callable<Integer> {
         } catch (AccessDeniedException e) {
             return ScoreResults.Image.failed(file, in.name(), file + ": cannot read (permission denied)");
         } catch (IOException e) {
-            String why = e.getMessage() != null && e.getMessage().startsWith(file) ? e.getMessage()
+            String why = e.getMessage() != null && e.getMessage().startsWith(file)
+                    ? e.getMessage()
                     : file + ": cannot read (" + e.getMessage() + ")";
             return ScoreResults.Image.failed(file, in.name(), why);
         }
@@ -235,11 +283,22 @@ public final class ScoreCommand implements Callable<Integer> {
                 written.put(kind.key(), rel);
             }
         } catch (IOException e) {
-            return ScoreResults.Image.failed(file, in.name(), file + ": scored, but writing its outputs failed: "
-                    + e.getMessage());
+            return ScoreResults.Image.failed(
+                    file, in.name(), file + ": scored, but writing its outputs failed: " + e.getMessage());
         }
-        return new ScoreResults.Image(file, in.name(), ScoreResults.OK, null, d.width(), d.height(), d.score(),
-                d.topMean(), d.anomalous(), d.regions(), d.millis(), written.isEmpty() ? null : written);
+        return new ScoreResults.Image(
+                file,
+                in.name(),
+                ScoreResults.OK,
+                null,
+                d.width(),
+                d.height(),
+                d.score(),
+                d.topMean(),
+                d.anomalous(),
+                d.regions(),
+                d.millis(),
+                written.isEmpty() ? null : written);
     }
 
     private static ScoreResults.Image get(Future<ScoreResults.Image> f) throws Exception {
@@ -250,7 +309,8 @@ public final class ScoreCommand implements Callable<Integer> {
         }
     }
 
-    private ScoreResults summarise(String model, String engineName, double usedThreshold, List<ScoreResults.Image> results) {
+    private ScoreResults summarise(
+            String model, String engineName, double usedThreshold, List<ScoreResults.Image> results) {
         int anomalous = 0;
         int failed = 0;
         List<Double> times = new ArrayList<>();
@@ -263,10 +323,13 @@ public final class ScoreCommand implements Callable<Integer> {
             times.add(r.millis());
         }
         times.sort(null);
-        Double p50 = times.isEmpty() ? null : times.size() % 2 == 1 ? times.get(times.size() / 2)
-                : (times.get(times.size() / 2 - 1) + times.get(times.size() / 2)) / 2;
-        return new ScoreResults(bundle.toString(), model, engineName, usedThreshold, results.size(), anomalous,
-                failed, p50, results);
+        Double p50 = times.isEmpty()
+                ? null
+                : times.size() % 2 == 1
+                        ? times.get(times.size() / 2)
+                        : (times.get(times.size() / 2 - 1) + times.get(times.size() / 2)) / 2;
+        return new ScoreResults(
+                bundle.toString(), model, engineName, usedThreshold, results.size(), anomalous, failed, p50, results);
     }
 
     /** Creates {@code dir} and proves a file can be written there, before any work. */
@@ -276,8 +339,10 @@ public final class ScoreCommand implements Callable<Integer> {
             Path probe = Files.createTempFile(dir, ".write-check", ".tmp");
             Files.delete(probe);
         } catch (IOException e) {
-            throw new IOException("cannot write to output folder " + dir + " (" + e.getClass().getSimpleName()
-                    + (e.getMessage() != null ? ": " + e.getMessage() : "") + ")", e);
+            throw new IOException(
+                    "cannot write to output folder " + dir + " (" + e.getClass().getSimpleName()
+                            + (e.getMessage() != null ? ": " + e.getMessage() : "") + ")",
+                    e);
         }
     }
 

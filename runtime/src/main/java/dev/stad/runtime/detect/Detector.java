@@ -43,7 +43,9 @@ public final class Detector implements AutoCloseable {
         this.bundle = bundle;
         this.manifest = bundle.manifest();
         this.session = session;
-        this.threshold = options.threshold() != null ? options.threshold() : manifest.threshold().value();
+        this.threshold = options.threshold() != null
+                ? options.threshold()
+                : manifest.threshold().value();
         this.topFraction = options.topFraction();
         this.tile = options.tile();
         this.halo = Tiles.halo(manifest);
@@ -64,8 +66,8 @@ public final class Detector implements AutoCloseable {
         ModelBundle bundle = ModelBundle.open(bundlePath);
         BundleManifest.DetectorGraph d = bundle.manifest().detector();
         byte[] onnx = bundle.read(d.file());
-        GraphSession session = Engines.open(onnx, bundlePath + ": " + d.file(), d.input(), List.of(d.output()),
-                options.engine());
+        GraphSession session =
+                Engines.open(onnx, bundlePath + ": " + d.file(), d.input(), List.of(d.output()), options.engine());
         try {
             session.run(Tiles.warmUpInput(bundle.manifest(), options.tile()));
         } catch (EngineException | RuntimeException e) {
@@ -112,10 +114,12 @@ public final class Detector implements AutoCloseable {
         long t0 = System.nanoTime();
         FloatImage input = manifest.preprocessing().apply(image);
         FloatImage small = Tiles.run(session, manifest.detector().output(), input, tile, halo, minimumSide);
-        if (small == null || small.channels() != 1 || small.height() != input.height()
+        if (small == null
+                || small.channels() != 1
+                || small.height() != input.height()
                 || small.width() != input.width()) {
-            throw new EngineException(bundle.source() + ": detector returned " + small + " for a "
-                    + input.height() + "x" + input.width() + " input, expected a 1-channel map of that size");
+            throw new EngineException(bundle.source() + ": detector returned " + small + " for a " + input.height()
+                    + "x" + input.width() + " input, expected a 1-channel map of that size");
         }
         float[] values = small.data().clone();
         Arrays.sort(values);

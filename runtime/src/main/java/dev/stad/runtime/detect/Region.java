@@ -23,5 +23,4 @@ public record Region(
         @JsonProperty("area") int area,
         @JsonProperty("peak") float peak,
         @JsonProperty("peakX") int peakX,
-        @JsonProperty("peakY") int peakY) {
-}
+        @JsonProperty("peakY") int peakY) {}

@@ -7,15 +7,13 @@ import java.util.List;
 
 /** Connected components of a thresholded anomaly map. */
 public final class Regions {
-    private Regions() {
-    }
+    private Regions() {}
 
     /**
      * A labelling: {@code labels[y * width + x]} is 0 outside every region, else the region's
      * index in {@code regions} plus one (regions in the order their first pixel appears, row by row).
      */
-    public record Labels(int[] labels, List<Region> regions) {
-    }
+    public record Labels(int[] labels, List<Region> regions) {}
 
     /**
      * The 8-connected regions of pixels strictly above {@code threshold} in a one-channel map,
@@ -23,7 +21,8 @@ public final class Regions {
      */
     public static List<Region> find(FloatImage map, double threshold) {
         List<Region> out = new ArrayList<>(label(map, threshold).regions());
-        out.sort(Comparator.comparingDouble((Region r) -> -r.peak()).thenComparingInt(Region::y)
+        out.sort(Comparator.comparingDouble((Region r) -> -r.peak())
+                .thenComparingInt(Region::y)
                 .thenComparingInt(Region::x));
         return out;
     }

@@ -16,8 +16,7 @@ import dev.stad.runtime.spec.NetworkSpec;
  * image too. The halo costs extra computation: {@code ((t + reach) / t)^2}.
  */
 public final class Tiles {
-    private Tiles() {
-    }
+    private Tiles() {}
 
     /** Image pixels on each side of a map pixel that its value depends on. */
     public static NetworkSpec.Margin halo(BundleManifest manifest) {
@@ -51,8 +50,9 @@ public final class Tiles {
      * @param halo what {@link #halo} gives for the bundle
      * @param minimumSide what {@link #minimumSide} gives: a cut is widened to at least this
      */
-    public static FloatImage run(GraphSession session, String output, FloatImage input, int tile, NetworkSpec.Margin halo,
-            int minimumSide) throws EngineException {
+    public static FloatImage run(
+            GraphSession session, String output, FloatImage input, int tile, NetworkSpec.Margin halo, int minimumSide)
+            throws EngineException {
         int h = input.height();
         int w = input.width();
         if (tile <= 0 || (h <= tile && w <= tile)) {
@@ -65,10 +65,11 @@ public final class Tiles {
             for (int x0 = 0; x0 < w; x0 += tile) {
                 int x1 = Math.min(w, x0 + tile);
                 int[] cx = cut(x0, x1, w, halo, minimumSide);
-                FloatImage part = session.run(input.crop(cy[0], cx[0], cy[1] - cy[0], cx[1] - cx[0])).get(output);
+                FloatImage part = session.run(input.crop(cy[0], cx[0], cy[1] - cy[0], cx[1] - cx[0]))
+                        .get(output);
                 if (part.channels() != 1 || part.height() != cy[1] - cy[0] || part.width() != cx[1] - cx[0]) {
-                    throw new EngineException("tile output " + part + " does not match its input "
-                            + (cy[1] - cy[0]) + "x" + (cx[1] - cx[0]));
+                    throw new EngineException("tile output " + part + " does not match its input " + (cy[1] - cy[0])
+                            + "x" + (cx[1] - cx[0]));
                 }
                 for (int y = y0; y < y1; y++) {
                     System.arraycopy(part.data(), (y - cy[0]) * part.width() + (x0 - cx[0]), map, y * w + x0, x1 - x0);

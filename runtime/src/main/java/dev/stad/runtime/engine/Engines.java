@@ -6,8 +6,7 @@ import java.util.List;
 
 /** Opens a graph on the engine the options ask for; {@link EngineKind#AUTO} resolves here. */
 public final class Engines {
-    private Engines() {
-    }
+    private Engines() {}
 
     /**
      * Compiles a graph with one image input.
@@ -27,8 +26,9 @@ public final class Engines {
         }
         return switch (kind) {
             case ORT, ORT_CUDA -> OrtGraphSession.open(onnx, what, input, outputs, options.withKind(kind));
-            case TRT -> throw new EngineException("engine trt: TensorRT is not part of this build of the runtime yet;"
-                    + " use --engine ort (CPU) or ort-cuda (GPU through ONNX Runtime)");
+            case TRT ->
+                throw new EngineException("engine trt: TensorRT is not part of this build of the runtime yet;"
+                        + " use --engine ort (CPU) or ort-cuda (GPU through ONNX Runtime)");
             case AUTO -> throw new AssertionError("auto was resolved above");
         };
     }
@@ -39,7 +39,9 @@ public final class Engines {
             return kind;
         }
         try {
-            return OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA) ? EngineKind.ORT_CUDA : EngineKind.ORT;
+            return OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)
+                    ? EngineKind.ORT_CUDA
+                    : EngineKind.ORT;
         } catch (LinkageError e) {
             return EngineKind.ORT; // opening will report the missing native library
         }

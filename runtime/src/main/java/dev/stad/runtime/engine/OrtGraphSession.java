@@ -33,8 +33,8 @@ public final class OrtGraphSession implements GraphSession {
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private OrtGraphSession(OrtEnvironment env, OrtSession session, String input, Set<String> outputs,
-            String description) {
+    private OrtGraphSession(
+            OrtEnvironment env, OrtSession session, String input, Set<String> outputs, String description) {
         this.env = env;
         this.session = session;
         this.input = input;
@@ -52,14 +52,16 @@ public final class OrtGraphSession implements GraphSession {
         boolean cuda = switch (options.kind()) {
             case ORT -> false;
             case ORT_CUDA -> true;
-            default -> throw new IllegalArgumentException("not an ONNX Runtime engine: " + options.kind().id());
+            default ->
+                throw new IllegalArgumentException(
+                        "not an ONNX Runtime engine: " + options.kind().id());
         };
         OrtEnvironment env;
         try {
             env = OrtEnvironment.getEnvironment();
         } catch (LinkageError e) {
-            throw new EngineException("ONNX Runtime's native library cannot be loaded on this machine ("
-                    + e.getMessage() + ")", e);
+            throw new EngineException(
+                    "ONNX Runtime's native library cannot be loaded on this machine (" + e.getMessage() + ")", e);
         }
         if (cuda && !OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
             throw new EngineException("engine ort-cuda: this build of ONNX Runtime has no CUDA execution provider"
@@ -70,14 +72,14 @@ public final class OrtGraphSession implements GraphSession {
             OrtSession session = env.createSession(onnx, so);
             if (!session.getInputNames().contains(input)) {
                 session.close();
-                throw new EngineException(what + ": graph has no input '" + input + "' (inputs: "
-                        + session.getInputNames() + ")");
+                throw new EngineException(
+                        what + ": graph has no input '" + input + "' (inputs: " + session.getInputNames() + ")");
             }
             for (String o : outputs) {
                 if (!session.getOutputNames().contains(o)) {
                     session.close();
-                    throw new EngineException(what + ": graph has no output '" + o + "' (outputs: "
-                            + session.getOutputNames() + ")");
+                    throw new EngineException(
+                            what + ": graph has no output '" + o + "' (outputs: " + session.getOutputNames() + ")");
                 }
             }
             String device = cuda ? "cuda:" + options.device() : "cpu";
@@ -157,8 +159,10 @@ public final class OrtGraphSession implements GraphSession {
             }
             return out;
         } catch (OrtException e) {
-            throw new EngineException("ONNX Runtime failed on a batch of " + batch.size() + " " + first.height() + "x"
-                    + first.width() + " image(s): " + e.getMessage(), e);
+            throw new EngineException(
+                    "ONNX Runtime failed on a batch of " + batch.size() + " " + first.height() + "x" + first.width()
+                            + " image(s): " + e.getMessage(),
+                    e);
         } finally {
             lock.readLock().unlock();
         }
@@ -167,8 +171,8 @@ public final class OrtGraphSession implements GraphSession {
     private static List<FloatImage> toImages(String name, OnnxTensor t, int n) throws EngineException {
         long[] s = t.getInfo().getShape();
         if (s.length != 4 || s[0] != n) {
-            throw new EngineException("output " + name + " has shape " + Arrays.toString(s) + ", expected [" + n
-                    + ", C, H, W]");
+            throw new EngineException(
+                    "output " + name + " has shape " + Arrays.toString(s) + ", expected [" + n + ", C, H, W]");
         }
         FloatBuffer fb = t.getFloatBuffer();
         List<FloatImage> images = new ArrayList<>();

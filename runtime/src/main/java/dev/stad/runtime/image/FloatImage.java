@@ -20,8 +20,8 @@ public final class FloatImage {
                     "image dimensions must be positive, found " + channels + "x" + height + "x" + width);
         }
         if ((long) channels * height * width != data.length) {
-            throw new IllegalArgumentException("data holds " + data.length + " floats, expected "
-                    + channels + "x" + height + "x" + width + " = " + (long) channels * height * width);
+            throw new IllegalArgumentException("data holds " + data.length + " floats, expected " + channels + "x"
+                    + height + "x" + width + " = " + (long) channels * height * width);
         }
         this.channels = channels;
         this.height = height;
@@ -76,8 +76,8 @@ public final class FloatImage {
     /** A copy with {@code (x - mean[c]) / std[c]} in every channel c. */
     public FloatImage standardize(float[] mean, float[] std) {
         if (mean.length != channels || std.length != channels) {
-            throw new IllegalArgumentException("need " + channels + " means and deviations, found " + mean.length
-                    + " and " + std.length);
+            throw new IllegalArgumentException(
+                    "need " + channels + " means and deviations, found " + mean.length + " and " + std.length);
         }
         int plane = height * width;
         float[] out = new float[data.length];
@@ -113,7 +113,10 @@ public final class FloatImage {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof FloatImage f && f.channels == channels && f.height == height && f.width == width
+        return o instanceof FloatImage f
+                && f.channels == channels
+                && f.height == height
+                && f.width == width
                 && Arrays.equals(f.data, data);
     }
 

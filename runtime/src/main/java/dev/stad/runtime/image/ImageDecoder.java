@@ -26,8 +26,7 @@ public final class ImageDecoder {
     public static final Set<String> IMAGE_EXTENSIONS =
             Set.of("png", "jpg", "jpeg", "bmp", "tif", "tiff", "gif", "pgm", "ppm");
 
-    private ImageDecoder() {
-    }
+    private ImageDecoder() {}
 
     /** Whether a file name has one of {@link #IMAGE_EXTENSIONS}. */
     public static boolean isImageFile(Path file) {
@@ -58,8 +57,10 @@ public final class ImageDecoder {
             throw new ImageFormatException(file, "cannot decode image (truncated or corrupt?): " + e.getMessage(), e);
         }
         if (image == null) {
-            throw new ImageFormatException(file, "not a readable image format (supported: "
-                    + String.join(", ", ImageIO.getReaderFileSuffixes()) + ")");
+            throw new ImageFormatException(
+                    file,
+                    "not a readable image format (supported: " + String.join(", ", ImageIO.getReaderFileSuffixes())
+                            + ")");
         }
         try {
             return toFloat(image);
@@ -84,8 +85,8 @@ public final class ImageDecoder {
                     + " colour components (expected grey or RGB; CMYK and others are not supported)");
         }
         if (raster.getNumBands() < colour) {
-            throw new IllegalArgumentException("raster has " + raster.getNumBands() + " bands for "
-                    + colour + " colour components");
+            throw new IllegalArgumentException(
+                    "raster has " + raster.getNumBands() + " bands for " + colour + " colour components");
         }
         float[] out = new float[colour * h * w];
         int[] row = new int[w];

@@ -26,6 +26,7 @@ public record Preprocessing(
 
     /** ImageNet statistics: the usual choice, and what a teacher brought from elsewhere expects. */
     public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+
     public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
 
     @JsonCreator
@@ -36,8 +37,8 @@ public record Preprocessing(
         mean = mean == null ? IMAGENET_MEAN.clone() : mean.clone();
         std = std == null ? IMAGENET_STD.clone() : std.clone();
         if (mean.length != 3 || std.length != 3) {
-            throw new IllegalArgumentException("mean and std need 3 values (R, G, B), found "
-                    + mean.length + " and " + std.length);
+            throw new IllegalArgumentException(
+                    "mean and std need 3 values (R, G, B), found " + mean.length + " and " + std.length);
         }
         for (float s : std) {
             if (!(s > 0f) || !Float.isFinite(s)) {
@@ -94,8 +95,11 @@ public record Preprocessing(
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Preprocessing p && p.width == width && p.height == height
-                && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std);
+        return o instanceof Preprocessing p
+                && p.width == width
+                && p.height == height
+                && Arrays.equals(p.mean, mean)
+                && Arrays.equals(p.std, std);
     }
 
     @Override
@@ -105,7 +109,7 @@ public record Preprocessing(
 
     @Override
     public String toString() {
-        return "Preprocessing[" + width + "x" + height + ", mean=" + Arrays.toString(mean)
-                + ", std=" + Arrays.toString(std) + "]";
+        return "Preprocessing[" + width + "x" + height + ", mean=" + Arrays.toString(mean) + ", std="
+                + Arrays.toString(std) + "]";
     }
 }

@@ -8,15 +8,15 @@ package dev.stad.runtime.image;
  */
 public final class Resampler {
 
-    private Resampler() {
-    }
+    private Resampler() {}
 
     public static FloatImage resize(FloatImage src, int outHeight, int outWidth) {
         if (outHeight < 1 || outWidth < 1) {
             throw new IllegalArgumentException("target size must be positive, found " + outHeight + "x" + outWidth);
         }
         if (src.height() == outHeight && src.width() == outWidth) {
-            return new FloatImage(src.channels(), outHeight, outWidth, src.data().clone());
+            return new FloatImage(
+                    src.channels(), outHeight, outWidth, src.data().clone());
         }
         Weights wx = Weights.of(src.width(), outWidth);
         Weights wy = Weights.of(src.height(), outHeight);

@@ -7,8 +7,7 @@ import java.nio.file.Path;
 
 /** JSON as every stad file is written: indented, so that people can read and diff it. */
 public final class Json {
-    private Json() {
-    }
+    private Json() {}
 
     /** A new mapper that writes indented JSON (a new one each time, so a caller may configure it further). */
     public static ObjectMapper mapper() {

@@ -18,8 +18,7 @@ public final class MvtecLayout {
     public static final String GROUND_TRUTH = "ground_truth";
     public static final String MASK_SUFFIX = "_mask.png";
 
-    private MvtecLayout() {
-    }
+    private MvtecLayout() {}
 
     /** Whether {@code dir} is meant to be a category: it has a {@code train/} folder. */
     public static boolean isCategory(Path dir) {

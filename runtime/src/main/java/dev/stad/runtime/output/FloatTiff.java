@@ -21,8 +21,7 @@ import javax.imageio.ImageIO;
  * Written with the JDK's own TIFF writer, atomically.
  */
 public final class FloatTiff {
-    private FloatTiff() {
-    }
+    private FloatTiff() {}
 
     public static void write(FloatImage map, Path file) throws IOException {
         BufferedImage image = toImage(map);
@@ -41,10 +40,10 @@ public final class FloatTiff {
         int w = map.width();
         int h = map.height();
         DataBufferFloat buffer = new DataBufferFloat(map.data(), map.data().length);
-        WritableRaster raster = Raster.createWritableRaster(new BandedSampleModel(DataBuffer.TYPE_FLOAT, w, h, 1),
-                buffer, null);
-        ColorModel cm = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_GRAY), false, false,
-                Transparency.OPAQUE, DataBuffer.TYPE_FLOAT);
+        WritableRaster raster =
+                Raster.createWritableRaster(new BandedSampleModel(DataBuffer.TYPE_FLOAT, w, h, 1), buffer, null);
+        ColorModel cm = new ComponentColorModel(
+                ColorSpace.getInstance(ColorSpace.CS_GRAY), false, false, Transparency.OPAQUE, DataBuffer.TYPE_FLOAT);
         return new BufferedImage(cm, raster, false, null);
     }
 }

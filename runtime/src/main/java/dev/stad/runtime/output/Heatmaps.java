@@ -17,11 +17,9 @@ public final class Heatmaps {
     public static final int CONTOUR_RGB = 0x00ff00;
 
     // Anchors of an "inferno"-like scale: black, purple, red, orange, pale yellow.
-    private static final float[][] SCALE = {
-        {0, 0, 4}, {87, 16, 110}, {188, 55, 84}, {249, 142, 9}, {252, 255, 164}};
+    private static final float[][] SCALE = {{0, 0, 4}, {87, 16, 110}, {188, 55, 84}, {249, 142, 9}, {252, 255, 164}};
 
-    private Heatmaps() {
-    }
+    private Heatmaps() {}
 
     /** The value shown as the top of the scale: twice the threshold, or 1 if the threshold is not positive. */
     public static double top(double threshold) {
@@ -123,8 +121,10 @@ public final class Heatmaps {
         if (x == 0 || y == 0 || x == map.width() - 1 || y == map.height() - 1) {
             return true;
         }
-        return !above(map, x - 1, y, threshold) || !above(map, x + 1, y, threshold)
-                || !above(map, x, y - 1, threshold) || !above(map, x, y + 1, threshold);
+        return !above(map, x - 1, y, threshold)
+                || !above(map, x + 1, y, threshold)
+                || !above(map, x, y - 1, threshold)
+                || !above(map, x, y + 1, threshold);
     }
 
     private static void requireOneChannel(FloatImage map) {

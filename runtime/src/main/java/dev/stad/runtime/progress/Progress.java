@@ -35,8 +35,7 @@ public interface Progress {
         INSTANCE;
 
         @Override
-        public void line(String text) {
-        }
+        public void line(String text) {}
 
         @Override
         public Stage stage(String name, long total, long done) {
@@ -44,11 +43,9 @@ public interface Progress {
         }
 
         @Override
-        public void step(String message) {
-        }
+        public void step(String message) {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

@@ -71,8 +71,8 @@ public record ScaleCombination(
                 throw new IllegalArgumentException("a level needs at least one scale");
             }
             if (!Double.isFinite(mean) || !(std > 0) || !Double.isFinite(std)) {
-                throw new IllegalArgumentException("level " + scales + ": mean must be finite and std positive, found "
-                        + mean + " and " + std);
+                throw new IllegalArgumentException(
+                        "level " + scales + ": mean must be finite and std positive, found " + mean + " and " + std);
             }
         }
     }
@@ -90,10 +90,13 @@ public record ScaleCombination(
         for (int k = 1; k < levels.size(); k++) {
             Level prev = levels.get(k - 1);
             Level cur = levels.get(k);
-            if (!cur.scales().containsAll(prev.scales()) || cur.scales().size() <= prev.scales().size()
-                    || cur.margin().before() < prev.margin().before() || cur.margin().after() < prev.margin().after()) {
-                throw new IllegalArgumentException("level " + k + " " + cur.scales() + " must hold every scale of level "
-                        + (k - 1) + " " + prev.scales() + " and more, in a region no wider");
+            if (!cur.scales().containsAll(prev.scales())
+                    || cur.scales().size() <= prev.scales().size()
+                    || cur.margin().before() < prev.margin().before()
+                    || cur.margin().after() < prev.margin().after()) {
+                throw new IllegalArgumentException(
+                        "level " + k + " " + cur.scales() + " must hold every scale of level " + (k - 1) + " "
+                                + prev.scales() + " and more, in a region no wider");
             }
         }
     }
@@ -102,8 +105,11 @@ public record ScaleCombination(
     public static ScaleCombination uncalibrated(List<NetworkSpec> scales, double smoothingSigma) {
         List<Level> levels = new ArrayList<>();
         for (List<NetworkSpec> group : levelGroups(scales)) {
-            levels.add(new Level(group.stream().map(NetworkSpec::name).toList(),
-                    group.get(group.size() - 1).margin(), 0, 1));
+            levels.add(new Level(
+                    group.stream().map(NetworkSpec::name).toList(),
+                    group.get(group.size() - 1).margin(),
+                    0,
+                    1));
         }
         return new ScaleCombination(levels, smoothingSigma);
     }
@@ -121,8 +127,12 @@ public record ScaleCombination(
      * @param height image height the maps were computed on
      * @param width image width
      */
-    public static ScaleCombination calibrate(List<NetworkSpec> scales, List<Map<String, FloatImage>> validation,
-            int height, int width, double smoothingSigma) {
+    public static ScaleCombination calibrate(
+            List<NetworkSpec> scales,
+            List<Map<String, FloatImage>> validation,
+            int height,
+            int width,
+            double smoothingSigma) {
         ScaleCombination shape = uncalibrated(scales, smoothingSigma);
         Map<String, NetworkSpec.Margin> margins = margins(scales);
         int count = shape.levels.size();
@@ -150,8 +160,8 @@ public record ScaleCombination(
                 n += used;
             }
             if (n == 0) {
-                throw new IllegalArgumentException("level " + level.scales() + " has no pixel of its own in a "
-                        + height + "x" + width + " image");
+                throw new IllegalArgumentException(
+                        "level " + level.scales() + " has no pixel of its own in a " + height + "x" + width + " image");
             }
             float[] all = new float[n];
             int o = 0;
@@ -173,8 +183,8 @@ public record ScaleCombination(
             stds[k] = Math.sqrt(sq / n);
             tails[k] = quantile(all, TAIL_QUANTILE) - mean;
             if (!(stds[k] > 0) || !(tails[k] > 0)) {
-                throw new IllegalArgumentException("level " + level.scales() + ": the validation scores do not vary"
-                        + " (std " + stds[k] + ")");
+                throw new IllegalArgumentException(
+                        "level " + level.scales() + ": the validation scores do not vary" + " (std " + stds[k] + ")");
             }
         }
         List<Level> levels = new ArrayList<>();
@@ -199,7 +209,8 @@ public record ScaleCombination(
             return false;
         }
         for (int k = 0; k < levels.size(); k++) {
-            if (!new HashSet<>(expected.get(k).scales()).equals(new HashSet<>(levels.get(k).scales()))
+            if (!new HashSet<>(expected.get(k).scales())
+                            .equals(new HashSet<>(levels.get(k).scales()))
                     || !expected.get(k).margin().equals(levels.get(k).margin())) {
                 return false;
             }
@@ -268,8 +279,9 @@ public record ScaleCombination(
         int c0 = first.before();
         int c1 = width - first.after() - 1;
         if (r1 < r0 || c1 < c0) {
-            throw new IllegalArgumentException("a " + height + "x" + width + " image is smaller than the receptive field of "
-                    + levels.get(0).scales());
+            throw new IllegalArgumentException(
+                    "a " + height + "x" + width + " image is smaller than the receptive field of "
+                            + levels.get(0).scales());
         }
         double[] map = new double[height * width];
         for (int r = r0; r <= r1; r++) {
@@ -328,12 +340,12 @@ public record ScaleCombination(
         }
     }
 
-    private List<float[]> checked(Map<String, FloatImage> scores, Map<String, NetworkSpec.Margin> margins, int height,
-            int width) {
+    private List<float[]> checked(
+            Map<String, FloatImage> scores, Map<String, NetworkSpec.Margin> margins, int height, int width) {
         List<String> names = scaleNames();
         if (!margins.keySet().containsAll(names)) {
-            throw new IllegalArgumentException("the combination needs scales " + names + ", given specs of "
-                    + margins.keySet());
+            throw new IllegalArgumentException(
+                    "the combination needs scales " + names + ", given specs of " + margins.keySet());
         }
         List<float[]> out = new ArrayList<>();
         for (String n : names) {
@@ -343,8 +355,9 @@ public record ScaleCombination(
             }
             NetworkSpec.Margin m = margins.get(n);
             if (s.channels() != 1 || s.height() != height - m.total() || s.width() != width - m.total()) {
-                throw new IllegalArgumentException("score map of scale " + n + " is " + s + ", a " + height + "x" + width
-                        + " image with margin " + m + " needs 1x" + (height - m.total()) + "x" + (width - m.total()));
+                throw new IllegalArgumentException(
+                        "score map of scale " + n + " is " + s + ", a " + height + "x" + width + " image with margin "
+                                + m + " needs 1x" + (height - m.total()) + "x" + (width - m.total()));
             }
             out.add(s.data());
         }
@@ -352,8 +365,8 @@ public record ScaleCombination(
     }
 
     /** Mean score of the level's scales at pixel (r, c); {@code z} in {@link #scaleNames()} order. */
-    private double levelMean(Level level, List<float[]> z, Map<String, NetworkSpec.Margin> margins, int width, int r,
-            int c) {
+    private double levelMean(
+            Level level, List<float[]> z, Map<String, NetworkSpec.Margin> margins, int width, int r, int c) {
         List<String> names = scaleNames();
         double sum = 0;
         for (String n : level.scales()) {
@@ -394,7 +407,8 @@ public record ScaleCombination(
             throw new IllegalArgumentException("no scales");
         }
         List<NetworkSpec> sorted = new ArrayList<>(scales);
-        sorted.sort(Comparator.comparingInt((NetworkSpec s) -> s.margin().before()).thenComparingInt(s -> s.margin().after()));
+        sorted.sort(Comparator.comparingInt((NetworkSpec s) -> s.margin().before())
+                .thenComparingInt(s -> s.margin().after()));
         List<List<NetworkSpec>> groups = new ArrayList<>();
         List<NetworkSpec> current = new ArrayList<>();
         for (NetworkSpec s : sorted) {

@@ -16,8 +16,12 @@ public record ScoreStatistics(
 
     @JsonCreator
     public ScoreStatistics {
-        if (!Double.isFinite(eMean) || !Double.isFinite(vMean) || !(eStd > 0) || !(vStd > 0)
-                || !Double.isFinite(eStd) || !Double.isFinite(vStd)) {
+        if (!Double.isFinite(eMean)
+                || !Double.isFinite(vMean)
+                || !(eStd > 0)
+                || !(vStd > 0)
+                || !Double.isFinite(eStd)
+                || !Double.isFinite(vStd)) {
             throw new IllegalArgumentException("score statistics must be finite with positive deviations, found"
                     + " eMean=" + eMean + " eStd=" + eStd + " vMean=" + vMean + " vStd=" + vStd);
         }

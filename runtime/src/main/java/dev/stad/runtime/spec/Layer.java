@@ -24,8 +24,10 @@ public record Layer(
 
     /** The layer kinds a patch network may use. */
     public enum Type {
-        @JsonProperty("conv") CONV,
-        @JsonProperty("maxpool") MAXPOOL
+        @JsonProperty("conv")
+        CONV,
+        @JsonProperty("maxpool")
+        MAXPOOL
     }
 
     @JsonCreator

@@ -37,13 +37,15 @@ public record NetworkSpec(
     public NetworkSpec {
         Objects.requireNonNull(name, "network name must not be null");
         if (!name.matches("[A-Za-z0-9_-]+")) {
-            throw new IllegalArgumentException("network name must be letters, digits, '_' or '-', found '" + name + "'");
+            throw new IllegalArgumentException(
+                    "network name must be letters, digits, '_' or '-', found '" + name + "'");
         }
         if (inputChannels == 0) {
             inputChannels = 3;
         }
         if (inputChannels < 1) {
-            throw new IllegalArgumentException("network " + name + ": inputChannels must be >= 1, found " + inputChannels);
+            throw new IllegalArgumentException(
+                    "network " + name + ": inputChannels must be >= 1, found " + inputChannels);
         }
         Objects.requireNonNull(layers, "network " + name + ": layers must not be null");
         layers = List.copyOf(layers);

@@ -33,8 +33,11 @@ class InputFilesTest {
         touch("parts/notes.txt");
         touch("parts/.DS_Store");
         touch("parts/.cache/x.png");
-        List<InputFiles.Input> in = InputFiles.expand(List.of(dir.resolve("parts").toString()));
-        assertEquals(List.of("parts/a/001", "parts/b/002", "parts/notes"), names(in),
+        List<InputFiles.Input> in =
+                InputFiles.expand(List.of(dir.resolve("parts").toString()));
+        assertEquals(
+                List.of("parts/a/001", "parts/b/002", "parts/notes"),
+                names(in),
                 "non-image files are listed, so the run can report them");
     }
 
@@ -44,7 +47,8 @@ class InputFilesTest {
         touch("bottle/ground_truth/crack/000_mask.png");
         touch("bottle/test/crack/000.png");
         touch("bottle/test/good/000.png");
-        List<InputFiles.Input> in = InputFiles.expand(List.of(dir.resolve("bottle").toString()));
+        List<InputFiles.Input> in =
+                InputFiles.expand(List.of(dir.resolve("bottle").toString()));
         assertEquals(List.of("bottle/test/crack/000", "bottle/test/good/000"), names(in));
     }
 
@@ -64,8 +68,10 @@ class InputFilesTest {
         List<InputFiles.Input> in = InputFiles.expand(List.of(dir.resolve("imgs") + "/**/*.png"));
         assertEquals(List.of("imgs/x/1", "imgs/x/y/2"), names(in));
         touch("imgs/0.png");
-        assertEquals(List.of("imgs/0", "imgs/x/1", "imgs/x/y/2"),
-                names(InputFiles.expand(List.of(dir.resolve("imgs") + "/**.png"))), "** at any depth, none included");
+        assertEquals(
+                List.of("imgs/0", "imgs/x/1", "imgs/x/y/2"),
+                names(InputFiles.expand(List.of(dir.resolve("imgs") + "/**.png"))),
+                "** at any depth, none included");
         assertEquals(List.of("imgs/0"), names(InputFiles.expand(List.of(dir.resolve("imgs") + "/*.png"))));
     }
 
@@ -80,7 +86,8 @@ class InputFilesTest {
 
     @Test
     void inputThatNamesNothingIsRefusedWithItsName() {
-        IOException e = assertThrows(IOException.class,
+        IOException e = assertThrows(
+                IOException.class,
                 () -> InputFiles.expand(List.of(dir.resolve("missing").toString())));
         assertTrue(e.getMessage().contains("missing") && e.getMessage().contains("no such file"), e.getMessage());
         IOException g = assertThrows(IOException.class, () -> InputFiles.expand(List.of(dir + "/*.png")));

@@ -22,8 +22,11 @@ class RuntimeCommandTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(String... args) {
-        return RuntimeCommand.commandLine(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), false).execute(args);
+        return RuntimeCommand.commandLine(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        false)
+                .execute(args);
     }
 
     private String errText() {
@@ -34,8 +37,14 @@ class RuntimeCommandTest {
     void missingBundleFailsBeforeScoringNamingThePath() throws Exception {
         Path img = Files.write(dir.resolve("a.png"), new byte[] {1});
         Path results = dir.resolve("results");
-        int code = run("score", "--bundle", dir.resolve("nope").toString(), "--input", img.toString(),
-                "--out", results.toString());
+        int code = run(
+                "score",
+                "--bundle",
+                dir.resolve("nope").toString(),
+                "--input",
+                img.toString(),
+                "--out",
+                results.toString());
         assertEquals(1, code);
         assertTrue(errText().contains("nope") && errText().contains("no such bundle"), errText());
         assertFalse(Files.exists(results.resolve(ScoreCommand.RESULTS_FILE)));
@@ -44,8 +53,14 @@ class RuntimeCommandTest {
     @Test
     void outputFolderThatCannotBeWrittenFailsUpFront() throws Exception {
         Path blocker = Files.write(dir.resolve("file"), new byte[] {1});
-        int code = run("score", "--bundle", dir.resolve("nope").toString(), "--input", blocker.toString(),
-                "--out", blocker.resolve("sub").toString());
+        int code = run(
+                "score",
+                "--bundle",
+                dir.resolve("nope").toString(),
+                "--input",
+                blocker.toString(),
+                "--out",
+                blocker.resolve("sub").toString());
         assertEquals(1, code);
         assertTrue(errText().contains("cannot write to output folder"), errText());
     }
@@ -65,17 +80,22 @@ class RuntimeCommandTest {
     @Test
     void versionNamesTheTopCommandAndTheProjectVersion() {
         assertEquals(0, run("--version"));
-        assertEquals("stad runtime " + StadVersion.get(), out.toString(StandardCharsets.UTF_8).trim());
+        assertEquals(
+                "stad runtime " + StadVersion.get(),
+                out.toString(StandardCharsets.UTF_8).trim());
         out.reset();
         assertEquals(0, run("score", "--version"));
-        assertEquals("stad runtime " + StadVersion.get(), out.toString(StandardCharsets.UTF_8).trim());
+        assertEquals(
+                "stad runtime " + StadVersion.get(),
+                out.toString(StandardCharsets.UTF_8).trim());
     }
 
     @Test
     void stacktraceAddsTheTraceToTheOneLineError() {
         String nope = dir.resolve("nope").toString();
         assertEquals(1, run("info", "--bundle", nope));
-        assertTrue(errText().startsWith("error: ") && errText().contains("(run with --stacktrace for details)"),
+        assertTrue(
+                errText().startsWith("error: ") && errText().contains("(run with --stacktrace for details)"),
                 errText());
         assertFalse(errText().contains("\tat "), errText());
         err.reset();

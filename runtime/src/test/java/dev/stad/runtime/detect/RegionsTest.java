@@ -21,25 +21,32 @@ class RegionsTest {
 
     @Test
     void mapBelowThresholdHasNoRegions() {
-        assertTrue(Regions.find(map(new float[][] {{0, 1}, {2, 3}}), 3).isEmpty(), "equal to the threshold is not above");
+        assertTrue(
+                Regions.find(map(new float[][] {{0, 1}, {2, 3}}), 3).isEmpty(), "equal to the threshold is not above");
     }
 
     @Test
     void diagonalNeighboursFormOneRegion() {
-        List<Region> r = Regions.find(map(new float[][] {
-            {5, 0, 0},
-            {0, 6, 0},
-            {0, 0, 7}}), 1);
+        List<Region> r = Regions.find(
+                map(new float[][] {
+                    {5, 0, 0},
+                    {0, 6, 0},
+                    {0, 0, 7}
+                }),
+                1);
         assertEquals(List.of(new Region(0, 0, 3, 3, 3, 7f, 2, 2)), r);
     }
 
     @Test
     void separateAreasAreSortedByPeakWithBoxesAndAreas() {
-        List<Region> r = Regions.find(map(new float[][] {
-            {2, 2, 0, 0, 0},
-            {2, 0, 0, 0, 9},
-            {0, 0, 0, 0, 0},
-            {0, 0, 3, 0, 0}}), 1);
+        List<Region> r = Regions.find(
+                map(new float[][] {
+                    {2, 2, 0, 0, 0},
+                    {2, 0, 0, 0, 9},
+                    {0, 0, 0, 0, 0},
+                    {0, 0, 3, 0, 0}
+                }),
+                1);
         assertEquals(3, r.size());
         assertEquals(new Region(4, 1, 1, 1, 1, 9f, 4, 1), r.get(0), "a one-pixel region");
         assertEquals(new Region(2, 3, 1, 1, 1, 3f, 2, 3), r.get(1));

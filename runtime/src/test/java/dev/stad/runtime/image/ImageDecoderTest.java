@@ -107,7 +107,9 @@ class ImageDecoderTest {
     void nonImageFileIsReportedWithItsName() throws IOException {
         Path f = Files.writeString(dir.resolve("notes.png"), "this is text, not a picture");
         ImageFormatException e = assertThrows(ImageFormatException.class, () -> ImageDecoder.read(f));
-        assertTrue(e.getMessage().contains("notes.png") && e.getMessage().contains("not a readable image"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("notes.png") && e.getMessage().contains("not a readable image"),
+                e.getMessage());
     }
 
     @Test

@@ -27,7 +27,8 @@ class PreprocessingTest {
 
     @Test
     void nonPositiveStdIsRejected() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> new Preprocessing(4, 4, new float[] {0, 0, 0}, new float[] {1, 0, 1}));
     }
 
@@ -35,9 +36,18 @@ class PreprocessingTest {
     void flipMirrorsEachAxisOnItsOwn() {
         // 2 channels x 2 rows x 3 columns, values numbered in memory order.
         FloatImage img = new FloatImage(2, 2, 3, new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
-        assertArrayEquals(new float[] {2, 1, 0, 5, 4, 3, 8, 7, 6, 11, 10, 9}, img.flip(true, false).data(), 0f);
-        assertArrayEquals(new float[] {3, 4, 5, 0, 1, 2, 9, 10, 11, 6, 7, 8}, img.flip(false, true).data(), 0f);
-        assertArrayEquals(new float[] {5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6}, img.flip(true, true).data(), 0f);
+        assertArrayEquals(
+                new float[] {2, 1, 0, 5, 4, 3, 8, 7, 6, 11, 10, 9},
+                img.flip(true, false).data(),
+                0f);
+        assertArrayEquals(
+                new float[] {3, 4, 5, 0, 1, 2, 9, 10, 11, 6, 7, 8},
+                img.flip(false, true).data(),
+                0f);
+        assertArrayEquals(
+                new float[] {5, 4, 3, 2, 1, 0, 11, 10, 9, 8, 7, 6},
+                img.flip(true, true).data(),
+                0f);
         assertEquals(img, img.flip(false, false));
     }
 }

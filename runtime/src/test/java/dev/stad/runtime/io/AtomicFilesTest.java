@@ -20,10 +20,12 @@ class AtomicFilesTest {
     void failedWriteLeavesThePreviousFileAndNoTemporaryFile() throws IOException {
         Path f = dir.resolve("state.json");
         AtomicFiles.writeString(f, "old");
-        assertThrows(IOException.class, () -> AtomicFiles.write(f, out -> {
-            out.write("half of the new con".getBytes());
-            throw new IOException("disk full");
-        }));
+        assertThrows(
+                IOException.class,
+                () -> AtomicFiles.write(f, out -> {
+                    out.write("half of the new con".getBytes());
+                    throw new IOException("disk full");
+                }));
         assertEquals("old", Files.readString(f));
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(1, s.count());
@@ -55,10 +57,12 @@ class AtomicFilesTest {
         AtomicFiles.writeFolder(target, f -> Files.writeString(f.resolve("b.txt"), "two"));
         assertEquals("two", Files.readString(target.resolve("b.txt")));
         assertFalse(Files.exists(target.resolve("a.txt")), "the old folder's files must not survive a replace");
-        assertThrows(IOException.class, () -> AtomicFiles.writeFolder(target, f -> {
-            Files.writeString(f.resolve("c.txt"), "half");
-            throw new IOException("disk full");
-        }));
+        assertThrows(
+                IOException.class,
+                () -> AtomicFiles.writeFolder(target, f -> {
+                    Files.writeString(f.resolve("c.txt"), "half");
+                    throw new IOException("disk full");
+                }));
         assertEquals("two", Files.readString(target.resolve("b.txt")));
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(List.of(target), s.toList(), "temporary or old folders left behind");

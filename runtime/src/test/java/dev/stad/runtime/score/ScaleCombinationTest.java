@@ -25,9 +25,11 @@ class ScaleCombinationTest {
     @Test
     void levelsNestTheScalesBySizeOfReceptiveField() {
         ScaleCombination c = ScaleCombination.uncalibrated(List.of(RF5, RF3, RF4), 0);
-        assertEquals(List.of(List.of("a"), List.of("a", "b"), List.of("a", "b", "c")),
+        assertEquals(
+                List.of(List.of("a"), List.of("a", "b"), List.of("a", "b", "c")),
                 c.levels().stream().map(ScaleCombination.Level::scales).toList());
-        assertEquals(List.of(new NetworkSpec.Margin(1, 1), new NetworkSpec.Margin(1, 2), new NetworkSpec.Margin(2, 2)),
+        assertEquals(
+                List.of(new NetworkSpec.Margin(1, 1), new NetworkSpec.Margin(1, 2), new NetworkSpec.Margin(2, 2)),
                 c.levels().stream().map(ScaleCombination.Level::margin).toList());
         assertTrue(c.hasLevelsOf(List.of(RF3, RF4, RF5)));
         assertFalse(c.hasLevelsOf(List.of(RF3, RF5)));
@@ -36,9 +38,11 @@ class ScaleCombinationTest {
     @Test
     void eachPixelTakesTheStandardisedMeanOfTheScalesValidThereAndTheOuterRingCopiesItsNeighbour() {
         // 6 x 6 image; scale a (margin 1) has a 4 x 4 map, scale c (margin 2) a 2 x 2 map.
-        ScaleCombination c = new ScaleCombination(List.of(
-                new ScaleCombination.Level(List.of("a"), new NetworkSpec.Margin(1, 1), 1.0, 2.0),
-                new ScaleCombination.Level(List.of("a", "c"), new NetworkSpec.Margin(2, 2), 0.5, 0.25)), 0);
+        ScaleCombination c = new ScaleCombination(
+                List.of(
+                        new ScaleCombination.Level(List.of("a"), new NetworkSpec.Margin(1, 1), 1.0, 2.0),
+                        new ScaleCombination.Level(List.of("a", "c"), new NetworkSpec.Margin(2, 2), 0.5, 0.25)),
+                0);
         float[] a = new float[16];
         for (int i = 0; i < 16; i++) {
             a[i] = i;
@@ -87,7 +91,8 @@ class ScaleCombinationTest {
         assertEquals(0, mean(band), 1e-6);
         assertEquals(0, mean(inner), 1e-6);
         assertEquals(1, Math.sqrt(mean(inner.stream().map(x -> x * x).toList())), 1e-6);
-        assertEquals(quantile(inner, ScaleCombination.TAIL_QUANTILE), quantile(band, ScaleCombination.TAIL_QUANTILE), 1e-4);
+        assertEquals(
+                quantile(inner, ScaleCombination.TAIL_QUANTILE), quantile(band, ScaleCombination.TAIL_QUANTILE), 1e-4);
     }
 
     private static double mean(List<Float> v) {
@@ -113,8 +118,8 @@ class ScaleCombinationTest {
 
     @Test
     void smoothingKeepsAConstantInteriorCoolsTheEdgeAndNeverRaisesTheMaximum() {
-        ScaleCombination flat = new ScaleCombination(List.of(
-                new ScaleCombination.Level(List.of("a"), new NetworkSpec.Margin(1, 1), 0, 1)), 2.0);
+        ScaleCombination flat = new ScaleCombination(
+                List.of(new ScaleCombination.Level(List.of("a"), new NetworkSpec.Margin(1, 1), 0, 1)), 2.0);
         float[] k = flat.smoothingKernel();
         assertEquals(2 * 6 + 1, k.length);
         double sum = 0;
@@ -147,7 +152,8 @@ class ScaleCombinationTest {
     @Test
     void mapsOfTheWrongSizeAreRefusedNamingTheScale() {
         ScaleCombination c = ScaleCombination.uncalibrated(List.of(RF3), 0);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> c.combine(List.of(RF3), Map.of("a", new FloatImage(1, 5, 5, new float[25])), 6, 6));
         assertTrue(e.getMessage().contains("scale a"), e.getMessage());
     }

@@ -2,8 +2,7 @@ package dev.stad.trainer.config;
 
 /** Default filling and range checks whose messages name the config field. */
 final class Checks {
-    private Checks() {
-    }
+    private Checks() {}
 
     static <T> T orDefault(T value, T fallback) {
         return value == null ? fallback : value;

@@ -1,12 +1,12 @@
 package dev.stad.trainer.config;
 
-import dev.stad.runtime.io.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import dev.stad.runtime.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -21,8 +21,7 @@ public final class ConfigLoader {
 
     private static final ObjectMapper JSON = mapper();
 
-    private ConfigLoader() {
-    }
+    private ConfigLoader() {}
 
     /** The mapper used for configs and run metadata: strict on input, indented on output. */
     public static ObjectMapper mapper() {
@@ -46,7 +45,8 @@ public final class ConfigLoader {
         }
         try (InputStream in = ConfigLoader.class.getResourceAsStream("/" + DEFAULT_CONFIG)) {
             if (in == null) {
-                throw new NoSuchFileException(DEFAULT_CONFIG, null, "no default config in the working directory or the jar");
+                throw new NoSuchFileException(
+                        DEFAULT_CONFIG, null, "no default config in the working directory or the jar");
             }
             return parse(in, "embedded " + DEFAULT_CONFIG);
         }
@@ -60,8 +60,10 @@ public final class ConfigLoader {
             }
             return config;
         } catch (UnrecognizedPropertyException e) {
-            throw new IOException(origin + ": unknown field '" + e.getPropertyName() + "' at " + path(e)
-                    + "; known fields there: " + e.getKnownPropertyIds(), e);
+            throw new IOException(
+                    origin + ": unknown field '" + e.getPropertyName() + "' at " + path(e) + "; known fields there: "
+                            + e.getKnownPropertyIds(),
+                    e);
         } catch (ValueInstantiationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new IOException(origin + ": invalid config at " + path(e) + ": " + cause.getMessage(), e);
@@ -91,7 +93,8 @@ public final class ConfigLoader {
     }
 
     private static String path(JsonProcessingException e) {
-        if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m && !m.getPath().isEmpty()) {
+        if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m
+                && !m.getPath().isEmpty()) {
             StringBuilder sb = new StringBuilder();
             for (var ref : m.getPath()) {
                 if (ref.getFieldName() != null) {

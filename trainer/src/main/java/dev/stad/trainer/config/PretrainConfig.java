@@ -56,8 +56,21 @@ public record PretrainConfig(
 
     /** The same settings on another corpus (its pool size, image size and seed kept, or defaulted). */
     public PretrainConfig withCorpus(String newCorpus) {
-        return new PretrainConfig(steps, batchSize, cropSize, learningRate, weightDecay, margin, compactnessWeight,
-                positiveShift, positiveNoise, positiveJitter, distillationWeight, newCorpus, corpusImages, corpusImageSize,
+        return new PretrainConfig(
+                steps,
+                batchSize,
+                cropSize,
+                learningRate,
+                weightDecay,
+                margin,
+                compactnessWeight,
+                positiveShift,
+                positiveNoise,
+                positiveJitter,
+                distillationWeight,
+                newCorpus,
+                corpusImages,
+                corpusImageSize,
                 seed);
     }
 

@@ -29,10 +29,14 @@ public record StudentConfig(
 
     /** Which mirrorings a crop may get, each with probability 1/2. */
     public enum Flip {
-        @JsonProperty("none") NONE,
-        @JsonProperty("horizontal") HORIZONTAL,
-        @JsonProperty("vertical") VERTICAL,
-        @JsonProperty("both") BOTH;
+        @JsonProperty("none")
+        NONE,
+        @JsonProperty("horizontal")
+        HORIZONTAL,
+        @JsonProperty("vertical")
+        VERTICAL,
+        @JsonProperty("both")
+        BOTH;
 
         public boolean horizontal() {
             return this == HORIZONTAL || this == BOTH;

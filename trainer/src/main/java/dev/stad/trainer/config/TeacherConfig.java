@@ -25,25 +25,29 @@ public record TeacherConfig(
 
     /** Teacher sources. */
     public enum Source {
-        @JsonProperty("random") RANDOM,
-        @JsonProperty("self-supervised") SELF_SUPERVISED,
-        @JsonProperty("pretrained") PRETRAINED
+        @JsonProperty("random")
+        RANDOM,
+        @JsonProperty("self-supervised")
+        SELF_SUPERVISED,
+        @JsonProperty("pretrained")
+        PRETRAINED
     }
 
     @JsonCreator
     public TeacherConfig {
         source = Checks.orDefault(source, Source.SELF_SUPERVISED);
         if (source == Source.SELF_SUPERVISED && pretrain == null) {
-            pretrain = new PretrainConfig(null, null, null, null, null, null, null, null, null, null, null, null, null,
-                    null, null);
+            pretrain = new PretrainConfig(
+                    null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         }
         if (source == Source.RANDOM && pretrain != null) {
-            throw new IllegalArgumentException("teacher.pretrain is only used with \"source\": \"self-supervised\" or"
-                    + " \"pretrained\"");
+            throw new IllegalArgumentException(
+                    "teacher.pretrain is only used with \"source\": \"self-supervised\" or" + " \"pretrained\"");
         }
         if (source == Source.SELF_SUPERVISED && pretrain.corpus() != null) {
-            throw new IllegalArgumentException("a self-supervised teacher learns on the training images; teacher.pretrain"
-                    + ".corpus needs \"source\": \"pretrained\"");
+            throw new IllegalArgumentException(
+                    "a self-supervised teacher learns on the training images; teacher.pretrain"
+                            + ".corpus needs \"source\": \"pretrained\"");
         }
         if (source == Source.PRETRAINED) {
             if (path == null || path.isBlank()) {

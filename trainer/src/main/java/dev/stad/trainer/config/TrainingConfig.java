@@ -79,8 +79,8 @@ public record TrainingConfig(
             int pretrainPositions = p.corpus() != null ? p.corpusImageSize() - largest + 1 : positions;
             if (p.cropSize() + 2 * p.positiveShift() > pretrainPositions) {
                 throw new IllegalArgumentException("teacher.pretrain.cropSize plus twice positiveShift must fit the "
-                        + pretrainPositions + " patch positions per side of the " + (p.corpus() != null
-                        ? "corpus images (corpusImageSize)" : "input"));
+                        + pretrainPositions + " patch positions per side of the "
+                        + (p.corpus() != null ? "corpus images (corpusImageSize)" : "input"));
             }
         }
     }
@@ -90,8 +90,8 @@ public record TrainingConfig(
     }
 
     public TrainingConfig withData(String path) {
-        return new TrainingConfig(name, seed, out, bundle, data.withPath(path), input, scales, teacher, students,
-                calibration);
+        return new TrainingConfig(
+                name, seed, out, bundle, data.withPath(path), input, scales, teacher, students, calibration);
     }
 
     public TrainingConfig withOut(String path) {

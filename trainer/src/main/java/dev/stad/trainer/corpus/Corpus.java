@@ -1,9 +1,9 @@
 package dev.stad.trainer.corpus;
 
-import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
 import dev.stad.runtime.image.Resampler;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.trainer.config.PretrainConfig;
 import dev.stad.trainer.train.Seeds;
 import java.io.IOException;
@@ -23,10 +23,10 @@ import java.util.stream.Stream;
 public final class Corpus {
     /** Shortest side of a photo, relative to the crop, at the coarsest and finest scale it is cut at. */
     private static final double COARSEST = 1.5;
+
     private static final double FINEST = 8;
 
-    private Corpus() {
-    }
+    private Corpus() {}
 
     /**
      * @param corpus {@link PretrainConfig#PROCEDURAL} or a folder of photos
@@ -35,13 +35,15 @@ public final class Corpus {
      * @param mean the inputs' per-channel mean, for normalisation
      * @param std the inputs' per-channel std
      */
-    public static List<FloatImage> load(String corpus, int count, int size, long seed, float[] mean, float[] std,
-            Progress progress) throws IOException {
+    public static List<FloatImage> load(
+            String corpus, int count, int size, long seed, float[] mean, float[] std, Progress progress)
+            throws IOException {
         List<FloatImage> pool = new ArrayList<>();
         if (PretrainConfig.PROCEDURAL.equals(corpus)) {
             try (Progress.Stage stage = progress.stage("corpus procedural", count, 0)) {
                 for (int i = 0; i < count; i++) {
-                    pool.add(ProceduralImages.render(Seeds.derive(seed, "corpus/" + i), size).standardize(mean, std));
+                    pool.add(ProceduralImages.render(Seeds.derive(seed, "corpus/" + i), size)
+                            .standardize(mean, std));
                     stage.step("");
                 }
             }
@@ -70,7 +72,8 @@ public final class Corpus {
                     int side = (int) Math.min(shortSide, Math.round(size / scale));
                     int y = rnd.nextInt(photo.height() - side + 1);
                     int x = rnd.nextInt(photo.width() - side + 1);
-                    pool.add(Resampler.resize(photo.crop(y, x, side, side), size, size).standardize(mean, std));
+                    pool.add(Resampler.resize(photo.crop(y, x, side, side), size, size)
+                            .standardize(mean, std));
                 }
                 stage.step(photos.get(p).getFileName().toString());
             }
@@ -89,7 +92,10 @@ public final class Corpus {
         }
         List<Path> files;
         try (Stream<Path> s = Files.walk(folder)) {
-            files = s.filter(Files::isRegularFile).filter(ImageDecoder::isImageFile).sorted().toList();
+            files = s.filter(Files::isRegularFile)
+                    .filter(ImageDecoder::isImageFile)
+                    .sorted()
+                    .toList();
         }
         if (files.isEmpty()) {
             throw new IOException(folder + ": holds no image files (png, jpg, ...) to pretrain a teacher on");

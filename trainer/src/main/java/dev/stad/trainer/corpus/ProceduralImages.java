@@ -20,8 +20,7 @@ import java.util.SplittableRandom;
 public final class ProceduralImages {
     private static final int KINDS = 8;
 
-    private ProceduralImages() {
-    }
+    private ProceduralImages() {}
 
     /** Image {@code seed}, {@code size x size} pixels. */
     public static FloatImage render(long seed, int size) {
@@ -92,7 +91,8 @@ public final class ProceduralImages {
             for (int x = 0; x < n; x++) {
                 double s = 0;
                 for (int k = 0; k < count; k++) {
-                    double t = (x * Math.cos(angle[k]) + y * Math.sin(angle[k])) / period[k] * 2 * Math.PI + phase[k]
+                    double t = (x * Math.cos(angle[k]) + y * Math.sin(angle[k])) / period[k] * 2 * Math.PI
+                            + phase[k]
                             + wobble * ValueNoise.noise(seed + k, x / 12.0, y / 12.0);
                     double g = Math.sin(t);
                     s += square ? Math.signum(g) : g;
@@ -339,7 +339,10 @@ public final class ProceduralImages {
                 double grain = noise * rnd.nextGaussian();
                 for (int c = 0; c < 3; c++) {
                     int i = y * n + x;
-                    img[c][i] = (float) (mean[c] + (img[c][i] - mean[c]) * contrast + light + grain
+                    img[c][i] = (float) (mean[c]
+                            + (img[c][i] - mean[c]) * contrast
+                            + light
+                            + grain
                             + noise * 0.3 * rnd.nextGaussian());
                 }
             }

@@ -1,7 +1,7 @@
 package dev.stad.trainer.data;
 
-import dev.stad.runtime.io.MvtecLayout;
 import dev.stad.runtime.image.ImageDecoder;
+import dev.stad.runtime.io.MvtecLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +19,8 @@ public record DatasetSource(Kind kind, Path root, List<Path> goodImages) {
 
     /** The folder layouts accepted. */
     public enum Kind {
-        MVTEC_CATEGORY, IMAGE_FOLDER
+        MVTEC_CATEGORY,
+        IMAGE_FOLDER
     }
 
     public DatasetSource {
@@ -31,15 +32,18 @@ public record DatasetSource(Kind kind, Path root, List<Path> goodImages) {
             throw new DatasetException(root + ": no such folder");
         }
         if (!Files.isDirectory(root)) {
-            throw new DatasetException(root + " is a file; --data needs an MVTec AD category folder or a folder of good images");
+            throw new DatasetException(
+                    root + " is a file; --data needs an MVTec AD category folder or a folder of good images");
         }
         if (MvtecLayout.isCategory(root)) {
-            return new DatasetSource(Kind.MVTEC_CATEGORY, root, MvtecCategory.open(root).trainGood());
+            return new DatasetSource(
+                    Kind.MVTEC_CATEGORY, root, MvtecCategory.open(root).trainGood());
         }
         List<Path> images = ImageFiles.list(root);
         if (images.isEmpty()) {
             throw new DatasetException(root + " is neither an MVTec AD category (missing folder train/good) nor a"
-                    + " folder of good images (no files ending in " + ImageDecoder.IMAGE_EXTENSIONS.stream().sorted().toList()
+                    + " folder of good images (no files ending in "
+                    + ImageDecoder.IMAGE_EXTENSIONS.stream().sorted().toList()
                     + ")");
         }
         return new DatasetSource(Kind.IMAGE_FOLDER, root, images);

@@ -2,8 +2,7 @@ package dev.stad.trainer.data;
 
 /** A separable Gaussian blur of one image plane, edges clamped; for the image generators. */
 public final class GaussianBlur {
-    private GaussianBlur() {
-    }
+    private GaussianBlur() {}
 
     /** {@code plane} ({@code n x n}, row-major) blurred with standard deviation {@code sigma} pixels. */
     public static float[] blur(float[] plane, int n, double sigma) {

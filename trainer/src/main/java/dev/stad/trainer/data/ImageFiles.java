@@ -10,8 +10,7 @@ import java.util.stream.Stream;
 
 /** Lists the image files directly inside a folder, sorted by name so runs reproduce. */
 final class ImageFiles {
-    private ImageFiles() {
-    }
+    private ImageFiles() {}
 
     static List<Path> list(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {

@@ -34,8 +34,8 @@ public final class MvtecCategory {
         }
         Path train = MvtecLayout.trainGood(root);
         if (!Files.isDirectory(train)) {
-            throw new DatasetException(root + " is not an MVTec AD category: missing folder train/good"
-                    + " (expected " + train + "/*.png)");
+            throw new DatasetException(root + " is not an MVTec AD category: missing folder train/good" + " (expected "
+                    + train + "/*.png)");
         }
         List<Path> good = ImageFiles.list(train);
         if (good.isEmpty()) {

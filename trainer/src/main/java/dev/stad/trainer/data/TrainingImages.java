@@ -18,8 +18,7 @@ import java.util.function.IntConsumer;
 public record TrainingImages(List<Named> train, List<Named> validation) {
 
     /** A preprocessed image and the file it came from. */
-    public record Named(String name, FloatImage image) {
-    }
+    public record Named(String name, FloatImage image) {}
 
     public TrainingImages {
         train = List.copyOf(train);
@@ -30,8 +29,8 @@ public record TrainingImages(List<Named> train, List<Named> validation) {
     public record Split(List<Path> train, List<Path> validation) {
         public static Split of(List<Path> files, double validationFraction, long seed) throws DatasetException {
             if (files.size() < 2) {
-                throw new DatasetException("need at least 2 good images (one to train, one to validate), found "
-                        + files.size());
+                throw new DatasetException(
+                        "need at least 2 good images (one to train, one to validate), found " + files.size());
             }
             int nVal = (int) Math.max(1, Math.round(files.size() * validationFraction));
             nVal = Math.min(nVal, files.size() - 1);
@@ -52,7 +51,8 @@ public record TrainingImages(List<Named> train, List<Named> validation) {
     }
 
     /** Decodes and preprocesses every file of the split; {@code progress} gets each file's index. */
-    public static TrainingImages load(Split split, Path root, Preprocessing pre, IntConsumer progress) throws IOException {
+    public static TrainingImages load(Split split, Path root, Preprocessing pre, IntConsumer progress)
+            throws IOException {
         int[] done = {0};
         List<Named> train = loadAll(split.train(), root, pre, progress, done);
         List<Named> val = loadAll(split.validation(), root, pre, progress, done);

@@ -2,8 +2,7 @@ package dev.stad.trainer.data;
 
 /** Smooth lattice noise in [-1, 1], a pure function of (seed, x, y): no state, no Random. */
 public final class ValueNoise {
-    private ValueNoise() {
-    }
+    private ValueNoise() {}
 
     /** Sum of {@code octaves} noise layers, each at twice the frequency and half the amplitude. */
     public static double fractal(long seed, double x, double y, int octaves) {

@@ -8,8 +8,7 @@ import ai.djl.ndarray.NDManager;
  * {@code ai.djl.offline=true} set before the engine first loads, so nothing is ever downloaded.
  */
 public final class Djl {
-    private Djl() {
-    }
+    private Djl() {}
 
     /** The PyTorch engine, offline. */
     public static Engine engine() {

@@ -13,8 +13,8 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.stad.checkpoint.safetensors.FloatTensor;
-import dev.stad.runtime.spec.Layer;
 import dev.stad.checkpoint.spec.NetworkForm;
+import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -41,8 +41,8 @@ public final class PatchNetwork extends AbstractBlock {
     private final Map<Integer, Parameter> weights;
     private final Map<Integer, Parameter> biases;
 
-    private PatchNetwork(NetworkSpec spec, NetworkForm form, Map<Integer, Parameter> weights,
-            Map<Integer, Parameter> biases) {
+    private PatchNetwork(
+            NetworkSpec spec, NetworkForm form, Map<Integer, Parameter> weights, Map<Integer, Parameter> biases) {
         super(VERSION);
         this.spec = spec;
         this.form = form;
@@ -61,8 +61,18 @@ public final class PatchNetwork extends AbstractBlock {
         Map<Integer, Parameter> w = new LinkedHashMap<>();
         Map<Integer, Parameter> b = new LinkedHashMap<>();
         for (int i : spec.convIndices()) {
-            w.put(i, Parameter.builder().setName(NetworkSpec.weightName(i)).setType(Parameter.Type.WEIGHT).build());
-            b.put(i, Parameter.builder().setName(NetworkSpec.biasName(i)).setType(Parameter.Type.BIAS).build());
+            w.put(
+                    i,
+                    Parameter.builder()
+                            .setName(NetworkSpec.weightName(i))
+                            .setType(Parameter.Type.WEIGHT)
+                            .build());
+            b.put(
+                    i,
+                    Parameter.builder()
+                            .setName(NetworkSpec.biasName(i))
+                            .setType(Parameter.Type.BIAS)
+                            .build());
         }
         return new PatchNetwork(spec, form, w, b);
     }
@@ -87,7 +97,9 @@ public final class PatchNetwork extends AbstractBlock {
     public void setParameters(NDManager manager, Map<String, FloatTensor> tensors, String prefix) {
         for (int i : spec.convIndices()) {
             set(manager, weights.get(i), tensors, prefix, spec.weightShape(i));
-            set(manager, biases.get(i), tensors, prefix, new long[] {spec.layers().get(i).out()});
+            set(manager, biases.get(i), tensors, prefix, new long[] {
+                spec.layers().get(i).out()
+            });
         }
     }
 
@@ -102,7 +114,8 @@ public final class PatchNetwork extends AbstractBlock {
                     + ", network " + spec.name() + " expects " + Arrays.toString(shape));
         }
         if (p.isInitialized()) {
-            throw new IllegalStateException("parameter " + key + " is already set; create a new network to load weights");
+            throw new IllegalStateException(
+                    "parameter " + key + " is already set; create a new network to load weights");
         }
         p.setArray(manager.create(t.data(), new Shape(shape)));
     }
@@ -132,7 +145,8 @@ public final class PatchNetwork extends AbstractBlock {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         List<Layer> layers = spec.layers();
         int last = layers.size() - 1;
@@ -142,13 +156,18 @@ public final class PatchNetwork extends AbstractBlock {
             if (l.isConv()) {
                 NDArray w = ps.getValue(weights.get(i), x.getDevice(), training);
                 NDArray b = ps.getValue(biases.get(i), x.getDevice(), training);
-                x = Conv2d.conv2d(x, w, b, new Shape(1, 1), new Shape(0, 0), new Shape(dil, dil), 1).singletonOrThrow();
+                x = Conv2d.conv2d(x, w, b, new Shape(1, 1), new Shape(0, 0), new Shape(dil, dil), 1)
+                        .singletonOrThrow();
                 if (i != last) {
                     x = Activation.leakyRelu(x, NetworkSpec.LEAKY_SLOPE);
                 }
             } else if (form == NetworkForm.PATCH) {
-                x = Pool.maxPool2d(x, new Shape(l.kernel(), l.kernel()), new Shape(l.stride(), l.stride()),
-                        new Shape(0, 0), false);
+                x = Pool.maxPool2d(
+                        x,
+                        new Shape(l.kernel(), l.kernel()),
+                        new Shape(l.stride(), l.stride()),
+                        new Shape(0, 0),
+                        false);
             } else {
                 x = dilatedMaxPool(x, l.kernel(), dil);
             }
@@ -162,13 +181,14 @@ public final class PatchNetwork extends AbstractBlock {
         long outH = s.get(2) - (long) (kernel - 1) * d;
         long outW = s.get(3) - (long) (kernel - 1) * d;
         if (outH < 1 || outW < 1) {
-            throw new IllegalArgumentException("input " + s + " too small for a dilated pool of kernel " + kernel
-                    + " and dilation " + d);
+            throw new IllegalArgumentException(
+                    "input " + s + " too small for a dilated pool of kernel " + kernel + " and dilation " + d);
         }
         NDArray out = null;
         for (int a = 0; a < kernel; a++) {
             for (int b = 0; b < kernel; b++) {
-                NDArray slice = x.get(new NDIndex(":, :, {}:{}, {}:{}", (long) a * d, a * d + outH, (long) b * d, b * d + outW));
+                NDArray slice = x.get(
+                        new NDIndex(":, :, {}:{}, {}:{}", (long) a * d, a * d + outH, (long) b * d, b * d + outW));
                 out = out == null ? slice : out.maximum(slice);
             }
         }

@@ -8,8 +8,7 @@ import java.util.List;
 
 /** Conversions between runtime images and DJL arrays (both channel-first, so no reordering). */
 public final class Tensors {
-    private Tensors() {
-    }
+    private Tensors() {}
 
     /** Stacks same-sized images into a [B, C, H, W] array on {@code manager}. */
     public static NDArray batch(NDManager manager, List<FloatImage> images) {

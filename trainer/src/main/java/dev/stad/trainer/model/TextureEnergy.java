@@ -108,11 +108,19 @@ public final class TextureEnergy {
         NDArray re = Conv2d.conv2d(grey, wr, null, one, none, one, 1).singletonOrThrow();
         NDArray im = Conv2d.conv2d(grey, wi, null, one, none, one, 1).singletonOrThrow();
         NDArray energy = re.square().add(im.square()).add(EPSILON * EPSILON).sqrt();
-        NDArray pooled = Pool.avgPool2d(energy, new Shape(pool, pool), one, none, false, true).add(EPSILON).log();
+        NDArray pooled = Pool.avgPool2d(energy, new Shape(pool, pool), one, none, false, true)
+                .add(EPSILON)
+                .log();
         Shape window = new Shape(receptiveField, receptiveField);
         NDArray mean = Pool.avgPool2d(images, window, one, none, false, true);
         NDArray meanSquare = Pool.avgPool2d(images.square(), window, one, none, false, true);
-        NDArray std = meanSquare.sub(mean.square()).maximum(0f).add(EPSILON * EPSILON).sqrt().add(EPSILON).log();
+        NDArray std = meanSquare
+                .sub(mean.square())
+                .maximum(0f)
+                .add(EPSILON * EPSILON)
+                .sqrt()
+                .add(EPSILON)
+                .log();
         return NDArrays.concat(new NDList(pooled, mean, std), 1);
     }
 }

@@ -13,8 +13,7 @@ import java.util.SplittableRandom;
  * fixed random teacher.
  */
 public final class WeightInit {
-    private WeightInit() {
-    }
+    private WeightInit() {}
 
     public static Map<String, FloatTensor> heUniform(NetworkSpec spec, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);

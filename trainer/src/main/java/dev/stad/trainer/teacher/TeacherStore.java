@@ -3,12 +3,12 @@ package dev.stad.trainer.teacher;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.stad.runtime.StadVersion;
-import dev.stad.runtime.progress.Progress;
-import dev.stad.runtime.image.FloatImage;
-import dev.stad.runtime.image.Preprocessing;
 import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.safetensors.Safetensors;
+import dev.stad.runtime.StadVersion;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.image.Preprocessing;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.PretrainConfig;
 import dev.stad.trainer.corpus.Corpus;
@@ -43,6 +43,7 @@ import java.util.Optional;
 public final class TeacherStore {
     /** Version of the file layout; bumped on any incompatible change. */
     public static final int FORMAT_VERSION = 1;
+
     static final String FORMAT_KEY = "stad.teacherFormat";
     static final String SPEC_KEY = "spec";
     static final String MEAN_KEY = "input.mean";
@@ -83,9 +84,12 @@ public final class TeacherStore {
      * @param pretrainLoss loss over the first and last tenth of the steps
      * @param pretrainSeconds how long pretraining took in this session (0 if read from the folder)
      */
-    public record Teacher(Path file, Map<String, FloatTensor> weights, PretrainConfig settings, List<Double> pretrainLoss,
-            double pretrainSeconds) {
-    }
+    public record Teacher(
+            Path file,
+            Map<String, FloatTensor> weights,
+            PretrainConfig settings,
+            List<Double> pretrainLoss,
+            double pretrainSeconds) {}
 
     /**
      * The teacher of {@code spec} from the folder, if it is there.
@@ -106,14 +110,17 @@ public final class TeacherStore {
                     + (format == null ? "no format version" : "version " + format) + ")");
         }
         NetworkSpec stored = JSON.readValue(meta.getOrDefault(SPEC_KEY, "null"), NetworkSpec.class);
-        if (stored == null || !stored.layers().equals(spec.layers()) || stored.inputChannels() != spec.inputChannels()) {
+        if (stored == null
+                || !stored.layers().equals(spec.layers())
+                || stored.inputChannels() != spec.inputChannels()) {
             throw new IOException(f + ": holds a teacher for " + describe(stored) + ", but scale " + spec.name()
                     + " is " + describe(spec) + "; give this architecture another name or another teacher.path");
         }
         float[] mean = JSON.readValue(meta.getOrDefault(MEAN_KEY, "null"), float[].class);
         float[] std = JSON.readValue(meta.getOrDefault(STD_KEY, "null"), float[].class);
         if (!Arrays.equals(mean, input.mean()) || !Arrays.equals(std, input.std())) {
-            throw new IOException(f + ": was pretrained on inputs normalised with mean " + Arrays.toString(mean) + " and"
+            throw new IOException(f + ": was pretrained on inputs normalised with mean " + Arrays.toString(mean)
+                    + " and"
                     + " std " + Arrays.toString(std) + ", this run's are " + Arrays.toString(input.mean()) + " and "
                     + Arrays.toString(input.std()) + "; use another teacher.path");
         }
@@ -134,8 +141,14 @@ public final class TeacherStore {
             }
         }
         String loss = meta.get(LOSS_KEY);
-        return Optional.of(new Teacher(f, weights, storedSettings,
-                loss == null ? null : Arrays.stream(loss.split(",")).map(Double::valueOf).toList(), 0));
+        return Optional.of(new Teacher(
+                f,
+                weights,
+                storedSettings,
+                loss == null
+                        ? null
+                        : Arrays.stream(loss.split(",")).map(Double::valueOf).toList(),
+                0));
     }
 
     /**
@@ -144,16 +157,18 @@ public final class TeacherStore {
      *
      * @param settings how to pretrain it if the folder lacks it; null if it must be there already
      */
-    public Teacher obtain(NDManager manager, NetworkSpec spec, PretrainConfig settings, Preprocessing input,
-            Progress progress) throws IOException {
+    public Teacher obtain(
+            NDManager manager, NetworkSpec spec, PretrainConfig settings, Preprocessing input, Progress progress)
+            throws IOException {
         Optional<Teacher> existing = read(spec, input);
         if (existing.isPresent()) {
             Teacher t = existing.get();
             if (settings != null && t.settings() != null) {
                 List<String> diff = differing(JSON.valueToTree(t.settings()), JSON.valueToTree(settings));
                 if (!diff.isEmpty()) {
-                    progress.line("note: " + t.file() + " was pretrained with other settings (" + String.join(", ", diff)
-                            + " differ) than this config's; using it as it is (delete it to pretrain it again)");
+                    progress.line(
+                            "note: " + t.file() + " was pretrained with other settings (" + String.join(", ", diff)
+                                    + " differ) than this config's; using it as it is (delete it to pretrain it again)");
                 }
             }
             return t;
@@ -180,24 +195,40 @@ public final class TeacherStore {
         Safetensors.write(file(spec), r.weights(), meta);
         Files.deleteIfExists(partialFile(spec));
         double seconds = (System.nanoTime() - t0) / 1e9;
-        progress.line(String.format(Locale.ROOT, "teacher %s pretrained on %s in %.0f s: loss %.4f -> %.4f; saved to %s",
-                spec.name(), settings.corpus(), seconds, r.firstLoss(), r.lastLoss(), file(spec)));
+        progress.line(String.format(
+                Locale.ROOT,
+                "teacher %s pretrained on %s in %.0f s: loss %.4f -> %.4f; saved to %s",
+                spec.name(),
+                settings.corpus(),
+                seconds,
+                r.firstLoss(),
+                r.lastLoss(),
+                file(spec)));
         return new Teacher(file(spec), r.weights(), settings, List.of(r.firstLoss(), r.lastLoss()), seconds);
     }
 
     /** The corpus pool, loaded once and kept for the other scales of the same settings. */
     private List<FloatImage> pool(PretrainConfig settings, Preprocessing input, Progress progress) throws IOException {
         if (pool == null || !sameCorpus(poolSettings, settings)) {
-            pool = Corpus.load(settings.corpus(), settings.corpusImages(), settings.corpusImageSize(), settings.seed(),
-                    input.mean(), input.std(), progress);
+            pool = Corpus.load(
+                    settings.corpus(),
+                    settings.corpusImages(),
+                    settings.corpusImageSize(),
+                    settings.seed(),
+                    input.mean(),
+                    input.std(),
+                    progress);
             poolSettings = settings;
         }
         return pool;
     }
 
     private static boolean sameCorpus(PretrainConfig a, PretrainConfig b) {
-        return a != null && a.corpus().equals(b.corpus()) && a.corpusImages().equals(b.corpusImages())
-                && a.corpusImageSize().equals(b.corpusImageSize()) && a.seed().equals(b.seed());
+        return a != null
+                && a.corpus().equals(b.corpus())
+                && a.corpusImages().equals(b.corpusImages())
+                && a.corpusImageSize().equals(b.corpusImageSize())
+                && a.seed().equals(b.seed());
     }
 
     private static String describe(NetworkSpec s) {

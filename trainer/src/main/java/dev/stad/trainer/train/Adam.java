@@ -50,8 +50,20 @@ public final class Adam {
         for (int i = 0; i < params.size(); i++) {
             NDArray w = params.get(i).getArray();
             try (NDArray g = w.getGradient()) {
-                w.getNDArrayInternal().adamUpdate(new NDList(w, g, mean.get(i), variance.get(i)), new NDList(w),
-                        learningRate, corrected, weightDecay, 1f, -1f, BETA1, BETA2, EPS, true, false);
+                w.getNDArrayInternal()
+                        .adamUpdate(
+                                new NDList(w, g, mean.get(i), variance.get(i)),
+                                new NDList(w),
+                                learningRate,
+                                corrected,
+                                weightDecay,
+                                1f,
+                                -1f,
+                                BETA1,
+                                BETA2,
+                                EPS,
+                                true,
+                                false);
             }
         }
     }

@@ -3,13 +3,13 @@ package dev.stad.trainer.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
-import dev.stad.runtime.image.FloatImage;
 import dev.stad.checkpoint.score.DescriptorNormalization;
 import dev.stad.checkpoint.score.ErrorAndUncertainty;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
-import dev.stad.runtime.progress.Progress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,8 +21,7 @@ import java.util.List;
  * threshold, which need every scale.
  */
 public final class Calibrator {
-    private Calibrator() {
-    }
+    private Calibrator() {}
 
     /** The scale's statistics and its e / v maps of each validation image. */
     public record ScaleCalibration(ScoreStatistics statistics, List<ErrorAndUncertainty> maps) {
@@ -32,8 +31,13 @@ public final class Calibrator {
         }
     }
 
-    public static ScaleCalibration calibrate(NDManager manager, PatchNetwork denseTeacher, DescriptorNormalization norm,
-            List<PatchNetwork> denseStudents, List<FloatImage> validation, Progress progress) {
+    public static ScaleCalibration calibrate(
+            NDManager manager,
+            PatchNetwork denseTeacher,
+            DescriptorNormalization norm,
+            List<PatchNetwork> denseStudents,
+            List<FloatImage> validation,
+            Progress progress) {
         ParameterStore ps = new ParameterStore(manager, false);
         List<ErrorAndUncertainty> maps = new ArrayList<>();
         double eSum = 0;
@@ -41,7 +45,8 @@ public final class Calibrator {
         double vSum = 0;
         double vSq = 0;
         long count = 0;
-        try (Progress.Stage stage = progress.stage("calibration " + denseTeacher.spec().name(), validation.size(), 0)) {
+        try (Progress.Stage stage =
+                progress.stage("calibration " + denseTeacher.spec().name(), validation.size(), 0)) {
             for (FloatImage img : validation) {
                 FloatImage teacher;
                 List<FloatImage> students = new ArrayList<>();
@@ -71,9 +76,10 @@ public final class Calibrator {
         double eStd = Math.sqrt(Math.max(0, eSq / count - eMean * eMean));
         double vStd = Math.sqrt(Math.max(0, vSq / count - vMean * vMean));
         if (!(eStd > 0) || !(vStd > 0)) {
-            throw new TrainingDivergedException("calibration " + denseTeacher.spec().name()
-                    + ": e or v does not vary over the validation images (eStd=" + eStd + ", vStd=" + vStd
-                    + "); with a single student v is always 0, so use at least 2");
+            throw new TrainingDivergedException(
+                    "calibration " + denseTeacher.spec().name()
+                            + ": e or v does not vary over the validation images (eStd=" + eStd + ", vStd=" + vStd
+                            + "); with a single student v is always 0, so use at least 2");
         }
         return new ScaleCalibration(new ScoreStatistics(eMean, eStd, vMean, vStd), maps);
     }

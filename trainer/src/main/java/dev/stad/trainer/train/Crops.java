@@ -9,13 +9,13 @@ import java.util.SplittableRandom;
  * image, so training sees exactly the descriptors inference computes, never padding.
  */
 final class Crops {
-    private Crops() {
-    }
+    private Crops() {}
 
     /** A crop start drawn uniformly from [0, positions - size]: every valid position equally often. */
     static int uniformStart(SplittableRandom rnd, int positions, int size) {
         if (size > positions) {
-            throw new IllegalArgumentException("a crop of " + size + " descriptors does not fit " + positions + " positions");
+            throw new IllegalArgumentException(
+                    "a crop of " + size + " descriptors does not fit " + positions + " positions");
         }
         return rnd.nextInt(positions - size + 1);
     }

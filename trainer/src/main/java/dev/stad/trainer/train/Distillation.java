@@ -5,9 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import dev.stad.runtime.image.FloatImage;
 import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.safetensors.Safetensors;
+import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.model.Tensors;
 import dev.stad.trainer.model.TextureEnergy;
@@ -34,8 +34,8 @@ final class Distillation {
     private final Parameter bias;
     private final Adam adam;
 
-    private Distillation(TextureEnergy energy, NDArray targetMean, NDArray targetStd, Parameter weight, Parameter bias,
-            Adam adam) {
+    private Distillation(
+            TextureEnergy energy, NDArray targetMean, NDArray targetStd, Parameter weight, Parameter bias, Adam adam) {
         this.energy = energy;
         this.targetMean = targetMean;
         this.targetStd = targetStd;
@@ -45,8 +45,8 @@ final class Distillation {
     }
 
     /** A fresh decoder (seeded) and the energy's statistics over up to 32 images of the pool. */
-    static Distillation create(NDManager manager, NetworkSpec spec, List<FloatImage> pool, long seed, double lr,
-            double wd) {
+    static Distillation create(
+            NDManager manager, NetworkSpec spec, List<FloatImage> pool, long seed, double lr, double wd) {
         TextureEnergy energy = new TextureEnergy(spec.receptiveField());
         int dims = energy.dims();
         double[] sum = new double[dims];
@@ -83,8 +83,13 @@ final class Distillation {
         Parameter weight = parameter(manager, "weight", Parameter.Type.WEIGHT, manager.create(w, new Shape(d, dims)));
         Parameter bias = parameter(manager, "bias", Parameter.Type.BIAS, manager.zeros(new Shape(dims)));
         Adam adam = new Adam(manager, List.of(weight, bias), lr, wd);
-        return new Distillation(energy, manager.create(mean, new Shape(1, dims)), manager.create(std, new Shape(1, dims)),
-                weight, bias, adam);
+        return new Distillation(
+                energy,
+                manager.create(mean, new Shape(1, dims)),
+                manager.create(std, new Shape(1, dims)),
+                weight,
+                bias,
+                adam);
     }
 
     private static Parameter parameter(NDManager manager, String name, Parameter.Type type, NDArray value) {
@@ -103,7 +108,11 @@ final class Distillation {
      */
     NDArray loss(ParameterStore ps, NDArray descriptors, NDArray anchors) {
         int dims = energy.dims();
-        NDArray target = energy.compute(anchors).transpose(0, 2, 3, 1).reshape(-1, dims).sub(targetMean).div(targetStd);
+        NDArray target = energy.compute(anchors)
+                .transpose(0, 2, 3, 1)
+                .reshape(-1, dims)
+                .sub(targetMean)
+                .div(targetStd);
         NDArray w = ps.getValue(weight, descriptors.getDevice(), true);
         NDArray b = ps.getValue(bias, descriptors.getDevice(), true);
         NDArray decoded = descriptors.matMul(w).add(b);
@@ -118,7 +127,10 @@ final class Distillation {
     Map<String, FloatTensor> state() {
         Map<String, FloatTensor> out = new LinkedHashMap<>();
         for (Parameter p : List.of(weight, bias)) {
-            out.put(PREFIX + p.getName(), new FloatTensor(p.getArray().getShape().getShape(), p.getArray().toFloatArray()));
+            out.put(
+                    PREFIX + p.getName(),
+                    new FloatTensor(
+                            p.getArray().getShape().getShape(), p.getArray().toFloatArray()));
         }
         out.putAll(adam.state("adam." + PREFIX));
         return out;
@@ -130,7 +142,9 @@ final class Distillation {
             FloatTensor t = saved.tensor(PREFIX + p.getName());
             p.getArray().set(FloatBuffer.wrap(t.data()));
         }
-        adam.load(saved.tensors(), "adam." + PREFIX,
+        adam.load(
+                saved.tensors(),
+                "adam." + PREFIX,
                 Long.parseLong(saved.metadata().getOrDefault(TrainedNetworks.STEPS_KEY, "0")));
     }
 }

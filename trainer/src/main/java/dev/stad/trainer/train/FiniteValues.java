@@ -6,8 +6,7 @@ import java.util.List;
 
 /** The finiteness checks every training stage makes before it trusts a loss or saves weights. */
 final class FiniteValues {
-    private FiniteValues() {
-    }
+    private FiniteValues() {}
 
     /** Throws if any weight of the networks is NaN or infinite. */
     static void requireFinite(String what, List<PatchNetwork> networks) {
@@ -15,8 +14,8 @@ final class FiniteValues {
             for (Parameter p : networks.get(i).parameterList()) {
                 for (float v : p.getArray().toFloatArray()) {
                     if (!Float.isFinite(v)) {
-                        throw new TrainingDivergedException(what + ": network " + i + " has non-finite values in "
-                                + p.getName());
+                        throw new TrainingDivergedException(
+                                what + ": network " + i + " has non-finite values in " + p.getName());
                     }
                 }
             }

@@ -7,8 +7,7 @@ import java.nio.charset.StandardCharsets;
  * so each random stream can be recreated on its own, e.g. the crops of epoch 7 after a resume.
  */
 public final class Seeds {
-    private Seeds() {
-    }
+    private Seeds() {}
 
     public static long derive(long seed, String purpose) {
         long h = seed ^ 0x9E3779B97F4A7C15L;

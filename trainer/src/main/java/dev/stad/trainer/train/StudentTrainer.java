@@ -5,13 +5,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import dev.stad.runtime.image.FloatImage;
 import dev.stad.checkpoint.safetensors.Safetensors;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.StudentConfig;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
-import dev.stad.runtime.progress.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,8 +50,7 @@ public final class StudentTrainer {
     }
 
     /** The outcome: the trained students (dense form) and the mean loss of every epoch per student. */
-    public record Result(List<PatchNetwork> students, List<double[]> epochLosses) {
-    }
+    public record Result(List<PatchNetwork> students, List<double[]> epochLosses) {}
 
     /** Whether {@code checkpoint} holds students trained for every epoch of the config. */
     public boolean isComplete(Path checkpoint) throws IOException {
@@ -82,12 +81,18 @@ public final class StudentTrainer {
             losses.addAll(parseLosses(saved.metadata().getOrDefault(LOSSES_KEY, "")));
             nets = TrainedNetworks.restore(manager, spec, m, saved, config.learningRate(), config.weightDecay());
             if (startEpoch < config.epochs()) {
-                progress.line(String.format(Locale.ROOT, "%s: resuming from epoch %d/%d (%s, %d optimiser steps)",
-                        task, startEpoch, config.epochs(), checkpoint, nets.optimiser(0).steps()));
+                progress.line(String.format(
+                        Locale.ROOT,
+                        "%s: resuming from epoch %d/%d (%s, %d optimiser steps)",
+                        task,
+                        startEpoch,
+                        config.epochs(),
+                        checkpoint,
+                        nets.optimiser(0).steps()));
             }
         } else {
-            nets = TrainedNetworks.fresh(manager, spec, m, seed, "students/" + spec.name(),
-                    config.learningRate(), config.weightDecay());
+            nets = TrainedNetworks.fresh(
+                    manager, spec, m, seed, "students/" + spec.name(), config.learningRate(), config.weightDecay());
         }
 
         int rf = spec.receptiveField();
@@ -99,7 +104,9 @@ public final class StudentTrainer {
         int stepsPerEpoch = (n + batch - 1) / batch;
         StudentConfig.Flip flip = config.flip();
         ParameterStore ps = new ParameterStore(manager, false);
-        try (Progress.Stage stage = progress.stage(task, (long) stepsPerEpoch * config.epochs(),
+        try (Progress.Stage stage = progress.stage(
+                task,
+                (long) stepsPerEpoch * config.epochs(),
                 (long) stepsPerEpoch * Math.min(startEpoch, config.epochs()))) {
             for (int epoch = startEpoch; epoch < config.epochs(); epoch++) {
                 long t0 = System.nanoTime();
@@ -116,9 +123,13 @@ public final class StudentTrainer {
                         List<TeacherTargets.Crop> crops = new ArrayList<>();
                         List<FloatImage> windows = new ArrayList<>();
                         for (int k = s * batch; k < Math.min(n, (s + 1) * batch); k++) {
-                            TeacherTargets.Crop c = new TeacherTargets.Crop(order[i][k], Crops.uniformStart(rnd[i], h, crop),
-                                    Crops.uniformStart(rnd[i], w, crop), crop,
-                                    flip.horizontal() && rnd[i].nextBoolean(), flip.vertical() && rnd[i].nextBoolean());
+                            TeacherTargets.Crop c = new TeacherTargets.Crop(
+                                    order[i][k],
+                                    Crops.uniformStart(rnd[i], h, crop),
+                                    Crops.uniformStart(rnd[i], w, crop),
+                                    crop,
+                                    flip.horizontal() && rnd[i].nextBoolean(),
+                                    flip.vertical() && rnd[i].nextBoolean());
                             crops.add(c);
                             windows.add(Crops.window(images.get(c.image()), c.y(), c.x(), crop, rf)
                                     .flip(c.flipHorizontal(), c.flipVertical()));
@@ -128,13 +139,18 @@ public final class StudentTrainer {
                             NDArray target = targets.targets(sub, ps, crops, input);
                             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                                 NDArray out = nets.networks().get(i).forwardTraining(ps, input);
-                                NDArray loss = out.sub(target).square().sum(new int[] {1}).mean();
+                                NDArray loss = out.sub(target)
+                                        .square()
+                                        .sum(new int[] {1})
+                                        .mean();
                                 gc.backward(loss);
                                 stepLoss[i] = loss.getFloat();
                             }
                         }
-                        FiniteValues.requireFinite(String.format(Locale.ROOT, "%s: student %d, epoch %d, step %d",
-                                task, i, epoch + 1, s + 1), stepLoss[i]);
+                        FiniteValues.requireFinite(
+                                String.format(
+                                        Locale.ROOT, "%s: student %d, epoch %d, step %d", task, i, epoch + 1, s + 1),
+                                stepLoss[i]);
                         nets.optimiser(i).step();
                         sums[i] += stepLoss[i];
                     }
@@ -146,13 +162,26 @@ public final class StudentTrainer {
                 }
                 losses.add(epochLoss);
                 boolean done = epoch + 1 == config.epochs();
-                nets.save(checkpoint, task + ", epoch " + (epoch + 1), Map.of(
-                        "scale", spec.name(),
-                        EPOCH_KEY, Integer.toString(epoch + 1),
-                        EPOCHS_KEY, Integer.toString(config.epochs()),
-                        LOSSES_KEY, formatLosses(losses)));
-                progress.line(String.format(Locale.ROOT, "%s epoch %d/%d: loss %s (%.1f s)%s", task, epoch + 1,
-                        config.epochs(), formatLoss(epochLoss), (System.nanoTime() - t0) / 1e9,
+                nets.save(
+                        checkpoint,
+                        task + ", epoch " + (epoch + 1),
+                        Map.of(
+                                "scale",
+                                spec.name(),
+                                EPOCH_KEY,
+                                Integer.toString(epoch + 1),
+                                EPOCHS_KEY,
+                                Integer.toString(config.epochs()),
+                                LOSSES_KEY,
+                                formatLosses(losses)));
+                progress.line(String.format(
+                        Locale.ROOT,
+                        "%s epoch %d/%d: loss %s (%.1f s)%s",
+                        task,
+                        epoch + 1,
+                        config.epochs(),
+                        formatLoss(epochLoss),
+                        (System.nanoTime() - t0) / 1e9,
                         done ? "" : ", checkpoint saved"));
             }
         }
@@ -206,7 +235,9 @@ public final class StudentTrainer {
             return out;
         }
         for (String epoch : text.split(";")) {
-            out.add(Arrays.stream(epoch.split(",")).mapToDouble(Double::parseDouble).toArray());
+            out.add(Arrays.stream(epoch.split(","))
+                    .mapToDouble(Double::parseDouble)
+                    .toArray());
         }
         return out;
     }

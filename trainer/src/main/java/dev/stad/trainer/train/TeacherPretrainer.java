@@ -6,14 +6,14 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import dev.stad.runtime.image.FloatImage;
 import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.safetensors.Safetensors;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.PretrainConfig;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
-import dev.stad.runtime.progress.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +69,8 @@ public final class TeacherPretrainer {
      * @param channelStd the preprocessing's per-channel std, to express the positives' brightness
      *     jitter in the normalised units the crops are in
      */
-    public TeacherPretrainer(NetworkSpec spec, PretrainConfig config, float[] channelStd, long seed, Progress progress) {
+    public TeacherPretrainer(
+            NetworkSpec spec, PretrainConfig config, float[] channelStd, long seed, Progress progress) {
         this.spec = spec;
         this.channelStd = channelStd.clone();
         this.config = config;
@@ -78,8 +79,7 @@ public final class TeacherPretrainer {
     }
 
     /** The pretrained weights, the loss of the first and last 10% of steps, and the steps done. */
-    public record Result(Map<String, FloatTensor> weights, double firstLoss, double lastLoss, int steps) {
-    }
+    public record Result(Map<String, FloatTensor> weights, double firstLoss, double lastLoss, int steps) {}
 
     /**
      * Pretrains, resuming from {@code checkpoint} if it exists; the checkpoint is rewritten every
@@ -103,12 +103,17 @@ public final class TeacherPretrainer {
             }
             net = TrainedNetworks.restore(manager, spec, 1, saved, config.learningRate(), config.weightDecay());
             if (startStep < config.steps()) {
-                progress.line(String.format(Locale.ROOT, "%s: resuming pretraining from step %d/%d (%s)", task,
-                        startStep, config.steps(), checkpoint));
+                progress.line(String.format(
+                        Locale.ROOT,
+                        "%s: resuming pretraining from step %d/%d (%s)",
+                        task,
+                        startStep,
+                        config.steps(),
+                        checkpoint));
             }
         } else {
-            net = TrainedNetworks.fresh(manager, spec, 1, seed, "teacher/" + spec.name(),
-                    config.learningRate(), config.weightDecay());
+            net = TrainedNetworks.fresh(
+                    manager, spec, 1, seed, "teacher/" + spec.name(), config.learningRate(), config.weightDecay());
         }
         Distillation kd = config.distillationWeight() > 0
                 ? Distillation.create(manager, spec, images, seed, config.learningRate(), config.weightDecay())
@@ -142,8 +147,12 @@ public final class TeacherPretrainer {
                     int px = shifted(rnd, x, shift, w - crop);
                     positives.add(jittered(Crops.window(img, py, px, crop, rf), rnd));
                     int other = (chosen[b] + 1 + rnd.nextInt(n - 1)) % n;
-                    negatives.add(Crops.window(images.get(other), Crops.uniformStart(rnd, h, crop),
-                            Crops.uniformStart(rnd, w, crop), crop, rf));
+                    negatives.add(Crops.window(
+                            images.get(other),
+                            Crops.uniformStart(rnd, h, crop),
+                            Crops.uniformStart(rnd, w, crop),
+                            crop,
+                            rf));
                 }
                 float lossValue;
                 String terms;
@@ -154,21 +163,27 @@ public final class TeacherPretrainer {
                     NDArray p = descriptors(teacher, ps, Tensors.batch(sub, positives));
                     NDArray ng = descriptors(teacher, ps, Tensors.batch(sub, negatives));
                     NDArray triplet = tripletLoss(a, p, ng, config.margin().floatValue());
-                    NDArray compact = compactnessLoss(a).mul(Tensors.scalar(sub, config.compactnessWeight().floatValue()));
+                    NDArray compact = compactnessLoss(a)
+                            .mul(Tensors.scalar(sub, config.compactnessWeight().floatValue()));
                     NDArray loss = triplet.add(compact);
                     NDArray distil = null;
                     if (kd != null) {
-                        distil = kd.loss(ps, a, anchorBatch).mul(Tensors.scalar(sub, config.distillationWeight().floatValue()));
+                        distil = kd.loss(ps, a, anchorBatch)
+                                .mul(Tensors.scalar(
+                                        sub, config.distillationWeight().floatValue()));
                         loss = loss.add(distil);
                     }
                     gc.backward(loss);
                     lossValue = loss.getFloat();
-                    terms = String.format(Locale.ROOT, "triplet %.3f, compactness %.3f%s", triplet.getFloat(),
-                            compact.getFloat(), distil == null ? "" : String.format(Locale.ROOT, ", distillation %.3f",
-                                    distil.getFloat()));
+                    terms = String.format(
+                            Locale.ROOT,
+                            "triplet %.3f, compactness %.3f%s",
+                            triplet.getFloat(),
+                            compact.getFloat(),
+                            distil == null ? "" : String.format(Locale.ROOT, ", distillation %.3f", distil.getFloat()));
                 }
-                FiniteValues.requireFinite(String.format(Locale.ROOT, "%s: pretraining step %d", task, step + 1),
-                        lossValue);
+                FiniteValues.requireFinite(
+                        String.format(Locale.ROOT, "%s: pretraining step %d", task, step + 1), lossValue);
                 net.optimiser(0).step();
                 if (kd != null) {
                     kd.step();
@@ -176,20 +191,32 @@ public final class TeacherPretrainer {
                 losses.add((double) lossValue);
                 stage.step(String.format(Locale.ROOT, "loss %.4f (%s)", lossValue, terms));
                 boolean last = step + 1 == config.steps();
-                if (last || (step + 1) % CHECKPOINT_STEPS == 0
+                if (last
+                        || (step + 1) % CHECKPOINT_STEPS == 0
                         || System.nanoTime() - lastSave > CHECKPOINT_SECONDS * 1_000_000_000L) {
-                    net.save(checkpoint, task + ", step " + (step + 1), kd == null ? Map.of() : kd.state(), Map.of(
-                            "scale", spec.name(),
-                            STEP_KEY, Integer.toString(step + 1),
-                            "steps", Integer.toString(config.steps()),
-                            LOSSES_KEY, losses.stream().map(String::valueOf).collect(Collectors.joining(","))));
+                    net.save(
+                            checkpoint,
+                            task + ", step " + (step + 1),
+                            kd == null ? Map.of() : kd.state(),
+                            Map.of(
+                                    "scale",
+                                    spec.name(),
+                                    STEP_KEY,
+                                    Integer.toString(step + 1),
+                                    "steps",
+                                    Integer.toString(config.steps()),
+                                    LOSSES_KEY,
+                                    losses.stream().map(String::valueOf).collect(Collectors.joining(","))));
                     lastSave = System.nanoTime();
                 }
             }
         }
         int window = Math.max(1, losses.size() / 10);
-        return new Result(net.weights(0), mean(losses.subList(0, window)),
-                mean(losses.subList(losses.size() - window, losses.size())), losses.size());
+        return new Result(
+                net.weights(0),
+                mean(losses.subList(0, window)),
+                mean(losses.subList(losses.size() - window, losses.size())),
+                losses.size());
     }
 
     private static double mean(List<Double> values) {
@@ -212,13 +239,21 @@ public final class TeacherPretrainer {
     static NDArray tripletLoss(NDArray a, NDArray p, NDArray n, float margin) {
         NDManager m = a.getManager();
         NDArray mean = a.mean(new int[] {0}, true);
-        NDArray std = a.sub(mean).square().mean(new int[] {0}, true).add(Tensors.scalar(m, 1e-6f)).sqrt();
+        NDArray std = a.sub(mean)
+                .square()
+                .mean(new int[] {0}, true)
+                .add(Tensors.scalar(m, 1e-6f))
+                .sqrt();
         NDArray za = a.sub(mean).div(std);
         NDArray zp = p.sub(mean).div(std);
         NDArray zn = n.sub(mean).div(std);
         NDArray dPos = za.sub(zp).square().mean(new int[] {1});
-        NDArray dNeg = NDArrays.minimum(za.sub(zn).square().mean(new int[] {1}), zp.sub(zn).square().mean(new int[] {1}));
-        return dPos.add(Tensors.scalar(m, margin)).sub(dNeg).maximum(Tensors.scalar(m, 0f)).mean();
+        NDArray dNeg = NDArrays.minimum(
+                za.sub(zn).square().mean(new int[] {1}), zp.sub(zn).square().mean(new int[] {1}));
+        return dPos.add(Tensors.scalar(m, margin))
+                .sub(dNeg)
+                .maximum(Tensors.scalar(m, 0f))
+                .mean();
     }
 
     /** Sum of the squared off-diagonal correlations between descriptor channels over the rows. */
@@ -227,7 +262,10 @@ public final class TeacherPretrainer {
         long d = x.getShape().get(1);
         NDManager m = x.getManager();
         NDArray centred = x.sub(x.mean(new int[] {0}, true));
-        NDArray std = centred.square().mean(new int[] {0}, true).add(Tensors.scalar(m, 1e-6f)).sqrt();
+        NDArray std = centred.square()
+                .mean(new int[] {0}, true)
+                .add(Tensors.scalar(m, 1e-6f))
+                .sqrt();
         NDArray z = centred.div(std);
         NDArray corr = z.transpose().matMul(z).mul(Tensors.scalar(m, 1f / rows));
         NDArray offDiagonal = corr.mul(m.eye((int) d).neg().add(Tensors.scalar(m, 1f)));

@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import dev.stad.runtime.progress.Progress;
-import dev.stad.runtime.image.FloatImage;
 import dev.stad.checkpoint.score.DescriptorNormalization;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
 import java.util.ArrayList;
@@ -28,8 +28,7 @@ public final class TeacherTargets {
     public static final long DEFAULT_BUDGET_BYTES = 2L << 30;
 
     /** One training crop: image index, descriptor position, side, and its mirroring. */
-    public record Crop(int image, int y, int x, int size, boolean flipHorizontal, boolean flipVertical) {
-    }
+    public record Crop(int image, int y, int x, int size, boolean flipHorizontal, boolean flipVertical) {}
 
     private final PatchNetwork teacher;
     private final DescriptorNormalization normalization;
@@ -38,8 +37,13 @@ public final class TeacherTargets {
     private final int height;
     private final int width;
 
-    private TeacherTargets(PatchNetwork teacher, DescriptorNormalization normalization, List<float[]> maps,
-            int channels, int height, int width) {
+    private TeacherTargets(
+            PatchNetwork teacher,
+            DescriptorNormalization normalization,
+            List<float[]> maps,
+            int channels,
+            int height,
+            int width) {
         this.teacher = teacher;
         this.normalization = normalization;
         this.maps = maps;
@@ -52,8 +56,14 @@ public final class TeacherTargets {
      * Runs the teacher over every image, measures mu_T and sigma_T ({@code known} instead, if
      * given: a resumed run keeps the statistics it saved) and keeps the normalised maps if they fit.
      */
-    public static TeacherTargets compute(NDManager manager, PatchNetwork denseTeacher, List<FloatImage> images,
-            DescriptorNormalization known, long budgetBytes, Progress progress, String task) {
+    public static TeacherTargets compute(
+            NDManager manager,
+            PatchNetwork denseTeacher,
+            List<FloatImage> images,
+            DescriptorNormalization known,
+            long budgetBytes,
+            Progress progress,
+            String task) {
         int d = denseTeacher.spec().descriptorDim();
         int rf = denseTeacher.spec().receptiveField();
         int h = images.get(0).height() - rf + 1;
@@ -68,7 +78,9 @@ public final class TeacherTargets {
             for (FloatImage img : images) {
                 float[] map;
                 try (NDManager sub = manager.newSubManager()) {
-                    map = denseTeacher.predict(ps, Tensors.batch(sub, List.of(img))).toFloatArray();
+                    map = denseTeacher
+                            .predict(ps, Tensors.batch(sub, List.of(img)))
+                            .toFloatArray();
                 }
                 int n = h * w;
                 for (int c = 0; c < d; c++) {

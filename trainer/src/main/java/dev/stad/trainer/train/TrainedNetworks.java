@@ -33,8 +33,8 @@ final class TrainedNetworks {
     }
 
     /** {@code count} dense networks, freshly initialised from seeds derived from {@code purpose}. */
-    static TrainedNetworks fresh(NDManager manager, NetworkSpec spec, int count, long seed, String purpose,
-            double lr, double wd) {
+    static TrainedNetworks fresh(
+            NDManager manager, NetworkSpec spec, int count, long seed, String purpose, double lr, double wd) {
         List<PatchNetwork> nets = new ArrayList<>();
         List<Adam> opts = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -48,8 +48,8 @@ final class TrainedNetworks {
     }
 
     /** Networks and optimiser state as saved by {@link #save}. */
-    static TrainedNetworks restore(NDManager manager, NetworkSpec spec, int count, Safetensors.Contents saved,
-            double lr, double wd) {
+    static TrainedNetworks restore(
+            NDManager manager, NetworkSpec spec, int count, Safetensors.Contents saved, double lr, double wd) {
         long steps = Long.parseLong(saved.metadata().getOrDefault(STEPS_KEY, "0"));
         List<PatchNetwork> nets = new ArrayList<>();
         List<Adam> opts = new ArrayList<>();

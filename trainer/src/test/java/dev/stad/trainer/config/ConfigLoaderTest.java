@@ -41,7 +41,9 @@ class ConfigLoaderTest {
         assertTrue(d.scales().size() >= 2 && d.students().count() >= 2);
         assertTrue(d.data().generate() != null, "the default config must generate its own data");
         TrainingConfig paper = ConfigLoader.load(Path.of("..", "configs", "mvtec.json"));
-        assertEquals(List.of("p17", "p33", "p65"), paper.networkSpecs().stream().map(s -> s.name()).toList());
+        assertEquals(
+                List.of("p17", "p33", "p65"),
+                paper.networkSpecs().stream().map(s -> s.name()).toList());
         assertEquals(3, paper.students().count());
         assertEquals(256, paper.input().width());
     }
@@ -50,7 +52,8 @@ class ConfigLoaderTest {
     void embeddedDefaultConfigIsTheRepositoryOne() throws IOException {
         try (var in = ConfigLoader.class.getResourceAsStream("/" + ConfigLoader.DEFAULT_CONFIG)) {
             assertTrue(in != null, "default config not embedded in the jar");
-            assertEquals(ConfigLoader.toTree(ConfigLoader.load(Path.of("..", ConfigLoader.DEFAULT_CONFIG))),
+            assertEquals(
+                    ConfigLoader.toTree(ConfigLoader.load(Path.of("..", ConfigLoader.DEFAULT_CONFIG))),
                     ConfigLoader.toTree(ConfigLoader.parse(in, "embedded")));
         }
     }
@@ -58,8 +61,11 @@ class ConfigLoaderTest {
     @Test
     void unknownFieldIsNamedWithItsPlace() {
         IOException e = assertThrows(IOException.class, () -> parse(MINIMAL + ",\"students\":{\"epoch\":3}}"));
-        assertTrue(e.getMessage().contains("test.json") && e.getMessage().contains("'epoch'")
-                && e.getMessage().contains("students"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("test.json")
+                        && e.getMessage().contains("'epoch'")
+                        && e.getMessage().contains("students"),
+                e.getMessage());
     }
 
     @Test
@@ -72,17 +78,23 @@ class ConfigLoaderTest {
 
     @Test
     void teacherSettingsThatCannotWorkTogetherAreExplained() {
-        IOException e = assertThrows(IOException.class,
-                () -> parse(MINIMAL + ",\"teacher\":{\"source\":\"pretrained\"}}"));
+        IOException e =
+                assertThrows(IOException.class, () -> parse(MINIMAL + ",\"teacher\":{\"source\":\"pretrained\"}}"));
         assertTrue(e.getMessage().contains("needs teacher.path"), e.getMessage());
-        e = assertThrows(IOException.class, () -> parse(MINIMAL
-                + ",\"teacher\":{\"source\":\"pretrained\",\"path\":\"t\",\"pretrain\":{\"steps\":5}}}"));
+        e = assertThrows(
+                IOException.class,
+                () -> parse(MINIMAL
+                        + ",\"teacher\":{\"source\":\"pretrained\",\"path\":\"t\",\"pretrain\":{\"steps\":5}}}"));
         assertTrue(e.getMessage().contains("needs a corpus"), e.getMessage());
-        e = assertThrows(IOException.class, () -> parse(MINIMAL
-                + ",\"teacher\":{\"source\":\"self-supervised\",\"pretrain\":{\"corpus\":\"procedural\"}}}"));
+        e = assertThrows(
+                IOException.class,
+                () -> parse(MINIMAL
+                        + ",\"teacher\":{\"source\":\"self-supervised\",\"pretrain\":{\"corpus\":\"procedural\"}}}"));
         assertTrue(e.getMessage().contains("learns on the training images"), e.getMessage());
-        e = assertThrows(IOException.class, () -> parse(MINIMAL
-                + ",\"teacher\":{\"source\":\"self-supervised\",\"pretrain\":{\"corpusImages\":5}}}"));
+        e = assertThrows(
+                IOException.class,
+                () -> parse(
+                        MINIMAL + ",\"teacher\":{\"source\":\"self-supervised\",\"pretrain\":{\"corpusImages\":5}}}"));
         assertTrue(e.getMessage().contains("set teacher.pretrain.corpus too"), e.getMessage());
         e = assertThrows(IOException.class, () -> parse(MINIMAL + ",\"students\":{\"cropSize\":40}}"));
         assertTrue(e.getMessage().contains("exceeds the 33 patch positions"), e.getMessage());
@@ -113,7 +125,8 @@ class ConfigLoaderTest {
 
     @Test
     void commandLineOverridesReplaceOnlyTheirField() throws IOException {
-        TrainingConfig c = parse(MINIMAL + "}").withData("elsewhere").withSeed(99).withOut("o");
+        TrainingConfig c =
+                parse(MINIMAL + "}").withData("elsewhere").withSeed(99).withOut("o");
         assertEquals("elsewhere", c.data().path());
         assertEquals(99L, c.seed());
         assertEquals("o", c.out());

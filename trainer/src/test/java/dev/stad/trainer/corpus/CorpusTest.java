@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.trainer.config.PretrainConfig;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,11 +78,12 @@ class CorpusTest {
 
     @Test
     void unusableCorporaAreRefusedNamingTheFolderOrFile() throws IOException {
-        IOException e = assertThrows(IOException.class,
-                () -> Corpus.load(dir.resolve("missing").toString(), 4, 32, 0, ZERO, ONE, QUIET));
+        IOException e = assertThrows(
+                IOException.class, () -> Corpus.load(dir.resolve("missing").toString(), 4, 32, 0, ZERO, ONE, QUIET));
         assertTrue(e.getMessage().contains("missing") && e.getMessage().contains("no such folder"), e.getMessage());
         Files.createDirectories(dir.resolve("empty"));
-        e = assertThrows(IOException.class, () -> Corpus.load(dir.resolve("empty").toString(), 4, 32, 0, ZERO, ONE, QUIET));
+        e = assertThrows(
+                IOException.class, () -> Corpus.load(dir.resolve("empty").toString(), 4, 32, 0, ZERO, ONE, QUIET));
         assertTrue(e.getMessage().contains("holds no image files"), e.getMessage());
         Path small = Files.createDirectories(dir.resolve("small"));
         writeStripes(small.resolve("tiny.png"), 20, 20, 3);

@@ -32,7 +32,9 @@ class DatasetSourceTest {
         Path notes = Files.createDirectories(dir.resolve("notes"));
         Files.writeString(notes.resolve("readme.txt"), "hello");
         DatasetException e = assertThrows(DatasetException.class, () -> DatasetSource.resolve(notes));
-        assertTrue(e.getMessage().contains("missing folder train/good") && e.getMessage().contains("no files ending in"),
+        assertTrue(
+                e.getMessage().contains("missing folder train/good")
+                        && e.getMessage().contains("no files ending in"),
                 e.getMessage());
     }
 
@@ -71,10 +73,14 @@ class DatasetSourceTest {
         png(cat.resolve("ground_truth/crack/000_mask.png"));
         DatasetSource s = DatasetSource.resolve(cat);
         assertEquals(DatasetSource.Kind.MVTEC_CATEGORY, s.kind());
-        assertEquals(List.of("000.png", "001.png"), s.goodImages().stream().map(p -> p.getFileName().toString()).toList());
+        assertEquals(
+                List.of("000.png", "001.png"),
+                s.goodImages().stream().map(p -> p.getFileName().toString()).toList());
         MvtecCategory c = MvtecCategory.open(cat);
         assertEquals(List.of("crack"), c.defectTypes());
-        assertEquals(cat.resolve("ground_truth/crack/000_mask.png"), c.maskFor("crack", cat.resolve("test/crack/000.png")).orElseThrow());
+        assertEquals(
+                cat.resolve("ground_truth/crack/000_mask.png"),
+                c.maskFor("crack", cat.resolve("test/crack/000.png")).orElseThrow());
     }
 
     @Test
@@ -85,7 +91,9 @@ class DatasetSourceTest {
         Files.writeString(folder.resolve("notes.txt"), "not an image");
         DatasetSource s = DatasetSource.resolve(folder);
         assertEquals(DatasetSource.Kind.IMAGE_FOLDER, s.kind());
-        assertEquals(List.of("a.png", "b.png"), s.goodImages().stream().map(p -> p.getFileName().toString()).toList());
+        assertEquals(
+                List.of("a.png", "b.png"),
+                s.goodImages().stream().map(p -> p.getFileName().toString()).toList());
     }
 
     @Test
@@ -98,8 +106,8 @@ class DatasetSourceTest {
         Files.write(folder.resolve("2.png"), Arrays.copyOf(bytes, bytes.length / 2));
         DatasetSource s = DatasetSource.resolve(folder);
         TrainingImages.Split split = TrainingImages.Split.of(s.goodImages(), 0.25, 1);
-        IOException e = assertThrows(IOException.class,
-                () -> TrainingImages.load(split, folder, Preprocessing.imagenet(8, 8), i -> { }));
+        IOException e = assertThrows(
+                IOException.class, () -> TrainingImages.load(split, folder, Preprocessing.imagenet(8, 8), i -> {}));
         assertTrue(e.getMessage().contains("2.png"), e.getMessage());
     }
 

@@ -28,8 +28,11 @@ class SyntheticDatasetTest {
         MvtecCategory c = MvtecCategory.open(root);
         assertEquals(4, c.trainGood().size());
         assertEquals(2, c.test().get("good").size());
-        assertEquals(SyntheticDataset.DEFECT_TYPES, c.defectTypes().stream().sorted(
-                java.util.Comparator.comparing(SyntheticDataset.DEFECT_TYPES::indexOf)).toList());
+        assertEquals(
+                SyntheticDataset.DEFECT_TYPES,
+                c.defectTypes().stream()
+                        .sorted(java.util.Comparator.comparing(SyntheticDataset.DEFECT_TYPES::indexOf))
+                        .toList());
         for (String defect : c.defectTypes()) {
             assertEquals(3, c.test().get(defect).size());
         }
@@ -40,10 +43,15 @@ class SyntheticDatasetTest {
         new SyntheticDataset(SMALL, 1).generate(dir.resolve("a"));
         new SyntheticDataset(SMALL, 1).generate(dir.resolve("b"));
         new SyntheticDataset(SMALL, 2).generate(dir.resolve("c"));
-        for (String f : new String[] {"train/good/000.png", "test/scratch/001.png", "ground_truth/stain/002_mask.png"}) {
-            assertArrayEquals(Files.readAllBytes(dir.resolve("a").resolve(f)), Files.readAllBytes(dir.resolve("b").resolve(f)), f);
+        for (String f :
+                new String[] {"train/good/000.png", "test/scratch/001.png", "ground_truth/stain/002_mask.png"}) {
+            assertArrayEquals(
+                    Files.readAllBytes(dir.resolve("a").resolve(f)),
+                    Files.readAllBytes(dir.resolve("b").resolve(f)),
+                    f);
         }
-        assertNotEquals(ImageDecoder.read(dir.resolve("a/train/good/000.png")),
+        assertNotEquals(
+                ImageDecoder.read(dir.resolve("a/train/good/000.png")),
                 ImageDecoder.read(dir.resolve("c/train/good/000.png")));
     }
 
@@ -71,7 +79,8 @@ class SyntheticDatasetTest {
         new SyntheticDataset(SMALL, 4).generate(root);
         for (String defect : SyntheticDataset.DEFECT_TYPES) {
             for (int i = 0; i < 3; i++) {
-                FloatImage mask = ImageDecoder.read(root.resolve(String.format("ground_truth/%s/%03d_mask.png", defect, i)));
+                FloatImage mask =
+                        ImageDecoder.read(root.resolve(String.format("ground_truth/%s/%03d_mask.png", defect, i)));
                 int marked = 0;
                 for (float v : mask.data()) {
                     assertTrue(v == 0f || v == 1f, "mask is not binary");
@@ -88,7 +97,8 @@ class SyntheticDatasetTest {
         Path root = dir.resolve("f");
         new SyntheticDataset(new SyntheticConfig(128, 2, 0, 8), 5).generate(root);
         for (int i = 0; i < 8; i++) {
-            FloatImage mask = ImageDecoder.read(root.resolve(String.format("ground_truth/border_stain/%03d_mask.png", i)));
+            FloatImage mask =
+                    ImageDecoder.read(root.resolve(String.format("ground_truth/border_stain/%03d_mask.png", i)));
             int deepest = 0;
             boolean touches = false;
             for (int y = 0; y < 128; y++) {
@@ -111,10 +121,15 @@ class SyntheticDatasetTest {
         new SyntheticDataset(SMALL, 1).generate(root);
         SyntheticDataset.requireCurrent(root);
         Path info = root.resolve("dataset.json");
-        Files.writeString(info, Files.readString(info).replace("\"generatorVersion\" : " + SyntheticDataset.GENERATOR_VERSION,
-                "\"generatorVersion\" : 1"));
+        Files.writeString(
+                info,
+                Files.readString(info)
+                        .replace(
+                                "\"generatorVersion\" : " + SyntheticDataset.GENERATOR_VERSION,
+                                "\"generatorVersion\" : 1"));
         IOException e = assertThrows(IOException.class, () -> SyntheticDataset.requireCurrent(root));
-        assertTrue(e.getMessage().contains("version 1") && e.getMessage().contains("delete the folder"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("version 1") && e.getMessage().contains("delete the folder"), e.getMessage());
     }
 
     @Test

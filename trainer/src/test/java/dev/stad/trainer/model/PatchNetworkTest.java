@@ -1,23 +1,24 @@
 package dev.stad.trainer.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import dev.stad.runtime.image.FloatImage;
 import dev.stad.checkpoint.spec.Architectures;
 import dev.stad.checkpoint.spec.NetworkForm;
+import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.spec.NetworkSpec;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Fast dense feature extraction must equal per-patch evaluation: the dense descriptor at each
@@ -38,8 +39,14 @@ class PatchNetworkTest {
         int w = 29;
         FloatImage image = randomImage(h + rf - 1, w + rf - 1, 5);
         List<int[]> pixels = new ArrayList<>(List.of(
-                new int[] {0, 0}, new int[] {0, w - 1}, new int[] {h - 1, 0}, new int[] {h - 1, w - 1},
-                new int[] {0, w / 2}, new int[] {h / 2, 0}, new int[] {h - 1, w / 3}, new int[] {h / 3, w - 1}));
+                new int[] {0, 0},
+                new int[] {0, w - 1},
+                new int[] {h - 1, 0},
+                new int[] {h - 1, w - 1},
+                new int[] {0, w / 2},
+                new int[] {h / 2, 0},
+                new int[] {h - 1, w / 3},
+                new int[] {h / 3, w - 1}));
         SplittableRandom rnd = new SplittableRandom(9);
         for (int i = 0; i < 8; i++) {
             pixels.add(new int[] {rnd.nextInt(h), rnd.nextInt(w)});
@@ -54,7 +61,8 @@ class PatchNetworkTest {
             assertEquals(new Shape(1, spec.descriptorDim(), h, w), denseOut.getShape());
             FloatImage denseMap = Tensors.image(denseOut, 0);
 
-            List<FloatImage> patches = pixels.stream().map(p -> image.crop(p[0], p[1], rf, rf)).toList();
+            List<FloatImage> patches =
+                    pixels.stream().map(p -> image.crop(p[0], p[1], rf, rf)).toList();
             NDArray patchOut = patch.predict(ps, Tensors.batch(manager, patches));
             assertEquals(new Shape(pixels.size(), spec.descriptorDim(), 1, 1), patchOut.getShape());
             for (int i = 0; i < pixels.size(); i++) {
@@ -63,8 +71,11 @@ class PatchNetworkTest {
                 for (int c = 0; c < actual.length; c++) {
                     actual[c] = denseMap.get(c, pixels.get(i)[0], pixels.get(i)[1]);
                 }
-                assertRelativelyClose(expected, actual, 1e-4, spec.name() + " pixel (" + pixels.get(i)[0] + ", "
-                        + pixels.get(i)[1] + ")");
+                assertRelativelyClose(
+                        expected,
+                        actual,
+                        1e-4,
+                        spec.name() + " pixel (" + pixels.get(i)[0] + ", " + pixels.get(i)[1] + ")");
             }
         }
     }
@@ -83,7 +94,8 @@ class PatchNetworkTest {
             FloatImage d = Tensors.image(dense.predict(ps, input), 0);
             NDArray patchOut = dense.withForm(NetworkForm.PATCH).predict(ps, input);
             assertEquals(new Shape(1, spec.descriptorDim(), 4, 4), patchOut.getShape());
-            assertArrayEquals(new Shape[] {patchOut.getShape()},
+            assertArrayEquals(
+                    new Shape[] {patchOut.getShape()},
                     dense.withForm(NetworkForm.PATCH).getOutputShapes(new Shape[] {input.getShape()}));
             FloatImage p = Tensors.image(patchOut, 0);
             for (int y = 0; y < 4; y++) {
@@ -118,7 +130,8 @@ class PatchNetworkTest {
             diff = Math.max(diff, Math.abs(expected[i] - actual[i]));
         }
         assertTrue(scale > 0, what + ": descriptor is all zeros, the comparison would prove nothing");
-        assertTrue(diff <= tolerance * scale, what + ": max difference " + diff + " exceeds " + tolerance
-                + " of the descriptor's scale " + scale);
+        assertTrue(
+                diff <= tolerance * scale,
+                what + ": max difference " + diff + " exceeds " + tolerance + " of the descriptor's scale " + scale);
     }
 }

@@ -48,8 +48,10 @@ class TextureEnergyTest {
                 assertEquals(a[i], c[i], 1e-3, "energy changed with brightness at " + i);
             }
             // The local means see the brightness shift.
-            assertEquals(mean(a, energies * plane, (energies + 3) * plane) + 0.5,
-                    mean(c, energies * plane, (energies + 3) * plane), 1e-3);
+            assertEquals(
+                    mean(a, energies * plane, (energies + 3) * plane) + 0.5,
+                    mean(c, energies * plane, (energies + 3) * plane),
+                    1e-3);
         }
     }
 

@@ -8,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import dev.stad.checkpoint.safetensors.FloatTensor;
+import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.runtime.cli.ConsoleProgress;
-import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.image.Preprocessing;
-import dev.stad.checkpoint.safetensors.FloatTensor;
-import dev.stad.checkpoint.safetensors.Safetensors;
+import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.TinyRuns;
@@ -49,7 +49,8 @@ class PretrainedTeacherTest {
         Files.writeString(configFile, ConfigLoader.toJson(config));
 
         Path partial = teachers.resolve("t9.partial.safetensors");
-        Process p = TrainerProcess.start(dir.resolve("killed.log"), "pretrain-teacher", "--config", configFile.toString());
+        Process p =
+                TrainerProcess.start(dir.resolve("killed.log"), "pretrain-teacher", "--config", configFile.toString());
         int killedAt = -1;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (System.nanoTime() < deadline && p.isAlive()) {
@@ -75,14 +76,18 @@ class PretrainedTeacherTest {
         assertFalse(Files.exists(partial), "the checkpoint of a finished pretraining is left behind");
 
         Path reference = dir.resolve("reference");
-        String fresh = TrainerProcess.run("pretrain-teacher", "--config", configFile.toString(), "--out", reference.toString());
+        String fresh = TrainerProcess.run(
+                "pretrain-teacher", "--config", configFile.toString(), "--out", reference.toString());
         assertFalse(fresh.contains("resuming"), fresh);
         for (String scale : List.of("t9", "t7")) {
-            Map<String, FloatTensor> a = Safetensors.read(teachers.resolve(scale + ".safetensors")).tensors();
-            Map<String, FloatTensor> b = Safetensors.read(reference.resolve(scale + ".safetensors")).tensors();
+            Map<String, FloatTensor> a =
+                    Safetensors.read(teachers.resolve(scale + ".safetensors")).tensors();
+            Map<String, FloatTensor> b =
+                    Safetensors.read(reference.resolve(scale + ".safetensors")).tensors();
             assertEquals(b.keySet(), a.keySet());
             for (String name : b.keySet()) {
-                TrainerProcess.assertClose(b.get(name).data(), a.get(name).data(), 1e-5, "resumed teacher " + scale + " " + name);
+                TrainerProcess.assertClose(
+                        b.get(name).data(), a.get(name).data(), 1e-5, "resumed teacher " + scale + " " + name);
             }
         }
         String again = TrainerProcess.run("pretrain-teacher", "--config", configFile.toString());
@@ -101,18 +106,24 @@ class PretrainedTeacherTest {
         }
         NetworkSpec wider = new NetworkSpec("t7", List.of(Layer.conv(32, 3), Layer.conv(32, 3), Layer.conv(16, 3)));
         IOException e = assertThrows(IOException.class, () -> store.read(wider, config.input()));
-        assertTrue(e.getMessage().contains(store.file(t7).toString()) && e.getMessage().contains("holds a teacher for")
-                && e.getMessage().contains("scale t7"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(store.file(t7).toString())
+                        && e.getMessage().contains("holds a teacher for")
+                        && e.getMessage().contains("scale t7"),
+                e.getMessage());
         NetworkSpec grey = new NetworkSpec("t7", 1, t7.layers());
         e = assertThrows(IOException.class, () -> store.read(grey, config.input()));
-        assertTrue(e.getMessage().contains("1-channel input") && e.getMessage().contains("3-channel input"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("1-channel input") && e.getMessage().contains("3-channel input"),
+                e.getMessage());
         Preprocessing other = new Preprocessing(32, 32, new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.5f, 0.5f, 0.5f});
         e = assertThrows(IOException.class, () -> store.read(t7, other));
         assertTrue(e.getMessage().contains("normalised with mean"), e.getMessage());
         // Without a corpus to pretrain on, a missing teacher is an error that names the folder and scale.
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
-            e = assertThrows(IOException.class, () -> store.obtain(manager, config.networkSpecs().get(0), null,
-                    config.input(), quiet));
+            e = assertThrows(
+                    IOException.class,
+                    () -> store.obtain(manager, config.networkSpecs().get(0), null, config.input(), quiet));
         }
         assertTrue(e.getMessage().contains("no pretrained teacher for scale t9"), e.getMessage());
     }
@@ -124,24 +135,37 @@ class PretrainedTeacherTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Progress progress = new ConsoleProgress(new PrintWriter(log, true, StandardCharsets.UTF_8), false);
         TrainingRun.Summary a = new TrainingRun(first, progress, false).run();
-        assertTrue(log.toString(StandardCharsets.UTF_8).contains("teacher t9 pretrained on procedural"), log.toString());
+        assertTrue(
+                log.toString(StandardCharsets.UTF_8).contains("teacher t9 pretrained on procedural"), log.toString());
         try (Detector d = Detector.open(a.bundle())) {
-            Path image = Files.walk(dir.resolve("data/test/good")).filter(f -> f.toString().endsWith(".png")).findFirst()
+            Path image = Files.walk(dir.resolve("data/test/good"))
+                    .filter(f -> f.toString().endsWith(".png"))
+                    .findFirst()
                     .orElseThrow();
             Detection result = d.score(image);
             assertTrue(Double.isFinite(result.score()), "score " + result.score());
         }
         log.reset();
-        TrainingRun.Summary b = new TrainingRun(first.withOut(dir.resolve("b").toString())
-                .withBundle(dir.resolve("b/bundle").toString()).withSeed(99), progress, false).run();
+        TrainingRun.Summary b = new TrainingRun(
+                        first.withOut(dir.resolve("b").toString())
+                                .withBundle(dir.resolve("b/bundle").toString())
+                                .withSeed(99),
+                        progress,
+                        false)
+                .run();
         String second = log.toString(StandardCharsets.UTF_8);
-        assertTrue(second.contains("teacher t9: pretrained on procedural, from " + teachers.resolve("t9.safetensors")),
+        assertTrue(
+                second.contains("teacher t9: pretrained on procedural, from " + teachers.resolve("t9.safetensors")),
                 second);
-        assertFalse(second.contains("pretrained on procedural in"), "the shared teacher was pretrained again:\n" + second);
+        assertFalse(
+                second.contains("pretrained on procedural in"), "the shared teacher was pretrained again:\n" + second);
         // Same teacher weights, but each run measures the descriptor statistics on its own images.
-        Map<String, FloatTensor> ta = Safetensors.read(a.out().resolve("teacher-t9.safetensors")).tensors();
-        Map<String, FloatTensor> tb = Safetensors.read(b.out().resolve("teacher-t9.safetensors")).tensors();
-        assertTrue(java.util.Arrays.equals(ta.get("layer0.weight").data(), tb.get("layer0.weight").data()));
+        Map<String, FloatTensor> ta =
+                Safetensors.read(a.out().resolve("teacher-t9.safetensors")).tensors();
+        Map<String, FloatTensor> tb =
+                Safetensors.read(b.out().resolve("teacher-t9.safetensors")).tensors();
+        assertTrue(java.util.Arrays.equals(
+                ta.get("layer0.weight").data(), tb.get("layer0.weight").data()));
     }
 
     private static int savedStep(Path partial) {
@@ -154,7 +178,4 @@ class PretrainedTeacherTest {
             throw new AssertionError("checkpoint " + partial + " could not be read while pretraining: " + e, e);
         }
     }
-
-
-
 }

@@ -26,7 +26,8 @@ class PretrainingLossTest {
     void compactnessIsTheSumOfSquaredOffDiagonalCorrelations() {
         float[] x = random(1);
         try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
-            float loss = TeacherPretrainer.compactnessLoss(m.create(x, new Shape(ROWS, DIMS))).getFloat();
+            float loss = TeacherPretrainer.compactnessLoss(m.create(x, new Shape(ROWS, DIMS)))
+                    .getFloat();
             double[] mean = new double[DIMS];
             double[] std = new double[DIMS];
             for (int r = 0; r < ROWS; r++) {
@@ -88,7 +89,9 @@ class PretrainingLossTest {
                         System.gc();
                         Thread.sleep(20);
                         for (int i = 0; i < 20_000; i++) {
-                            filler.add(ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).putFloat(0, 1e20f));
+                            filler.add(ByteBuffer.allocateDirect(4)
+                                    .order(ByteOrder.nativeOrder())
+                                    .putFloat(0, 1e20f));
                         }
                     }
                 }
