@@ -33,6 +33,7 @@ import dev.stad.trainer.train.Seeds;
 import dev.stad.trainer.train.StudentTrainer;
 import dev.stad.trainer.train.TeacherPretrainer;
 import dev.stad.trainer.train.TeacherTargets;
+import dev.stad.trainer.train.TrainingDivergedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,7 +91,7 @@ public final class TrainingRun {
             RunMetadata metadata,
             List<String> stagesRun) {}
 
-    public Summary run() throws IOException {
+    public Summary run() throws IOException, TrainingDivergedException {
         long t0 = System.nanoTime();
         stagesRun.clear();
         RunDirectory dir = new RunDirectory(Path.of(config.out()));
@@ -241,7 +242,7 @@ public final class TrainingRun {
     private record ScaleOutcome(RunMetadata.TrainedScale metadata, Calibrator.ScaleCalibration calibration) {}
 
     private ScaleOutcome trainScale(NDManager manager, RunDirectory dir, NetworkSpec spec, TrainingImages images)
-            throws IOException {
+            throws IOException, TrainingDivergedException {
         List<FloatImage> train =
                 images.train().stream().map(TrainingImages.Named::image).toList();
         List<FloatImage> validation =
@@ -314,7 +315,7 @@ public final class TrainingRun {
      * it, else made (random or pretrained), without statistics yet.
      */
     private Teacher teacher(NDManager manager, RunDirectory dir, NetworkSpec spec, List<FloatImage> train)
-            throws IOException {
+            throws IOException, TrainingDivergedException {
         Path file = dir.teacherFile(spec.name());
         PatchNetwork teacher = PatchNetwork.create(spec, NetworkForm.DENSE);
         if (!Files.exists(file)) {

@@ -13,6 +13,7 @@ import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.PretrainConfig;
 import dev.stad.trainer.corpus.Corpus;
 import dev.stad.trainer.train.TeacherPretrainer;
+import dev.stad.trainer.train.TrainingDivergedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -159,7 +160,7 @@ public final class TeacherStore {
      */
     public Teacher obtain(
             NDManager manager, NetworkSpec spec, PretrainConfig settings, Preprocessing input, Progress progress)
-            throws IOException {
+            throws IOException, TrainingDivergedException {
         Optional<Teacher> existing = read(spec, input);
         if (existing.isPresent()) {
             Teacher t = existing.get();

@@ -37,7 +37,8 @@ public final class Calibrator {
             DescriptorNormalization norm,
             List<PatchNetwork> denseStudents,
             List<FloatImage> validation,
-            Progress progress) {
+            Progress progress)
+            throws TrainingDivergedException {
         ParameterStore ps = new ParameterStore(manager, false);
         List<ErrorAndUncertainty> maps = new ArrayList<>();
         double eSum = 0;

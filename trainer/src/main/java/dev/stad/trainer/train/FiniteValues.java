@@ -9,7 +9,7 @@ final class FiniteValues {
     private FiniteValues() {}
 
     /** Throws if any weight of the networks is NaN or infinite. */
-    static void requireFinite(String what, List<PatchNetwork> networks) {
+    static void requireFinite(String what, List<PatchNetwork> networks) throws TrainingDivergedException {
         for (int i = 0; i < networks.size(); i++) {
             for (Parameter p : networks.get(i).parameterList()) {
                 for (float v : p.getArray().toFloatArray()) {
@@ -22,7 +22,7 @@ final class FiniteValues {
         }
     }
 
-    static void requireFinite(String what, float loss) {
+    static void requireFinite(String what, float loss) throws TrainingDivergedException {
         if (!Float.isFinite(loss)) {
             throw new TrainingDivergedException(what + ": loss became " + loss);
         }

@@ -69,7 +69,7 @@ public final class StudentTrainer {
      * @param images the training images (preprocessed, not padded)
      */
     public Result train(NDManager manager, TeacherTargets targets, List<FloatImage> images, Path checkpoint)
-            throws IOException {
+            throws IOException, TrainingDivergedException {
         String task = "students " + spec.name();
         int m = config.count();
         int startEpoch = 0;

@@ -86,7 +86,8 @@ public final class TeacherPretrainer {
      * {@value #CHECKPOINT_STEPS} steps or {@value #CHECKPOINT_SECONDS} seconds, whichever comes
      * first, and at the end.
      */
-    public Result train(NDManager manager, List<FloatImage> images, Path checkpoint) throws IOException {
+    public Result train(NDManager manager, List<FloatImage> images, Path checkpoint)
+            throws IOException, TrainingDivergedException {
         String task = "teacher " + spec.name();
         if (images.size() < 2) {
             throw new IllegalArgumentException(task + ": pretraining needs at least 2 images, found " + images.size());

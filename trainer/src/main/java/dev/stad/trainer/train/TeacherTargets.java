@@ -63,7 +63,8 @@ public final class TeacherTargets {
             DescriptorNormalization known,
             long budgetBytes,
             Progress progress,
-            String task) {
+            String task)
+            throws TrainingDivergedException {
         int d = denseTeacher.spec().descriptorDim();
         int rf = denseTeacher.spec().receptiveField();
         int h = images.get(0).height() - rf + 1;
@@ -122,7 +123,8 @@ public final class TeacherTargets {
         return new TeacherTargets(denseTeacher, norm, maps, d, h, w);
     }
 
-    private static DescriptorNormalization normalization(double[] mean, double[] m2, long count, String task) {
+    private static DescriptorNormalization normalization(double[] mean, double[] m2, long count, String task)
+            throws TrainingDivergedException {
         int d = mean.length;
         float[] mu = new float[d];
         float[] sigma = new float[d];

@@ -83,12 +83,13 @@ final class TrainedNetworks {
     }
 
     /** Writes weights, optimiser state and {@code metadata} atomically, after checking all are finite. */
-    void save(Path file, String what, Map<String, String> metadata) throws IOException {
+    void save(Path file, String what, Map<String, String> metadata) throws IOException, TrainingDivergedException {
         save(file, what, Map.of(), metadata);
     }
 
     /** As {@link #save(Path, String, Map)}, with {@code extra} tensors (a training aid's state) in the same file. */
-    void save(Path file, String what, Map<String, FloatTensor> extra, Map<String, String> metadata) throws IOException {
+    void save(Path file, String what, Map<String, FloatTensor> extra, Map<String, String> metadata)
+            throws IOException, TrainingDivergedException {
         FiniteValues.requireFinite(what, networks);
         Map<String, FloatTensor> tensors = new LinkedHashMap<>(extra);
         for (int i = 0; i < networks.size(); i++) {

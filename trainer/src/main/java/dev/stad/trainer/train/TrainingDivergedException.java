@@ -3,8 +3,10 @@ package dev.stad.trainer.train;
 /**
  * Thrown when a loss or a weight stops being finite. Training stops at once and nothing from the
  * failing epoch or step is saved: a NaN model must never be written as if it were trained.
+ * Checked, like every error a caller can act on (here: another learning rate, other data), so a
+ * program that trains cannot forget it; see the error rules in {@code docs/training.md}.
  */
-public final class TrainingDivergedException extends RuntimeException {
+public final class TrainingDivergedException extends Exception {
     private static final long serialVersionUID = 1L;
 
     public TrainingDivergedException(String message) {
