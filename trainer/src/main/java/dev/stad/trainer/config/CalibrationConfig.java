@@ -17,7 +17,7 @@ public record CalibrationConfig(
 
     /**
      * Default smoothing: none. Measured on the synthetic set, smoothing gained nothing that holds
-     * at the border (see the README's method section).
+     * at the border (see docs/method.md).
      */
     public static final double DEFAULT_SMOOTHING_SIGMA = 0.0;
 
