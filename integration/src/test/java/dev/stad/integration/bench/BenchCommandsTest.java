@@ -38,6 +38,20 @@ class BenchCommandsTest {
 
     private static final double PLANTED_AU_PRO = 0.9;
 
+    /** Runs {@code bench accuracy} of the tiny model on {@code data}, asserting exit code 0. */
+    private static void accuracy(Path data, Path out) {
+        assertEquals(
+                0,
+                bench(
+                        "accuracy",
+                        "--bundle",
+                        TinyModel.bundle().toString(),
+                        "--data",
+                        data.toString(),
+                        "--out",
+                        out.toString()));
+    }
+
     private static int bench(String... args) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
@@ -99,16 +113,7 @@ class BenchCommandsTest {
     @Test
     void accuracyReportsEveryDefectTypeWithMapsCurvesAndHtml(@TempDir Path out) throws Exception {
         Path data = TinyModel.data();
-        assertEquals(
-                0,
-                bench(
-                        "accuracy",
-                        "--bundle",
-                        TinyModel.bundle().toString(),
-                        "--data",
-                        data.toString(),
-                        "--out",
-                        out.toString()));
+        accuracy(data, out);
         JsonNode r = new ObjectMapper().readTree(out.resolve("accuracy.json").toFile());
         assertEquals(1 + SyntheticDataset.DEFECT_TYPES.size(), r.get("rows").size(), "overall and every defect type");
         assertEquals("overall", r.get("rows").get(0).get("type").asText());
@@ -171,16 +176,7 @@ class BenchCommandsTest {
             }
         }
         Path out = dir.resolve("out");
-        assertEquals(
-                0,
-                bench(
-                        "accuracy",
-                        "--bundle",
-                        TinyModel.bundle().toString(),
-                        "--data",
-                        data.toString(),
-                        "--out",
-                        out.toString()));
+        accuracy(data, out);
         JsonNode square = null;
         for (JsonNode row : new ObjectMapper()
                 .readTree(out.resolve("accuracy.json").toFile())

@@ -24,11 +24,6 @@ public final class ConsoleProgress implements Progress {
         this.interactive = interactive;
     }
 
-    /** On standard output, with bars when it is a terminal. */
-    public static ConsoleProgress standardOutput() {
-        return new ConsoleProgress(new PrintWriter(System.out, true), System.console() != null);
-    }
-
     @Override
     public void line(String text) {
         if (interactive) {
