@@ -252,7 +252,8 @@ public final class TrainingRun {
         Path studentsFile = dir.studentsFile(spec.name());
         StudentTrainer trainer = new StudentTrainer(spec, config.students(), config.seed(), progress);
         TeacherTargets targets = null;
-        if (teacher.normalization() == null || !trainer.isComplete(studentsFile)) {
+        boolean studentsDone = trainer.isComplete(studentsFile);
+        if (teacher.normalization() == null || !studentsDone) {
             // One pass of the teacher over the training images gives both mu_T / sigma_T and the targets.
             targets = TeacherTargets.compute(
                     manager,
@@ -266,7 +267,7 @@ public final class TrainingRun {
                 teacher = saveTeacher(dir, spec, teacher, targets.normalization());
             }
         }
-        if (!trainer.isComplete(studentsFile)) {
+        if (!studentsDone) {
             stagesRun.add("students " + spec.name());
         }
         StudentTrainer.Result students = trainer.train(manager, targets, train, studentsFile);
@@ -318,9 +319,6 @@ public final class TrainingRun {
             throws IOException, TrainingDivergedException {
         Path file = dir.teacherFile(spec.name());
         PatchNetwork teacher = PatchNetwork.create(spec, NetworkForm.DENSE);
-        if (!Files.exists(file)) {
-            stagesRun.add("teacher " + spec.name());
-        }
         if (Files.exists(file)) {
             Safetensors.Contents saved = Safetensors.read(file);
             teacher.setParameters(manager, saved.tensors(), "");
@@ -337,6 +335,7 @@ public final class TrainingRun {
                                     .map(Double::valueOf)
                                     .toList());
         }
+        stagesRun.add("teacher " + spec.name());
         Map<String, FloatTensor> weights;
         List<Double> pretrainLoss = null;
         if (config.teacher().source() == TeacherConfig.Source.RANDOM) {

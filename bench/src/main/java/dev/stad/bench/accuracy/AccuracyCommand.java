@@ -17,6 +17,7 @@ import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.io.Json;
+import dev.stad.runtime.io.MvtecLayout;
 import dev.stad.runtime.output.FloatTiff;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.trainer.data.MvtecCategory;
@@ -152,7 +153,7 @@ public final class AccuracyCommand implements Callable<Integer> {
         String categoryName = data.toAbsolutePath().normalize().getFileName().toString();
         Files.createDirectories(out);
         Map<String, List<Path>> test = category.test();
-        if (!test.containsKey(MvtecCategory.GOOD)) {
+        if (!test.containsKey(MvtecLayout.GOOD)) {
             throw new IOException(data + ": no test/good images; AUROC needs anomaly-free test images");
         }
         int total = test.values().stream().mapToInt(List::size).sum();
@@ -183,7 +184,7 @@ public final class AccuracyCommand implements Callable<Integer> {
                     float[] map = d.map().data();
                     pixels.get(OVERALL).add(map, gt.labels(), gt.regions().size());
                     for (String t : category.defectTypes()) {
-                        if (type.equals(MvtecCategory.GOOD) || type.equals(t)) {
+                        if (type.equals(MvtecLayout.GOOD) || type.equals(t)) {
                             pixels.get(t).add(map, gt.labels(), gt.regions().size());
                         }
                     }
@@ -220,14 +221,14 @@ public final class AccuracyCommand implements Callable<Integer> {
             String type = e.getKey();
             List<ImageScore> subset = scores.stream()
                     .filter(s -> type.equals(OVERALL)
-                            || s.type().equals(MvtecCategory.GOOD)
+                            || s.type().equals(MvtecLayout.GOOD)
                             || s.type().equals(type))
                     .toList();
             double[] s = subset.stream().mapToDouble(ImageScore::score).toArray();
             boolean[] positive = new boolean[s.length];
             int defective = 0;
             for (int i = 0; i < s.length; i++) {
-                positive[i] = !subset.get(i).type().equals(MvtecCategory.GOOD);
+                positive[i] = !subset.get(i).type().equals(MvtecLayout.GOOD);
                 defective += positive[i] ? 1 : 0;
             }
             PixelMetrics.Result pr = e.getValue().compute(fprLimit);
@@ -268,7 +269,7 @@ public final class AccuracyCommand implements Callable<Integer> {
 
     static List<BorderBand> borderBands(List<ImageScore> scores) {
         List<ImageScore> good =
-                scores.stream().filter(s -> s.type().equals(MvtecCategory.GOOD)).toList();
+                scores.stream().filter(s -> s.type().equals(MvtecLayout.GOOD)).toList();
         List<BorderBand> out = new ArrayList<>();
         for (int w : BAND_WIDTHS) {
             int in = (int) good.stream().filter(s -> s.peakToBorder() < w).count();

@@ -128,16 +128,8 @@ public final class OrtGraphSession implements GraphSession {
             throw new IllegalArgumentException("empty batch");
         }
         FloatImage first = batch.get(0);
-        int per = first.data().length;
-        float[] data = new float[per * batch.size()];
-        for (int i = 0; i < batch.size(); i++) {
-            FloatImage b = batch.get(i);
-            if (b.channels() != first.channels() || b.height() != first.height() || b.width() != first.width()) {
-                throw new IllegalArgumentException("batch image " + i + " is " + b.channels() + "x" + b.height() + "x"
-                        + b.width() + ", the first " + first.channels() + "x" + first.height() + "x" + first.width());
-            }
-            System.arraycopy(b.data(), 0, data, i * per, per);
-        }
+        // One image (every station call) is wrapped as it is; only a real batch is copied together.
+        float[] data = batch.size() == 1 ? first.data() : concatenate(batch);
         long[] shape = {batch.size(), first.channels(), first.height(), first.width()};
         lock.readLock().lock();
         try {
@@ -166,6 +158,21 @@ public final class OrtGraphSession implements GraphSession {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    private static float[] concatenate(List<FloatImage> batch) {
+        FloatImage first = batch.get(0);
+        int per = first.data().length;
+        float[] data = new float[per * batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            FloatImage b = batch.get(i);
+            if (b.channels() != first.channels() || b.height() != first.height() || b.width() != first.width()) {
+                throw new IllegalArgumentException("batch image " + i + " is " + b.channels() + "x" + b.height() + "x"
+                        + b.width() + ", the first " + first.channels() + "x" + first.height() + "x" + first.width());
+            }
+            System.arraycopy(b.data(), 0, data, i * per, per);
+        }
+        return data;
     }
 
     private static List<FloatImage> toImages(String name, OnnxTensor t, int n) throws EngineException {

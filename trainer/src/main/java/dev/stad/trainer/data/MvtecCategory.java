@@ -16,7 +16,6 @@ import java.util.Optional;
  * layout up front and names the first thing missing.
  */
 public final class MvtecCategory {
-    public static final String GOOD = MvtecLayout.GOOD;
 
     private final Path root;
     private final List<Path> trainGood;
@@ -51,7 +50,7 @@ public final class MvtecCategory {
         for (Path typeDir : ImageFiles.subfolders(testDir)) {
             String type = typeDir.getFileName().toString();
             List<Path> images = ImageFiles.list(typeDir);
-            if (!type.equals(GOOD)) {
+            if (!type.equals(MvtecLayout.GOOD)) {
                 for (Path image : images) {
                     Path mask = maskPath(root, type, image);
                     if (!Files.isRegularFile(mask)) {
@@ -88,12 +87,12 @@ public final class MvtecCategory {
 
     public List<String> defectTypes() {
         List<String> types = new ArrayList<>(test.keySet());
-        types.remove(GOOD);
+        types.remove(MvtecLayout.GOOD);
         return types;
     }
 
     /** The ground-truth mask of a defective test image; empty for a good one. */
     public Optional<Path> maskFor(String type, Path image) {
-        return type.equals(GOOD) ? Optional.empty() : Optional.of(maskPath(root, type, image));
+        return type.equals(MvtecLayout.GOOD) ? Optional.empty() : Optional.of(maskPath(root, type, image));
     }
 }
