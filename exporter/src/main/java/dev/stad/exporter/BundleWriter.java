@@ -7,8 +7,11 @@ import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.StadVersion;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.bundle.Precision;
+import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.io.Json;
+import dev.stad.runtime.progress.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,8 +35,18 @@ public final class BundleWriter {
 
     private BundleWriter() {}
 
-    /** Builds every graph and the manifest; nothing is written yet. */
+    /** Builds every graph and the manifest, fp32 only; nothing is written yet. */
     public static Map<String, byte[]> build(TrainedModel model, Graphs.Layout layout) throws IOException {
+        return build(model, layout, null, Progress.silent());
+    }
+
+    /**
+     * Builds every graph and the manifest; nothing is written yet.
+     *
+     * @param int8 the images to calibrate an int8 detector on; null for none
+     */
+    public static Map<String, byte[]> build(
+            TrainedModel model, Graphs.Layout layout, CalibrationImages int8, Progress progress) throws IOException {
         RunMetadata m = model.metadata();
         String version = StadVersion.get();
         Map<String, String> common = new LinkedHashMap<>();
@@ -89,6 +102,33 @@ public final class BundleWriter {
                         layout,
                         version,
                         Graphs.metadata(common, "layout", layout.id()))));
+        BundleManifest.DetectorGraph int8Detector = null;
+        if (int8 != null) {
+            Int8Detector.Built built;
+            try {
+                built = Int8Detector.build(
+                        graphScales,
+                        model.combination(),
+                        int8,
+                        version,
+                        Graphs.metadata(
+                                Graphs.metadata(common, "layout", Graphs.Layout.FUSED.id()), "precision", "int8"),
+                        progress);
+            } catch (EngineException e) {
+                throw new IOException("int8 calibration failed on ONNX Runtime: " + e.getMessage(), e);
+            }
+            String file = "detector.int8.onnx";
+            files.put(file, bytes(built.graph()));
+            int8Detector = new BundleManifest.DetectorGraph(
+                    file,
+                    Graphs.IMAGE_INPUT,
+                    Graphs.ANOMALY_MAP,
+                    Graphs.Layout.FUSED.id(),
+                    Precision.INT8.id(),
+                    new BundleManifest.Threshold(
+                            built.threshold(), m.threshold().rule() + ", on the int8 detector's scores"),
+                    built.calibrationImages());
+        }
         Map<String, String> sums = new LinkedHashMap<>();
         files.forEach((f, b) -> sums.put(f, ModelBundle.sha256(b)));
 
@@ -105,7 +145,15 @@ public final class BundleWriter {
                 name(m),
                 m.preprocessing(),
                 BundleManifest.RESIZE_FILTER,
-                new BundleManifest.DetectorGraph(detectorFile, Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP, layout.id()),
+                new BundleManifest.DetectorGraph(
+                        detectorFile,
+                        Graphs.IMAGE_INPUT,
+                        Graphs.ANOMALY_MAP,
+                        layout.id(),
+                        Precision.FP32.id(),
+                        null,
+                        null),
+                int8Detector,
                 scales,
                 model.combination(),
                 new BundleManifest.Threshold(
@@ -116,6 +164,51 @@ public final class BundleWriter {
         all.put(BundleManifest.FILE_NAME, JSON.writeValueAsBytes(manifest));
         all.putAll(files);
         return all;
+    }
+
+    /** The manifest among {@code files} (what {@link #build} returned). */
+    public static BundleManifest manifest(Map<String, byte[]> files) throws IOException {
+        return JSON.readValue(files.get(BundleManifest.FILE_NAME), BundleManifest.class);
+    }
+
+    /**
+     * The station's part of a bundle: the manifest and the detector graphs. The per-network
+     * patch and dense graphs (three quarters of a full bundle's bytes) are left out, and so is
+     * every reference to them in the manifest.
+     */
+    public static Map<String, byte[]> stationFiles(Map<String, byte[]> files) throws IOException {
+        BundleManifest m = manifest(files);
+        List<String> keep = new ArrayList<>();
+        keep.add(m.detector().file());
+        if (m.int8Detector() != null) {
+            keep.add(m.int8Detector().file());
+        }
+        Map<String, String> sums = new LinkedHashMap<>();
+        for (String f : keep) {
+            sums.put(f, m.files().get(f));
+        }
+        List<BundleManifest.Scale> scales = m.scales().stream()
+                .map(s -> new BundleManifest.Scale(
+                        s.name(), s.receptiveField(), s.spec(), s.margin(), s.students(), s.statistics(), null, null))
+                .toList();
+        BundleManifest station = new BundleManifest(
+                m.formatVersion(),
+                m.name(),
+                m.preprocessing(),
+                m.resize(),
+                m.detector(),
+                m.int8Detector(),
+                scales,
+                m.combination(),
+                m.threshold(),
+                m.provenance(),
+                sums);
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        out.put(BundleManifest.FILE_NAME, JSON.writeValueAsBytes(station));
+        for (String f : keep) {
+            out.put(f, files.get(f));
+        }
+        return out;
     }
 
     /**

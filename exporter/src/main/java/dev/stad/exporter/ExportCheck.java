@@ -5,6 +5,7 @@ import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.detect.Tiles;
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.engine.EngineOptions;
@@ -57,7 +58,22 @@ public final class ExportCheck {
      * combination and the border fill are in the picture.
      */
     public static Report verify(ModelBundle bundle, int size, long seed) throws EngineException, BundleException {
-        BundleManifest m = bundle.manifest();
+        return verify(bundle.manifest(), bundle::read, size, seed);
+    }
+
+    /** The files of a bundle by their path in it: a bundle on disk, or one still in memory. */
+    @FunctionalInterface
+    public interface BundleFiles {
+        byte[] read(String file) throws BundleException;
+    }
+
+    /** {@link #verify(ModelBundle, int, long)} on a manifest and its files wherever they are. */
+    public static Report verify(BundleManifest m, BundleFiles bundle, int size, long seed)
+            throws EngineException, BundleException {
+        if (!m.hasNetworkGraphs()) {
+            throw new IllegalArgumentException("a station bundle holds no per-network graphs to check the detector"
+                    + " against; check the full bundle (export checks it before leaving them out)");
+        }
         size = Math.max(size, Tiles.minimumSide(m) + MIN_BAND);
         FloatImage image = randomImage(size, seed);
         Map<String, FloatImage> scores = new LinkedHashMap<>();
@@ -95,7 +111,7 @@ public final class ExportCheck {
         return Engines.open(onnx, what, input, List.of(output), EngineOptions.cpu());
     }
 
-    private static FloatImage dense(ModelBundle bundle, String file, FloatImage image)
+    private static FloatImage dense(BundleFiles bundle, String file, FloatImage image)
             throws EngineException, BundleException {
         try (GraphSession g = session(bundle.read(file), file, Graphs.IMAGE_INPUT, Graphs.DESCRIPTORS)) {
             return g.run(image).get(Graphs.DESCRIPTORS);
@@ -104,7 +120,7 @@ public final class ExportCheck {
 
     /** Dense descriptors at the valid region's corners, edge midpoints and random positions vs the patch graph. */
     static double denseVsPatch(
-            ModelBundle bundle,
+            BundleFiles bundle,
             BundleManifest.Scale s,
             BundleManifest.NetworkFiles graphs,
             FloatImage image,
@@ -144,6 +160,60 @@ public final class ExportCheck {
             worst = Math.max(worst, relativeDifference(expected, actual));
         }
         return worst;
+    }
+
+    /**
+     * How far the int8 detector's results are from the fp32 detector's on good images.
+     *
+     * @param images validation images scored
+     * @param maxScoreDifference largest |int8 score - fp32 score| (map maxima)
+     * @param maxMapDifference largest |int8 - fp32| over every pixel of every map
+     * @param meanMapDifference mean |int8 - fp32| over every pixel
+     * @param fp32Spread standard deviation of the fp32 maps' pixels, the scale the differences are read on
+     */
+    public record Int8Report(
+            int images,
+            double maxScoreDifference,
+            double maxMapDifference,
+            double meanMapDifference,
+            double fp32Spread) {}
+
+    /** Scores {@code images} with both detectors of the bundle and compares them pixel by pixel. */
+    public static Int8Report verifyInt8(BundleManifest m, BundleFiles bundle, List<FloatImage> images)
+            throws EngineException, BundleException {
+        BundleManifest.DetectorGraph fp32 = m.detector();
+        BundleManifest.DetectorGraph int8 = m.int8Detector();
+        double maxScore = 0;
+        double maxMap = 0;
+        double sum = 0;
+        double fpSum = 0;
+        double fpSq = 0;
+        long n = 0;
+        try (GraphSession a = session(bundle.read(fp32.file()), fp32.file(), fp32.input(), fp32.output());
+                GraphSession b = session(bundle.read(int8.file()), int8.file(), int8.input(), int8.output())) {
+            Tiles.Geometry geometry = Tiles.Geometry.of(m);
+            for (FloatImage image : images) {
+                int tile =
+                        Tiles.tileFor(m, image.height(), image.width(), DetectorOptions.DEFAULT_MEMORY_BUDGET_MB << 20);
+                float[] x = Tiles.run(a, fp32.output(), image, tile, geometry).data();
+                float[] y = Tiles.run(b, int8.output(), image, tile, geometry).data();
+                float mx = Float.NEGATIVE_INFINITY;
+                float my = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < x.length; i++) {
+                    double d = Math.abs((double) x[i] - y[i]);
+                    maxMap = Math.max(maxMap, d);
+                    sum += d;
+                    fpSum += x[i];
+                    fpSq += (double) x[i] * x[i];
+                    mx = Math.max(mx, x[i]);
+                    my = Math.max(my, y[i]);
+                }
+                n += x.length;
+                maxScore = Math.max(maxScore, Math.abs(mx - my));
+            }
+        }
+        double mean = fpSum / n;
+        return new Int8Report(images.size(), maxScore, maxMap, sum / n, Math.sqrt(Math.max(0, fpSq / n - mean * mean)));
     }
 
     /** max |a - b| / max |a| (a nonzero reference). */

@@ -3,6 +3,7 @@ package dev.stad.exporter;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.cli.Commands;
 import dev.stad.runtime.cli.CommonOptions;
+import dev.stad.runtime.cli.ConsoleProgress;
 import dev.stad.runtime.cli.VersionProvider;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -63,6 +64,18 @@ public final class ExportCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     int checkSize;
 
+    @Option(
+            names = "--int8",
+            description = "Also write an int8 detector, calibrated on the run's training images, with its own"
+                    + " threshold from the validation images (needs the run's images where it found them).")
+    boolean int8;
+
+    @Option(
+            names = "--station",
+            description = "Write a station bundle: the manifest and the detector graphs only, without the"
+                    + " per-network graphs that only the bench and the parity tests read.")
+    boolean station;
+
     @Mixin
     CommonOptions common;
 
@@ -76,13 +89,18 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
-        Exporter.Result r = Exporter.export(checkpoint, out, layout, checkSize);
         PrintWriter stdout = spec.commandLine().getOut();
-        stdout.printf(
-                Locale.ROOT,
-                "Exported %s to %s (%d files, %.1f MB, detector layout %s) in %.1f s%n",
+        Exporter.Result r = Exporter.export(
                 checkpoint,
                 out,
+                new Exporter.Options(layout, checkSize, int8, station),
+                new ConsoleProgress(spec.commandLine().getErr(), System.console() != null));
+        stdout.printf(
+                Locale.ROOT,
+                "Exported %s to %s (%s bundle, %d files, %.1f MB, detector layout %s) in %.1f s%n",
+                checkpoint,
+                out,
+                station ? "station" : "full",
                 r.files(),
                 r.bytes() / 1e6,
                 layout.id(),
@@ -96,6 +114,16 @@ public final class ExportCommand implements Callable<Integer> {
                 r.check().detectorVsJava(),
                 r.check().denseVsPatch(),
                 ExportCheck.TOLERANCE);
+        if (r.int8() != null) {
+            stdout.printf(
+                    Locale.ROOT,
+                    "int8 detector vs fp32 on %d validation images: image scores within %.3f, pixels within %.3f"
+                            + " (mean %.4f)%n",
+                    r.int8().images(),
+                    r.int8().maxScoreDifference(),
+                    r.int8().maxMapDifference(),
+                    r.int8().meanMapDifference());
+        }
         return 0;
     }
 }

@@ -1,6 +1,7 @@
 package dev.stad.exporter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stad.checkpoint.RunDirectory;
@@ -40,9 +41,11 @@ class ExportCommandTest {
                 dir.resolve("run"),
                 List.of(SMALL, new NetworkSpec("s5", List.of(Layer.conv(16, 3), Layer.conv(16, 3)))),
                 2,
-                1);
+                1,
+                4,
+                32);
         assertEquals(
-                0, run("--checkpoint", run.toString(), "--out", dir.resolve("b").toString()), err.toString());
+                0, run("--checkpoint", run.toString(), "--out", dir.resolve("b").toString(), "--int8"), err.toString());
         assertEquals(
                 0,
                 run(
@@ -55,6 +58,7 @@ class ExportCommandTest {
                 err.toString());
         String log = out.toString(StandardCharsets.UTF_8);
         assertTrue(log.contains("Checked on ONNX Runtime") && log.contains("detector vs Java"), log);
+        assertTrue(log.contains("int8 detector vs fp32 on 2 validation images"), log);
         assertEquals(
                 "fused",
                 ModelBundle.open(dir.resolve("b")).manifest().detector().layout());
@@ -67,6 +71,35 @@ class ExportCommandTest {
         try (var s = Files.list(dir)) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith(".")), "temporary files left behind");
         }
+    }
+
+    @Test
+    void aRunWhoseImagesAreGoneCannotHaveAnInt8DetectorButExportsFp32() throws Exception {
+        Path run = RandomRun.write(dir.resolve("run"), List.of(SMALL), 2, 1);
+        assertEquals(
+                1, run("--checkpoint", run.toString(), "--out", dir.resolve("b").toString(), "--int8"));
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(e.contains("cannot be calibrated") && e.contains("without --int8"), e);
+        assertEquals(
+                0, run("--checkpoint", run.toString(), "--out", dir.resolve("b").toString()));
+        assertEquals(null, ModelBundle.open(dir.resolve("b")).manifest().int8Detector());
+    }
+
+    @Test
+    void stationExportWritesTheDetectorsOnly() throws Exception {
+        Path run = RandomRun.write(dir.resolve("run"), List.of(SMALL), 2, 1, 4, 24);
+        assertEquals(
+                0,
+                run(
+                        "--checkpoint",
+                        run.toString(),
+                        "--out",
+                        dir.resolve("s.zip").toString(),
+                        "--station",
+                        "--int8"),
+                err.toString());
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("station bundle, 3 files"), out.toString());
+        assertFalse(ModelBundle.open(dir.resolve("s.zip")).manifest().hasNetworkGraphs());
     }
 
     @Test

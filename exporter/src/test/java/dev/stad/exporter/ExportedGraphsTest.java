@@ -180,9 +180,11 @@ class ExportedGraphsTest {
             for (OnnxMl.NodeProto n : model.getGraph().getNodeList()) {
                 assertTrue(OnnxOperator.of(n.getOpType()).isPresent(), file + ": " + n.getOpType());
                 if (n.getOpType().equals("MaxPool")) {
-                    assertTrue(file.endsWith(".patch.onnx"), file + " has a MaxPool");
-                    assertFalse(n.getAttributeList().stream()
-                            .anyMatch(a -> a.getName().equals("dilations")));
+                    // TensorRT rejects pools with dilations; dense graphs write those as Max of Slices.
+                    assertFalse(
+                            n.getAttributeList().stream()
+                                    .anyMatch(a -> a.getName().equals("dilations")),
+                            file + " has a dilated MaxPool");
                 }
             }
             assertTrue(

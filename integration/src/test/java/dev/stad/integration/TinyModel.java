@@ -1,5 +1,6 @@
 package dev.stad.integration;
 
+import dev.stad.exporter.Exporter;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.trainer.TinyRuns;
@@ -41,6 +42,12 @@ public final class TinyModel {
                     }
                 }));
                 new TrainingRun(config(r.resolve("data"), r.resolve("run")), Progress.silent(), false).run();
+                // The training run writes the fp32 bundle; export it again with the int8 detector too.
+                Exporter.export(
+                        r.resolve("run"),
+                        r.resolve("run/bundle"),
+                        Exporter.Options.defaults().withInt8(true),
+                        Progress.silent());
                 root = r;
             } catch (Exception e) {
                 throw new IllegalStateException("training the tiny test model failed: " + e.getMessage(), e);

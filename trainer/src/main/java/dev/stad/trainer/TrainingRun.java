@@ -10,12 +10,11 @@ import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.checkpoint.score.DescriptorNormalization;
 import dev.stad.checkpoint.spec.NetworkForm;
-import dev.stad.exporter.ExportCheck;
 import dev.stad.exporter.Exporter;
-import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.StadVersion;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.progress.Progress;
+import dev.stad.runtime.score.Quantiles;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.ConfigLoader;
@@ -226,7 +225,7 @@ public final class TrainingRun {
     private void export(RunDirectory dir, Path bundle) throws IOException {
         stagesRun.add("export");
         long t0 = System.nanoTime();
-        Exporter.Result r = Exporter.export(dir.root(), bundle, Graphs.Layout.FUSED, ExportCheck.DEFAULT_SIZE);
+        Exporter.Result r = Exporter.export(dir.root(), bundle, Exporter.Options.defaults(), progress);
         progress.line(String.format(
                 Locale.ROOT,
                 "Exported bundle %s (%d files, %.1f MB) in %.1f s; checked on ONNX Runtime:"
@@ -237,6 +236,16 @@ public final class TrainingRun {
                 (System.nanoTime() - t0) / 1e9,
                 r.check().detectorVsJava(),
                 r.check().denseVsPatch()));
+        if (r.int8() != null) {
+            progress.line(String.format(
+                    Locale.ROOT,
+                    "int8 detector vs fp32 on %d validation images: image scores within %.3f, pixels within %.3f"
+                            + " (mean %.4f)",
+                    r.int8().images(),
+                    r.int8().maxScoreDifference(),
+                    r.int8().maxMapDifference(),
+                    r.int8().meanMapDifference()));
+        }
     }
 
     private record ScaleOutcome(RunMetadata.TrainedScale metadata, Calibrator.ScaleCalibration calibration) {}
@@ -426,7 +435,7 @@ public final class TrainingRun {
             scores[i] = max;
         }
         double q = config.calibration().thresholdQuantile();
-        double value = Calibrator.quantile(scores, q);
+        double value = Quantiles.linear(scores, q);
         String score = combination.smoothingSigma() > 0
                 ? String.format(
                         Locale.ROOT,

@@ -5,6 +5,7 @@ import dev.stad.bench.metrics.Curve;
 import dev.stad.bench.metrics.PixelMetrics;
 import dev.stad.bench.metrics.Roc;
 import dev.stad.bench.report.Plots;
+import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.cli.CommonOptions;
 import dev.stad.runtime.cli.ConsoleProgress;
 import dev.stad.runtime.cli.VersionProvider;
@@ -74,6 +75,12 @@ public final class AccuracyCommand implements Callable<Integer> {
             paramLabel = "ENGINE",
             description = "Engine (default: ${DEFAULT-VALUE}).")
     String engine;
+
+    @Option(
+            names = "--precision",
+            paramLabel = "P",
+            description = "Detector to measure: fp32 or int8 (default: the station's, fp32).")
+    String precision;
 
     @Option(names = "--threads", defaultValue = "0", description = "Engine threads (default: all cores).")
     int threads;
@@ -167,11 +174,13 @@ public final class AccuracyCommand implements Callable<Integer> {
         List<GridCell> grid = new ArrayList<>();
         String engineName;
         double threshold;
-        DetectorOptions options =
-                DetectorOptions.defaults().withEngine(EngineKind.parse(engine)).withThreads(threads);
+        DetectorOptions options = DetectorOptions.defaults()
+                .withEngine(EngineKind.parse(engine))
+                .withThreads(threads)
+                .withPrecision(precision == null ? null : Precision.parse(precision));
         try (Detector detector = Detector.open(bundle, options);
                 Progress.Stage stage = progress.stage("accuracy", total, 0)) {
-            engineName = detector.engine();
+            engineName = detector.engine() + ", " + detector.precision().id() + " detector";
             threshold = detector.threshold();
             for (Map.Entry<String, List<Path>> e : test.entrySet()) {
                 String type = e.getKey();

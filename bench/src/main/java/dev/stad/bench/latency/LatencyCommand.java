@@ -7,11 +7,15 @@ import dev.stad.bench.metrics.Curve;
 import dev.stad.bench.report.Plots;
 import dev.stad.bench.report.ProcessMemory;
 import dev.stad.bench.report.Stats;
+import dev.stad.exporter.Exporter;
+import dev.stad.exporter.RandomRun;
 import dev.stad.exporter.TrainedModel;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.cli.CommonOptions;
 import dev.stad.runtime.cli.VersionProvider;
+import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.detect.Tiles;
 import dev.stad.runtime.engine.EngineKind;
 import dev.stad.runtime.engine.EngineOptions;
@@ -23,7 +27,9 @@ import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.image.Resampler;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.io.Json;
-import dev.stad.runtime.spec.NetworkSpec;
+import dev.stad.runtime.progress.Progress;
+import dev.stad.trainer.config.ConfigLoader;
+import dev.stad.trainer.config.TrainingConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,8 +58,24 @@ import picocli.CommandLine.Spec;
         description = "Latency per anomaly map (p50/p95/p99, throughput, memory, GFLOP/s vs sgemm) and the"
                 + " per-patch baseline. Writes latency.json, latency.md and latency.png.")
 public final class LatencyCommand implements Callable<Integer> {
-    @Option(names = "--bundle", required = true, paramLabel = "PATH", description = "Model bundle.")
+    @Option(names = "--bundle", paramLabel = "PATH", description = "Model bundle to time (this or --config).")
     Path bundlePath;
+
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "Training config whose architectures to time with random weights, no training needed"
+                    + " (latency does not depend on the weights): the bench writes a random run, exports it with"
+                    + " fp32 and int8 detectors, and times that bundle.")
+    Path config;
+
+    @Option(
+            names = "--precisions",
+            split = ",",
+            defaultValue = "fp32,int8",
+            paramLabel = "P",
+            description = "Detectors of the bundle to time, where it has them (default: ${DEFAULT-VALUE}).")
+    List<String> precisions;
 
     @Option(
             names = "--checkpoint",
@@ -105,17 +127,50 @@ public final class LatencyCommand implements Callable<Integer> {
 
     @Option(
             names = "--tile",
-            defaultValue = "512",
+            defaultValue = "0",
             paramLabel = "PX",
-            description = "Images larger than PX x PX are computed in tiles of at most that size (exact; bounds"
-                    + " memory, which grows with the pixels computed at once); 0: never (default: ${DEFAULT-VALUE}).")
+            description = "Compute maps in tiles of at most PX x PX pixels (exact); 0: chosen per image size from"
+                    + " --memory-budget, as the station does (default: ${DEFAULT-VALUE}).")
     int tile;
+
+    @Option(
+            names = "--memory-budget",
+            paramLabel = "MB",
+            defaultValue = "" + DetectorOptions.DEFAULT_MEMORY_BUDGET_MB,
+            description = "The station's working-memory budget, which sets the tile size per image size"
+                    + " (default: ${DEFAULT-VALUE}; 0: no limit, every image at once).")
+    long memoryBudgetMb;
 
     @Option(
             names = "--image",
             paramLabel = "FILE",
             description = "Image to score, resized to each size (default: the first synthetic test image, else noise).")
     Path image;
+
+    @Option(
+            names = "--peer",
+            description = "Also time the same dense networks on DJL's PyTorch engine (libtorch eager), alternating"
+                    + " run by run with our detectors in this process, and report the ratio. Needs the weights:"
+                    + " --checkpoint with --bundle, or --config.")
+    boolean peer;
+
+    @Option(
+            names = "--peer-sizes",
+            split = ",",
+            defaultValue = "256",
+            paramLabel = "PX",
+            description = "Image sizes of the peer comparison (default: ${DEFAULT-VALUE}).")
+    List<Integer> peerSizes;
+
+    @Option(
+            names = "--station-memory",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
+            description = "Measure each bundle detector's peak resident memory in a fresh JVM that scores one"
+                    + " map as a station would (" + StationMemory.HEAP + "); one extra map per point"
+                    + " (default: ${DEFAULT-VALUE}).")
+    boolean stationMemory;
 
     @Option(names = "--baseline-size", defaultValue = "256", description = "Image size of the per-patch baseline.")
     int baselineSize;
@@ -143,6 +198,7 @@ public final class LatencyCommand implements Callable<Integer> {
     BenchCommand parent;
 
     private PrintWriter log;
+    private Path randomRun;
 
     /** One timed point. */
     public record Point(
@@ -160,7 +216,24 @@ public final class LatencyCommand implements Callable<Integer> {
             double gflops,
             double percentOfSgemm,
             double residentMb,
-            double peakResidentMb) {}
+            double peakResidentMb,
+            double stationPeakMb) {}
+
+    /**
+     * Our detectors and the libtorch peer at one size, run after run in turn.
+     *
+     * @param oursP50Ms p50 per detector variant (host to host, default tiling)
+     * @param speedup peer p50 over each variant's p50
+     */
+    public record PeerPoint(
+            int size,
+            int runs,
+            String peer,
+            double peerP50Ms,
+            double peerP95Ms,
+            Map<String, Double> oursP50Ms,
+            Map<String, Double> oursP95Ms,
+            Map<String, Double> speedup) {}
 
     /** Everything one run of the bench measured. */
     public record Report(
@@ -170,16 +243,34 @@ public final class LatencyCommand implements Callable<Integer> {
             int threads,
             Map<String, Sgemm.Result> sgemm,
             List<Point> points,
+            List<PeerPoint> peer,
             List<PatchBaseline.Result> baseline) {}
 
     @Override
     public Integer call() throws Exception {
         log = spec.commandLine().getOut();
+        if ((bundlePath == null) == (config == null)) {
+            throw new IllegalArgumentException("give --bundle (a trained model) or --config (its architectures with"
+                    + " random weights), not both");
+        }
         Files.createDirectories(out);
+        if (config != null) {
+            bundlePath = randomBundle(config);
+        }
         ModelBundle bundle = ModelBundle.open(bundlePath);
         BundleManifest m = bundle.manifest();
         List<Variant> variants = new ArrayList<>();
-        variants.add(Variant.ofBundle(bundle));
+        for (String id : precisions) {
+            Precision p = Precision.parse(id);
+            if (m.detector(p).isPresent()) {
+                variants.add(Variant.ofBundle(bundle, p));
+            } else {
+                log.println("the bundle has no " + p.id() + " detector; not timed (export it again to add one)");
+            }
+        }
+        if (variants.isEmpty()) {
+            throw new IllegalArgumentException(bundlePath + " has none of the detectors asked for: " + precisions);
+        }
         if (checkpoint != null) {
             TrainedModel model = TrainedModel.load(checkpoint);
             int students = m.scales().get(0).students();
@@ -230,7 +321,7 @@ public final class LatencyCommand implements Callable<Integer> {
                         m.detector().input(),
                         List.of(m.detector().output()),
                         eo)) {
-                    for (int size : v == variants.get(0) ? sizes : variantSizes) {
+                    for (int size : v.precision() != null ? sizes : variantSizes) {
                         Point p = time(
                                 kind.id(),
                                 session,
@@ -239,26 +330,122 @@ public final class LatencyCommand implements Callable<Integer> {
                                 Resampler.resize(source, size, size),
                                 g.gflops(),
                                 m.detector().output(),
-                                Tiles.halo(m),
-                                Tiles.minimumSide(m));
+                                m);
                         points.add(p);
                         log.printf(
                                 Locale.ROOT,
-                                "%s %-14s %4d px: p50 %9.1f ms (p95 %.1f, %d runs), %.1f GFLOP/s"
-                                        + " = %.0f%% of sgemm, RSS %.0f MB%n",
+                                "%s %-19s %4d px: p50 %9.1f ms (p95 %.1f, %d runs, %d tiles), %.1f GFLOP/s"
+                                        + " = %.0f%% of sgemm, peak RSS %.0f MB%n",
                                 p.engine(),
                                 p.variant(),
                                 size,
                                 p.p50Ms(),
                                 p.p95Ms(),
                                 p.runs(),
+                                p.tiles(),
                                 p.gflops(),
                                 p.percentOfSgemm(),
-                                p.residentMb());
+                                p.peakResidentMb());
                     }
                 }
             }
         }
+        List<PeerPoint> peerPoints = peer ? peer(m, variants, source) : List.of();
+        List<PatchBaseline.Result> baseline = m.hasNetworkGraphs() ? baseline(bundle, m, source) : List.of();
+        Report report = new Report(
+                bundlePath.toString(),
+                machine,
+                OrtEnvironment.getEnvironment().getVersion(),
+                threads,
+                sgemm,
+                points,
+                peerPoints,
+                baseline);
+        Json.write(out.resolve("latency.json"), report);
+        AtomicFiles.writeString(out.resolve("latency.md"), markdown(report));
+        Plots.write(plot(report), out.resolve("latency.png"));
+        log.println(markdown(report));
+        log.println("Wrote " + out.resolve("latency.json") + ", latency.md and latency.png");
+        return 0;
+    }
+
+    /** The bundle's own detectors and the libtorch peer, alternating run by run at each peer size. */
+    private List<PeerPoint> peer(BundleManifest m, List<Variant> variants, FloatImage source) throws Exception {
+        Path weights = checkpoint != null ? checkpoint : randomRun;
+        if (weights == null) {
+            throw new IllegalArgumentException("--peer needs the networks' weights: give --checkpoint (the bundle's"
+                    + " training run) or use --config");
+        }
+        List<Variant> ours =
+                variants.stream().filter(v -> v.precision() != null).toList();
+        List<PeerPoint> result = new ArrayList<>();
+        List<GraphSession> sessions = new ArrayList<>();
+        EngineOptions eo = new EngineOptions(EngineKind.ORT, threads, 0);
+        try (TorchPeer torch = new TorchPeer(TrainedModel.load(weights), threads)) {
+            for (Variant v : ours) {
+                sessions.add(Engines.open(
+                        v.onnx(),
+                        v.name(),
+                        m.detector().input(),
+                        List.of(m.detector().output()),
+                        eo));
+            }
+            for (int size : peerSizes) {
+                FloatImage host = Resampler.resize(source, size, size);
+                Preprocessing pre = new Preprocessing(
+                        size, size, m.preprocessing().mean(), m.preprocessing().std());
+                int t = tile > 0 ? tile : memoryBudgetMb > 0 ? Tiles.tileFor(m, size, size, memoryBudgetMb << 20) : 0;
+                Tiles.Geometry geometry = Tiles.Geometry.of(m);
+                double round = torch.timeOnce(pre.apply(host));
+                for (GraphSession g : sessions) {
+                    round += scoreOnce(g, pre, host, m.detector().output(), t, geometry);
+                }
+                int n = (int) Math.max(minRuns, Math.min(runs, Math.floor(maxSeconds * 1000 / round)));
+                List<Double> peerMs = new ArrayList<>();
+                List<List<Double>> oursMs = new ArrayList<>();
+                for (int k = 0; k < sessions.size(); k++) {
+                    oursMs.add(new ArrayList<>());
+                }
+                for (int i = 0; i < n; i++) {
+                    for (int k = 0; k < sessions.size(); k++) {
+                        oursMs.get(k)
+                                .add(scoreOnce(
+                                        sessions.get(k), pre, host, m.detector().output(), t, geometry));
+                    }
+                    peerMs.add(torch.timeOnce(pre.apply(host)));
+                }
+                double peerP50 = Stats.median(peerMs);
+                Map<String, Double> p50 = new LinkedHashMap<>();
+                Map<String, Double> p95 = new LinkedHashMap<>();
+                Map<String, Double> speedup = new LinkedHashMap<>();
+                for (int k = 0; k < sessions.size(); k++) {
+                    String name = ours.get(k).name();
+                    p50.put(name, Stats.median(oursMs.get(k)));
+                    p95.put(name, Stats.quantile(oursMs.get(k), 0.95));
+                    speedup.put(name, peerP50 / p50.get(name));
+                }
+                PeerPoint p = new PeerPoint(
+                        size, n, torch.description(), peerP50, Stats.quantile(peerMs, 0.95), p50, p95, speedup);
+                result.add(p);
+                log.printf(
+                        Locale.ROOT,
+                        "peer %d px, %d runs each: libtorch p50 %.1f ms; ours %s; speedup %s%n",
+                        size,
+                        n,
+                        peerP50,
+                        p50,
+                        speedup);
+            }
+        } finally {
+            for (GraphSession g : sessions) {
+                g.close();
+            }
+        }
+        return result;
+    }
+
+    private List<PatchBaseline.Result> baseline(ModelBundle bundle, BundleManifest m, FloatImage source)
+            throws Exception {
         Preprocessing atBaseline = new Preprocessing(
                 baselineSize,
                 baselineSize,
@@ -285,20 +472,7 @@ public final class LatencyCommand implements Callable<Integer> {
                     b.flopRatio(),
                     b.speedupOverFlopRatio());
         }
-        Report report = new Report(
-                bundlePath.toString(),
-                machine,
-                OrtEnvironment.getEnvironment().getVersion(),
-                threads,
-                sgemm,
-                points,
-                baseline);
-        Json.write(out.resolve("latency.json"), report);
-        AtomicFiles.writeString(out.resolve("latency.md"), markdown(report));
-        Plots.write(plot(report), out.resolve("latency.png"));
-        log.println(markdown(report));
-        log.println("Wrote " + out.resolve("latency.json") + ", latency.md and latency.png");
-        return 0;
+        return baseline;
     }
 
     private Point time(
@@ -309,19 +483,25 @@ public final class LatencyCommand implements Callable<Integer> {
             FloatImage host,
             double sgemmGflops,
             String output,
-            NetworkSpec.Margin halo,
-            int minimumSide)
+            BundleManifest m)
             throws Exception {
         int size = host.height();
         Preprocessing pre = new Preprocessing(size, size, base.mean(), base.std());
-        double warm = scoreOnce(session, pre, host, output, halo, minimumSide);
+        int t = tile > 0 ? tile : memoryBudgetMb > 0 ? Tiles.tileFor(m, size, size, memoryBudgetMb << 20) : 0;
+        Tiles.Geometry geometry = Tiles.Geometry.of(m);
+        ProcessMemory.resetPeak();
+        double warm = scoreOnce(session, pre, host, output, t, geometry);
         int n = (int) Math.max(minRuns, Math.min(runs, Math.floor(maxSeconds * 1000 / warm)));
         List<Double> ms = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            ms.add(scoreOnce(session, pre, host, output, halo, minimumSide));
+            ms.add(scoreOnce(session, pre, host, output, t, geometry));
         }
-        int perSide = tile > 0 && size > tile ? (size + tile - 1) / tile : 1;
+        int perSide = t > 0 && size > t ? (size + t - 1) / t : 1;
         double p50 = Stats.median(ms);
+        double peakMb = ProcessMemory.peakMb();
+        double station = stationMemory && v.precision() != null
+                ? StationMemory.measure(bundlePath, v.precision(), size, t, threads)
+                : Double.NaN;
         double gflops = v.gflop(size) / (p50 / 1e3);
         return new Point(
                 engine,
@@ -338,20 +518,16 @@ public final class LatencyCommand implements Callable<Integer> {
                 gflops,
                 100 * gflops / sgemmGflops,
                 ProcessMemory.residentMb(),
-                ProcessMemory.peakMb());
+                peakMb,
+                station);
     }
 
     /** Host image to host anomaly map: normalise, run (in tiles if large), copy out, take the maximum. */
     private double scoreOnce(
-            GraphSession session,
-            Preprocessing pre,
-            FloatImage host,
-            String output,
-            NetworkSpec.Margin halo,
-            int minimumSide)
+            GraphSession session, Preprocessing pre, FloatImage host, String output, int tile, Tiles.Geometry geometry)
             throws Exception {
         long t0 = System.nanoTime();
-        FloatImage map = Tiles.run(session, output, pre.apply(host), tile, halo, minimumSide);
+        FloatImage map = Tiles.run(session, output, pre.apply(host), tile, geometry);
         float max = Float.NEGATIVE_INFINITY;
         for (float f : map.data()) {
             max = Math.max(max, f);
@@ -360,6 +536,20 @@ public final class LatencyCommand implements Callable<Integer> {
             throw new IllegalStateException("non-finite anomaly map");
         }
         return (System.nanoTime() - t0) / 1e6;
+    }
+
+    /** A random-weight run of {@code configFile}'s architectures, exported (fp32 and int8) under {@link #out}. */
+    private Path randomBundle(Path configFile) throws Exception {
+        TrainingConfig cfg = ConfigLoader.load(configFile);
+        int side = Math.max(cfg.input().height(), cfg.input().width());
+        Path run = randomRun = RandomRun.write(
+                out.resolve("random-run"), cfg.networkSpecs(), cfg.students().count(), cfg.seed(), 4, side);
+        Path bundle = out.resolve("random-bundle");
+        log.printf(Locale.ROOT, "bench latency: %s with random weights, exporting to %s%n", configFile, bundle);
+        Exporter.Result r =
+                Exporter.export(run, bundle, Exporter.Options.defaults().withInt8(true), Progress.silent());
+        log.printf(Locale.ROOT, "exported %d files, %.1f MB%n", r.files(), r.bytes() / 1e6);
+        return bundle;
     }
 
     private FloatImage sourceImage() throws Exception {
@@ -406,13 +596,13 @@ public final class LatencyCommand implements Callable<Integer> {
                         .toList()));
         s.append(
                 "| engine | detector | image | tiles | runs | p50 ms | p95 ms | p99 ms | maps/s | GFLOP per map | GFLOP/s |"
-                        + " % of sgemm | RSS MB | peak RSS MB |\n");
+                        + " % of sgemm | bench peak RSS MB | station peak RSS MB |\n");
         s.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (Point p : r.points()) {
             s.append(String.format(
                     Locale.ROOT,
                     "| %s | %s | %d×%d | %d | %d | %.1f | %.1f | %.1f | %.3f | %.1f | %.1f |"
-                            + " %.0f%% | %.0f | %.0f |%n",
+                            + " %.0f%% | %.0f | %s |%n",
                     p.engine(),
                     p.variant(),
                     p.size(),
@@ -426,8 +616,32 @@ public final class LatencyCommand implements Callable<Integer> {
                     p.gflop(),
                     p.gflops(),
                     p.percentOfSgemm(),
-                    p.residentMb(),
-                    p.peakResidentMb()));
+                    p.peakResidentMb(),
+                    Double.isNaN(p.stationPeakMb()) ? "-" : String.format(Locale.ROOT, "%.0f", p.stationPeakMb())));
+        }
+        if (!r.peer().isEmpty()) {
+            s.append("\nSame dense networks on the libtorch peer, alternating run by run in this process (p50 ms;"
+                    + " speedup = peer p50 / ours):\n\n");
+            s.append(
+                    "| image | runs | peer | peer p50 ms | peer p95 ms | detector | ours p50 ms | ours p95 ms | speedup |\n");
+            s.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+            for (PeerPoint p : r.peer()) {
+                for (String v : p.oursP50Ms().keySet()) {
+                    s.append(String.format(
+                            Locale.ROOT,
+                            "| %d×%d | %d | %s | %.1f | %.1f | %s | %.1f | %.1f | %.2f× |%n",
+                            p.size(),
+                            p.size(),
+                            p.runs(),
+                            p.peer(),
+                            p.peerP50Ms(),
+                            p.peerP95Ms(),
+                            v,
+                            p.oursP50Ms().get(v),
+                            p.oursP95Ms().get(v),
+                            p.speedup().get(v)));
+                }
+            }
         }
         if (!r.baseline().isEmpty()) {
             s.append("\nPer-patch baseline (ONNX Runtime CPU, patch graphs in batches of 256; patch times are"

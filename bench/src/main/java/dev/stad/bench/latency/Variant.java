@@ -6,6 +6,7 @@ import dev.stad.runtime.StadVersion;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.ArrayList;
@@ -18,16 +19,23 @@ import java.util.Map;
  * @param name e.g. {@code p17+p33 M=3}
  * @param macsPerPixel multiply-accumulates per output pixel of all its dense networks
  * @param onnx the detector graph (fused layout)
+ * @param precision the bundle detector's precision; null for a variant built from a training run
  */
-public record Variant(String name, List<String> scales, int students, long macsPerPixel, byte[] onnx) {
+public record Variant(
+        String name, List<String> scales, int students, long macsPerPixel, byte[] onnx, Precision precision) {
 
     /** FLOPs of one anomaly map of {@code size x size} pixels (2 per MAC). */
     public double gflop(int size) {
         return 2.0 * macsPerPixel * size * size / 1e9;
     }
 
-    /** The bundle's own detector. */
+    /** The bundle's own fp32 detector. */
     public static Variant ofBundle(ModelBundle bundle) throws BundleException {
+        return ofBundle(bundle, Precision.FP32);
+    }
+
+    /** The bundle's own detector of {@code precision}; the bundle must have it. */
+    public static Variant ofBundle(ModelBundle bundle, Precision precision) throws BundleException {
         BundleManifest m = bundle.manifest();
         long macs = 0;
         List<String> names = new ArrayList<>();
@@ -36,12 +44,15 @@ public record Variant(String name, List<String> scales, int students, long macsP
             names.add(s.name());
         }
         int students = m.scales().get(0).students();
+        BundleManifest.DetectorGraph d = m.detector(precision)
+                .orElseThrow(() -> new IllegalArgumentException("the bundle has no " + precision.id() + " detector"));
         return new Variant(
-                String.join("+", names) + " M=" + students,
+                String.join("+", names) + " M=" + students + " " + precision.id(),
                 names,
                 students,
                 macs,
-                bundle.read(m.detector().file()));
+                bundle.read(d.file()),
+                precision);
     }
 
     /**
@@ -77,6 +88,7 @@ public record Variant(String name, List<String> scales, int students, long macsP
                 : ScaleCombination.uncalibrated(specs, model.combination().smoothingSigma());
         byte[] onnx = Graphs.detector(gs, combination, Graphs.Layout.FUSED, StadVersion.get(), Map.of())
                 .toByteArray();
-        return new Variant(String.join("+", scales) + " M=" + students, List.copyOf(scales), students, macs, onnx);
+        return new Variant(
+                String.join("+", scales) + " M=" + students, List.copyOf(scales), students, macs, onnx, null);
     }
 }

@@ -18,6 +18,20 @@ public final class ProcessMemory {
         return field("VmHWM:");
     }
 
+    /**
+     * Resets the kernel's high-water mark to the current resident size (Linux: {@code 5} written
+     * to {@code /proc/self/clear_refs}), so that {@link #peakMb} reads the peak since this call.
+     * Returns false where that is not possible; the peak then covers the whole process life.
+     */
+    public static boolean resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     private static double field(String name) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

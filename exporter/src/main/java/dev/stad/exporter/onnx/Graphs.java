@@ -103,6 +103,21 @@ public final class Graphs {
             Layout layout,
             String version,
             Map<String, String> metadata) {
+        return detector(scales, combination, layout, Quantizer.none(), version, metadata);
+    }
+
+    /**
+     * The detector with {@code quantizer} at the networks' quantization points; the scoring tail
+     * (e, v, the combination, smoothing) stays fp32. A probe quantizer's points become extra
+     * graph outputs, named as the points are, for calibration.
+     */
+    public static OnnxMl.ModelProto detector(
+            List<ScaleNetworks> scales,
+            ScaleCombination combination,
+            Layout layout,
+            Quantizer quantizer,
+            String version,
+            Map<String, String> metadata) {
         OnnxGraph g = new OnnxGraph("detector");
         String image = g.input(IMAGE_INPUT, 1L, 3L, "height", "width");
         Map<String, String> scores = new LinkedHashMap<>();
@@ -113,8 +128,11 @@ public final class Graphs {
             nets.addAll(s.students());
             List<String> outs = new ArrayList<>();
             if (layout == Layout.FUSED) {
-                outs.addAll(NetworkEmitter.emitFused(g, s.spec(), nets, image, NetworkForm.DENSE));
+                outs.addAll(NetworkEmitter.emitFused(g, s.spec(), nets, image, NetworkForm.DENSE, quantizer));
             } else {
+                if (quantizer.quantizes()) {
+                    throw new IllegalArgumentException("int8 detectors are written in the fused layout only");
+                }
                 for (Map<String, FloatTensor> n : nets) {
                     outs.add(NetworkEmitter.emit(g, s.spec(), n, image, NetworkForm.DENSE));
                 }
@@ -169,6 +187,9 @@ public final class Graphs {
         map = edgePad(
                 g, map, levels.get(0).margin().before(), levels.get(0).margin().after());
         g.output(g.rename(map, ANOMALY_MAP), 1L, 1L, "height", "width");
+        for (Map.Entry<String, String> p : quantizer.probes().entrySet()) {
+            g.output(g.rename(p.getValue(), p.getKey()), 1L, "channels", "rows", "columns");
+        }
         return g.model(version, metadata);
     }
 

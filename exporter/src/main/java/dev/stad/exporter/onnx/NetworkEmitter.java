@@ -14,9 +14,9 @@ import java.util.Map;
 
 /**
  * Writes patch networks into an {@link OnnxGraph}, in the same two forms as the trainer's DJL
- * block: patch (layers as written) and dense (pools at stride 1, later layers dilated). The
- * dense form's dilated 2x2 max pool becomes the element-wise Max of shifted Slices, because
- * TensorRT rejects MaxPool with dilations.
+ * block: patch (layers as written) and dense (pools at stride 1, later layers dilated). A dense
+ * pool that is not dilated (the first) is a stride-1 MaxPool; a dilated one becomes the
+ * element-wise Max of shifted Slices, because TensorRT rejects MaxPool with dilations.
  *
  * <p>Several networks of one architecture that read the same input can be emitted
  * <em>fused</em>: the first conv of all of them as one conv with their output channels stacked,
@@ -72,14 +72,37 @@ public final class NetworkEmitter {
      */
     public static List<String> emitFused(
             OnnxGraph g, NetworkSpec spec, List<Map<String, FloatTensor>> nets, String input, NetworkForm form) {
+        return emitFused(g, spec, nets, input, form, Quantizer.none());
+    }
+
+    /**
+     * As {@link #emitFused(OnnxGraph, NetworkSpec, List, String, NetworkForm)}, with {@code quantizer}
+     * deciding what happens at the quantization points: {@code <scale>/image} (the input),
+     * {@code <scale>/conv<i>} (conv i's output) and {@code <scale>/act<i>} (its activation's
+     * output, which a following max pool keeps: a max of quantized values is one of them). The
+     * last conv reads int8 but writes its descriptors in float: e and v are differences of
+     * descriptors, and 8-bit descriptors put more noise into them than good parts vary by.
+     */
+    public static List<String> emitFused(
+            OnnxGraph g,
+            NetworkSpec spec,
+            List<Map<String, FloatTensor>> nets,
+            String input,
+            NetworkForm form,
+            Quantizer quantizer) {
         int k = nets.size();
-        String x = input;
+        String point = point(spec, "image");
+        String x = quantizer.activation(g, point, input);
+        boolean quantized = true;
         List<Layer> layers = spec.layers();
         boolean first = true;
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
             int dil = form == NetworkForm.DENSE ? spec.denseDilation(i) : 1;
             if (l.isConv()) {
+                if (!quantized) {
+                    x = quantizer.activation(g, point, x);
+                }
                 FloatTensor w = stack(nets, NetworkSpec.weightName(i));
                 FloatTensor b = stack(nets, NetworkSpec.biasName(i));
                 Map<String, Object> attrs = new LinkedHashMap<>();
@@ -88,13 +111,17 @@ public final class NetworkEmitter {
                 attrs.put("strides", new long[] {1, 1});
                 attrs.put("pads", new long[] {0, 0, 0, 0});
                 attrs.put("group", (long) (first ? 1 : k));
-                x = g.node(
-                        OnnxOperator.CONV,
-                        List.of(x, g.floats("w" + i, w.shape(), w.data()), g.floats("b" + i, b.shape(), b.data())),
-                        attrs);
+                List<String> inputs = new ArrayList<>();
+                inputs.add(x);
+                inputs.addAll(quantizer.convParameters(g, String.valueOf(i), w, b, point));
+                x = g.node(OnnxOperator.CONV, inputs, attrs);
                 first = false;
                 if (i != layers.size() - 1) {
+                    x = quantizer.activation(g, point(spec, "conv" + i), x);
                     x = g.node(OnnxOperator.LEAKY_RELU, List.of(x), Map.of("alpha", NetworkSpec.LEAKY_SLOPE));
+                    point = point(spec, "act" + i);
+                    x = quantizer.activation(g, point, x);
+                    quantized = true;
                 }
             } else if (form == NetworkForm.PATCH) {
                 x = g.node(
@@ -103,8 +130,20 @@ public final class NetworkEmitter {
                         Map.of(
                                 "kernel_shape", new long[] {l.kernel(), l.kernel()},
                                 "strides", new long[] {l.stride(), l.stride()}));
+                quantized = false;
+            } else if (dil == 1) {
+                // The first pool of a dense network is a plain stride-1 pool: one MaxPool node, which
+                // every engine has a fast kernel for (TensorRT rejects only pools with dilations).
+                x = g.node(
+                        OnnxOperator.MAX_POOL,
+                        List.of(x),
+                        Map.of(
+                                "kernel_shape", new long[] {l.kernel(), l.kernel()},
+                                "strides", new long[] {1, 1}));
+                quantized = false;
             } else {
                 x = dilatedMaxPool(g, x, l.kernel(), dil);
+                quantized = false;
             }
         }
         if (k == 1) {
@@ -114,6 +153,10 @@ public final class NetworkEmitter {
         long[] sizes = new long[k];
         Arrays.fill(sizes, d);
         return g.nodeN(OnnxOperator.SPLIT, List.of(x, g.ints("split", sizes)), Map.of("axis", 1L), k);
+    }
+
+    private static String point(NetworkSpec spec, String where) {
+        return spec.name() + "/" + where;
     }
 
     /**

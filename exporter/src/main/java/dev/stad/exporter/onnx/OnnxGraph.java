@@ -72,6 +72,38 @@ public final class OnnxGraph {
         return name;
     }
 
+    /** An int8 initializer of the given shape (quantized weights, zero points). */
+    public String int8s(String hint, long[] shape, byte[] data) {
+        return tensor(hint, shape, data.length, OnnxMl.TensorProto.DataType.INT8, ByteString.copyFrom(data));
+    }
+
+    /** An int32 initializer of the given shape (quantized biases, their zero points). */
+    public String int32s(String hint, long[] shape, int[] data) {
+        ByteBuffer buf = ByteBuffer.allocate(data.length * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asIntBuffer().put(data);
+        return tensor(hint, shape, data.length, OnnxMl.TensorProto.DataType.INT32, ByteString.copyFrom(buf.array()));
+    }
+
+    private String tensor(String hint, long[] shape, int length, OnnxMl.TensorProto.DataType type, ByteString raw) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        if (n != length) {
+            throw new IllegalArgumentException(hint + ": shape holds " + n + " values, data has " + length);
+        }
+        String name = fresh(hint);
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder()
+                .setName(name)
+                .setDataType(type.getNumber())
+                .setRawData(raw);
+        for (long d : shape) {
+            t.addDims(d);
+        }
+        graph.addInitializer(t);
+        return name;
+    }
+
     /** A float32 scalar initializer (shape []), for element-wise arithmetic. */
     public String scalar(String hint, float value) {
         return floats(hint, new long[0], new float[] {value});

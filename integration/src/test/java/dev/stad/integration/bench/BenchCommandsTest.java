@@ -16,11 +16,15 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The bench commands end to end on the integration tests' tiny model ({@link TinyModel}): each
@@ -39,17 +43,17 @@ class BenchCommandsTest {
     private static final double PLANTED_AU_PRO = 0.9;
 
     /** Runs {@code bench accuracy} of the tiny model on {@code data}, asserting exit code 0. */
-    private static void accuracy(Path data, Path out) {
-        assertEquals(
-                0,
-                bench(
-                        "accuracy",
-                        "--bundle",
-                        TinyModel.bundle().toString(),
-                        "--data",
-                        data.toString(),
-                        "--out",
-                        out.toString()));
+    private static void accuracy(Path data, Path out, String... more) {
+        List<String> args = new ArrayList<>(List.of(
+                "accuracy",
+                "--bundle",
+                TinyModel.bundle().toString(),
+                "--data",
+                data.toString(),
+                "--out",
+                out.toString()));
+        args.addAll(List.of(more));
+        assertEquals(0, bench(args.toArray(String[]::new)));
     }
 
     private static int bench(String... args) {
@@ -89,13 +93,22 @@ class BenchCommandsTest {
                         "256",
                         "--image",
                         image.toString(),
+                        "--peer",
+                        "--peer-sizes",
+                        "32",
                         "--out",
                         out.toString()));
         JsonNode r = new ObjectMapper().readTree(out.resolve("latency.json").toFile());
-        // t9+t7 M=2 at 32 and 48, then t9 M=2 and t7 M=2 at 32 (no fewer-student variant below M=3)
-        assertEquals(4, r.get("points").size());
-        assertEquals("t9+t7 M=2", r.get("points").get(0).get("variant").asText());
-        assertEquals("t7 M=2", r.get("points").get(3).get("variant").asText());
+        // t9+t7 M=2 fp32 and int8 at 32 and 48, then t9 M=2 and t7 M=2 at 32 (no fewer-student variant below M=3)
+        assertEquals(6, r.get("points").size());
+        assertEquals("t9+t7 M=2 fp32", r.get("points").get(0).get("variant").asText());
+        assertEquals("t9+t7 M=2 int8", r.get("points").get(2).get("variant").asText());
+        assertEquals("t7 M=2", r.get("points").get(5).get("variant").asText());
+        JsonNode peer = r.get("peer");
+        assertEquals(1, peer.size());
+        assertTrue(peer.get(0).get("peer").asText().startsWith("libtorch"), peer.toString());
+        assertTrue(peer.get(0).get("peerP50Ms").asDouble() > 0, peer.toString());
+        assertEquals(2, peer.get(0).get("speedup").size(), peer.toString());
         for (JsonNode p : r.get("points")) {
             assertTrue(p.get("p50Ms").asDouble() > 0 && p.get("gflops").asDouble() > 0, p.toString());
             assertTrue(p.get("p95Ms").asDouble() >= p.get("p50Ms").asDouble(), p.toString());
@@ -108,6 +121,37 @@ class BenchCommandsTest {
         assertTrue(r.get("sgemm").get("ort").get("gflops").asDouble() > 0);
         assertTrue(Files.readString(out.resolve("latency.md")).contains("| engine | detector | image |"));
         assertTrue(ImageIO.read(out.resolve("latency.png").toFile()).getWidth() > 100);
+    }
+
+    @Test
+    void latencyTimesAConfigsArchitecturesWithRandomWeightsWithoutTraining(@TempDir Path out) throws Exception {
+        Path cfg = TinyModel.writeConfig(out.resolve("tiny.json"), out.resolve("no-data-needed"));
+        assertEquals(
+                0,
+                bench(
+                        "latency",
+                        "--config",
+                        cfg.toString(),
+                        "--sizes",
+                        "40",
+                        "--runs",
+                        "2",
+                        "--min-runs",
+                        "1",
+                        "--sgemm",
+                        "128",
+                        "--baseline-size",
+                        "32",
+                        "--patches",
+                        "64",
+                        "--out",
+                        out.resolve("bench").toString()));
+        JsonNode r =
+                new ObjectMapper().readTree(out.resolve("bench/latency.json").toFile());
+        assertEquals(2, r.get("points").size(), r.toString());
+        assertEquals("t9+t7 M=2 fp32", r.get("points").get(0).get("variant").asText());
+        assertEquals("t9+t7 M=2 int8", r.get("points").get(1).get("variant").asText());
+        assertTrue(Files.isRegularFile(out.resolve("bench/random-bundle/detector.int8.onnx")));
     }
 
     @Test
@@ -146,10 +190,12 @@ class BenchCommandsTest {
      * Six good parts the model never saw, and the same six with a dark 8 x 8 square in the middle
      * (a quarter of the image's width, the darkest value there is): every square must score above
      * every good part (image AUROC 1), and the map must put the square's pixels above almost all
-     * good pixels and cover the square at a low false-positive rate.
+     * good pixels and cover the square at a low false-positive rate; with the fp32 and the int8
+     * detector alike.
      */
-    @Test
-    void accuracyFindsAPlantedSquareWhereTheAnswerIsKnown(@TempDir Path dir) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"fp32", "int8"})
+    void accuracyFindsAPlantedSquareWhereTheAnswerIsKnown(String precision, @TempDir Path dir) throws Exception {
         Path data = dir.resolve("planted");
         new SyntheticDataset(new SyntheticConfig(32, 2, 6, 0), 99).generate(data);
         Files.createDirectories(data.resolve("test/square"));
@@ -176,7 +222,7 @@ class BenchCommandsTest {
             }
         }
         Path out = dir.resolve("out");
-        accuracy(data, out);
+        accuracy(data, out, "--precision", precision);
         JsonNode square = null;
         for (JsonNode row : new ObjectMapper()
                 .readTree(out.resolve("accuracy.json").toFile())

@@ -18,7 +18,9 @@ import java.util.Map;
  * @param name model name
  * @param preprocessing how an image becomes the graphs' input (input size, mean, std)
  * @param resize the resize filter of {@link dev.stad.runtime.image.Resampler}: {@value #RESIZE_FILTER}
- * @param detector the fused detector graph
+ * @param detector the fp32 detector graph
+ * @param int8Detector the int8 detector graph (QDQ, calibrated on training images); null when
+ *     the bundle has none
  * @param scales per scale: architecture, receptive field, margin, students, statistics, graphs
  * @param combination how the scales' maps become one map that covers the image, and its smoothing
  * @param threshold default image-level threshold
@@ -32,6 +34,7 @@ public record BundleManifest(
         @JsonProperty("preprocessing") Preprocessing preprocessing,
         @JsonProperty("resize") String resize,
         @JsonProperty("detector") DetectorGraph detector,
+        @JsonProperty("int8Detector") DetectorGraph int8Detector,
         @JsonProperty("scales") List<Scale> scales,
         @JsonProperty("combination") ScaleCombination combination,
         @JsonProperty("threshold") Threshold threshold,
@@ -48,18 +51,40 @@ public record BundleManifest(
     public static final String RESIZE_FILTER = "triangle";
 
     /**
-     * The fused detector graph.
+     * A detector graph.
      *
      * @param file path in the bundle
      * @param input name of the image input [1, 3, height, width]
      * @param output name of the anomaly map output [1, 1, height, width]: the combined, smoothed map
      * @param layout how the networks of a scale are computed: fused or separate
+     * @param precision {@link Precision#id()} of its networks; null (bundles before int8) is fp32
+     * @param threshold the default threshold for this graph's maps where it is not the manifest's
+     *     (an int8 detector's, set by the same rule on its own validation scores); null: the manifest's
+     * @param calibrationImages how many good images set an int8 detector's ranges; null for fp32
      */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record DetectorGraph(
             @JsonProperty("file") String file,
             @JsonProperty("input") String input,
             @JsonProperty("output") String output,
-            @JsonProperty("layout") String layout) {}
+            @JsonProperty("layout") String layout,
+            @JsonProperty("precision") String precision,
+            @JsonProperty("threshold") Threshold threshold,
+            @JsonProperty("calibrationImages") Integer calibrationImages) {
+
+        /** The graph's precision; bundles written before int8 detectors existed are fp32. */
+        public Precision precisionOrDefault() {
+            return precision == null ? Precision.FP32 : Precision.parse(precision);
+        }
+    }
+
+    /** The detector graph of {@code precision}, if the bundle has one. */
+    public java.util.Optional<DetectorGraph> detector(Precision precision) {
+        return switch (precision) {
+            case FP32 -> java.util.Optional.of(detector);
+            case INT8 -> java.util.Optional.ofNullable(int8Detector);
+        };
+    }
 
     /**
      * One scale.
@@ -67,9 +92,11 @@ public record BundleManifest(
      * @param margin the image border where this scale has no descriptor (see {@link NetworkSpec.Margin})
      * @param students M
      * @param statistics e / v statistics on the validation images
-     * @param teacher the teacher's graphs (descriptor normalisation folded in)
-     * @param studentGraphs each student's graphs
+     * @param teacher the teacher's graphs (descriptor normalisation folded in); null in a station
+     *     bundle, which holds the detector graphs only
+     * @param studentGraphs each student's graphs; null in a station bundle
      */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Scale(
             @JsonProperty("name") String name,
             @JsonProperty("receptiveField") int receptiveField,
@@ -104,14 +131,26 @@ public record BundleManifest(
     public List<String> referencedFiles() {
         List<String> out = new ArrayList<>();
         out.add(detector.file());
+        if (int8Detector != null) {
+            out.add(int8Detector.file());
+        }
         for (Scale s : scales) {
-            out.add(s.teacher().patch());
-            out.add(s.teacher().dense());
-            for (NetworkFiles g : s.studentGraphs()) {
-                out.add(g.patch());
-                out.add(g.dense());
+            if (s.teacher() != null) {
+                out.add(s.teacher().patch());
+                out.add(s.teacher().dense());
+            }
+            if (s.studentGraphs() != null) {
+                for (NetworkFiles g : s.studentGraphs()) {
+                    out.add(g.patch());
+                    out.add(g.dense());
+                }
             }
         }
         return out;
+    }
+
+    /** Whether the bundle holds the per-network graphs (a full bundle) or only the detectors (a station bundle). */
+    public boolean hasNetworkGraphs() {
+        return scales.stream().allMatch(s -> s.teacher() != null && s.studentGraphs() != null);
     }
 }

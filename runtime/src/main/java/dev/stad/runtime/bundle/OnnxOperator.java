@@ -6,22 +6,26 @@ import java.util.Optional;
 /**
  * The ONNX operators a bundle's graphs may use: the exporter can only write these, and
  * {@link OnnxInspector} refuses a graph with any other. Each is in ONNX Runtime's CPU and CUDA
- * providers and in TensorRT's ONNX parser; {@code MaxPool} appears only in patch graphs and never
- * with dilations, which TensorRT rejects.
+ * providers and in TensorRT's ONNX parser; {@code MaxPool} never has dilations, which TensorRT
+ * rejects (a dense graph's dilated pools are Max of shifted Slices).
  */
 public enum OnnxOperator {
     ADD("Add"),
     CONCAT("Concat"),
     CONV("Conv"),
+    /** Back from int8 to float: the QDQ pairs of int8 detectors (weights, biases, activations). */
+    DEQUANTIZE_LINEAR("DequantizeLinear"),
     IDENTITY("Identity"),
     LEAKY_RELU("LeakyRelu"),
     MAX("Max"),
     MAX_POOL("MaxPool"),
     MUL("Mul"),
     PAD("Pad"),
+    /** Float to int8 with a calibrated scale: the QDQ pairs of int8 detectors. */
+    QUANTIZE_LINEAR("QuantizeLinear"),
     REDUCE_SUM("ReduceSum"),
     SLICE("Slice"),
-    /** Not written today; accepted so that bundles exported by earlier builds still load. */
+    /** Splits a fused stack of networks back into one descriptor tensor per network. */
     SPLIT("Split"),
     SUB("Sub"),
     SUM("Sum");

@@ -73,11 +73,29 @@ public final class InfoCommand implements Callable<Integer> {
         line(s, "Threshold   %.4f (%s)", m.threshold().value(), m.threshold().rule());
         line(
                 s,
-                "Detector    %s: %s -> %s, %s layout",
+                "Detector    %s: %s -> %s, %s layout, fp32%s",
                 m.detector().file(),
                 m.detector().input(),
                 m.detector().output(),
-                m.detector().layout());
+                m.detector().layout(),
+                m.int8Detector() == null ? " (the only one: scored by default)" : "");
+        if (m.int8Detector() != null) {
+            BundleManifest.DetectorGraph q = m.int8Detector();
+            line(
+                    s,
+                    "            %s: int8 (calibrated on %d good images), threshold %.4f; scored by default",
+                    q.file(),
+                    q.calibrationImages() == null ? 0 : q.calibrationImages(),
+                    q.threshold() == null
+                            ? m.threshold().value()
+                            : q.threshold().value());
+        }
+        line(
+                s,
+                "Contents    %s",
+                m.hasNetworkGraphs()
+                        ? "full bundle: detectors and every network's patch and dense graphs"
+                        : "station bundle: the manifest and the detectors only");
         line(
                 s,
                 "Scales      %d; per pixel, the mean of the normalised scores of the scales whose patch fits there,"

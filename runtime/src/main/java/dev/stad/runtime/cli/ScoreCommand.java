@@ -1,5 +1,6 @@
 package dev.stad.runtime.cli;
 
+import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
@@ -143,9 +144,23 @@ public final class ScoreCommand implements Callable<Integer> {
             names = "--tile",
             paramLabel = "PX",
             defaultValue = "0",
-            description = "Compute the map in tiles of at most PX x PX pixels to bound memory on bundles with a"
-                    + " large input size; exact (default: 0, the whole input at once).")
+            description = "Compute the map in tiles of at most PX x PX pixels; exact (default: 0, chosen from"
+                    + " --memory-budget).")
     int tile;
+
+    @Option(
+            names = "--memory-budget",
+            paramLabel = "MB",
+            defaultValue = "" + DetectorOptions.DEFAULT_MEMORY_BUDGET_MB,
+            description = "Working memory the detector may use at once; larger inputs are computed in exact tiles"
+                    + " (default: ${DEFAULT-VALUE}; 0: no limit).")
+    long memoryBudgetMb;
+
+    @Option(
+            names = "--precision",
+            paramLabel = "P",
+            description = "Detector to run: fp32 or int8 (default: fp32; int8 needs a bundle exported with --int8).")
+    String precision;
 
     @Mixin
     CommonOptions common;
@@ -170,7 +185,9 @@ public final class ScoreCommand implements Callable<Integer> {
                 .withEngine(engine)
                 .withThreads(threads)
                 .withThreshold(threshold)
-                .withTile(tile);
+                .withTile(tile)
+                .withMemoryBudgetMb(memoryBudgetMb)
+                .withPrecision(precision == null ? null : Precision.parse(precision));
         Progress progress = new ConsoleProgress(stdout, interactive);
         long t0 = System.nanoTime();
         List<ScoreResults.Image> results = new ArrayList<>();
@@ -178,7 +195,8 @@ public final class ScoreCommand implements Callable<Integer> {
         String model;
         double usedThreshold;
         try (Detector detector = Detector.open(bundle, options)) {
-            engineName = detector.engine();
+            engineName = detector.engine() + ", " + detector.precision().id() + " detector"
+                    + (detector.tile() > 0 ? ", tiles of " + detector.tile() + " px" : "");
             model = detector.manifest().name();
             usedThreshold = detector.threshold();
             ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {

@@ -3,13 +3,13 @@ package dev.stad.runtime.detect;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.engine.Engines;
 import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
 import dev.stad.runtime.image.Resampler;
-import dev.stad.runtime.spec.NetworkSpec;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,20 +36,27 @@ public final class Detector implements AutoCloseable {
     private final double threshold;
     private final double topFraction;
     private final int tile;
-    private final NetworkSpec.Margin halo;
-    private final int minimumSide;
+    private final Tiles.Geometry geometry;
+    private final BundleManifest.DetectorGraph graph;
 
-    private Detector(ModelBundle bundle, GraphSession session, DetectorOptions options) {
+    private Detector(
+            ModelBundle bundle,
+            BundleManifest.DetectorGraph graph,
+            GraphSession session,
+            DetectorOptions options,
+            int tile) {
         this.bundle = bundle;
         this.manifest = bundle.manifest();
+        this.graph = graph;
         this.session = session;
         this.threshold = options.threshold() != null
                 ? options.threshold()
-                : manifest.threshold().value();
+                : graph.threshold() != null
+                        ? graph.threshold().value()
+                        : manifest.threshold().value();
         this.topFraction = options.topFraction();
-        this.tile = options.tile();
-        this.halo = Tiles.halo(manifest);
-        this.minimumSide = Tiles.minimumSide(manifest);
+        this.tile = tile;
+        this.geometry = Tiles.Geometry.of(manifest);
     }
 
     /** Opens {@code bundle} on ONNX Runtime (CPU) with the bundle's threshold. */
@@ -58,23 +65,55 @@ public final class Detector implements AutoCloseable {
     }
 
     /**
-     * Opens and verifies the bundle (a folder or .zip), compiles its detector graph for the
-     * engine and runs it once on a blank image, so the first real image is not the slow one.
+     * Opens and verifies the bundle (a folder or .zip), picks the detector graph of the asked
+     * precision (by default {@link DetectorOptions#DEFAULT_PRECISION}), the tile size from the memory budget,
+     * compiles the graph for the engine and runs it once on a blank image, so the first real
+     * image is not the slow one.
+     *
+     * @throws BundleException also when the bundle has no detector of the precision asked for
      */
     public static Detector open(Path bundlePath, DetectorOptions options) throws BundleException, EngineException {
         Objects.requireNonNull(options, "options must not be null");
         ModelBundle bundle = ModelBundle.open(bundlePath);
-        BundleManifest.DetectorGraph d = bundle.manifest().detector();
+        BundleManifest m = bundle.manifest();
+        BundleManifest.DetectorGraph d;
+        if (options.precision() != null) {
+            d = m.detector(options.precision())
+                    .orElseThrow(() -> new BundleException(bundlePath + ": the bundle has no "
+                            + options.precision().id() + " detector (export it again with this version's exporter,"
+                            + " or use --precision fp32)"));
+        } else {
+            d = m.detector(DetectorOptions.DEFAULT_PRECISION).orElse(m.detector());
+        }
+        int tile = options.tile() > 0
+                ? options.tile()
+                : options.memoryBudgetMb() > 0
+                        ? Tiles.tileFor(
+                                m,
+                                m.preprocessing().height(),
+                                m.preprocessing().width(),
+                                options.memoryBudgetMb() << 20)
+                        : 0;
         byte[] onnx = bundle.read(d.file());
         GraphSession session =
                 Engines.open(onnx, bundlePath + ": " + d.file(), d.input(), List.of(d.output()), options.engine());
         try {
-            session.run(Tiles.warmUpInput(bundle.manifest(), options.tile()));
+            session.run(Tiles.warmUpInput(m, tile));
         } catch (EngineException | RuntimeException e) {
             session.close();
             throw e;
         }
-        return new Detector(bundle, session, options);
+        return new Detector(bundle, d, session, options, tile);
+    }
+
+    /** The precision of the detector graph in use. */
+    public Precision precision() {
+        return graph.precisionOrDefault();
+    }
+
+    /** Largest side computed at once; 0: the whole input. */
+    public int tile() {
+        return tile;
     }
 
     public BundleManifest manifest() {
@@ -86,7 +125,7 @@ public final class Detector implements AutoCloseable {
         return bundle.source();
     }
 
-    /** The threshold decisions use: the option's, or the bundle's default. */
+    /** The threshold decisions use: the option's, or the detector graph's default. */
     public double threshold() {
         return threshold;
     }
@@ -113,7 +152,7 @@ public final class Detector implements AutoCloseable {
     public Detection score(FloatImage image) throws EngineException {
         long t0 = System.nanoTime();
         FloatImage input = manifest.preprocessing().apply(image);
-        FloatImage small = Tiles.run(session, manifest.detector().output(), input, tile, halo, minimumSide);
+        FloatImage small = Tiles.run(session, graph.output(), input, tile, geometry);
         if (small == null
                 || small.channels() != 1
                 || small.height() != input.height()

@@ -1,5 +1,6 @@
 package dev.stad.runtime.detect;
 
+import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.engine.EngineKind;
 import dev.stad.runtime.engine.EngineOptions;
 import java.util.Objects;
@@ -8,15 +9,35 @@ import java.util.Objects;
  * How a {@link Detector} runs.
  *
  * @param engine the engine and its threads
- * @param threshold image threshold to use instead of the bundle's default; null for the default
+ * @param threshold image threshold to use instead of the detector's default; null for the default
  * @param topFraction share of the map's pixels that {@link Detection#topMean} averages, in (0, 1]
- * @param tile largest side of the part of the input computed at once ({@link Tiles}); 0: the
- *     whole input. Only bundles with large input sizes need it: memory grows with the input's
- *     pixels (about 14 GB for a 512 x 512 input with the default architectures).
+ * @param tile largest side of the part of the input computed at once ({@link Tiles}); 0: chosen
+ *     from {@code memoryBudgetMb}
+ * @param memoryBudgetMb working memory the detector graph may use at once, in MB: the input is
+ *     computed in tiles when the whole of it would need more ({@link Tiles#tileFor}); 0: no limit
+ * @param precision the detector graph to run; null: {@link #DEFAULT_PRECISION} where the bundle
+ *     has it, else fp32
  */
-public record DetectorOptions(EngineOptions engine, Double threshold, double topFraction, int tile) {
+public record DetectorOptions(
+        EngineOptions engine,
+        Double threshold,
+        double topFraction,
+        int tile,
+        long memoryBudgetMb,
+        Precision precision) {
     /** Default share of pixels for {@link Detection#topMean}: the top 1%. */
     public static final double DEFAULT_TOP_FRACTION = 0.01;
+    /**
+     * Default working-memory budget: with the JVM and ONNX Runtime around it, a station process
+     * stays within about 1.5 GB whatever the bundle's input size.
+     */
+    public static final long DEFAULT_MEMORY_BUDGET_MB = 768;
+    /**
+     * The precision used where the bundle has that detector: fp32, by measurement (on the
+     * default model the int8 maps are not yet close enough to fp32's, and on an AVX2 CPU without
+     * VNNI int8 is not faster; docs/benchmarks.md).
+     */
+    public static final Precision DEFAULT_PRECISION = Precision.FP32;
 
     public DetectorOptions {
         Objects.requireNonNull(engine, "engine must not be null");
@@ -27,32 +48,44 @@ public record DetectorOptions(EngineOptions engine, Double threshold, double top
             throw new IllegalArgumentException("topFraction must be in (0, 1], found " + topFraction);
         }
         if (tile < 0) {
-            throw new IllegalArgumentException("tile must be >= 0 (0: no tiling), found " + tile);
+            throw new IllegalArgumentException("tile must be >= 0 (0: from the memory budget), found " + tile);
+        }
+        if (memoryBudgetMb < 0) {
+            throw new IllegalArgumentException("memory budget must be >= 0 MB (0: no limit), found " + memoryBudgetMb);
         }
     }
 
-    /** ONNX Runtime on the CPU, the bundle's threshold, top 1%. */
+    /** ONNX Runtime on the CPU, the default precision and memory budget, the detector's threshold, top 1%. */
     public static DetectorOptions defaults() {
-        return new DetectorOptions(EngineOptions.cpu(), null, DEFAULT_TOP_FRACTION, 0);
+        return new DetectorOptions(EngineOptions.cpu(), null, DEFAULT_TOP_FRACTION, 0, DEFAULT_MEMORY_BUDGET_MB, null);
     }
 
     public DetectorOptions withEngine(EngineKind kind) {
-        return new DetectorOptions(engine.withKind(kind), threshold, topFraction, tile);
+        return new DetectorOptions(engine.withKind(kind), threshold, topFraction, tile, memoryBudgetMb, precision);
     }
 
     public DetectorOptions withThreads(int threads) {
-        return new DetectorOptions(engine.withThreads(threads), threshold, topFraction, tile);
+        return new DetectorOptions(
+                engine.withThreads(threads), threshold, topFraction, tile, memoryBudgetMb, precision);
     }
 
     public DetectorOptions withThreshold(Double t) {
-        return new DetectorOptions(engine, t, topFraction, tile);
+        return new DetectorOptions(engine, t, topFraction, tile, memoryBudgetMb, precision);
     }
 
     public DetectorOptions withTopFraction(double f) {
-        return new DetectorOptions(engine, threshold, f, tile);
+        return new DetectorOptions(engine, threshold, f, tile, memoryBudgetMb, precision);
     }
 
     public DetectorOptions withTile(int t) {
-        return new DetectorOptions(engine, threshold, topFraction, t);
+        return new DetectorOptions(engine, threshold, topFraction, t, memoryBudgetMb, precision);
+    }
+
+    public DetectorOptions withMemoryBudgetMb(long mb) {
+        return new DetectorOptions(engine, threshold, topFraction, tile, mb, precision);
+    }
+
+    public DetectorOptions withPrecision(Precision p) {
+        return new DetectorOptions(engine, threshold, topFraction, tile, memoryBudgetMb, p);
     }
 }

@@ -4,7 +4,10 @@ import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.score.ScaleCombination;
+import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
+import java.util.List;
 
 /**
  * Runs a detector graph over a large image tile by tile, so memory stays that of one tile.
@@ -13,10 +16,32 @@ import dev.stad.runtime.spec.NetworkSpec;
  * widest scale margin plus the smoothing radius). Each tile is cut with that much of the image
  * around it, and only the tile's own pixels are kept. Where a cut meets the image border, the
  * graph sees the same border the whole image has, so the border bands come out as in the whole
- * image too. The halo costs extra computation: {@code ((t + reach) / t)^2}.
+ * image too; a pixel of the outer band copies the nearest pixel of the first level, so a tile
+ * there is cut with that pixel's reach. The halo costs extra computation: {@code ((t + reach) / t)^2}.
  */
 public final class Tiles {
     private Tiles() {}
+
+    /**
+     * What cutting needs to know of a bundle.
+     *
+     * @param halo what {@link #halo} gives
+     * @param band the outer band the combination fills from its edge (the first level's margin)
+     * @param minimumSide what {@link #minimumSide} gives: a cut is widened to at least this
+     */
+    public record Geometry(NetworkSpec.Margin halo, NetworkSpec.Margin band, int minimumSide) {
+        public static Geometry of(BundleManifest manifest) {
+            return of(manifest.combination());
+        }
+
+        public static Geometry of(ScaleCombination combination) {
+            var levels = combination.levels();
+            return new Geometry(
+                    combination.reach(),
+                    levels.get(0).margin(),
+                    levels.get(levels.size() - 1).margin().total() + 1);
+        }
+    }
 
     /** Image pixels on each side of a map pixel that its value depends on. */
     public static NetworkSpec.Margin halo(BundleManifest manifest) {
@@ -25,8 +50,69 @@ public final class Tiles {
 
     /** The smallest input side the detector graph accepts: the largest receptive field. */
     public static int minimumSide(BundleManifest manifest) {
-        var levels = manifest.combination().levels();
-        return levels.get(levels.size() - 1).margin().total() + 1;
+        return Geometry.of(manifest).minimumSide();
+    }
+
+    /**
+     * Bytes the detector graph works in per input pixel computed at once, estimated from the
+     * architectures: the widest convolution's column buffer (input channels x kernel^2 floats per
+     * pixel, which the CPU convolution expands before its matrix product) plus three stacked
+     * activation tensors of the widest fused layer (its input, its output and one held for
+     * later). Measured on the default model with ONNX Runtime 1.24 (fp32): the estimate is
+     * 38 KB per pixel, the resident memory grew by 39 to 52 KB per pixel between 128^2 and 512^2
+     * inputs, hence {@link #ESTIMATE_MARGIN}. The int8 detector needs less; the same estimate
+     * keeps it well inside the budget.
+     */
+    public static long workingBytesPerPixel(BundleManifest manifest) {
+        return workingBytesPerPixel(manifest.specs(), manifest.scales().get(0).students());
+    }
+
+    /** {@link #workingBytesPerPixel(BundleManifest)} for scales of {@code students} students each. */
+    public static long workingBytesPerPixel(List<NetworkSpec> specs, int students) {
+        long columns = 0;
+        long stacked = 0;
+        for (NetworkSpec spec : specs) {
+            int nets = 1 + students;
+            for (int i : spec.convIndices()) {
+                Layer l = spec.layers().get(i);
+                columns = Math.max(columns, (long) spec.inChannels(i) * l.kernel() * l.kernel());
+                stacked = Math.max(stacked, (long) nets * l.out());
+            }
+        }
+        return (long) Math.ceil(ESTIMATE_MARGIN * Float.BYTES * (columns + 3 * stacked));
+    }
+
+    /** Safety factor on {@link #workingBytesPerPixel}'s estimate, from the measurement it documents. */
+    static final double ESTIMATE_MARGIN = 1.4;
+
+    /**
+     * The tile side for a {@code height x width} input under a working-memory budget: 0 (no
+     * tiling) when the whole input fits, else the largest multiple of 8 whose cut (tile plus
+     * halo) fits; never below 8, where the halo alone may exceed a tiny budget.
+     */
+    public static int tileFor(BundleManifest manifest, int height, int width, long budgetBytes) {
+        return tileFor(workingBytesPerPixel(manifest), Geometry.of(manifest), height, width, budgetBytes);
+    }
+
+    /** {@link #tileFor(BundleManifest, int, int, long)} from the figures it derives from the manifest. */
+    public static int tileFor(long perPixel, Geometry geometry, int height, int width, long budgetBytes) {
+        if ((long) height * width * perPixel <= budgetBytes) {
+            return 0;
+        }
+        int best = 8;
+        for (int t = 8; t < Math.max(height, width); t += 8) {
+            int[] cy = cut(0, Math.min(height, t), height, geometry);
+            int[] cx = cut(0, Math.min(width, t), width, geometry);
+            int[] my = cut(height / 2, Math.min(height, height / 2 + t), height, geometry);
+            int[] mx = cut(width / 2, Math.min(width, width / 2 + t), width, geometry);
+            long h = Math.max(cy[1] - cy[0], my[1] - my[0]);
+            long w = Math.max(cx[1] - cx[0], mx[1] - mx[0]);
+            if (h * w * perPixel > budgetBytes) {
+                break;
+            }
+            best = t;
+        }
+        return best;
     }
 
     /** A blank input the size of the first cut {@link #run} makes, to run a graph once before use. */
@@ -36,10 +122,9 @@ public final class Tiles {
         if (tile <= 0 || (h <= tile && w <= tile)) {
             return FloatImage.zeros(3, h, w);
         }
-        NetworkSpec.Margin halo = halo(manifest);
-        int side = minimumSide(manifest);
-        int[] cy = cut(0, Math.min(h, tile), h, halo, side);
-        int[] cx = cut(0, Math.min(w, tile), w, halo, side);
+        Geometry geometry = Geometry.of(manifest);
+        int[] cy = cut(0, Math.min(h, tile), h, geometry);
+        int[] cx = cut(0, Math.min(w, tile), w, geometry);
         return FloatImage.zeros(3, cy[1] - cy[0], cx[1] - cx[0]);
     }
 
@@ -47,11 +132,9 @@ public final class Tiles {
      * The graph's one-channel output for {@code input}, computed in tiles of at most
      * {@code tile x tile} map pixels ({@code tile <= 0}: the whole image at once).
      *
-     * @param halo what {@link #halo} gives for the bundle
-     * @param minimumSide what {@link #minimumSide} gives: a cut is widened to at least this
+     * @param geometry the bundle's {@link Geometry}
      */
-    public static FloatImage run(
-            GraphSession session, String output, FloatImage input, int tile, NetworkSpec.Margin halo, int minimumSide)
+    public static FloatImage run(GraphSession session, String output, FloatImage input, int tile, Geometry geometry)
             throws EngineException {
         int h = input.height();
         int w = input.width();
@@ -61,10 +144,10 @@ public final class Tiles {
         float[] map = new float[h * w];
         for (int y0 = 0; y0 < h; y0 += tile) {
             int y1 = Math.min(h, y0 + tile);
-            int[] cy = cut(y0, y1, h, halo, minimumSide);
+            int[] cy = cut(y0, y1, h, geometry);
             for (int x0 = 0; x0 < w; x0 += tile) {
                 int x1 = Math.min(w, x0 + tile);
-                int[] cx = cut(x0, x1, w, halo, minimumSide);
+                int[] cx = cut(x0, x1, w, geometry);
                 FloatImage part = session.run(input.crop(cy[0], cx[0], cy[1] - cy[0], cx[1] - cx[0]))
                         .get(output);
                 if (part.channels() != 1 || part.height() != cy[1] - cy[0] || part.width() != cx[1] - cx[0]) {
@@ -81,12 +164,17 @@ public final class Tiles {
 
     /**
      * The span [from, to) of the image cut for the tile [t0, t1) along an axis of length n: the
-     * tile plus the halo, clipped to the image, widened inward to {@code minimumSide} if short.
+     * tile plus the halo, clipped to the image, widened inward to the minimum side if short. A
+     * tile reaching into the outer band depends on the band's nearest inner pixel, so its span
+     * counts from that pixel.
      */
-    static int[] cut(int t0, int t1, int n, NetworkSpec.Margin halo, int minimumSide) {
-        int from = Math.max(0, t0 - halo.before());
-        int to = Math.min(n, t1 + halo.after());
-        int need = Math.min(n, minimumSide) - (to - from);
+    static int[] cut(int t0, int t1, int n, Geometry geometry) {
+        NetworkSpec.Margin halo = geometry.halo();
+        int first = Math.min(t0, n - 1 - geometry.band().after());
+        int last = Math.max(t1 - 1, geometry.band().before());
+        int from = Math.max(0, first - halo.before());
+        int to = Math.min(n, last + 1 + halo.after());
+        int need = Math.min(n, geometry.minimumSide()) - (to - from);
         if (need > 0) {
             int down = Math.min(need, n - to);
             to += down;

@@ -11,7 +11,6 @@ import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -83,17 +82,5 @@ public final class Calibrator {
                             + "); with a single student v is always 0, so use at least 2");
         }
         return new ScaleCalibration(new ScoreStatistics(eMean, eStd, vMean, vStd), maps);
-    }
-
-    /**
-     * Linear-interpolation quantile ({@code q} in [0, 1]) of {@code values}, as numpy's default.
-     */
-    public static double quantile(double[] values, double q) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        double pos = q * (sorted.length - 1);
-        int lo = (int) Math.floor(pos);
-        int hi = Math.min(lo + 1, sorted.length - 1);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
     }
 }

@@ -19,16 +19,33 @@ import java.util.SplittableRandom;
 
 /**
  * Writes a completed run folder in the trainer's format with random (untrained) weights, so the
- * exporter can be tested on real files without training. Statistics, normalisation and the
- * combination's levels are arbitrary but valid values; the input size fits the largest scale.
+ * exporter can be tested, and any architecture timed, on real files without training (latency
+ * does not depend on the weights). Statistics, normalisation and the combination's levels are
+ * arbitrary but valid values.
  */
-final class RandomRun {
+public final class RandomRun {
     /** Smoothing of the random runs' maps, so the graphs' Gaussian is exercised too. */
     static final double SMOOTHING_SIGMA = 1.5;
 
     private RandomRun() {}
 
-    static Path write(Path dir, List<NetworkSpec> specs, int students, long seed) throws IOException {
+    /** A run whose input size just fits the largest scale, without images. */
+    public static Path write(Path dir, List<NetworkSpec> specs, int students, long seed) throws IOException {
+        int side = Math.max(
+                48, specs.stream().mapToInt(NetworkSpec::receptiveField).max().orElse(0) + 12);
+        return write(dir, specs, students, seed, 0, side);
+    }
+
+    /**
+     * A run of input size {@code side} with {@code images} good images (smooth random textures,
+     * PNG) in {@code dir/images}, recorded as the run's data: all but (at most) two train, the
+     * rest validate; so an int8 detector can be calibrated from the run.
+     */
+    public static Path write(Path dir, List<NetworkSpec> specs, int students, long seed, int images, int side)
+            throws IOException {
+        if (images == 1 || images < 0) {
+            throw new IllegalArgumentException("images must be 0 or at least 2 (one trains, one validates)");
+        }
         SplittableRandom rnd = new SplittableRandom(seed);
         RunDirectory run = new RunDirectory(dir);
         List<RunMetadata.TrainedScale> scales = new ArrayList<>();
@@ -73,14 +90,30 @@ final class RandomRun {
             levels.add(
                     new ScaleCombination.Level(l.scales(), l.margin(), rnd.nextDouble(-1, 1), rnd.nextDouble(0.5, 2)));
         }
-        int side = Math.max(
-                48, specs.stream().mapToInt(NetworkSpec::receptiveField).max().orElse(0) + 12);
+        RunMetadata.Dataset dataset = new RunMetadata.Dataset("image_folder", "none", List.of(), List.of());
+        if (images > 0) {
+            int validation = Math.min(2, images - 1);
+            Path folder = dir.resolve("images");
+            java.nio.file.Files.createDirectories(folder);
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < images; i++) {
+                String name = String.format(java.util.Locale.ROOT, "%03d.png", i);
+                javax.imageio.ImageIO.write(
+                        texture(side, rnd), "png", folder.resolve(name).toFile());
+                names.add(name);
+            }
+            dataset = new RunMetadata.Dataset(
+                    "image_folder",
+                    folder.toString(),
+                    names.subList(0, images - validation),
+                    names.subList(images - validation, images));
+        }
         run.writeMetadata(new RunMetadata(
                 RunDirectory.FORMAT_VERSION,
                 RunMetadata.COMPLETE,
                 config,
                 Preprocessing.imagenet(side, side),
-                new RunMetadata.Dataset("image_folder", "none", List.of(), List.of()),
+                dataset,
                 Map.of("stad", "test"),
                 "2026-01-01T00:00:00Z",
                 "2026-01-01T00:01:00Z",
@@ -91,8 +124,33 @@ final class RandomRun {
         return dir;
     }
 
+    /** Sums of a few random sinusoids per channel: smooth, like a part's surface, never noise. */
+    private static java.awt.image.BufferedImage texture(int side, SplittableRandom rnd) {
+        java.awt.image.BufferedImage img =
+                new java.awt.image.BufferedImage(side, side, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        double[][] waves = new double[9][];
+        for (int k = 0; k < waves.length; k++) {
+            waves[k] = new double[] {rnd.nextDouble(0.05, 0.4), rnd.nextDouble(0.05, 0.4), rnd.nextDouble(0, 6.3)};
+        }
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) {
+                int rgb = 0;
+                for (int c = 0; c < 3; c++) {
+                    double v = 0.5;
+                    for (int k = 0; k < 3; k++) {
+                        double[] w = waves[c * 3 + k];
+                        v += 0.15 * Math.sin(w[0] * x + w[1] * y + w[2]);
+                    }
+                    rgb = (rgb << 8) | (int) Math.max(0, Math.min(255, Math.round(v * 255)));
+                }
+                img.setRGB(x, y, rgb);
+            }
+        }
+        return img;
+    }
+
     /** He-uniform weights and small random biases, named as the trainer names them. */
-    static Map<String, FloatTensor> weights(NetworkSpec spec, SplittableRandom rnd) {
+    public static Map<String, FloatTensor> weights(NetworkSpec spec, SplittableRandom rnd) {
         Map<String, FloatTensor> out = new LinkedHashMap<>();
         for (int i : spec.convIndices()) {
             long[] shape = spec.weightShape(i);

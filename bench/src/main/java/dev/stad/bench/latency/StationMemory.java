@@ -1,0 +1,106 @@
+package dev.stad.bench.latency;
+
+import dev.stad.bench.report.ProcessMemory;
+import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.bundle.Precision;
+import dev.stad.runtime.detect.Tiles;
+import dev.stad.runtime.engine.EngineOptions;
+import dev.stad.runtime.engine.Engines;
+import dev.stad.runtime.engine.GraphSession;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.image.Preprocessing;
+import java.io.File;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Peak resident memory of a station scoring one image size, measured in a fresh JVM that does
+ * nothing else: it opens the detector graph, scores one map (in tiles where the budget asks
+ * for them) and reports its kernel high-water mark. The bench's own process has held training
+ * runs, exports and other sessions by then, so its figures say less about a station.
+ */
+public final class StationMemory {
+    /** The station JVM's heap limit: a station needs little Java heap, the graphs live in native memory. */
+    static final String HEAP = "-Xmx512m";
+
+    private StationMemory() {}
+
+    /**
+     * Runs the probe in a child JVM on this process's class path.
+     *
+     * @return the child's peak resident memory in MB
+     */
+    static double measure(Path bundle, Precision precision, int size, int tile, int threads)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(HEAP);
+        cmd.add("-cp");
+        cmd.add(classPath());
+        cmd.add(StationMemory.class.getName());
+        cmd.add(bundle.toString());
+        cmd.add(precision.id());
+        cmd.add(String.valueOf(size));
+        cmd.add(String.valueOf(tile));
+        cmd.add(String.valueOf(threads));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException("station memory probe failed: " + out.strip());
+        }
+        String[] lines = out.strip().split("\n");
+        return Double.parseDouble(lines[lines.length - 1].trim());
+    }
+
+    /** The class path this class was loaded from (exec:java runs the bench in its own class loader). */
+    private static String classPath() {
+        List<String> parts = new ArrayList<>();
+        ClassLoader cl = StationMemory.class.getClassLoader();
+        if (cl instanceof URLClassLoader u) {
+            for (URL url : u.getURLs()) {
+                try {
+                    parts.add(Path.of(url.toURI()).toString());
+                } catch (URISyntaxException | IllegalArgumentException e) {
+                    // not a file: cannot be on a java -cp
+                }
+            }
+        }
+        return parts.isEmpty() ? System.getProperty("java.class.path") : String.join(File.pathSeparator, parts);
+    }
+
+    /** The probe: {@code bundle precision size tile threads}; prints the peak RSS in MB last. */
+    public static void main(String[] args) throws Exception {
+        ModelBundle bundle = ModelBundle.open(Path.of(args[0]));
+        Precision precision = Precision.parse(args[1]);
+        int size = Integer.parseInt(args[2]);
+        int tile = Integer.parseInt(args[3]);
+        int threads = Integer.parseInt(args[4]);
+        var m = bundle.manifest();
+        var d = m.detector(precision).orElseThrow();
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[] px = new float[3 * size * size];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = (float) rnd.nextDouble();
+        }
+        FloatImage input = new Preprocessing(
+                        size, size, m.preprocessing().mean(), m.preprocessing().std())
+                .apply(new FloatImage(3, size, size, px));
+        try (GraphSession s = Engines.open(
+                bundle.read(d.file()),
+                d.file(),
+                d.input(),
+                List.of(d.output()),
+                EngineOptions.cpu().withThreads(threads))) {
+            Tiles.run(s, d.output(), input, tile, Tiles.Geometry.of(m));
+        }
+        System.out.println(String.format(Locale.ROOT, "%.1f", ProcessMemory.peakMb()));
+    }
+}

@@ -1,0 +1,154 @@
+package dev.stad.exporter;
+
+import ai.onnx.proto.OnnxMl;
+import dev.stad.exporter.onnx.Graphs;
+import dev.stad.exporter.onnx.Quantizer;
+import dev.stad.runtime.detect.DetectorOptions;
+import dev.stad.runtime.detect.Tiles;
+import dev.stad.runtime.engine.EngineException;
+import dev.stad.runtime.engine.EngineOptions;
+import dev.stad.runtime.engine.Engines;
+import dev.stad.runtime.engine.GraphSession;
+import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.progress.Progress;
+import dev.stad.runtime.score.Quantiles;
+import dev.stad.runtime.score.ScaleCombination;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The int8 detector: the fp32 detector's graph with QuantizeLinear / DequantizeLinear pairs
+ * around its convolutions ({@link Quantizer}), activation ranges calibrated on good images. The
+ * ranges are the largest magnitude each quantization point reaches on the calibration images:
+ * a good part never saturates, and a defect that drives an activation past it is clipped, which
+ * still leaves it far from good (clipping can only shrink a difference that is already the
+ * largest seen).
+ */
+public final class Int8Detector {
+    private Int8Detector() {}
+
+    /**
+     * The detector graph, the ranges it was built with, and its threshold.
+     *
+     * @param threshold the run's threshold rule applied to {@code validationScores}
+     * @param validationScores the int8 detector's image scores (map maxima) of the validation images
+     */
+    public record Built(
+            OnnxMl.ModelProto graph,
+            Map<String, Float> maxAbs,
+            int calibrationImages,
+            double threshold,
+            List<Double> validationScores) {}
+
+    /** Share of an activation's magnitudes that its int8 range covers on one image (the rest saturate). */
+    static final double COVERED = Double.parseDouble(System.getProperty("stad.int8.covered", "1"));
+
+    private static final int SAMPLE = 1 << 18;
+
+    /**
+     * Largest side of the part of a calibration image the ranges are read on: all its content
+     * matters, not its size, and the probe graph keeps every quantization point's tensor at once.
+     */
+    static final int CALIBRATION_SIDE = 192;
+
+    /** The centre {@link #CALIBRATION_SIDE} square of {@code image} (at least {@code minimumSide}), or all of it. */
+    static FloatImage centre(FloatImage image, int minimumSide) {
+        int side = Math.max(CALIBRATION_SIDE, minimumSide);
+        int h = Math.min(image.height(), side);
+        int w = Math.min(image.width(), side);
+        if (h == image.height() && w == image.width()) {
+            return image;
+        }
+        return image.crop((image.height() - h) / 2, (image.width() - w) / 2, h, w);
+    }
+
+    /** The {@link #COVERED} quantile of |x| over a tensor (on an even sample of at most {@link #SAMPLE} values). */
+    static float range(float[] x) {
+        if (COVERED >= 1) {
+            float m = 0;
+            for (float v : x) {
+                m = Math.max(m, Math.abs(v));
+            }
+            return m;
+        }
+        int step = Math.max(1, x.length / SAMPLE);
+        float[] sample = new float[(x.length + step - 1) / step];
+        for (int i = 0, k = 0; i < x.length; i += step, k++) {
+            sample[k] = Math.abs(x[i]);
+        }
+        Arrays.sort(sample);
+        return sample[(int) Math.min(sample.length - 1, Math.round(COVERED * (sample.length - 1)))];
+    }
+
+    /**
+     * Runs the fp32 networks over the calibration images with every quantization point as an
+     * output, takes each point's largest magnitude, writes the int8 graph with those ranges, and
+     * sets its threshold on the validation images by the run's rule.
+     */
+    public static Built build(
+            List<Graphs.ScaleNetworks> scales,
+            ScaleCombination combination,
+            CalibrationImages images,
+            String version,
+            Map<String, String> metadata,
+            Progress progress)
+            throws EngineException {
+        List<FloatImage> calibration = images.calibration();
+        Tiles.Geometry geometry = Tiles.Geometry.of(combination);
+        int minimumSide = geometry.minimumSide();
+        Quantizer probe = Quantizer.probe();
+        byte[] probeGraph = Graphs.detector(scales, combination, Graphs.Layout.FUSED, probe, version, Map.of())
+                .toByteArray();
+        List<String> points = new ArrayList<>(probe.probes().keySet());
+        Map<String, Float> maxAbs = new LinkedHashMap<>();
+        for (String p : points) {
+            maxAbs.put(p, 0f);
+        }
+        try (GraphSession session = Engines.open(
+                        probeGraph, "int8 calibration graph", Graphs.IMAGE_INPUT, points, EngineOptions.cpu());
+                Progress.Stage stage = progress.stage("int8 calibration", calibration.size(), 0)) {
+            for (FloatImage image : calibration) {
+                Map<String, FloatImage> out = session.run(centre(image, minimumSide));
+                for (String p : points) {
+                    maxAbs.put(p, Math.max(maxAbs.get(p), range(out.get(p).data())));
+                }
+                stage.step("");
+            }
+        }
+        OnnxMl.ModelProto graph =
+                Graphs.detector(scales, combination, Graphs.Layout.FUSED, Quantizer.int8(maxAbs), version, metadata);
+        double[] scores = new double[images.validation().size()];
+        try (GraphSession session = Engines.open(
+                        graph.toByteArray(),
+                        "int8 detector",
+                        Graphs.IMAGE_INPUT,
+                        List.of(Graphs.ANOMALY_MAP),
+                        EngineOptions.cpu());
+                Progress.Stage stage = progress.stage("int8 threshold", scores.length, 0)) {
+            long perPixel = Tiles.workingBytesPerPixel(
+                    scales.stream().map(Graphs.ScaleNetworks::spec).toList(),
+                    scales.get(0).students().size());
+            for (int i = 0; i < scores.length; i++) {
+                FloatImage v0 = images.validation().get(i);
+                int tile = Tiles.tileFor(
+                        perPixel, geometry, v0.height(), v0.width(), DetectorOptions.DEFAULT_MEMORY_BUDGET_MB << 20);
+                float max = Float.NEGATIVE_INFINITY;
+                for (float v : Tiles.run(session, Graphs.ANOMALY_MAP, v0, tile, geometry)
+                        .data()) {
+                    max = Math.max(max, v);
+                }
+                scores[i] = max;
+                stage.step("");
+            }
+        }
+        return new Built(
+                graph,
+                maxAbs,
+                calibration.size(),
+                Quantiles.linear(scores, images.thresholdQuantile()),
+                Arrays.stream(scores).boxed().toList());
+    }
+}

@@ -1,0 +1,111 @@
+package dev.stad.exporter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnx.proto.OnnxMl;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.stad.checkpoint.spec.Architectures;
+import dev.stad.exporter.onnx.Graphs;
+import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.bundle.Precision;
+import dev.stad.runtime.progress.Progress;
+import dev.stad.runtime.spec.NetworkSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The int8 detector on real ONNX Runtime sessions: calibrated from the run's images, every
+ * network conv becomes an integer convolution in the optimised graph, its maps follow the fp32
+ * maps on good images, and it has a threshold of its own.
+ */
+class Int8DetectorTest {
+    @TempDir
+    static Path dir;
+
+    static Path run;
+    static ModelBundle bundle;
+    static Exporter.Result result;
+    static final List<NetworkSpec> SPECS = List.of(Architectures.P17, Architectures.P33);
+
+    @BeforeAll
+    static void export() throws Exception {
+        run = RandomRun.write(dir.resolve("run"), SPECS, 2, 11, 8, 48);
+        result = Exporter.export(
+                run, dir.resolve("bundle"), Exporter.Options.defaults().withInt8(true), Progress.silent());
+        bundle = ModelBundle.open(dir.resolve("bundle"));
+    }
+
+    @Test
+    void manifestRecordsBothDetectorsAndTheInt8Calibration() {
+        BundleManifest m = bundle.manifest();
+        assertEquals(Precision.FP32, m.detector().precisionOrDefault());
+        BundleManifest.DetectorGraph int8 = m.int8Detector();
+        assertNotNull(int8);
+        assertEquals(Precision.INT8, int8.precisionOrDefault());
+        assertEquals(6, int8.calibrationImages());
+        assertNotNull(int8.threshold());
+        assertTrue(Double.isFinite(int8.threshold().value()));
+        assertTrue(m.files().containsKey(int8.file()));
+    }
+
+    @Test
+    void onnxRuntimeRunsEveryNetworkConvAsAnIntegerConvolution() throws Exception {
+        Path optimised = dir.resolve("optimised.onnx");
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
+            so.setOptimizedModelFilePath(optimised.toString());
+            OrtEnvironment.getEnvironment()
+                    .createSession(bundle.read(bundle.manifest().int8Detector().file()), so)
+                    .close();
+        }
+        Map<String, Integer> ops = new TreeMap<>();
+        for (OnnxMl.NodeProto n : OnnxMl.ModelProto.parseFrom(Files.readAllBytes(optimised))
+                .getGraph()
+                .getNodeList()) {
+            ops.merge(n.getOpType(), 1, Integer::sum);
+        }
+        int convs = SPECS.stream().mapToInt(s -> s.convIndices().size()).sum();
+        // Every conv but each scale's last (which writes float descriptors) is an integer conv.
+        assertEquals(convs - SPECS.size(), ops.getOrDefault("QLinearConv", 0), "integer convs in " + ops);
+        // Float convs left: each scale's last, and the map's Gaussian smoothing (two 1-D passes).
+        assertEquals(SPECS.size() + 2, ops.getOrDefault("Conv", 0), "float convs in " + ops);
+    }
+
+    @Test
+    void int8MapsFollowTheFp32MapsOnGoodImages() {
+        ExportCheck.Int8Report r = result.int8();
+        assertNotNull(r);
+        assertEquals(2, r.images());
+        // Read on the spread of the fp32 maps themselves: random weights give maps in arbitrary
+        // units, whose e is large and nearly constant, so the bound is loose (measured 0.21 and
+        // 1.46 spreads); a wrong scale or bias anywhere gives differences of many spreads.
+        String what = r.toString();
+        assertTrue(r.meanMapDifference() < 0.5 * r.fp32Spread(), what);
+        assertTrue(r.maxScoreDifference() < 3 * r.fp32Spread(), what);
+    }
+
+    @Test
+    void theDefaultExportHasNoInt8Detector() throws Exception {
+        Exporter.export(run, dir.resolve("fp32"), Exporter.Options.defaults(), Progress.silent());
+        assertFalse(ModelBundle.open(dir.resolve("fp32"))
+                .manifest()
+                .detector(Precision.INT8)
+                .isPresent());
+    }
+
+    @Test
+    void fusedLayoutIsTheOnlyInt8Layout() {
+        assertEquals(Graphs.Layout.FUSED.id(), bundle.manifest().int8Detector().layout());
+    }
+}
