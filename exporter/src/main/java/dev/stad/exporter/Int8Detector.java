@@ -43,11 +43,6 @@ public final class Int8Detector {
             double threshold,
             List<Double> validationScores) {}
 
-    /** Share of an activation's magnitudes that its int8 range covers on one image (the rest saturate). */
-    static final double COVERED = Double.parseDouble(System.getProperty("stad.int8.covered", "1"));
-
-    private static final int SAMPLE = 1 << 18;
-
     /**
      * Largest side of the part of a calibration image the ranges are read on: all its content
      * matters, not its size, and the probe graph keeps every quantization point's tensor at once.
@@ -65,22 +60,13 @@ public final class Int8Detector {
         return image.crop((image.height() - h) / 2, (image.width() - w) / 2, h, w);
     }
 
-    /** The {@link #COVERED} quantile of |x| over a tensor (on an even sample of at most {@link #SAMPLE} values). */
+    /** The largest magnitude in {@code x}: the range that lets no good part saturate. */
     static float range(float[] x) {
-        if (COVERED >= 1) {
-            float m = 0;
-            for (float v : x) {
-                m = Math.max(m, Math.abs(v));
-            }
-            return m;
+        float m = 0;
+        for (float v : x) {
+            m = Math.max(m, Math.abs(v));
         }
-        int step = Math.max(1, x.length / SAMPLE);
-        float[] sample = new float[(x.length + step - 1) / step];
-        for (int i = 0, k = 0; i < x.length; i += step, k++) {
-            sample[k] = Math.abs(x[i]);
-        }
-        Arrays.sort(sample);
-        return sample[(int) Math.min(sample.length - 1, Math.round(COVERED * (sample.length - 1)))];
+        return m;
     }
 
     /**

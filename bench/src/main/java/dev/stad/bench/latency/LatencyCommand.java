@@ -394,7 +394,7 @@ public final class LatencyCommand implements Callable<Integer> {
                 FloatImage host = Resampler.resize(source, size, size);
                 Preprocessing pre = new Preprocessing(
                         size, size, m.preprocessing().mean(), m.preprocessing().std());
-                int t = tile > 0 ? tile : memoryBudgetMb > 0 ? Tiles.tileFor(m, size, size, memoryBudgetMb << 20) : 0;
+                int t = Tiles.tileFor(m, size, size, tile, memoryBudgetMb);
                 Tiles.Geometry geometry = Tiles.Geometry.of(m);
                 double round = torch.timeOnce(pre.apply(host));
                 for (GraphSession g : sessions) {
@@ -487,7 +487,7 @@ public final class LatencyCommand implements Callable<Integer> {
             throws Exception {
         int size = host.height();
         Preprocessing pre = new Preprocessing(size, size, base.mean(), base.std());
-        int t = tile > 0 ? tile : memoryBudgetMb > 0 ? Tiles.tileFor(m, size, size, memoryBudgetMb << 20) : 0;
+        int t = Tiles.tileFor(m, size, size, tile, memoryBudgetMb);
         Tiles.Geometry geometry = Tiles.Geometry.of(m);
         ProcessMemory.resetPeak();
         double warm = scoreOnce(session, pre, host, output, t, geometry);

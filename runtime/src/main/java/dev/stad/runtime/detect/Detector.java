@@ -85,15 +85,8 @@ public final class Detector implements AutoCloseable {
         } else {
             d = m.detector(DetectorOptions.DEFAULT_PRECISION).orElse(m.detector());
         }
-        int tile = options.tile() > 0
-                ? options.tile()
-                : options.memoryBudgetMb() > 0
-                        ? Tiles.tileFor(
-                                m,
-                                m.preprocessing().height(),
-                                m.preprocessing().width(),
-                                options.memoryBudgetMb() << 20)
-                        : 0;
+        int tile = Tiles.tileFor(
+                m, m.preprocessing().height(), m.preprocessing().width(), options.tile(), options.memoryBudgetMb());
         byte[] onnx = bundle.read(d.file());
         GraphSession session =
                 Engines.open(onnx, bundlePath + ": " + d.file(), d.input(), List.of(d.output()), options.engine());

@@ -94,6 +94,17 @@ public final class Tiles {
         return tileFor(workingBytesPerPixel(manifest), Geometry.of(manifest), height, width, budgetBytes);
     }
 
+    /**
+     * The tile a station computes a {@code height x width} input in: {@code fixedTile} where it
+     * is positive, else the one {@code budgetMb} allows (0 MB: no limit, no tiling).
+     */
+    public static int tileFor(BundleManifest manifest, int height, int width, int fixedTile, long budgetMb) {
+        if (fixedTile > 0) {
+            return fixedTile;
+        }
+        return budgetMb > 0 ? tileFor(manifest, height, width, budgetMb << 20) : 0;
+    }
+
     /** {@link #tileFor(BundleManifest, int, int, long)} from the figures it derives from the manifest. */
     public static int tileFor(long perPixel, Geometry geometry, int height, int width, long budgetBytes) {
         if ((long) height * width * perPixel <= budgetBytes) {
