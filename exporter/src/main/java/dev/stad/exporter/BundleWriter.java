@@ -127,7 +127,9 @@ public final class BundleWriter {
                     Precision.INT8.id(),
                     new BundleManifest.Threshold(
                             built.threshold(), m.threshold().rule() + ", on the int8 detector's scores"),
-                    built.calibrationImages());
+                    built.calibrationImages(),
+                    built.statistics(),
+                    built.combination());
         }
         Map<String, String> sums = new LinkedHashMap<>();
         files.forEach((f, b) -> sums.put(f, ModelBundle.sha256(b)));
@@ -151,6 +153,8 @@ public final class BundleWriter {
                         Graphs.ANOMALY_MAP,
                         layout.id(),
                         Precision.FP32.id(),
+                        null,
+                        null,
                         null,
                         null),
                 int8Detector,

@@ -163,57 +163,79 @@ public final class ExportCheck {
     }
 
     /**
-     * How far the int8 detector's results are from the fp32 detector's on good images.
+     * How far the int8 detector's maps are from the fp32 detector's on good images. The int8
+     * detector is normalised on its own outputs, so its maps are in units of their own; each
+     * detector's maps are first standardised by their own mean and standard deviation over every
+     * pixel of the images, and the differences are read in those units (spreads): what is left is
+     * the difference in where and how strongly each map rises, which is what quantization can
+     * change.
      *
      * @param images validation images scored
-     * @param maxScoreDifference largest |int8 score - fp32 score| (map maxima)
-     * @param maxMapDifference largest |int8 - fp32| over every pixel of every map
-     * @param meanMapDifference mean |int8 - fp32| over every pixel
-     * @param fp32Spread standard deviation of the fp32 maps' pixels, the scale the differences are read on
+     * @param maxScoreDifference largest |int8 score - fp32 score| (map maxima), in spreads
+     * @param maxMapDifference largest |int8 - fp32| over every pixel of every map, in spreads
+     * @param meanMapDifference mean |int8 - fp32| over every pixel, in spreads
      */
     public record Int8Report(
-            int images,
-            double maxScoreDifference,
-            double maxMapDifference,
-            double meanMapDifference,
-            double fp32Spread) {}
+            int images, double maxScoreDifference, double maxMapDifference, double meanMapDifference) {}
 
-    /** Scores {@code images} with both detectors of the bundle and compares them pixel by pixel. */
+    /** Scores {@code images} with both detectors of the bundle and compares their standardised maps. */
     public static Int8Report verifyInt8(BundleManifest m, BundleFiles bundle, List<FloatImage> images)
             throws EngineException, BundleException {
         BundleManifest.DetectorGraph fp32 = m.detector();
         BundleManifest.DetectorGraph int8 = m.int8Detector();
-        double maxScore = 0;
-        double maxMap = 0;
-        double sum = 0;
-        double fpSum = 0;
-        double fpSq = 0;
-        long n = 0;
+        List<float[]> xs = new ArrayList<>();
+        List<float[]> ys = new ArrayList<>();
         try (GraphSession a = session(bundle.read(fp32.file()), fp32.file(), fp32.input(), fp32.output());
                 GraphSession b = session(bundle.read(int8.file()), int8.file(), int8.input(), int8.output())) {
             Tiles.Geometry geometry = Tiles.Geometry.of(m);
             for (FloatImage image : images) {
                 int tile =
                         Tiles.tileFor(m, image.height(), image.width(), DetectorOptions.DEFAULT_MEMORY_BUDGET_MB << 20);
-                float[] x = Tiles.run(a, fp32.output(), image, tile, geometry).data();
-                float[] y = Tiles.run(b, int8.output(), image, tile, geometry).data();
-                float mx = Float.NEGATIVE_INFINITY;
-                float my = Float.NEGATIVE_INFINITY;
-                for (int i = 0; i < x.length; i++) {
-                    double d = Math.abs((double) x[i] - y[i]);
-                    maxMap = Math.max(maxMap, d);
-                    sum += d;
-                    fpSum += x[i];
-                    fpSq += (double) x[i] * x[i];
-                    mx = Math.max(mx, x[i]);
-                    my = Math.max(my, y[i]);
-                }
-                n += x.length;
-                maxScore = Math.max(maxScore, Math.abs(mx - my));
+                xs.add(Tiles.run(a, fp32.output(), image, tile, geometry).data());
+                ys.add(Tiles.run(b, int8.output(), image, tile, geometry).data());
             }
         }
-        double mean = fpSum / n;
-        return new Int8Report(images.size(), maxScore, maxMap, sum / n, Math.sqrt(Math.max(0, fpSq / n - mean * mean)));
+        double[] fx = meanAndSpread(xs);
+        double[] fy = meanAndSpread(ys);
+        double maxScore = 0;
+        double maxMap = 0;
+        double sum = 0;
+        long n = 0;
+        for (int k = 0; k < xs.size(); k++) {
+            float[] x = xs.get(k);
+            float[] y = ys.get(k);
+            double mx = Double.NEGATIVE_INFINITY;
+            double my = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < x.length; i++) {
+                double sx = (x[i] - fx[0]) / fx[1];
+                double sy = (y[i] - fy[0]) / fy[1];
+                double d = Math.abs(sx - sy);
+                maxMap = Math.max(maxMap, d);
+                sum += d;
+                mx = Math.max(mx, sx);
+                my = Math.max(my, sy);
+            }
+            n += x.length;
+            maxScore = Math.max(maxScore, Math.abs(mx - my));
+        }
+        return new Int8Report(images.size(), maxScore, maxMap, sum / n);
+    }
+
+    /** Mean and standard deviation (1 where it is 0) of every value of {@code maps}. */
+    private static double[] meanAndSpread(List<float[]> maps) {
+        double sum = 0;
+        double sq = 0;
+        long n = 0;
+        for (float[] x : maps) {
+            for (float v : x) {
+                sum += v;
+                sq += (double) v * v;
+            }
+            n += x.length;
+        }
+        double mean = sum / n;
+        double spread = Math.sqrt(Math.max(0, sq / n - mean * mean));
+        return new double[] {mean, spread > 0 ? spread : 1};
     }
 
     /** max |a - b| / max |a| (a nonzero reference). */

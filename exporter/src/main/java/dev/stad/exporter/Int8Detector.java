@@ -1,6 +1,7 @@
 package dev.stad.exporter;
 
 import ai.onnx.proto.OnnxMl;
+import dev.stad.checkpoint.score.ErrorAndUncertainty;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.exporter.onnx.Quantizer;
 import dev.stad.runtime.detect.DetectorOptions;
@@ -13,6 +14,7 @@ import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.score.Quantiles;
 import dev.stad.runtime.score.ScaleCombination;
+import dev.stad.runtime.score.ScoreStatistics;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -25,13 +27,17 @@ import java.util.Map;
  * ranges are the largest magnitude each quantization point reaches on the calibration images:
  * a good part never saturates, and a defect that drives an activation past it is clipped, which
  * still leaves it far from good (clipping can only shrink a difference that is already the
- * largest seen).
+ * largest seen). Quantization adds an error of its own to e and v, so the detector is then
+ * normalised as a model of its own: each scale's e / v statistics and the bands' calibration are
+ * measured again on the int8 networks' outputs for the validation images, as the trainer
+ * measures the fp32 ones, and its threshold is set on its own scores.
  */
 public final class Int8Detector {
     private Int8Detector() {}
 
     /**
-     * The detector graph, the ranges it was built with, and its threshold.
+     * The detector graph, the ranges it was built with, its own score statistics and band
+     * calibration (measured on its own outputs for the validation images), and its threshold.
      *
      * @param threshold the run's threshold rule applied to {@code validationScores}
      * @param validationScores the int8 detector's image scores (map maxima) of the validation images
@@ -39,6 +45,8 @@ public final class Int8Detector {
     public record Built(
             OnnxMl.ModelProto graph,
             Map<String, Float> maxAbs,
+            Map<String, ScoreStatistics> statistics,
+            ScaleCombination combination,
             int calibrationImages,
             double threshold,
             List<Double> validationScores) {}
@@ -104,8 +112,60 @@ public final class Int8Detector {
                 stage.step("");
             }
         }
+        Quantizer quantizer = Quantizer.int8(maxAbs);
+        // The int8 networks are not the fp32 ones: quantization adds its own error to e and v, more
+        // in some scales and bands than others, so the detector is normalised on its own outputs.
+        Map<String, ScoreStatistics> statistics = new LinkedHashMap<>();
+        List<Map<String, FloatImage>> validationMaps = new ArrayList<>();
+        List<String> outputs = new ArrayList<>();
+        for (Graphs.ScaleNetworks s : scales) {
+            outputs.add(Graphs.errorOutput(s.spec().name()));
+            outputs.add(Graphs.uncertaintyOutput(s.spec().name()));
+        }
+        Map<String, List<ErrorAndUncertainty>> maps = new LinkedHashMap<>();
+        try (GraphSession session = Engines.open(
+                        Graphs.errorAndUncertainty(scales, quantizer, version).toByteArray(),
+                        "int8 networks",
+                        Graphs.IMAGE_INPUT,
+                        outputs,
+                        EngineOptions.cpu());
+                Progress.Stage stage =
+                        progress.stage("int8 statistics", images.validation().size(), 0)) {
+            for (FloatImage image : images.validation()) {
+                Map<String, FloatImage> out = session.run(image);
+                for (Graphs.ScaleNetworks s : scales) {
+                    String name = s.spec().name();
+                    FloatImage e = out.get(Graphs.errorOutput(name));
+                    FloatImage v = out.get(Graphs.uncertaintyOutput(name));
+                    maps.computeIfAbsent(name, k -> new ArrayList<>())
+                            .add(new ErrorAndUncertainty(e.height(), e.width(), e.data(), v.data()));
+                }
+                stage.step("");
+            }
+        }
+        List<Graphs.ScaleNetworks> own = new ArrayList<>();
+        for (Graphs.ScaleNetworks s : scales) {
+            ScoreStatistics st =
+                    ErrorAndUncertainty.statistics(maps.get(s.spec().name()));
+            statistics.put(s.spec().name(), st);
+            own.add(new Graphs.ScaleNetworks(s.spec(), s.teacher(), s.students(), st));
+        }
+        for (int i = 0; i < images.validation().size(); i++) {
+            Map<String, FloatImage> scores = new LinkedHashMap<>();
+            for (Graphs.ScaleNetworks s : own) {
+                scores.put(s.spec().name(), maps.get(s.spec().name()).get(i).scores(s.statistics()));
+            }
+            validationMaps.add(scores);
+        }
+        FloatImage first = images.validation().get(0);
+        ScaleCombination ownCombination = ScaleCombination.calibrate(
+                own.stream().map(Graphs.ScaleNetworks::spec).toList(),
+                validationMaps,
+                first.height(),
+                first.width(),
+                combination.smoothingSigma());
         OnnxMl.ModelProto graph =
-                Graphs.detector(scales, combination, Graphs.Layout.FUSED, Quantizer.int8(maxAbs), version, metadata);
+                Graphs.detector(own, ownCombination, Graphs.Layout.FUSED, quantizer, version, metadata);
         double[] scores = new double[images.validation().size()];
         try (GraphSession session = Engines.open(
                         graph.toByteArray(),
@@ -133,6 +193,8 @@ public final class Int8Detector {
         return new Built(
                 graph,
                 maxAbs,
+                statistics,
+                ownCombination,
                 calibration.size(),
                 Quantiles.linear(scores, images.thresholdQuantile()),
                 Arrays.stream(scores).boxed().toList());

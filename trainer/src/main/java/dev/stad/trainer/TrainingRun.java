@@ -239,8 +239,8 @@ public final class TrainingRun {
         if (r.int8() != null) {
             progress.line(String.format(
                     Locale.ROOT,
-                    "int8 detector vs fp32 on %d validation images: image scores within %.3f, pixels within %.3f"
-                            + " (mean %.4f)",
+                    "int8 detector vs fp32 on %d validation images, each map in its own spreads: image scores within"
+                            + " %.2f, pixels within %.2f (mean %.3f)",
                     r.int8().images(),
                     r.int8().maxScoreDifference(),
                     r.int8().maxMapDifference(),

@@ -74,6 +74,40 @@ public record ErrorAndUncertainty(int height, int width, float[] e, float[] v) {
         return new ErrorAndUncertainty(teacher.height(), teacher.width(), e, v);
     }
 
+    /**
+     * The mean and standard deviation of e and v over every position of {@code maps}, the
+     * validation images' maps of one scale: what normalises that scale's scores.
+     *
+     * @throws IllegalArgumentException if e or v does not vary (a single student, or no maps)
+     */
+    public static ScoreStatistics statistics(List<ErrorAndUncertainty> maps) {
+        double eSum = 0;
+        double eSq = 0;
+        double vSum = 0;
+        double vSq = 0;
+        long count = 0;
+        for (ErrorAndUncertainty ev : maps) {
+            for (int i = 0; i < ev.e.length; i++) {
+                double e = ev.e[i];
+                double v = ev.v[i];
+                eSum += e;
+                eSq += e * e;
+                vSum += v;
+                vSq += v * v;
+            }
+            count += ev.e.length;
+        }
+        double eMean = eSum / count;
+        double vMean = vSum / count;
+        double eStd = Math.sqrt(Math.max(0, eSq / count - eMean * eMean));
+        double vStd = Math.sqrt(Math.max(0, vSq / count - vMean * vMean));
+        if (!(eStd > 0) || !(vStd > 0)) {
+            throw new IllegalArgumentException("e or v does not vary over the validation images (eStd=" + eStd
+                    + ", vStd=" + vStd + "); with a single student v is always 0, so use at least 2");
+        }
+        return new ScoreStatistics(eMean, eStd, vMean, vStd);
+    }
+
     /** The normalised score map of the scale, as a one-channel image. */
     public FloatImage scores(ScoreStatistics statistics) {
         float[] out = new float[e.length];

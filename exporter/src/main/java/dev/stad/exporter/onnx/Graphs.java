@@ -275,6 +275,15 @@ public final class Graphs {
      * written as squared deviations so that it does not cancel in half precision.
      */
     static String score(OnnxGraph g, String teacher, List<String> students, ScoreStatistics st) {
+        String[] ev = errorAndUncertainty(g, teacher, students);
+        float offset = (float) (-st.eMean() / st.eStd() - st.vMean() / st.vStd());
+        String eTerm = g.node(OnnxOperator.MUL, ev[0], g.scalar("inv_e_std", (float) (1 / st.eStd())));
+        String vTerm = g.node(OnnxOperator.MUL, ev[1], g.scalar("inv_v_std", (float) (1 / st.vStd())));
+        return g.node(OnnxOperator.ADD, g.node(OnnxOperator.ADD, eTerm, vTerm), g.scalar("score_offset", offset));
+    }
+
+    /** {@code e} and {@code v}, [1, 1, h, w] each, of a teacher and its students. */
+    private static String[] errorAndUncertainty(OnnxGraph g, String teacher, List<String> students) {
         int m = students.size();
         String axes = g.ints("channel_axis", 1);
         Map<String, Object> keep = Map.of("keepdims", 1L);
@@ -287,10 +296,40 @@ public final class Graphs {
             squares.add(g.node(OnnxOperator.REDUCE_SUM, List.of(g.node(OnnxOperator.MUL, dev, dev), axes), keep));
         }
         String v = g.node(OnnxOperator.MUL, g.node(OnnxOperator.SUM, squares, Map.of()), g.scalar("inv_m", 1f / m));
-        float offset = (float) (-st.eMean() / st.eStd() - st.vMean() / st.vStd());
-        String eTerm = g.node(OnnxOperator.MUL, e, g.scalar("inv_e_std", (float) (1 / st.eStd())));
-        String vTerm = g.node(OnnxOperator.MUL, v, g.scalar("inv_v_std", (float) (1 / st.vStd())));
-        return g.node(OnnxOperator.ADD, g.node(OnnxOperator.ADD, eTerm, vTerm), g.scalar("score_offset", offset));
+        return new String[] {e, v};
+    }
+
+    /** Name of the output of {@link #errorAndUncertainty(List, Quantizer, String)} holding e of {@code scale}. */
+    public static String errorOutput(String scale) {
+        return "e_" + scale;
+    }
+
+    /** Name of the output holding v of {@code scale}. */
+    public static String uncertaintyOutput(String scale) {
+        return "v_" + scale;
+    }
+
+    /**
+     * The networks of every scale as the detector computes them (fused, with {@code quantizer}
+     * at its points), up to each scale's raw e and v on the valid region: outputs
+     * {@link #errorOutput} and {@link #uncertaintyOutput} per scale. What an int8 detector's own
+     * score statistics are measured on: its networks are not the fp32 ones.
+     */
+    public static OnnxMl.ModelProto errorAndUncertainty(
+            List<ScaleNetworks> scales, Quantizer quantizer, String version) {
+        OnnxGraph g = new OnnxGraph("error_and_uncertainty");
+        String image = g.input(IMAGE_INPUT, 1L, 3L, "height", "width");
+        for (ScaleNetworks s : scales) {
+            List<Map<String, FloatTensor>> nets = new ArrayList<>();
+            nets.add(s.teacher());
+            nets.addAll(s.students());
+            List<String> outs = NetworkEmitter.emitFused(g, s.spec(), nets, image, NetworkForm.DENSE, quantizer);
+            String[] ev = errorAndUncertainty(g, outs.get(0), outs.subList(1, outs.size()));
+            String name = s.spec().name();
+            g.output(g.rename(ev[0], errorOutput(name)), 1L, 1L, "rows_" + name, "columns_" + name);
+            g.output(g.rename(ev[1], uncertaintyOutput(name)), 1L, 1L, "rows_" + name, "columns_" + name);
+        }
+        return g.model(version, Map.of());
     }
 
     /** Metadata every graph carries (provenance), plus what is particular to it. */

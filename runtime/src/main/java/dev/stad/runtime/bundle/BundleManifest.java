@@ -61,6 +61,10 @@ public record BundleManifest(
      * @param threshold the default threshold for this graph's maps where it is not the manifest's
      *     (an int8 detector's, set by the same rule on its own validation scores); null: the manifest's
      * @param calibrationImages how many good images set an int8 detector's ranges; null for fp32
+     * @param statistics the e / v statistics by scale this graph's networks were normalised with,
+     *     where they are its own (an int8 detector's); null: those of the manifest's scales
+     * @param combination the band calibration of this graph, where it is its own; null: the
+     *     manifest's
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record DetectorGraph(
@@ -70,7 +74,9 @@ public record BundleManifest(
             @JsonProperty("layout") String layout,
             @JsonProperty("precision") String precision,
             @JsonProperty("threshold") Threshold threshold,
-            @JsonProperty("calibrationImages") Integer calibrationImages) {
+            @JsonProperty("calibrationImages") Integer calibrationImages,
+            @JsonProperty("statistics") Map<String, ScoreStatistics> statistics,
+            @JsonProperty("combination") ScaleCombination combination) {
 
         /** The graph's precision; bundles written before int8 detectors existed are fp32. */
         public Precision precisionOrDefault() {

@@ -78,12 +78,13 @@ public final class InfoCommand implements Callable<Integer> {
                 m.detector().input(),
                 m.detector().output(),
                 m.detector().layout(),
-                m.int8Detector() == null ? " (the only one: scored by default)" : "");
+                m.int8Detector() == null ? " (the only one: scored by default)" : " (scored by default)");
         if (m.int8Detector() != null) {
             BundleManifest.DetectorGraph q = m.int8Detector();
             line(
                     s,
-                    "            %s: int8 (calibrated on %d good images), threshold %.4f; scored by default",
+                    "            %s: int8 (ranges from %d good images, own score statistics), threshold %.4f;"
+                            + " scored with --precision int8",
                     q.file(),
                     q.calibrationImages() == null ? 0 : q.calibrationImages(),
                     q.threshold() == null

@@ -40,11 +40,6 @@ public final class Calibrator {
             throws TrainingDivergedException {
         ParameterStore ps = new ParameterStore(manager, false);
         List<ErrorAndUncertainty> maps = new ArrayList<>();
-        double eSum = 0;
-        double eSq = 0;
-        double vSum = 0;
-        double vSq = 0;
-        long count = 0;
         try (Progress.Stage stage =
                 progress.stage("calibration " + denseTeacher.spec().name(), validation.size(), 0)) {
             for (FloatImage img : validation) {
@@ -57,30 +52,17 @@ public final class Calibrator {
                         students.add(Tensors.image(s.predict(ps, input), 0));
                     }
                 }
-                ErrorAndUncertainty ev = ErrorAndUncertainty.compute(teacher, students);
-                for (int i = 0; i < ev.e().length; i++) {
-                    double e = ev.e()[i];
-                    double v = ev.v()[i];
-                    eSum += e;
-                    eSq += e * e;
-                    vSum += v;
-                    vSq += v * v;
-                }
-                count += ev.e().length;
-                maps.add(ev);
+                maps.add(ErrorAndUncertainty.compute(teacher, students));
                 stage.step("");
             }
         }
-        double eMean = eSum / count;
-        double vMean = vSum / count;
-        double eStd = Math.sqrt(Math.max(0, eSq / count - eMean * eMean));
-        double vStd = Math.sqrt(Math.max(0, vSq / count - vMean * vMean));
-        if (!(eStd > 0) || !(vStd > 0)) {
+        ScoreStatistics statistics;
+        try {
+            statistics = ErrorAndUncertainty.statistics(maps);
+        } catch (IllegalArgumentException e) {
             throw new TrainingDivergedException(
-                    "calibration " + denseTeacher.spec().name()
-                            + ": e or v does not vary over the validation images (eStd=" + eStd + ", vStd=" + vStd
-                            + "); with a single student v is always 0, so use at least 2");
+                    "calibration " + denseTeacher.spec().name() + ": " + e.getMessage());
         }
-        return new ScaleCalibration(new ScoreStatistics(eMean, eStd, vMean, vStd), maps);
+        return new ScaleCalibration(statistics, maps);
     }
 }
