@@ -23,11 +23,14 @@ import java.util.Map;
 
 /**
  * The int8 detector: the fp32 detector's graph with QuantizeLinear / DequantizeLinear pairs
- * around its convolutions ({@link Quantizer}), activation ranges calibrated on good images. The
- * ranges are the largest magnitude each quantization point reaches on the calibration images:
- * a good part never saturates, and a defect that drives an activation past it is clipped, which
- * still leaves it far from good (clipping can only shrink a difference that is already the
- * largest seen). Quantization adds an error of its own to e and v, so the detector is then
+ * around its convolutions ({@link Quantizer}), activation ranges calibrated on good images. Each
+ * network has ranges of its own ({@link dev.stad.exporter.onnx.NetworkEmitter} gives every
+ * network its own stack when quantizing), and each range is the one with the least squared
+ * quantization error over the values the point takes on the calibration images
+ * ({@link RangeHistogram}): the activations' tails are long, and the largest magnitude as the
+ * range rounds the common values too coarsely. Values past a range are clipped to it, good
+ * parts' rare largest ones included; the documented accuracy is measured with these ranges.
+ * Quantization adds an error of its own to e and v, so the detector is then
  * normalised as a model of its own: each scale's e / v statistics and the bands' calibration are
  * measured again on the int8 networks' outputs for the validation images, as the trainer
  * measures the fp32 ones, and its threshold is set on its own scores.
@@ -44,7 +47,7 @@ public final class Int8Detector {
      */
     public record Built(
             OnnxMl.ModelProto graph,
-            Map<String, Float> maxAbs,
+            Map<String, Float> ranges,
             Map<String, ScoreStatistics> statistics,
             ScaleCombination combination,
             int calibrationImages,
@@ -79,8 +82,9 @@ public final class Int8Detector {
 
     /**
      * Runs the fp32 networks over the calibration images with every quantization point as an
-     * output, takes each point's largest magnitude, writes the int8 graph with those ranges, and
-     * sets its threshold on the validation images by the run's rule.
+     * output, twice (each point's largest magnitude, then its histogram and least-error range),
+     * writes the int8 graph with those ranges, measures its own score statistics and band
+     * calibration on the validation images and sets its threshold there by the run's rule.
      */
     public static Built build(
             List<Graphs.ScaleNetworks> scales,
@@ -101,9 +105,10 @@ public final class Int8Detector {
         for (String p : points) {
             maxAbs.put(p, 0f);
         }
+        Map<String, Float> ranges = new LinkedHashMap<>(maxAbs);
         try (GraphSession session = Engines.open(
                         probeGraph, "int8 calibration graph", Graphs.IMAGE_INPUT, points, EngineOptions.cpu());
-                Progress.Stage stage = progress.stage("int8 calibration", calibration.size(), 0)) {
+                Progress.Stage stage = progress.stage("int8 calibration", 2L * calibration.size(), 0)) {
             for (FloatImage image : calibration) {
                 Map<String, FloatImage> out = session.run(centre(image, minimumSide));
                 for (String p : points) {
@@ -111,8 +116,21 @@ public final class Int8Detector {
                 }
                 stage.step("");
             }
+            // A second pass places every value in its point's histogram over [0, largest magnitude].
+            Map<String, RangeHistogram> histograms = new LinkedHashMap<>();
+            for (String p : points) {
+                if (maxAbs.get(p) > 0) {
+                    histograms.put(p, new RangeHistogram(maxAbs.get(p)));
+                }
+            }
+            for (FloatImage image : calibration) {
+                Map<String, FloatImage> out = session.run(centre(image, minimumSide));
+                histograms.forEach((p, h) -> h.add(out.get(p).data()));
+                stage.step("");
+            }
+            histograms.forEach((p, h) -> ranges.put(p, (float) h.mseRange(Quantizer.LEVELS)));
         }
-        Quantizer quantizer = Quantizer.int8(maxAbs);
+        Quantizer quantizer = Quantizer.int8(ranges);
         // The int8 networks are not the fp32 ones: quantization adds its own error to e and v, more
         // in some scales and bands than others, so the detector is normalised on its own outputs.
         Map<String, ScoreStatistics> statistics = new LinkedHashMap<>();
@@ -192,7 +210,7 @@ public final class Int8Detector {
         }
         return new Built(
                 graph,
-                maxAbs,
+                ranges,
                 statistics,
                 ownCombination,
                 calibration.size(),

@@ -46,10 +46,11 @@ class Int8DetectorTest {
     static ModelBundle bundle;
     static Exporter.Result result;
     static final List<NetworkSpec> SPECS = List.of(Architectures.P17, Architectures.P33);
+    static final int STUDENTS = 2;
 
     @BeforeAll
     static void export() throws Exception {
-        run = RandomRun.write(dir.resolve("run"), SPECS, 2, 11, 8, 48);
+        run = RandomRun.write(dir.resolve("run"), SPECS, STUDENTS, 11, 8, 48);
         result = Exporter.export(
                 run, dir.resolve("bundle"), Exporter.Options.defaults().withInt8(true), Progress.silent());
         bundle = ModelBundle.open(dir.resolve("bundle"));
@@ -91,11 +92,15 @@ class Int8DetectorTest {
                 .getNodeList()) {
             ops.merge(n.getOpType(), 1, Integer::sum);
         }
+        // Each network (teacher and STUDENTS students) is its own stack, with ranges of its own.
+        int networks = 1 + STUDENTS;
         int convs = SPECS.stream().mapToInt(s -> s.convIndices().size()).sum();
-        // Every conv but each scale's last (which writes float descriptors) is an integer conv.
-        assertEquals(convs - SPECS.size(), ops.getOrDefault("QLinearConv", 0), "integer convs in " + ops);
-        // Float convs left: each scale's last, and the map's Gaussian smoothing (two 1-D passes).
-        assertEquals(SPECS.size() + 2, ops.getOrDefault("Conv", 0), "float convs in " + ops);
+        // Every conv but each network's first (on the float image) and last (which writes float
+        // descriptors) is an integer conv.
+        assertEquals(
+                networks * (convs - 2 * SPECS.size()), ops.getOrDefault("QLinearConv", 0), "integer convs in " + ops);
+        // Float convs left: each network's first and last, and the map's Gaussian smoothing (two 1-D passes).
+        assertEquals(networks * 2 * SPECS.size() + 2, ops.getOrDefault("Conv", 0), "float convs in " + ops);
     }
 
     @Test

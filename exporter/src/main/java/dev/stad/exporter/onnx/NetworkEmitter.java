@@ -77,11 +77,18 @@ public final class NetworkEmitter {
 
     /**
      * As {@link #emitFused(OnnxGraph, NetworkSpec, List, String, NetworkForm)}, with {@code quantizer}
-     * deciding what happens at the quantization points: {@code <scale>/image} (the input),
-     * {@code <scale>/conv<i>} (conv i's output) and {@code <scale>/act<i>} (its activation's
-     * output, which a following max pool keeps: a max of quantized values is one of them). The
-     * last conv reads int8 but writes its descriptors in float: e and v are differences of
-     * descriptors, and 8-bit descriptors put more noise into them than good parts vary by.
+     * deciding what happens at the quantization points: {@code <scale>/net<j>/conv<i>} (network j's conv i output) and {@code <scale>/net<j>/act<i>}
+     * (its activation's output, which a following max pool keeps: a max of quantized values is one
+     * of them). The first conv reads the float image; the last reads int8 but writes its
+     * descriptors in float: e and v are differences of descriptors, and 8-bit descriptors put
+     * more noise into them than good parts vary by.
+     *
+     * <p>Where the quantizer has points (int8 and its calibration probe), every network is its own
+     * stack after the shared image: one scale per tensor has to cover every network fused into it,
+     * and on the default model the teacher's activations reach 2-4 times the students' (p17's
+     * third conv: 38.8 against 6.1-10.3), which would leave the students' quantization steps 2-4
+     * times coarser than their own range needs. Students only differ from the teacher by what they
+     * failed to learn, so that noise goes straight into e.
      */
     public static List<String> emitFused(
             OnnxGraph g,
@@ -90,9 +97,32 @@ public final class NetworkEmitter {
             String input,
             NetworkForm form,
             Quantizer quantizer) {
+        if (!quantizer.hasPoints() || nets.size() == 1) {
+            return stack(g, spec, nets, input, form, quantizer, spec.name());
+        }
+        List<String> outs = new ArrayList<>();
+        for (int j = 0; j < nets.size(); j++) {
+            outs.addAll(stack(g, spec, List.of(nets.get(j)), input, form, quantizer, spec.name() + "/net" + j));
+        }
+        return outs;
+    }
+
+    /** {@code nets} as one fused stack on {@code input}; its points are named under {@code prefix}. */
+    private static List<String> stack(
+            OnnxGraph g,
+            NetworkSpec spec,
+            List<Map<String, FloatTensor>> nets,
+            String input,
+            NetworkForm form,
+            Quantizer quantizer,
+            String prefix) {
         int k = nets.size();
-        String point = point(spec, "image");
-        String x = quantizer.activation(g, point, input);
+        // The first conv reads the float image: a quantized image shared by several stacks is
+        // one DequantizeLinear with several consumers (ONNX Runtime merges identical ones), which
+        // it does not fuse into integer convs, and the first conv (3 input channels) is about 1%
+        // of a network's work anyway.
+        String point = null;
+        String x = input;
         boolean quantized = true;
         List<Layer> layers = spec.layers();
         boolean first = true;
@@ -113,13 +143,16 @@ public final class NetworkEmitter {
                 attrs.put("group", (long) (first ? 1 : k));
                 List<String> inputs = new ArrayList<>();
                 inputs.add(x);
-                inputs.addAll(quantizer.convParameters(g, String.valueOf(i), w, b, point));
+                inputs.addAll(
+                        point == null
+                                ? Quantizer.none().convParameters(g, String.valueOf(i), w, b, null)
+                                : quantizer.convParameters(g, String.valueOf(i), w, b, point));
                 x = g.node(OnnxOperator.CONV, inputs, attrs);
                 first = false;
                 if (i != layers.size() - 1) {
-                    x = quantizer.activation(g, point(spec, "conv" + i), x);
+                    x = quantizer.activation(g, point(prefix, "conv" + i), x);
                     x = g.node(OnnxOperator.LEAKY_RELU, List.of(x), Map.of("alpha", NetworkSpec.LEAKY_SLOPE));
-                    point = point(spec, "act" + i);
+                    point = point(prefix, "act" + i);
                     x = quantizer.activation(g, point, x);
                     quantized = true;
                 }
@@ -155,8 +188,8 @@ public final class NetworkEmitter {
         return g.nodeN(OnnxOperator.SPLIT, List.of(x, g.ints("split", sizes)), Map.of("axis", 1L), k);
     }
 
-    private static String point(NetworkSpec spec, String where) {
-        return spec.name() + "/" + where;
+    private static String point(String prefix, String where) {
+        return prefix + "/" + where;
     }
 
     /**

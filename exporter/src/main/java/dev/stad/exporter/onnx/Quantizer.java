@@ -24,7 +24,7 @@ import java.util.Objects;
  */
 public final class Quantizer {
     /** The largest int8 magnitude used: symmetric ranges leave -128 out. */
-    static final int LEVELS = 127;
+    public static final int LEVELS = 127;
 
     private enum Mode {
         FP32,
@@ -33,12 +33,12 @@ public final class Quantizer {
     }
 
     private final Mode mode;
-    private final Map<String, Float> maxAbs;
+    private final Map<String, Float> ranges;
     private final Map<String, String> probes = new LinkedHashMap<>();
 
-    private Quantizer(Mode mode, Map<String, Float> maxAbs) {
+    private Quantizer(Mode mode, Map<String, Float> ranges) {
         this.mode = mode;
-        this.maxAbs = maxAbs;
+        this.ranges = ranges;
     }
 
     /** The fp32 graph, unchanged. */
@@ -54,14 +54,19 @@ public final class Quantizer {
     /**
      * The int8 graph.
      *
-     * @param maxAbs the largest magnitude of each point's tensor on the calibration images
+     * @param ranges each point's symmetric range: values beyond it saturate at ±127 levels
      */
-    public static Quantizer int8(Map<String, Float> maxAbs) {
-        return new Quantizer(Mode.INT8, Map.copyOf(maxAbs));
+    public static Quantizer int8(Map<String, Float> ranges) {
+        return new Quantizer(Mode.INT8, Map.copyOf(ranges));
     }
 
     public boolean quantizes() {
         return mode == Mode.INT8;
+    }
+
+    /** Whether the graph has quantization points (int8, and the probe that calibrates it). */
+    public boolean hasPoints() {
+        return mode != Mode.FP32;
     }
 
     /** For a probe: each quantization point and the tensor it names in the graph. */
@@ -137,7 +142,7 @@ public final class Quantizer {
 
     /** The step of one int8 level at {@code point}. */
     float scale(String point) {
-        Float m = Objects.requireNonNull(maxAbs.get(point), () -> "no calibrated range for " + point);
+        Float m = Objects.requireNonNull(ranges.get(point), () -> "no calibrated range for " + point);
         return m > 0 ? m / LEVELS : 1e-8f;
     }
 
