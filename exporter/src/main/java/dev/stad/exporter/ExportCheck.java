@@ -5,6 +5,7 @@ import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.detect.Tiles;
 import dev.stad.runtime.engine.EngineException;
@@ -189,10 +190,11 @@ public final class ExportCheck {
                 GraphSession b = session(bundle.read(int8.file()), int8.file(), int8.input(), int8.output())) {
             Tiles.Geometry geometry = Tiles.Geometry.of(m);
             for (FloatImage image : images) {
-                int tile =
-                        Tiles.tileFor(m, image.height(), image.width(), DetectorOptions.DEFAULT_MEMORY_BUDGET_MB << 20);
-                xs.add(Tiles.run(a, fp32.output(), image, tile, geometry).data());
-                ys.add(Tiles.run(b, int8.output(), image, tile, geometry).data());
+                long budget = DetectorOptions.DEFAULT_MEMORY_BUDGET_MB << 20;
+                int fp32Tile = Tiles.tileFor(m, Precision.FP32, image.height(), image.width(), budget);
+                int int8Tile = Tiles.tileFor(m, Precision.INT8, image.height(), image.width(), budget);
+                xs.add(Tiles.run(a, fp32.output(), image, fp32Tile, geometry).data());
+                ys.add(Tiles.run(b, int8.output(), image, int8Tile, geometry).data());
             }
         }
         double[] fx = meanAndSpread(xs);

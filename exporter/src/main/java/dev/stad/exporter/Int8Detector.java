@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl;
 import dev.stad.checkpoint.score.ErrorAndUncertainty;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.exporter.onnx.Quantizer;
+import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.detect.Tiles;
 import dev.stad.runtime.engine.EngineException;
@@ -194,7 +195,8 @@ public final class Int8Detector {
                 Progress.Stage stage = progress.stage("int8 threshold", scores.length, 0)) {
             long perPixel = Tiles.workingBytesPerPixel(
                     scales.stream().map(Graphs.ScaleNetworks::spec).toList(),
-                    scales.get(0).students().size());
+                    scales.get(0).students().size(),
+                    Precision.INT8);
             for (int i = 0; i < scores.length; i++) {
                 FloatImage v0 = images.validation().get(i);
                 int tile = Tiles.tileFor(

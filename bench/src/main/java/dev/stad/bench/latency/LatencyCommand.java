@@ -394,11 +394,15 @@ public final class LatencyCommand implements Callable<Integer> {
                 FloatImage host = Resampler.resize(source, size, size);
                 Preprocessing pre = new Preprocessing(
                         size, size, m.preprocessing().mean(), m.preprocessing().std());
-                int t = Tiles.tileFor(m, size, size, tile, memoryBudgetMb);
+                // Each detector in the tiles a station would compute it in (int8 works in less memory).
+                int[] t = new int[sessions.size()];
+                for (int k = 0; k < t.length; k++) {
+                    t[k] = Tiles.tileFor(m, precisionOf(ours.get(k)), size, size, tile, memoryBudgetMb);
+                }
                 Tiles.Geometry geometry = Tiles.Geometry.of(m);
                 double round = torch.timeOnce(pre.apply(host));
-                for (GraphSession g : sessions) {
-                    round += scoreOnce(g, pre, host, m.detector().output(), t, geometry);
+                for (int k = 0; k < t.length; k++) {
+                    round += scoreOnce(sessions.get(k), pre, host, m.detector().output(), t[k], geometry);
                 }
                 int n = (int) Math.max(minRuns, Math.min(runs, Math.floor(maxSeconds * 1000 / round)));
                 List<Double> peerMs = new ArrayList<>();
@@ -410,7 +414,7 @@ public final class LatencyCommand implements Callable<Integer> {
                     for (int k = 0; k < sessions.size(); k++) {
                         oursMs.get(k)
                                 .add(scoreOnce(
-                                        sessions.get(k), pre, host, m.detector().output(), t, geometry));
+                                        sessions.get(k), pre, host, m.detector().output(), t[k], geometry));
                     }
                     peerMs.add(torch.timeOnce(pre.apply(host)));
                 }
@@ -487,7 +491,7 @@ public final class LatencyCommand implements Callable<Integer> {
             throws Exception {
         int size = host.height();
         Preprocessing pre = new Preprocessing(size, size, base.mean(), base.std());
-        int t = Tiles.tileFor(m, size, size, tile, memoryBudgetMb);
+        int t = Tiles.tileFor(m, precisionOf(v), size, size, tile, memoryBudgetMb);
         Tiles.Geometry geometry = Tiles.Geometry.of(m);
         ProcessMemory.resetPeak();
         double warm = scoreOnce(session, pre, host, output, t, geometry);
@@ -689,5 +693,10 @@ public final class LatencyCommand implements Callable<Integer> {
                 null,
                 null,
                 true);
+    }
+
+    /** The precision a variant runs in: its bundle detector's, fp32 for variants built from a run. */
+    private static Precision precisionOf(Variant v) {
+        return v.precision() != null ? v.precision() : Precision.FP32;
     }
 }

@@ -86,7 +86,12 @@ public final class Detector implements AutoCloseable {
             d = m.detector(DetectorOptions.DEFAULT_PRECISION).orElse(m.detector());
         }
         int tile = Tiles.tileFor(
-                m, m.preprocessing().height(), m.preprocessing().width(), options.tile(), options.memoryBudgetMb());
+                m,
+                d.precisionOrDefault(),
+                m.preprocessing().height(),
+                m.preprocessing().width(),
+                options.tile(),
+                options.memoryBudgetMb());
         byte[] onnx = bundle.read(d.file());
         GraphSession session =
                 Engines.open(onnx, bundlePath + ": " + d.file(), d.input(), List.of(d.output()), options.engine());

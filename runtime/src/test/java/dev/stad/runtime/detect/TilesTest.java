@@ -1,8 +1,13 @@
 package dev.stad.runtime.detect;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stad.runtime.bundle.Precision;
+import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TilesTest {
@@ -44,5 +49,39 @@ class TilesTest {
         assertArrayEquals(new int[] {26, 96}, Tiles.cut(40, 80, 200, geometry(8), true));
         // Without band pixels in the other axis only the tile's own rows and the halo.
         assertArrayEquals(new int[] {30, 92}, Tiles.cut(40, 80, 200, geometry(8), false));
+    }
+
+    /** The default model's scales: the paper's p17 and p33. */
+    private static final List<NetworkSpec> DEFAULT_SPECS = List.of(
+            new NetworkSpec(
+                    "p17", List.of(Layer.conv(128, 6), Layer.conv(256, 5), Layer.conv(256, 5), Layer.conv(128, 4))),
+            new NetworkSpec(
+                    "p33",
+                    List.of(
+                            Layer.conv(128, 5), Layer.maxPool(2, 2),
+                            Layer.conv(256, 5), Layer.maxPool(2, 2),
+                            Layer.conv(256, 2), Layer.conv(128, 4))));
+
+    @Test
+    void workingMemoryPerPixelFollowsEachPrecisionsBuffers() {
+        // fp32: p17's 256-channel 5x5 column buffer (6,400 floats) and three stacked tensors of
+        // the widest fused layer (4 networks x 256 channels), times the margin of 1.4.
+        assertEquals(
+                (long) Math.ceil(1.4 * 4 * (256 * 25 + 3 * 4 * 256)),
+                Tiles.workingBytesPerPixel(DEFAULT_SPECS, 3, Precision.FP32));
+        // int8: the three stacked tensors at one byte, and the 4 networks' 128 float descriptors twice.
+        assertEquals(
+                (long) Math.ceil(1.4 * (3 * 4 * 256 + 2 * 4 * 4 * 128)),
+                Tiles.workingBytesPerPixel(DEFAULT_SPECS, 3, Precision.INT8));
+    }
+
+    @Test
+    void underTheDefaultBudgetAnInt8DetectorComputes256PixelsWholeWhereFp32Tiles() {
+        Tiles.Geometry g = new Tiles.Geometry(new NetworkSpec.Margin(16, 16), new NetworkSpec.Margin(8, 8), 33);
+        long budget = 1024L << 20;
+        assertEquals(
+                0, Tiles.tileFor(Tiles.workingBytesPerPixel(DEFAULT_SPECS, 3, Precision.INT8), g, 256, 256, budget));
+        int fp32 = Tiles.tileFor(Tiles.workingBytesPerPixel(DEFAULT_SPECS, 3, Precision.FP32), g, 256, 256, budget);
+        assertTrue(fp32 > 0 && fp32 < 256, "fp32 tile " + fp32);
     }
 }
