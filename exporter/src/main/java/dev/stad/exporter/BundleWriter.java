@@ -112,7 +112,7 @@ public final class BundleWriter {
                         int8,
                         version,
                         Graphs.metadata(
-                                Graphs.metadata(common, "layout", Graphs.Layout.FUSED.id()), "precision", "int8"),
+                                Graphs.metadata(common, "layout", Int8Detector.LAYOUT.id()), "precision", "int8"),
                         progress);
             } catch (EngineException e) {
                 throw new IOException("int8 calibration failed on ONNX Runtime: " + e.getMessage(), e);
@@ -123,7 +123,7 @@ public final class BundleWriter {
                     file,
                     Graphs.IMAGE_INPUT,
                     Graphs.ANOMALY_MAP,
-                    Graphs.Layout.FUSED.id(),
+                    Int8Detector.LAYOUT.id(),
                     Precision.INT8.id(),
                     new BundleManifest.Threshold(
                             built.threshold(), m.threshold().rule() + ", on the int8 detector's scores"),

@@ -25,8 +25,7 @@ import java.util.Map;
 /**
  * The int8 detector: the fp32 detector's graph with QuantizeLinear / DequantizeLinear pairs
  * around its convolutions ({@link Quantizer}), activation ranges calibrated on good images. Each
- * network has ranges of its own ({@link dev.stad.exporter.onnx.NetworkEmitter} gives every
- * network its own stack when quantizing), and each range is the one with the least squared
+ * network has ranges of its own (the separate layout, {@link #LAYOUT}), and each range is the one with the least squared
  * quantization error over the values the point takes on the calibration images
  * ({@link RangeHistogram}): the activations' tails are long, and the largest magnitude as the
  * range rounds the common values too coarsely. Values past a range are clipped to it, good
@@ -37,6 +36,12 @@ import java.util.Map;
  * measures the fp32 ones, and its threshold is set on its own scores.
  */
 public final class Int8Detector {
+    /**
+     * The int8 detector's layout: every network a stack of its own, so that each has ranges of
+     * its own (see {@link dev.stad.exporter.onnx.NetworkEmitter#emitSeparately}).
+     */
+    public static final Graphs.Layout LAYOUT = Graphs.Layout.SEPARATE;
+
     private Int8Detector() {}
 
     /**
@@ -99,7 +104,7 @@ public final class Int8Detector {
         Tiles.Geometry geometry = Tiles.Geometry.of(combination);
         int minimumSide = geometry.minimumSide();
         Quantizer probe = Quantizer.probe();
-        byte[] probeGraph = Graphs.detector(scales, combination, Graphs.Layout.FUSED, probe, version, Map.of())
+        byte[] probeGraph = Graphs.detector(scales, combination, LAYOUT, probe, version, Map.of())
                 .toByteArray();
         List<String> points = new ArrayList<>(probe.probes().keySet());
         Map<String, Float> maxAbs = new LinkedHashMap<>();
@@ -143,7 +148,8 @@ public final class Int8Detector {
         }
         Map<String, List<ErrorAndUncertainty>> maps = new LinkedHashMap<>();
         try (GraphSession session = Engines.open(
-                        Graphs.errorAndUncertainty(scales, quantizer, version).toByteArray(),
+                        Graphs.errorAndUncertainty(scales, LAYOUT, quantizer, version)
+                                .toByteArray(),
                         "int8 networks",
                         Graphs.IMAGE_INPUT,
                         outputs,
@@ -183,8 +189,7 @@ public final class Int8Detector {
                 first.height(),
                 first.width(),
                 combination.smoothingSigma());
-        OnnxMl.ModelProto graph =
-                Graphs.detector(own, ownCombination, Graphs.Layout.FUSED, quantizer, version, metadata);
+        OnnxMl.ModelProto graph = Graphs.detector(own, ownCombination, LAYOUT, quantizer, version, metadata);
         double[] scores = new double[images.validation().size()];
         try (GraphSession session = Engines.open(
                         graph.toByteArray(),

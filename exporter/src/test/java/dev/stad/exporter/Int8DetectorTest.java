@@ -131,7 +131,8 @@ class Int8DetectorTest {
         ErrorAndUncertainty expected = ErrorAndUncertainty.compute(teacher, students);
         List<String> outputs = List.of(Graphs.errorOutput(name), Graphs.uncertaintyOutput(name));
         try (GraphSession g = Engines.open(
-                Graphs.errorAndUncertainty(List.of(s), Quantizer.none(), "test").toByteArray(),
+                Graphs.errorAndUncertainty(List.of(s), Graphs.Layout.FUSED, Quantizer.none(), "test")
+                        .toByteArray(),
                 "e and v",
                 Graphs.IMAGE_INPUT,
                 outputs,
@@ -168,7 +169,9 @@ class Int8DetectorTest {
     }
 
     @Test
-    void fusedLayoutIsTheOnlyInt8Layout() {
-        assertEquals(Graphs.Layout.FUSED.id(), bundle.manifest().int8Detector().layout());
+    void int8DetectorIsWrittenInTheSeparateLayoutWhateverTheFp32One() {
+        assertEquals(Graphs.Layout.FUSED.id(), bundle.manifest().detector().layout());
+        assertEquals(
+                Graphs.Layout.SEPARATE.id(), bundle.manifest().int8Detector().layout());
     }
 }

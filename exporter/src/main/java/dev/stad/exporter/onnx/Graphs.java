@@ -127,16 +127,7 @@ public final class Graphs {
             nets.add(s.teacher());
             nets.addAll(s.students());
             List<String> outs = new ArrayList<>();
-            if (layout == Layout.FUSED) {
-                outs.addAll(NetworkEmitter.emitFused(g, s.spec(), nets, image, NetworkForm.DENSE, quantizer));
-            } else {
-                if (quantizer.quantizes()) {
-                    throw new IllegalArgumentException("int8 detectors are written in the fused layout only");
-                }
-                for (Map<String, FloatTensor> n : nets) {
-                    outs.add(NetworkEmitter.emit(g, s.spec(), n, image, NetworkForm.DENSE));
-                }
-            }
+            outs.addAll(networks(g, s, nets, image, layout, quantizer));
             scores.put(s.spec().name(), score(g, outs.get(0), outs.subList(1, outs.size()), s.statistics()));
             margins.put(s.spec().name(), s.spec().margin());
         }
@@ -299,7 +290,20 @@ public final class Graphs {
         return new String[] {e, v};
     }
 
-    /** Name of the output of {@link #errorAndUncertainty(List, Quantizer, String)} holding e of {@code scale}. */
+    /** The dense networks of one scale in {@code layout}; each network's descriptors, in order. */
+    private static List<String> networks(
+            OnnxGraph g,
+            ScaleNetworks s,
+            List<Map<String, FloatTensor>> nets,
+            String image,
+            Layout layout,
+            Quantizer quantizer) {
+        return layout == Layout.FUSED
+                ? NetworkEmitter.emitFused(g, s.spec(), nets, image, NetworkForm.DENSE, quantizer)
+                : NetworkEmitter.emitSeparately(g, s.spec(), nets, image, NetworkForm.DENSE, quantizer);
+    }
+
+    /** Name of the output of {@link #errorAndUncertainty} holding e of {@code scale}. */
     public static String errorOutput(String scale) {
         return "e_" + scale;
     }
@@ -310,20 +314,20 @@ public final class Graphs {
     }
 
     /**
-     * The networks of every scale as the detector computes them (fused, with {@code quantizer}
-     * at its points), up to each scale's raw e and v on the valid region: outputs
-     * {@link #errorOutput} and {@link #uncertaintyOutput} per scale. What an int8 detector's own
-     * score statistics are measured on: its networks are not the fp32 ones.
+     * The networks of every scale as the detector computes them (in {@code layout}, with
+     * {@code quantizer} at its points), up to each scale's raw e and v on the valid region:
+     * outputs {@link #errorOutput} and {@link #uncertaintyOutput} per scale. What an int8
+     * detector's own score statistics are measured on: its networks are not the fp32 ones.
      */
     public static OnnxMl.ModelProto errorAndUncertainty(
-            List<ScaleNetworks> scales, Quantizer quantizer, String version) {
+            List<ScaleNetworks> scales, Layout layout, Quantizer quantizer, String version) {
         OnnxGraph g = new OnnxGraph("error_and_uncertainty");
         String image = g.input(IMAGE_INPUT, 1L, 3L, "height", "width");
         for (ScaleNetworks s : scales) {
             List<Map<String, FloatTensor>> nets = new ArrayList<>();
             nets.add(s.teacher());
             nets.addAll(s.students());
-            List<String> outs = NetworkEmitter.emitFused(g, s.spec(), nets, image, NetworkForm.DENSE, quantizer);
+            List<String> outs = networks(g, s, nets, image, layout, quantizer);
             String[] ev = errorAndUncertainty(g, outs.get(0), outs.subList(1, outs.size()));
             String name = s.spec().name();
             g.output(g.rename(ev[0], errorOutput(name)), 1L, 1L, "rows_" + name, "columns_" + name);

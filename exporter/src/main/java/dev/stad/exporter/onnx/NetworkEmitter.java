@@ -77,18 +77,11 @@ public final class NetworkEmitter {
 
     /**
      * As {@link #emitFused(OnnxGraph, NetworkSpec, List, String, NetworkForm)}, with {@code quantizer}
-     * deciding what happens at the quantization points: {@code <scale>/net<j>/conv<i>} (network j's conv i output) and {@code <scale>/net<j>/act<i>}
-     * (its activation's output, which a following max pool keeps: a max of quantized values is one
-     * of them). The first conv reads the float image; the last reads int8 but writes its
-     * descriptors in float: e and v are differences of descriptors, and 8-bit descriptors put
-     * more noise into them than good parts vary by.
-     *
-     * <p>Where the quantizer has points (int8 and its calibration probe), every network is its own
-     * stack after the shared image: one scale per tensor has to cover every network fused into it,
-     * and on the default model the teacher's activations reach 2-4 times the students' (p17's
-     * third conv: 38.8 against 6.1-10.3), which would leave the students' quantization steps 2-4
-     * times coarser than their own range needs. Students only differ from the teacher by what they
-     * failed to learn, so that noise goes straight into e.
+     * deciding what happens at the quantization points: {@code <scale>/conv<i>} (conv i's output)
+     * and {@code <scale>/act<i>} (its activation's output, which a following max pool keeps: a max
+     * of quantized values is one of them). The first conv reads the float image; the last reads
+     * int8 but writes its descriptors in float: e and v are differences of descriptors, and 8-bit
+     * descriptors put more noise into them than good parts vary by.
      */
     public static List<String> emitFused(
             OnnxGraph g,
@@ -97,9 +90,26 @@ public final class NetworkEmitter {
             String input,
             NetworkForm form,
             Quantizer quantizer) {
-        if (!quantizer.hasPoints() || nets.size() == 1) {
-            return stack(g, spec, nets, input, form, quantizer, spec.name());
-        }
+        return stack(g, spec, nets, input, form, quantizer, spec.name());
+    }
+
+    /**
+     * Each of {@code nets} as a stack of its own on the shared input, with its own quantization
+     * points {@code <scale>/net<j>/conv<i>} and {@code <scale>/net<j>/act<i>}; returns each
+     * network's descriptors, in order. What an int8 detector is built from: one range per tensor
+     * has to cover every network fused into it, and on the default model the teacher's
+     * activations reach 2-4 times the students' (p17's third conv: 38.8 against 6.1-10.3), which
+     * would round the students' values 2-4 times more coarsely than their own range needs.
+     * Students differ from the teacher only by what they failed to learn, so that noise goes
+     * straight into e.
+     */
+    public static List<String> emitSeparately(
+            OnnxGraph g,
+            NetworkSpec spec,
+            List<Map<String, FloatTensor>> nets,
+            String input,
+            NetworkForm form,
+            Quantizer quantizer) {
         List<String> outs = new ArrayList<>();
         for (int j = 0; j < nets.size(); j++) {
             outs.addAll(stack(g, spec, List.of(nets.get(j)), input, form, quantizer, spec.name() + "/net" + j));

@@ -64,11 +64,6 @@ public final class Quantizer {
         return mode == Mode.INT8;
     }
 
-    /** Whether the graph has quantization points (int8, and the probe that calibrates it). */
-    public boolean hasPoints() {
-        return mode != Mode.FP32;
-    }
-
     /** For a probe: each quantization point and the tensor it names in the graph. */
     public Map<String, String> probes() {
         return Map.copyOf(probes);
