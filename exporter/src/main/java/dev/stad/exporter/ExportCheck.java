@@ -189,8 +189,8 @@ public final class ExportCheck {
         try (GraphSession a = session(bundle.read(fp32.file()), fp32.file(), fp32.input(), fp32.output());
                 GraphSession b = session(bundle.read(int8.file()), int8.file(), int8.input(), int8.output())) {
             Tiles.Geometry geometry = Tiles.Geometry.of(m);
+            long budget = DetectorOptions.DEFAULT_MEMORY_BUDGET_MB << 20;
             for (FloatImage image : images) {
-                long budget = DetectorOptions.DEFAULT_MEMORY_BUDGET_MB << 20;
                 int fp32Tile = Tiles.tileFor(m, Precision.FP32, image.height(), image.width(), budget);
                 int int8Tile = Tiles.tileFor(m, Precision.INT8, image.height(), image.width(), budget);
                 xs.add(Tiles.run(a, fp32.output(), image, fp32Tile, geometry).data());

@@ -111,7 +111,7 @@ public final class Int8Detector {
         for (String p : points) {
             maxAbs.put(p, 0f);
         }
-        Map<String, Float> ranges = new LinkedHashMap<>(maxAbs);
+        Map<String, Float> ranges;
         try (GraphSession session = Engines.open(
                         probeGraph, "int8 calibration graph", Graphs.IMAGE_INPUT, points, EngineOptions.cpu());
                 Progress.Stage stage = progress.stage("int8 calibration", 2L * calibration.size(), 0)) {
@@ -122,7 +122,9 @@ public final class Int8Detector {
                 }
                 stage.step("");
             }
-            // A second pass places every value in its point's histogram over [0, largest magnitude].
+            // A second pass places every value in its point's histogram over [0, largest magnitude];
+            // a point that is always 0 keeps range 0.
+            ranges = new LinkedHashMap<>(maxAbs);
             Map<String, RangeHistogram> histograms = new LinkedHashMap<>();
             for (String p : points) {
                 if (maxAbs.get(p) > 0) {

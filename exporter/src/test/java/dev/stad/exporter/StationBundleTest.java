@@ -86,10 +86,10 @@ class StationBundleTest {
     @Test
     void aSmallMemoryBudgetComputesInTilesAndLeavesTheMapAsItIs() throws Exception {
         BundleManifest m = ModelBundle.open(full).manifest();
-        long perPixel = Tiles.workingBytesPerPixel(m);
-        assertEquals(0, Tiles.tileFor(m, 56, 56, 56L * 56 * perPixel));
+        long perPixel = Tiles.workingBytesPerPixel(m, Precision.FP32);
+        assertEquals(0, Tiles.tileFor(m, Precision.FP32, 56, 56, 56L * 56 * perPixel));
         long budget = 40L * 40 * perPixel;
-        int tile = Tiles.tileFor(m, 56, 56, budget);
+        int tile = Tiles.tileFor(m, Precision.FP32, 56, 56, budget);
         assertTrue(tile >= 8 && tile < 56, "tile " + tile);
         FloatImage image = random(56, 56, 9);
         for (Precision p : Precision.values()) {

@@ -153,10 +153,7 @@ public final class NetworkEmitter {
                 attrs.put("group", (long) (first ? 1 : k));
                 List<String> inputs = new ArrayList<>();
                 inputs.add(x);
-                inputs.addAll(
-                        point == null
-                                ? Quantizer.none().convParameters(g, String.valueOf(i), w, b, null)
-                                : quantizer.convParameters(g, String.valueOf(i), w, b, point));
+                inputs.addAll(quantizer.convParameters(g, String.valueOf(i), w, b, point));
                 x = g.node(OnnxOperator.CONV, inputs, attrs);
                 first = false;
                 if (i != layers.size() - 1) {

@@ -93,10 +93,11 @@ public final class Quantizer {
      * A conv's weight and bias inputs: float initializers, or int8 weights (per output channel)
      * and an int32 bias on the scale {@code inputScale * weightScale}, each behind a DequantizeLinear.
      *
-     * @param inputPoint the quantization point of the conv's input
+     * @param inputPoint the quantization point of the conv's input; null where the input is not
+     *     quantized (the image), which keeps the conv float
      */
     List<String> convParameters(OnnxGraph g, String hint, FloatTensor w, FloatTensor b, String inputPoint) {
-        if (mode != Mode.INT8) {
+        if (mode != Mode.INT8 || inputPoint == null) {
             return List.of(g.floats("w" + hint, w.shape(), w.data()), g.floats("b" + hint, b.shape(), b.data()));
         }
         int out = (int) w.shape()[0];

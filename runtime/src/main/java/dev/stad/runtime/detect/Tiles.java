@@ -54,40 +54,31 @@ public final class Tiles {
         return Geometry.of(manifest).minimumSide();
     }
 
-    /**
-     * Bytes the fp32 detector graph works in per input pixel computed at once, estimated from the
-     * architectures: the widest convolution's column buffer (input channels x kernel^2 floats per
-     * pixel, which the CPU convolution expands before its matrix product) plus three stacked
-     * activation tensors of the widest fused layer (its input, its output and one held for
-     * later). Measured on the default model with ONNX Runtime 1.24 (fp32): the estimate is
-     * 38 KB per pixel, the resident memory grew by 39 to 52 KB per pixel between 128^2 and 512^2
-     * inputs, hence {@link #ESTIMATE_MARGIN}.
-     */
-    public static long workingBytesPerPixel(BundleManifest manifest) {
-        return workingBytesPerPixel(manifest, Precision.FP32);
-    }
-
     /** {@link #workingBytesPerPixel(List, int, Precision)} for the bundle's detector of {@code precision}. */
     public static long workingBytesPerPixel(BundleManifest manifest, Precision precision) {
         return workingBytesPerPixel(manifest.specs(), manifest.scales().get(0).students(), precision);
     }
 
-    /** The fp32 estimate for scales of {@code students} students each. */
-    public static long workingBytesPerPixel(List<NetworkSpec> specs, int students) {
-        return workingBytesPerPixel(specs, students, Precision.FP32);
-    }
-
     /**
-     * Bytes a detector of {@code precision} works in per input pixel computed at once. fp32: see
-     * {@link #workingBytesPerPixel(BundleManifest)}. int8: activations are one byte each and the
-     * integer convolutions expand no full-size column buffer (ONNX Runtime's work in blocks), so
-     * the estimate is three stacked activation tensors of the widest layer at one byte, plus the
-     * float descriptors of every network of a scale twice (its output and the students' mean);
-     * 7.2 KB per pixel on the default model, whose int8 detector's peak resident memory in a
-     * fresh station JVM grew by 7.6 to 8.7 KB per pixel between 128^2 and 384^2 inputs (ONNX
-     * Runtime 1.24, AVX-512 VNNI CPU; the paper's three-scale model: 6.5 KB in the bench process),
-     * inside {@link #ESTIMATE_MARGIN}. About a fifth of the fp32 figure, so an int8
-     * station computes far larger inputs whole under the same budget, without the halos' cost.
+     * Bytes a detector of {@code precision} works in per input pixel computed at once, estimated
+     * from the architectures of scales with {@code students} students each.
+     *
+     * <p>fp32: the widest convolution's column buffer (input channels x kernel^2 floats per
+     * pixel, which the CPU convolution expands before its matrix product) plus three stacked
+     * activation tensors of the widest fused layer (its input, its output and one held for
+     * later). Measured on the default model with ONNX Runtime 1.24 (fp32): the estimate is
+     * 38 KB per pixel, the resident memory grew by 39 to 52 KB per pixel between 128^2 and 512^2
+     * inputs, hence {@link #ESTIMATE_MARGIN}.
+     *
+     * <p>int8: activations are one byte each and the integer convolutions expand no full-size
+     * column buffer (ONNX Runtime's work in blocks), so the estimate is three stacked activation
+     * tensors of the widest layer at one byte, plus the float descriptors of every network of a
+     * scale twice (its output and the students' mean); 7.2 KB per pixel on the default model,
+     * whose int8 detector's peak resident memory in a fresh station JVM grew by 7.6 to 8.7 KB per
+     * pixel between 128^2 and 384^2 inputs (ONNX Runtime 1.24, AVX-512 VNNI CPU; the paper's
+     * three-scale model: 6.5 KB in the bench process), inside {@link #ESTIMATE_MARGIN}. About a
+     * fifth of the fp32 figure, so an int8 station computes far larger inputs whole under the
+     * same budget, without the halos' cost.
      */
     public static long workingBytesPerPixel(List<NetworkSpec> specs, int students, Precision precision) {
         int nets = 1 + students;
@@ -116,25 +107,15 @@ public final class Tiles {
      * tiling) when the whole input fits, else the largest multiple of 8 whose cut (tile plus
      * halo) fits; never below 8, where the halo alone may exceed a tiny budget.
      */
-    public static int tileFor(BundleManifest manifest, int height, int width, long budgetBytes) {
-        return tileFor(manifest, Precision.FP32, height, width, budgetBytes);
-    }
-
-    /** {@link #tileFor(BundleManifest, int, int, long)} for the bundle's detector of {@code precision}. */
     public static int tileFor(BundleManifest manifest, Precision precision, int height, int width, long budgetBytes) {
         return tileFor(workingBytesPerPixel(manifest, precision), Geometry.of(manifest), height, width, budgetBytes);
     }
 
     /**
-     * The tile a station computes a {@code height x width} input in with the fp32 detector:
-     * {@code fixedTile} where it is positive, else the one {@code budgetMb} allows (0 MB: no
-     * limit, no tiling).
+     * The tile a station computes a {@code height x width} input in with the bundle's detector of
+     * {@code precision}: {@code fixedTile} where it is positive, else the one {@code budgetMb}
+     * allows (0 MB: no limit, no tiling).
      */
-    public static int tileFor(BundleManifest manifest, int height, int width, int fixedTile, long budgetMb) {
-        return tileFor(manifest, Precision.FP32, height, width, fixedTile, budgetMb);
-    }
-
-    /** {@link #tileFor(BundleManifest, int, int, int, long)} for the detector of {@code precision}. */
     public static int tileFor(
             BundleManifest manifest, Precision precision, int height, int width, int fixedTile, long budgetMb) {
         if (fixedTile > 0) {
@@ -143,7 +124,7 @@ public final class Tiles {
         return budgetMb > 0 ? tileFor(manifest, precision, height, width, budgetMb << 20) : 0;
     }
 
-    /** {@link #tileFor(BundleManifest, int, int, long)} from the figures it derives from the manifest. */
+    /** {@link #tileFor(BundleManifest, Precision, int, int, long)} from the figures it derives from the manifest. */
     public static int tileFor(long perPixel, Geometry geometry, int height, int width, long budgetBytes) {
         if ((long) height * width * perPixel <= budgetBytes) {
             return 0;
