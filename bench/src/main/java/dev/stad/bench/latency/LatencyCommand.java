@@ -14,6 +14,7 @@ import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.cli.CommonOptions;
+import dev.stad.runtime.cli.ConsoleProgress;
 import dev.stad.runtime.cli.VersionProvider;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.detect.Tiles;
@@ -21,6 +22,9 @@ import dev.stad.runtime.engine.EngineKind;
 import dev.stad.runtime.engine.EngineOptions;
 import dev.stad.runtime.engine.Engines;
 import dev.stad.runtime.engine.GraphSession;
+import dev.stad.runtime.engine.InputProfile;
+import dev.stad.runtime.engine.trt.TrtAvailability;
+import dev.stad.runtime.engine.trt.TrtOptions;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
 import dev.stad.runtime.image.Preprocessing;
@@ -34,6 +38,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -119,7 +124,8 @@ public final class LatencyCommand implements Callable<Integer> {
             names = "--engines",
             split = ",",
             paramLabel = "ENGINE",
-            description = "Engines to time (default: every one available here: ort, and ort-cuda with CUDA).")
+            description = "Engines to time: ort, ort-cuda, trt (default: every one available here: ort, ort-cuda"
+                    + " with CUDA, trt with TensorRT and a GPU).")
     List<String> engines;
 
     @Option(names = "--threads", defaultValue = "0", description = "Engine threads (default: all cores).")
@@ -292,6 +298,9 @@ public final class LatencyCommand implements Callable<Integer> {
             if (OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
                 kinds.add(EngineKind.ORT_CUDA);
             }
+            if (TrtAvailability.status().available()) {
+                kinds.add(EngineKind.TRT);
+            }
         } else {
             for (String e : engines) {
                 kinds.add(EngineKind.parse(e));
@@ -310,25 +319,37 @@ public final class LatencyCommand implements Callable<Integer> {
         Map<String, Sgemm.Result> sgemm = new LinkedHashMap<>();
         List<Point> points = new ArrayList<>();
         for (EngineKind kind : kinds) {
-            EngineOptions eo = new EngineOptions(kind, threads, 0);
-            Sgemm.Result g = Sgemm.measure(eo, sgemmSize, 10);
-            sgemm.put(kind.id(), g);
-            log.printf(Locale.ROOT, "%s sgemm %d: %.1f ms, %.1f GFLOP/s%n", kind.id(), g.n(), g.ms(), g.gflops());
+            EngineOptions eo = new EngineOptions(kind, threads, 0)
+                    .withTrt(TrtOptions.defaults().withProgress(new ConsoleProgress(log, false)));
+            double yardstick = Double.NaN;
+            if (kind != EngineKind.TRT) {
+                // The sgemm yardstick is a CPU measure; TensorRT points report GFLOP/s only.
+                Sgemm.Result g = Sgemm.measure(eo, sgemmSize, 10);
+                sgemm.put(kind.id(), g);
+                yardstick = g.gflops();
+                log.printf(Locale.ROOT, "%s sgemm %d: %.1f ms, %.1f GFLOP/s%n", kind.id(), g.n(), g.ms(), g.gflops());
+            }
             for (Variant v : variants) {
+                List<Integer> vs = v.precision() != null ? sizes : variantSizes;
+                int smallest = Collections.min(vs);
+                int largest = Collections.max(vs);
+                int minSide = Math.min(smallest, Tiles.Geometry.of(m).minimumSide());
+                InputProfile profile = new InputProfile(3, minSide, minSide, largest, largest, largest, largest, 1);
                 try (GraphSession session = Engines.open(
                         v.onnx(),
                         v.name(),
                         m.detector().input(),
                         List.of(m.detector().output()),
+                        profile,
                         eo)) {
-                    for (int size : v.precision() != null ? sizes : variantSizes) {
+                    for (int size : vs) {
                         Point p = time(
                                 kind.id(),
                                 session,
                                 v,
                                 m.preprocessing(),
                                 Resampler.resize(source, size, size),
-                                g.gflops(),
+                                yardstick,
                                 m.detector().output(),
                                 m);
                         points.add(p);
@@ -491,7 +512,10 @@ public final class LatencyCommand implements Callable<Integer> {
             throws Exception {
         int size = host.height();
         Preprocessing pre = new Preprocessing(size, size, base.mean(), base.std());
-        int t = Tiles.tileFor(m, precisionOf(v), size, size, tile, memoryBudgetMb);
+        boolean gpu = engine.equals(EngineKind.TRT.id());
+        // The memory budget is the station's host memory; TensorRT works in GPU memory, whole
+        // unless --tile says otherwise.
+        int t = gpu && tile == 0 ? 0 : Tiles.tileFor(m, precisionOf(v), size, size, tile, memoryBudgetMb);
         Tiles.Geometry geometry = Tiles.Geometry.of(m);
         ProcessMemory.resetPeak();
         double warm = scoreOnce(session, pre, host, output, t, geometry);
@@ -503,7 +527,7 @@ public final class LatencyCommand implements Callable<Integer> {
         int perSide = t > 0 && size > t ? (size + t - 1) / t : 1;
         double p50 = Stats.median(ms);
         double peakMb = ProcessMemory.peakMb();
-        double station = stationMemory && v.precision() != null
+        double station = stationMemory && v.precision() != null && !gpu
                 ? StationMemory.measure(bundlePath, v.precision(), size, t, threads)
                 : Double.NaN;
         double gflops = v.gflop(size) / (p50 / 1e3);
@@ -605,8 +629,7 @@ public final class LatencyCommand implements Callable<Integer> {
         for (Point p : r.points()) {
             s.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %d×%d | %d | %d | %.1f | %.1f | %.1f | %.3f | %.1f | %.1f |"
-                            + " %.0f%% | %.0f | %s |%n",
+                    "| %s | %s | %d×%d | %d | %d | %.1f | %.1f | %.1f | %.3f | %.1f | %.1f |" + " %s | %.0f | %s |%n",
                     p.engine(),
                     p.variant(),
                     p.size(),
@@ -619,7 +642,7 @@ public final class LatencyCommand implements Callable<Integer> {
                     p.mapsPerSecond(),
                     p.gflop(),
                     p.gflops(),
-                    p.percentOfSgemm(),
+                    Double.isNaN(p.percentOfSgemm()) ? "-" : String.format(Locale.ROOT, "%.0f%%", p.percentOfSgemm()),
                     p.peakResidentMb(),
                     Double.isNaN(p.stationPeakMb()) ? "-" : String.format(Locale.ROOT, "%.0f", p.stationPeakMb())));
         }

@@ -1,5 +1,6 @@
 package dev.stad.runtime.cli;
 
+import dev.stad.runtime.engine.EngineUnavailableException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -13,6 +14,11 @@ import picocli.CommandLine;
 public final class Commands {
     /** Exit code of a command whose work failed; picocli's own usage errors exit with 2. */
     public static final int FAILED = 1;
+    /**
+     * Exit code when the engine asked for cannot run on this machine (no GPU driver, no
+     * TensorRT): like a usage error, the command line has to change. One line says what is missing.
+     */
+    public static final int ENGINE_UNAVAILABLE = 2;
 
     private Commands() {}
 
@@ -25,6 +31,12 @@ public final class Commands {
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            if (ex instanceof EngineUnavailableException) {
+                // Not a failure of the work: the machine lacks what the command line asked for.
+                line.getErr().println("error: " + ex.getMessage());
+                line.getErr().flush();
+                return ENGINE_UNAVAILABLE;
+            }
             line.getErr().println("error: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
             CommandLine.ParseResult own = line.getParseResult();
             if (own != null && own.hasMatchedOption("--stacktrace")) {

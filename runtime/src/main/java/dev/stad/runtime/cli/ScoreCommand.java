@@ -5,6 +5,9 @@ import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.engine.EngineKind;
+import dev.stad.runtime.engine.EngineOptions;
+import dev.stad.runtime.engine.Engines;
+import dev.stad.runtime.engine.trt.TrtOptions;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
 import dev.stad.runtime.io.Json;
@@ -34,6 +37,7 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -52,7 +56,8 @@ import picocli.CommandLine.Spec;
         exitCodeList = {
             "0:every input was scored",
             "1:nothing was scored (bundle, engine, output folder or input" + " missing or unusable)",
-            "2:invalid command line",
+            "2:invalid command line, or the engine asked for cannot run on this machine (one line says what is"
+                    + " missing)",
             "3:some inputs could not be scored (see results.json or the error lines); the rest were"
         })
 public final class ScoreCommand implements Callable<Integer> {
@@ -94,7 +99,8 @@ public final class ScoreCommand implements Callable<Integer> {
             defaultValue = "auto",
             converter = EngineConverter.class,
             description = "ort (ONNX Runtime, CPU), ort-cuda (ONNX Runtime, CUDA; needs the cuda build), trt"
-                    + " (TensorRT), or auto: ort-cuda when available, else ort (default: ${DEFAULT-VALUE}).")
+                    + " (TensorRT; needs an NVIDIA GPU), or auto: trt where it can run, else ort-cuda, else ort"
+                    + " (default: ${DEFAULT-VALUE}).")
     EngineKind engine;
 
     @Option(
@@ -159,8 +165,34 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(
             names = "--precision",
             paramLabel = "P",
-            description = "Detector to run: fp32 or int8 (default: fp32; int8 needs a bundle exported with --int8).")
+            description = "Detector to run: fp32 or int8 (int8 needs a bundle exported with --int8), or fp16 (the"
+                    + " fp32 detector with TensorRT's networks in half precision; engine trt only). Default: fp32.")
     String precision;
+
+    @Option(names = "--device", paramLabel = "N", defaultValue = "0", description = "GPU index (default: 0).")
+    int device;
+
+    @Option(
+            names = "--trt-cache",
+            paramLabel = "DIR",
+            description = "Where TensorRT engines are cached (default: $STAD_CACHE_DIR/tensorrt, else"
+                    + " $XDG_CACHE_HOME/stad/tensorrt, else ~/.cache/stad/tensorrt).")
+    Path trtCache;
+
+    @Option(
+            names = "--trt-workspace",
+            paramLabel = "MB",
+            defaultValue = "" + TrtOptions.DEFAULT_WORKSPACE_MB,
+            description = "TensorRT builder workspace limit (default: ${DEFAULT-VALUE}).")
+    long trtWorkspaceMb;
+
+    @Option(
+            names = "--trt-level",
+            paramLabel = "0-5",
+            defaultValue = "" + TrtOptions.DEFAULT_OPTIMIZATION_LEVEL,
+            description = "TensorRT builder optimisation level: higher builds slower, may run faster (default:"
+                    + " ${DEFAULT-VALUE}).")
+    int trtLevel;
 
     @Mixin
     CommonOptions common;
@@ -179,23 +211,43 @@ public final class ScoreCommand implements Callable<Integer> {
         if (threads < 0 || parallel < 1) {
             throw new IllegalArgumentException("--threads must be >= 0 and --parallel >= 1");
         }
+        boolean fp16 = precision != null && precision.trim().equalsIgnoreCase("fp16");
+        // The engine first: a missing GPU or TensorRT is reported in well under a second.
+        Engines.Choice choice = Engines.choose(engine);
+        if (fp16 && choice.kind() != EngineKind.TRT) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--precision fp16 runs on TensorRT only (engine "
+                            + choice.kind().id()
+                            + " here); use --engine trt on a machine with an NVIDIA GPU, or fp32 / int8");
+        }
         requireWritable(out);
         List<InputFiles.Input> files = InputFiles.expand(inputs);
+        Progress progress = new ConsoleProgress(stdout, interactive);
+        if (engine == EngineKind.AUTO) {
+            progress.line("engine " + choice);
+        }
+        TrtOptions trt = TrtOptions.defaults()
+                .withCacheDir(trtCache)
+                .withWorkspaceMb(trtWorkspaceMb)
+                .withOptimizationLevel(trtLevel)
+                .withFp16(fp16)
+                .withContexts(Math.max(TrtOptions.DEFAULT_CONTEXTS, parallel))
+                .withProgress(progress);
         DetectorOptions options = DetectorOptions.defaults()
-                .withEngine(engine)
-                .withThreads(threads)
+                .withEngine(new EngineOptions(engine, threads, device, trt))
                 .withThreshold(threshold)
                 .withTile(tile)
                 .withMemoryBudgetMb(memoryBudgetMb)
-                .withPrecision(precision == null ? null : Precision.parse(precision));
-        Progress progress = new ConsoleProgress(stdout, interactive);
+                .withPrecision(precision == null ? null : fp16 ? Precision.FP32 : Precision.parse(precision));
         long t0 = System.nanoTime();
         List<ScoreResults.Image> results = new ArrayList<>();
         String engineName;
         String model;
         double usedThreshold;
         try (Detector detector = Detector.open(bundle, options)) {
-            engineName = detector.engine() + ", " + detector.precision().id() + " detector"
+            engineName = detector.engine() + ", "
+                    + (fp16 ? "fp16" : detector.precision().id()) + " detector"
                     + (detector.tile() > 0 ? ", tiles of " + detector.tile() + " px" : "");
             model = detector.manifest().name();
             usedThreshold = detector.threshold();

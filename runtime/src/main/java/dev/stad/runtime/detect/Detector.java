@@ -93,8 +93,13 @@ public final class Detector implements AutoCloseable {
                 options.tile(),
                 options.memoryBudgetMb());
         byte[] onnx = bundle.read(d.file());
-        GraphSession session =
-                Engines.open(onnx, bundlePath + ": " + d.file(), d.input(), List.of(d.output()), options.engine());
+        GraphSession session = Engines.open(
+                onnx,
+                bundlePath + ": " + d.file(),
+                d.input(),
+                List.of(d.output()),
+                Tiles.inputProfile(m, tile),
+                options.engine());
         try {
             session.run(Tiles.warmUpInput(m, tile));
         } catch (EngineException | RuntimeException e) {

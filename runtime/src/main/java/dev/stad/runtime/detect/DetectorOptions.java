@@ -66,6 +66,11 @@ public record DetectorOptions(
         return new DetectorOptions(engine.withKind(kind), threshold, topFraction, tile, memoryBudgetMb, precision);
     }
 
+    /** All engine options at once (device, TensorRT settings). */
+    public DetectorOptions withEngine(EngineOptions e) {
+        return new DetectorOptions(e, threshold, topFraction, tile, memoryBudgetMb, precision);
+    }
+
     public DetectorOptions withThreads(int threads) {
         return new DetectorOptions(
                 engine.withThreads(threads), threshold, topFraction, tile, memoryBudgetMb, precision);

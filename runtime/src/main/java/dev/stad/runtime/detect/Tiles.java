@@ -4,6 +4,7 @@ import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.engine.GraphSession;
+import dev.stad.runtime.engine.InputProfile;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.spec.Layer;
@@ -143,6 +144,22 @@ public final class Tiles {
             best = t;
         }
         return best;
+    }
+
+    /**
+     * The input shapes {@link #run} gives the detector graph for the bundle's input size and
+     * {@code tile}: exactly the input when it is computed whole; else from the smallest cut to the
+     * whole input, tuned for the first (largest) cut. Batch 1.
+     */
+    public static InputProfile inputProfile(BundleManifest manifest, int tile) {
+        int h = manifest.preprocessing().height();
+        int w = manifest.preprocessing().width();
+        if (tile <= 0 || (h <= tile && w <= tile)) {
+            return InputProfile.fixed(3, h, w);
+        }
+        FloatImage first = warmUpInput(manifest, tile);
+        int min = Geometry.of(manifest).minimumSide();
+        return new InputProfile(3, Math.min(h, min), Math.min(w, min), first.height(), first.width(), h, w, 1);
     }
 
     /** A blank input the size of the first cut {@link #run} makes, to run a graph once before use. */

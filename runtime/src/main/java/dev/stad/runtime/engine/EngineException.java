@@ -1,7 +1,7 @@
 package dev.stad.runtime.engine;
 
 /** An engine could not be created, or a graph failed to build or run on it. */
-public final class EngineException extends Exception {
+public class EngineException extends Exception {
     private static final long serialVersionUID = 1L;
 
     public EngineException(String message) {

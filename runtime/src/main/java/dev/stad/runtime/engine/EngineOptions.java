@@ -1,5 +1,6 @@
 package dev.stad.runtime.engine;
 
+import dev.stad.runtime.engine.trt.TrtOptions;
 import java.util.Objects;
 
 /**
@@ -8,10 +9,12 @@ import java.util.Objects;
  * @param kind the backend
  * @param threads intra-op threads of one graph run; 0 lets the engine choose (all physical cores)
  * @param device GPU index for GPU engines
+ * @param trt what only TensorRT reads: engine cache, builder settings, fp16
  */
-public record EngineOptions(EngineKind kind, int threads, int device) {
+public record EngineOptions(EngineKind kind, int threads, int device, TrtOptions trt) {
     public EngineOptions {
         Objects.requireNonNull(kind, "kind must not be null");
+        Objects.requireNonNull(trt, "trt must not be null");
         if (threads < 0) {
             throw new IllegalArgumentException("threads must be >= 0 (0: engine default), found " + threads);
         }
@@ -20,16 +23,28 @@ public record EngineOptions(EngineKind kind, int threads, int device) {
         }
     }
 
+    public EngineOptions(EngineKind kind, int threads, int device) {
+        this(kind, threads, device, TrtOptions.defaults());
+    }
+
     /** ONNX Runtime on the CPU with its default thread count. */
     public static EngineOptions cpu() {
         return new EngineOptions(EngineKind.ORT, 0, 0);
     }
 
     public EngineOptions withKind(EngineKind k) {
-        return new EngineOptions(k, threads, device);
+        return new EngineOptions(k, threads, device, trt);
     }
 
     public EngineOptions withThreads(int t) {
-        return new EngineOptions(kind, t, device);
+        return new EngineOptions(kind, t, device, trt);
+    }
+
+    public EngineOptions withDevice(int d) {
+        return new EngineOptions(kind, threads, d, trt);
+    }
+
+    public EngineOptions withTrt(TrtOptions t) {
+        return new EngineOptions(kind, threads, device, t);
     }
 }

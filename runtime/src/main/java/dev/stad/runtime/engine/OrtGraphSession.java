@@ -4,7 +4,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import dev.stad.runtime.image.FloatImage;
 import java.nio.FloatBuffer;
@@ -63,12 +62,18 @@ public final class OrtGraphSession implements GraphSession {
             throw new EngineException(
                     "ONNX Runtime's native library cannot be loaded on this machine (" + e.getMessage() + ")", e);
         }
-        if (cuda && !OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-            throw new EngineException("engine ort-cuda: this build of ONNX Runtime has no CUDA execution provider"
-                    + " (available: " + OrtEnvironment.getAvailableProviders() + "). Build the runtime with"
-                    + " `mvn -Pcuda package` (onnxruntime_gpu) and install CUDA 12 and cuDNN 9, or use --engine ort");
+        if (cuda && Engines.ortCudaProblem() != null) {
+            throw new EngineUnavailableException("engine ort-cuda: " + Engines.ortCudaProblem());
         }
-        try (OrtSession.SessionOptions so = sessionOptions(options)) {
+        OrtSession.SessionOptions opened;
+        try {
+            opened = sessionOptions(options);
+        } catch (OrtException e) {
+            // Only the CUDA provider can fail here: its libraries (CUDA, cuDNN) or a GPU are missing.
+            throw new EngineUnavailableException("engine ort-cuda: ONNX Runtime's CUDA provider cannot start on this"
+                    + " machine (" + firstLine(e.getMessage()) + "); it needs an NVIDIA driver, CUDA 12 and cuDNN 9");
+        }
+        try (OrtSession.SessionOptions so = opened) {
             OrtSession session = env.createSession(onnx, so);
             if (!session.getInputNames().contains(input)) {
                 session.close();
@@ -110,6 +115,10 @@ public final class OrtGraphSession implements GraphSession {
             so.close();
             throw e;
         }
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "no reason given" : s.lines().findFirst().orElse(s).strip();
     }
 
     @Override

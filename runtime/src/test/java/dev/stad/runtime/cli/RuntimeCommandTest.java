@@ -3,6 +3,8 @@ package dev.stad.runtime.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stad.runtime.StadVersion;
 import java.io.ByteArrayOutputStream;
@@ -10,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,5 +110,68 @@ class RuntimeCommandTest {
     void infoOnAMissingBundleFails() {
         assertEquals(1, run("info", "--bundle", dir.resolve("nope").toString()));
         assertTrue(errText().contains("no such bundle"), errText());
+    }
+
+    @Test
+    void tensorRtWithoutAGpuFailsWithOneLineAndExitCodeTwoBeforeTheBundle() throws Exception {
+        assumeFalse(Files.exists(Path.of("/proc/driver/nvidia/version")), "this machine has an NVIDIA driver");
+        Path img = Files.write(dir.resolve("a.png"), new byte[] {1});
+        int code = run(
+                "score",
+                "--engine",
+                "trt",
+                "--bundle",
+                dir.resolve("nope").toString(),
+                "--input",
+                img.toString(),
+                "--out",
+                dir.resolve("results").toString());
+        assertEquals(2, code);
+        List<String> lines = errText().lines().toList();
+        assertEquals(1, lines.size(), errText());
+        assertTrue(lines.get(0).startsWith("error: engine trt: no NVIDIA driver on this machine"), errText());
+        assertFalse(Files.exists(dir.resolve("results")), "nothing is created when the engine cannot run");
+    }
+
+    @Test
+    void ortCudaWithoutItsProviderFailsWithOneLineAndExitCodeTwo() throws Exception {
+        assumeTrue(
+                !ai.onnxruntime.OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA),
+                "this build has the CUDA provider");
+        Path img = Files.write(dir.resolve("a.png"), new byte[] {1});
+        int code = run(
+                "score",
+                "--engine",
+                "ort-cuda",
+                "--bundle",
+                dir.resolve("nope").toString(),
+                "--input",
+                img.toString(),
+                "--out",
+                dir.resolve("results").toString());
+        assertEquals(2, code);
+        List<String> lines = errText().lines().toList();
+        assertEquals(1, lines.size(), errText());
+        assertTrue(
+                lines.get(0).startsWith("error: engine ort-cuda: this build of ONNX Runtime has no CUDA"), errText());
+    }
+
+    @Test
+    void halfPrecisionAskedOfOnnxRuntimeIsAUsageError() throws Exception {
+        Path img = Files.write(dir.resolve("a.png"), new byte[] {1});
+        int code = run(
+                "score",
+                "--engine",
+                "ort",
+                "--precision",
+                "fp16",
+                "--bundle",
+                dir.resolve("nope").toString(),
+                "--input",
+                img.toString(),
+                "--out",
+                dir.resolve("results").toString());
+        assertEquals(2, code);
+        assertTrue(errText().contains("--precision fp16 runs on TensorRT only (engine ort here)"), errText());
     }
 }

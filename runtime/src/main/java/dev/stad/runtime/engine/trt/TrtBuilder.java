@@ -1,0 +1,244 @@
+package dev.stad.runtime.engine.trt;
+
+import static org.bytedeco.tensorrt.global.nvinfer.createInferBuilder;
+import static org.bytedeco.tensorrt.global.nvonnxparser.createParser;
+
+import dev.stad.runtime.engine.EngineException;
+import dev.stad.runtime.engine.InputProfile;
+import dev.stad.runtime.progress.Progress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.tensorrt.global.nvinfer.BuilderFlag;
+import org.bytedeco.tensorrt.global.nvinfer.DataType;
+import org.bytedeco.tensorrt.global.nvinfer.ElementWiseOperation;
+import org.bytedeco.tensorrt.global.nvinfer.LayerType;
+import org.bytedeco.tensorrt.global.nvinfer.MemoryPoolType;
+import org.bytedeco.tensorrt.global.nvinfer.OptProfileSelector;
+import org.bytedeco.tensorrt.nvinfer.Dims64;
+import org.bytedeco.tensorrt.nvinfer.IBuilder;
+import org.bytedeco.tensorrt.nvinfer.IBuilderConfig;
+import org.bytedeco.tensorrt.nvinfer.IElementWiseLayer;
+import org.bytedeco.tensorrt.nvinfer.IHostMemory;
+import org.bytedeco.tensorrt.nvinfer.ILayer;
+import org.bytedeco.tensorrt.nvinfer.INetworkDefinition;
+import org.bytedeco.tensorrt.nvinfer.IOptimizationProfile;
+import org.bytedeco.tensorrt.nvinfer.ITimingCache;
+import org.bytedeco.tensorrt.nvonnxparser.IParser;
+import org.bytedeco.tensorrt.nvonnxparser.IParserError;
+
+/**
+ * Compiles an ONNX graph into a serialized TensorRT engine: ONNX parser, one optimisation profile
+ * for the station's input range, workspace limit, optimisation level, fp16 where asked, int8
+ * where the graph carries its own quantization (QuantizeLinear/DequantizeLinear), and the timing
+ * cache of earlier builds. The JavaCPP presets of TensorRT 10.15 cannot implement
+ * {@code IProgressMonitor} from Java, so a build reports its stages, and every 30 seconds that it
+ * is still running.
+ */
+final class TrtBuilder {
+    private static final long HEARTBEAT_SECONDS = 30;
+
+    private TrtBuilder() {}
+
+    static PlanCache.Built build(
+            byte[] onnx,
+            String what,
+            String input,
+            InputProfile profile,
+            TrtOptions options,
+            byte[] timingCache,
+            TrtLogger logger)
+            throws EngineException {
+        Progress progress = options.progress();
+        long t0 = System.nanoTime();
+        IBuilder builder = null;
+        INetworkDefinition network = null;
+        IParser parser = null;
+        IBuilderConfig config = null;
+        ITimingCache timing = null;
+        IHostMemory plan = null;
+        IHostMemory timingOut = null;
+        BytePointer onnxBytes = null;
+        BytePointer timingBytes = null;
+        try {
+            builder = require(createInferBuilder(logger), "createInferBuilder", logger);
+            network = require(builder.createNetworkV2(0), "createNetworkV2", logger);
+            parser = require(createParser(network, logger), "createParser", logger);
+            progress.line(String.format(Locale.ROOT, "TensorRT: parsing %s (%.1f MB)", what, onnx.length / 1e6));
+            onnxBytes = new BytePointer(onnx);
+            if (!parser.parse(onnxBytes, onnx.length)) {
+                throw new EngineException(
+                        what + ": TensorRT's ONNX parser rejected the graph: " + parserErrors(parser));
+            }
+            boolean quantized = hasLayer(network, LayerType.kQUANTIZE);
+            config = require(builder.createBuilderConfig(), "createBuilderConfig", logger);
+            config.setMemoryPoolLimit(MemoryPoolType.kWORKSPACE, options.workspaceMb() << 20);
+            config.setBuilderOptimizationLevel(options.optimizationLevel());
+            if (quantized) {
+                // Explicit quantization: the graph's own Q/DQ scales, no calibrator.
+                config.setFlag(BuilderFlag.kINT8);
+            }
+            if (options.fp16()) {
+                if (!builder.platformHasFastFp16()) {
+                    progress.line("TensorRT: this GPU has no fast fp16; fp16 is asked for but may not be faster");
+                }
+                config.setFlag(BuilderFlag.kFP16);
+                config.setFlag(BuilderFlag.kPREFER_PRECISION_CONSTRAINTS);
+                int kept = keepScoringInFp32(network);
+                progress.line("TensorRT: fp16 networks, " + kept + " scoring layers kept in fp32");
+            }
+            IOptimizationProfile p = require(builder.createOptimizationProfile(), "createOptimizationProfile", logger);
+            try (Dims64 min = dims(1, profile.channels(), profile.minHeight(), profile.minWidth());
+                    Dims64 opt = dims(1, profile.channels(), profile.optHeight(), profile.optWidth());
+                    Dims64 max =
+                            dims(profile.maxBatch(), profile.channels(), profile.maxHeight(), profile.maxWidth())) {
+                if (!p.setDimensions(input, OptProfileSelector.kMIN, min)
+                        || !p.setDimensions(input, OptProfileSelector.kOPT, opt)
+                        || !p.setDimensions(input, OptProfileSelector.kMAX, max)) {
+                    throw new EngineException(what + ": TensorRT refused the input profile " + profile.describe()
+                            + " for input '" + input + "': " + logger.drainErrors());
+                }
+            }
+            if (config.addOptimizationProfile(p) < 0) {
+                throw new EngineException(what + ": TensorRT refused the input profile " + profile.describe() + ": "
+                        + logger.drainErrors());
+            }
+            if (timingCache != null) {
+                timingBytes = new BytePointer(timingCache);
+            }
+            timing = config.createTimingCache(timingBytes, timingCache != null ? timingCache.length : 0);
+            if (timing == null || !config.setTimingCache(timing, false)) {
+                progress.line("TensorRT: the stored timing cache was not accepted; timing from scratch");
+            }
+            progress.line(String.format(
+                    Locale.ROOT,
+                    "TensorRT: building the engine (%s, input %s, optimisation level %d, workspace %d MB);"
+                            + " the first build on a GPU takes minutes",
+                    quantized ? "int8" : options.fp16() ? "fp16" : "fp32",
+                    profile.describe(),
+                    options.optimizationLevel(),
+                    options.workspaceMb()));
+            ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "tensorrt-build-progress");
+                t.setDaemon(true);
+                return t;
+            });
+            heartbeat.scheduleAtFixedRate(
+                    () -> progress.line(String.format(
+                            Locale.ROOT, "TensorRT: still building, %.0f s", (System.nanoTime() - t0) / 1e9)),
+                    HEARTBEAT_SECONDS,
+                    HEARTBEAT_SECONDS,
+                    TimeUnit.SECONDS);
+            try {
+                plan = builder.buildSerializedNetwork(network, config);
+            } finally {
+                heartbeat.shutdownNow();
+            }
+            if (plan == null || plan.isNull() || plan.size() == 0) {
+                throw new EngineException(what + ": TensorRT could not build an engine: " + logger.drainErrors());
+            }
+            byte[] planBytes = bytes(plan.data(), plan.size());
+            byte[] timingBytesOut = null;
+            ITimingCache used = config.getTimingCache();
+            if (used != null && !used.isNull()) {
+                timingOut = used.serialize();
+                if (timingOut != null && !timingOut.isNull()) {
+                    timingBytesOut = bytes(timingOut.data(), timingOut.size());
+                }
+            }
+            progress.line(String.format(
+                    Locale.ROOT,
+                    "TensorRT: engine built in %.1f s (%.1f MB)",
+                    (System.nanoTime() - t0) / 1e9,
+                    planBytes.length / 1e6));
+            return new PlanCache.Built(planBytes, timingBytesOut);
+        } finally {
+            for (Pointer q :
+                    new Pointer[] {timingOut, plan, timing, config, parser, network, builder, onnxBytes, timingBytes}) {
+                if (q != null) {
+                    q.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * Pins every scoring layer (the element-wise arithmetic, reductions and unary functions after
+     * the networks: {@code e}, {@code v}, their standardisation and the combination of scales) to
+     * fp32. In half precision the sum of 128 squared descriptor differences passes 65504 on a
+     * strong anomaly, and the standardisation subtracts nearly equal numbers; the networks' own
+     * layers (convolutions, activations, max pools) are safe in fp16. Returns how many were pinned.
+     */
+    static int keepScoringInFp32(INetworkDefinition network) {
+        int kept = 0;
+        for (int i = 0; i < network.getNbLayers(); i++) {
+            ILayer layer = network.getLayer(i);
+            int type = layer.getType().value;
+            boolean scoring = type == LayerType.kREDUCE.value || type == LayerType.kUNARY.value;
+            if (type == LayerType.kELEMENTWISE.value) {
+                int op = new IElementWiseLayer(layer).getOperation().value;
+                scoring = op != ElementWiseOperation.kMAX.value;
+            }
+            if (scoring) {
+                layer.setPrecision(DataType.kFLOAT);
+                for (int o = 0; o < layer.getNbOutputs(); o++) {
+                    layer.setOutputType(o, DataType.kFLOAT);
+                }
+                kept++;
+            }
+        }
+        return kept;
+    }
+
+    private static boolean hasLayer(INetworkDefinition network, LayerType type) {
+        for (int i = 0; i < network.getNbLayers(); i++) {
+            if (network.getLayer(i).getType().value == type.value) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** One line per parser error, with the node it concerns. */
+    private static String parserErrors(IParser parser) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < parser.getNbErrors(); i++) {
+            IParserError e = parser.getError(i);
+            String node = e.nodeName() != null && !e.nodeName().isEmpty() ? e.nodeName() : "#" + e.node();
+            out.add("node " + node
+                    + (e.nodeOperator() != null && !e.nodeOperator().isEmpty() ? " (" + e.nodeOperator() + ")" : "")
+                    + ": " + e.desc());
+        }
+        return out.isEmpty() ? "no reason given" : String.join("; ", out);
+    }
+
+    static Dims64 dims(long... d) {
+        Dims64 dims = new Dims64();
+        dims.nbDims(d.length);
+        for (int i = 0; i < d.length; i++) {
+            dims.d(i, d[i]);
+        }
+        return dims;
+    }
+
+    static byte[] bytes(Pointer data, long size) throws EngineException {
+        if (size > Integer.MAX_VALUE - 64) {
+            throw new EngineException("TensorRT returned " + size + " bytes, more than a Java array holds");
+        }
+        byte[] out = new byte[(int) size];
+        new BytePointer(data).capacity(size).get(out);
+        return out;
+    }
+
+    private static <T extends Pointer> T require(T p, String call, TrtLogger logger) throws EngineException {
+        if (p == null || p.isNull()) {
+            throw new EngineException("TensorRT " + call + " failed: " + logger.drainErrors());
+        }
+        return p;
+    }
+}

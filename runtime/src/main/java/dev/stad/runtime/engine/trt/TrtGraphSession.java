@@ -1,0 +1,426 @@
+package dev.stad.runtime.engine.trt;
+
+import static org.bytedeco.cuda.global.cudart.cudaFree;
+import static org.bytedeco.cuda.global.cudart.cudaFreeHost;
+import static org.bytedeco.cuda.global.cudart.cudaGetDeviceProperties;
+import static org.bytedeco.cuda.global.cudart.cudaMalloc;
+import static org.bytedeco.cuda.global.cudart.cudaMallocHost;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyAsync;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
+import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
+import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
+import static org.bytedeco.cuda.global.cudart.cudaStreamCreate;
+import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
+import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
+import static org.bytedeco.tensorrt.global.nvinfer.createInferRuntime;
+
+import dev.stad.runtime.engine.EngineException;
+import dev.stad.runtime.engine.EngineOptions;
+import dev.stad.runtime.engine.EngineUnavailableException;
+import dev.stad.runtime.engine.GraphSession;
+import dev.stad.runtime.engine.InputProfile;
+import dev.stad.runtime.image.FloatImage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.cuda.cudart.cudaDeviceProp;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.tensorrt.global.nvinfer.DataType;
+import org.bytedeco.tensorrt.global.nvinfer.TensorIOMode;
+import org.bytedeco.tensorrt.nvinfer.Dims64;
+import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
+import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
+import org.bytedeco.tensorrt.nvinfer.IRuntime;
+
+/**
+ * A graph compiled by TensorRT. Opening finds the engine in the {@link PlanCache} or builds it
+ * ({@link TrtBuilder}); running takes a free execution context from a pool (each has its own CUDA
+ * stream, device buffers and pinned host buffers sized for the profile's largest input), copies
+ * the image in, {@code enqueueV3}, copies the outputs back. Threads beyond the pool's size wait
+ * for a context; results do not depend on which context ran them. A read-write lock keeps
+ * {@link #close} from freeing anything under a running call.
+ */
+public final class TrtGraphSession implements GraphSession {
+    private final TrtLogger logger;
+    private final IRuntime runtime;
+    private final ICudaEngine engine;
+    private final int device;
+    private final String input;
+    private final List<String> outputs;
+    private final InputProfile profile;
+    private final String description;
+    private final int poolSize;
+    private final BlockingQueue<Context> idle = new LinkedBlockingQueue<>();
+    private final List<Context> all = new ArrayList<>();
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    private TrtGraphSession(
+            TrtLogger logger,
+            IRuntime runtime,
+            ICudaEngine engine,
+            int device,
+            String input,
+            List<String> outputs,
+            InputProfile profile,
+            String description,
+            int poolSize) {
+        this.logger = logger;
+        this.runtime = runtime;
+        this.engine = engine;
+        this.device = device;
+        this.input = input;
+        this.outputs = List.copyOf(outputs);
+        this.profile = profile;
+        this.description = description;
+        this.poolSize = poolSize;
+    }
+
+    /**
+     * Loads (or builds and caches) the engine for {@code onnx} on the GPU {@code options.device()}.
+     *
+     * @param what names the graph in messages
+     * @throws EngineUnavailableException when this machine has no usable GPU or TensorRT
+     */
+    public static TrtGraphSession open(
+            byte[] onnx, String what, String input, List<String> outputs, InputProfile profile, EngineOptions options)
+            throws EngineException {
+        TrtAvailability.Status status = TrtAvailability.status();
+        if (!status.available()) {
+            throw new EngineUnavailableException("engine trt: " + status.problem());
+        }
+        if (profile == null) {
+            throw new EngineException(what + ": TensorRT needs the input shapes the graph will see (an InputProfile)");
+        }
+        TrtOptions trt = options.trt();
+        Cuda.check(cudaSetDevice(options.device()), "cudaSetDevice(" + options.device() + ")");
+        String gpu;
+        String capability;
+        try (cudaDeviceProp props = new cudaDeviceProp()) {
+            Cuda.check(cudaGetDeviceProperties(props, options.device()), "cudaGetDeviceProperties");
+            gpu = props.name().getString().strip();
+            capability = props.major() + "." + props.minor();
+        }
+        boolean quantized = new String(onnx, java.nio.charset.StandardCharsets.ISO_8859_1).contains("QuantizeLinear");
+        String precision = quantized ? "int8" : trt.fp16() ? "fp16" : "fp32";
+        PlanCache cache = new PlanCache(trt.cacheDirOrDefault());
+        PlanCache.Key key = new PlanCache.Key(
+                gpu,
+                capability,
+                status.tensorRt(),
+                status.cuda(),
+                PlanCache.sha256(onnx),
+                profile.describe(),
+                precision,
+                "workspace=" + trt.workspaceMb() + "MB;level=" + trt.optimizationLevel());
+        TrtLogger logger = new TrtLogger(trt.progress());
+        PlanCache.Builder build = timing -> TrtBuilder.build(onnx, what, input, profile, trt, timing, logger);
+        PlanCache.Result plan = cache.loadOrBuild(key, build, trt.progress());
+        IRuntime runtime = createInferRuntime(logger);
+        if (runtime == null || runtime.isNull()) {
+            throw new EngineException("TensorRT createInferRuntime failed: " + logger.drainErrors());
+        }
+        ICudaEngine engine = deserialize(runtime, plan.plan());
+        if (engine == null && !plan.built()) {
+            // Same key, but this TensorRT cannot read the file (e.g. a patch release changed the format).
+            trt.progress()
+                    .line("TensorRT: the cached engine " + plan.file() + " does not load (" + logger.drainErrors()
+                            + "); building it again");
+            try {
+                cache.invalidate(key);
+            } catch (IOException e) {
+                trt.progress().line("TensorRT engine cache: cannot remove " + plan.file() + ": " + e.getMessage());
+            }
+            plan = cache.loadOrBuild(key, build, trt.progress());
+            engine = deserialize(runtime, plan.plan());
+        }
+        if (engine == null) {
+            runtime.close();
+            throw new EngineException(what + ": TensorRT cannot load the engine it built: " + logger.drainErrors());
+        }
+        trt.progress()
+                .line((plan.built() ? "TensorRT: engine cached at " : "TensorRT: engine loaded from cache ")
+                        + plan.file());
+        try {
+            requireTensor(engine, what, input, TensorIOMode.kINPUT);
+            for (String o : outputs) {
+                requireTensor(engine, what, o, TensorIOMode.kOUTPUT);
+            }
+        } catch (EngineException e) {
+            engine.close();
+            runtime.close();
+            throw e;
+        }
+        String description = String.format(
+                Locale.ROOT,
+                "tensorrt %s %s, %s on cuda:%d %s (compute %s), %d contexts",
+                status.tensorRt(),
+                precision,
+                status.cuda(),
+                options.device(),
+                gpu,
+                capability,
+                trt.contexts());
+        return new TrtGraphSession(
+                logger, runtime, engine, options.device(), input, outputs, profile, description, trt.contexts());
+    }
+
+    private static ICudaEngine deserialize(IRuntime runtime, byte[] plan) {
+        try (BytePointer bytes = new BytePointer(plan)) {
+            ICudaEngine e = runtime.deserializeCudaEngine(bytes, plan.length);
+            return e == null || e.isNull() ? null : e;
+        }
+    }
+
+    private static void requireTensor(ICudaEngine engine, String what, String name, TensorIOMode mode)
+            throws EngineException {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < engine.getNbIOTensors(); i++) {
+            names.add(engine.getIOTensorName(i));
+        }
+        if (!names.contains(name) || engine.getTensorIOMode(name).value != mode.value) {
+            throw new EngineException(what + ": the engine has no " + (mode == TensorIOMode.kINPUT ? "input" : "output")
+                    + " '" + name + "' (tensors: " + names + ")");
+        }
+        if (engine.getTensorDataType(name).value != DataType.kFLOAT.value) {
+            throw new EngineException(
+                    what + ": tensor '" + name + "' is " + engine.getTensorDataType(name) + ", expected float");
+        }
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public Map<String, FloatImage> run(FloatImage image) throws EngineException {
+        return runBatch(List.of(image)).get(0);
+    }
+
+    @Override
+    public List<Map<String, FloatImage>> runBatch(List<FloatImage> batch) throws EngineException {
+        if (batch.isEmpty()) {
+            throw new IllegalArgumentException("empty batch");
+        }
+        FloatImage first = batch.get(0);
+        for (FloatImage b : batch) {
+            if (b.channels() != first.channels() || b.height() != first.height() || b.width() != first.width()) {
+                throw new IllegalArgumentException("batch images differ in shape: " + b + " and " + first);
+            }
+        }
+        if (!profile.admits(batch.size(), first.channels(), first.height(), first.width())) {
+            throw new EngineException("TensorRT engine was built for inputs " + profile.describe() + ", not a batch of "
+                    + batch.size() + " " + first.channels() + "x" + first.height() + "x" + first.width());
+        }
+        lock.readLock().lock();
+        try {
+            if (closed) {
+                throw new EngineException("session is closed");
+            }
+            Context c = borrow();
+            try {
+                return c.run(batch);
+            } finally {
+                idle.add(c);
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** A free context, a new one while the pool is below its size, else waits for one. */
+    private Context borrow() throws EngineException {
+        Context c = idle.poll();
+        if (c != null) {
+            return c;
+        }
+        synchronized (all) {
+            if (all.size() < poolSize) {
+                Context made = new Context();
+                all.add(made);
+                return made;
+            }
+        }
+        try {
+            return idle.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EngineException("interrupted while waiting for a TensorRT execution context");
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            synchronized (all) {
+                for (Context c : all) {
+                    c.free();
+                }
+                all.clear();
+                idle.clear();
+            }
+            engine.close();
+            runtime.close();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** One execution context with its stream and buffers, used by one thread at a time. */
+    private final class Context {
+        private final IExecutionContext context;
+        private final CUstream_st stream = new CUstream_st();
+        private final Map<String, Pointer> deviceBuffers = new LinkedHashMap<>();
+        private final Map<String, Pointer> hostBuffers = new LinkedHashMap<>();
+        private final Map<String, Long> capacities = new LinkedHashMap<>();
+
+        Context() throws EngineException {
+            Cuda.check(cudaSetDevice(device), "cudaSetDevice(" + device + ")");
+            context = engine.createExecutionContext();
+            if (context == null || context.isNull()) {
+                throw new EngineException("TensorRT createExecutionContext failed: " + logger.drainErrors());
+            }
+            try {
+                Cuda.check(cudaStreamCreate(stream), "cudaStreamCreate");
+                long inputFloats =
+                        (long) profile.maxBatch() * profile.channels() * profile.maxHeight() * profile.maxWidth();
+                allocate(input, inputFloats);
+                // Largest output: set the largest input shape and ask the context what it yields.
+                try (Dims64 max = TrtBuilder.dims(
+                        profile.maxBatch(), profile.channels(), profile.maxHeight(), profile.maxWidth())) {
+                    if (!context.setInputShape(input, max)) {
+                        throw new EngineException(
+                                "TensorRT rejected input shape " + profile.describe() + ": " + logger.drainErrors());
+                    }
+                }
+                for (String o : outputs) {
+                    allocate(o, elements(context.getTensorShape(o), o));
+                }
+            } catch (EngineException | RuntimeException e) {
+                free();
+                throw e;
+            }
+        }
+
+        private void allocate(String name, long floats) throws EngineException {
+            long bytes = floats * Float.BYTES;
+            Pointer d = new Pointer();
+            Cuda.check(cudaMalloc(d, bytes), "cudaMalloc(" + bytes + " bytes for " + name + ")");
+            deviceBuffers.put(name, d);
+            Pointer h = new Pointer();
+            Cuda.check(cudaMallocHost(h, bytes), "cudaMallocHost(" + bytes + " bytes for " + name + ")");
+            hostBuffers.put(name, h);
+            capacities.put(name, floats);
+            if (!context.setTensorAddress(name, d)) {
+                throw new EngineException("TensorRT setTensorAddress(" + name + ") failed: " + logger.drainErrors());
+            }
+        }
+
+        List<Map<String, FloatImage>> run(List<FloatImage> batch) throws EngineException {
+            Cuda.check(cudaSetDevice(device), "cudaSetDevice(" + device + ")");
+            FloatImage first = batch.get(0);
+            int per = first.data().length;
+            FloatPointer in = new FloatPointer(hostBuffers.get(input)).capacity(capacities.get(input));
+            for (int i = 0; i < batch.size(); i++) {
+                in.position((long) i * per).put(batch.get(i).data(), 0, per);
+            }
+            in.position(0);
+            try (Dims64 shape = TrtBuilder.dims(batch.size(), first.channels(), first.height(), first.width())) {
+                if (!context.setInputShape(input, shape)) {
+                    throw new EngineException("TensorRT rejected input shape " + batch.size() + "x" + first.channels()
+                            + "x" + first.height() + "x" + first.width() + ": " + logger.drainErrors());
+                }
+            }
+            long inBytes = (long) batch.size() * per * Float.BYTES;
+            Cuda.check(
+                    cudaMemcpyAsync(
+                            deviceBuffers.get(input), hostBuffers.get(input), inBytes, cudaMemcpyHostToDevice, stream),
+                    "copying the input to the GPU");
+            if (!context.enqueueV3(stream)) {
+                throw new EngineException("TensorRT enqueueV3 failed: " + logger.drainErrors());
+            }
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            for (String o : outputs) {
+                Dims64 s = context.getTensorShape(o);
+                long n = elements(s, o);
+                if (n > capacities.get(o) || s.nbDims() != 4 || s.d(0) != batch.size()) {
+                    throw new EngineException("TensorRT output " + o + " has " + n + " values in " + s.nbDims()
+                            + " dimensions, more than its buffer or not [" + batch.size() + ", C, H, W]");
+                }
+                shapes.put(o, new long[] {s.d(0), s.d(1), s.d(2), s.d(3)});
+                Cuda.check(
+                        cudaMemcpyAsync(
+                                hostBuffers.get(o),
+                                deviceBuffers.get(o),
+                                n * Float.BYTES,
+                                cudaMemcpyDeviceToHost,
+                                stream),
+                        "copying " + o + " from the GPU");
+            }
+            Cuda.check(cudaStreamSynchronize(stream), "running the TensorRT engine");
+            List<Map<String, FloatImage>> out = new ArrayList<>();
+            for (int i = 0; i < batch.size(); i++) {
+                out.add(new LinkedHashMap<>());
+            }
+            for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+                long[] s = e.getValue();
+                int c = (int) s[1];
+                int h = (int) s[2];
+                int w = (int) s[3];
+                int each = c * h * w;
+                FloatPointer host = new FloatPointer(hostBuffers.get(e.getKey())).capacity(capacities.get(e.getKey()));
+                for (int i = 0; i < batch.size(); i++) {
+                    float[] data = new float[each];
+                    host.position((long) i * each).get(data);
+                    out.get(i).put(e.getKey(), new FloatImage(c, h, w, data));
+                }
+            }
+            return out;
+        }
+
+        private long elements(Dims64 s, String name) throws EngineException {
+            long n = 1;
+            for (int i = 0; i < s.nbDims(); i++) {
+                if (s.d(i) < 0) {
+                    throw new EngineException(
+                            "TensorRT cannot tell the shape of " + name + " (dimension " + i + " is " + s.d(i) + ")");
+                }
+                n *= s.d(i);
+            }
+            return n;
+        }
+
+        void free() {
+            for (Pointer d : deviceBuffers.values()) {
+                cudaFree(d);
+            }
+            for (Pointer h : hostBuffers.values()) {
+                cudaFreeHost(h);
+            }
+            deviceBuffers.clear();
+            hostBuffers.clear();
+            if (!stream.isNull()) {
+                cudaStreamDestroy(stream);
+            }
+            if (context != null && !context.isNull()) {
+                context.close();
+            }
+        }
+    }
+}

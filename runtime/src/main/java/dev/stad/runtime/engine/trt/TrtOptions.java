@@ -1,0 +1,73 @@
+package dev.stad.runtime.engine.trt;
+
+import dev.stad.runtime.progress.Progress;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * What only the TensorRT engine reads.
+ *
+ * @param cacheDir where built engines and timing caches are kept; null: {@link PlanCache#defaultDirectory()}
+ * @param workspaceMb the builder's workspace limit (scratch memory a layer's kernels may use)
+ * @param optimizationLevel the builder optimisation level, 0 (fast builds) to 5 (TensorRT's slowest
+ *     and most thorough search); TensorRT's default is 3
+ * @param fp16 let TensorRT run the networks in half precision; the scoring tail stays in fp32
+ * @param contexts execution contexts, each with its own CUDA stream and buffers: how many threads
+ *     run the graph at once (the others wait for a free one)
+ * @param progress where the stages of loading or building an engine are reported
+ */
+public record TrtOptions(
+        Path cacheDir, long workspaceMb, int optimizationLevel, boolean fp16, int contexts, Progress progress) {
+    public static final long DEFAULT_WORKSPACE_MB = 4096;
+    public static final int DEFAULT_OPTIMIZATION_LEVEL = 3;
+    public static final int DEFAULT_CONTEXTS = 2;
+
+    public TrtOptions {
+        Objects.requireNonNull(progress, "progress must not be null");
+        if (workspaceMb < 1) {
+            throw new IllegalArgumentException("TensorRT workspace must be >= 1 MB, found " + workspaceMb);
+        }
+        if (optimizationLevel < 0 || optimizationLevel > 5) {
+            throw new IllegalArgumentException(
+                    "TensorRT builder optimisation level must be 0 to 5, found " + optimizationLevel);
+        }
+        if (contexts < 1) {
+            throw new IllegalArgumentException("TensorRT execution contexts must be >= 1, found " + contexts);
+        }
+    }
+
+    /** The default cache folder, 4 GB workspace, level 3, fp32, two contexts, no progress lines. */
+    public static TrtOptions defaults() {
+        return new TrtOptions(
+                null, DEFAULT_WORKSPACE_MB, DEFAULT_OPTIMIZATION_LEVEL, false, DEFAULT_CONTEXTS, Progress.silent());
+    }
+
+    /** {@link #cacheDir} or the default. */
+    public Path cacheDirOrDefault() {
+        return cacheDir != null ? cacheDir : PlanCache.defaultDirectory();
+    }
+
+    public TrtOptions withCacheDir(Path dir) {
+        return new TrtOptions(dir, workspaceMb, optimizationLevel, fp16, contexts, progress);
+    }
+
+    public TrtOptions withWorkspaceMb(long mb) {
+        return new TrtOptions(cacheDir, mb, optimizationLevel, fp16, contexts, progress);
+    }
+
+    public TrtOptions withOptimizationLevel(int level) {
+        return new TrtOptions(cacheDir, workspaceMb, level, fp16, contexts, progress);
+    }
+
+    public TrtOptions withFp16(boolean half) {
+        return new TrtOptions(cacheDir, workspaceMb, optimizationLevel, half, contexts, progress);
+    }
+
+    public TrtOptions withContexts(int n) {
+        return new TrtOptions(cacheDir, workspaceMb, optimizationLevel, fp16, n, progress);
+    }
+
+    public TrtOptions withProgress(Progress p) {
+        return new TrtOptions(cacheDir, workspaceMb, optimizationLevel, fp16, contexts, p);
+    }
+}
