@@ -76,6 +76,14 @@ public final class ExportCommand implements Callable<Integer> {
                     + " per-network graphs that only the bench and the parity tests read.")
     boolean station;
 
+    @Option(
+            names = "--sign",
+            paramLabel = "KEY",
+            description =
+                    "Sign the manifest with this private key (`runtime keygen`); stations with --trust accept only"
+                            + " signed bundles.")
+    Path sign;
+
     @Mixin
     CommonOptions common;
 
@@ -93,13 +101,14 @@ public final class ExportCommand implements Callable<Integer> {
         Exporter.Result r = Exporter.export(
                 checkpoint,
                 out,
-                new Exporter.Options(layout, checkSize, int8, station),
+                new Exporter.Options(layout, checkSize, int8, station, sign),
                 new ConsoleProgress(spec.commandLine().getErr(), System.console() != null));
         stdout.printf(
                 Locale.ROOT,
-                "Exported %s to %s (%s bundle, %d files, %.1f MB, detector layout %s) in %.1f s%n",
+                "Exported %s to %s (%s%s bundle, %d files, %.1f MB, detector layout %s) in %.1f s%n",
                 checkpoint,
                 out,
+                sign != null ? "signed " : "",
                 station ? "station" : "full",
                 r.files(),
                 r.bytes() / 1e6,

@@ -3,11 +3,15 @@ package dev.stad.exporter;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.BundleSignature;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.progress.Progress;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -23,8 +27,13 @@ public final class Exporter {
      * @param int8 also write an int8 detector, calibrated on the run's training images
      * @param station write a station bundle: the manifest and the detector graphs only, without
      *     the per-network patch and dense graphs that only the trainer's tools read
+     * @param signKey private key file ({@code runtime keygen}) to sign the manifest with; null: unsigned
      */
-    public record Options(Graphs.Layout layout, int checkSize, boolean int8, boolean station) {
+    public record Options(Graphs.Layout layout, int checkSize, boolean int8, boolean station, Path signKey) {
+        public Options(Graphs.Layout layout, int checkSize, boolean int8, boolean station) {
+            this(layout, checkSize, int8, station, null);
+        }
+
         /**
          * The fused layout, the default check, the fp32 detector only (the int8 one is opt-in: on
          * the default model its maps are not yet close enough to fp32's), a full bundle.
@@ -34,11 +43,15 @@ public final class Exporter {
         }
 
         public Options withInt8(boolean b) {
-            return new Options(layout, checkSize, b, station);
+            return new Options(layout, checkSize, b, station, signKey);
         }
 
         public Options withStation(boolean b) {
-            return new Options(layout, checkSize, int8, b);
+            return new Options(layout, checkSize, int8, b, signKey);
+        }
+
+        public Options withSignKey(Path key) {
+            return new Options(layout, checkSize, int8, station, key);
         }
     }
 
@@ -61,6 +74,8 @@ public final class Exporter {
      * A station bundle is checked before its per-network graphs are left out.
      */
     public static Result export(Path runFolder, Path out, Options options, Progress progress) throws IOException {
+        // The key first: a wrong path should not cost a whole export.
+        KeyPair key = options.signKey() == null ? null : BundleSignature.readPrivate(options.signKey());
         TrainedModel model = TrainedModel.load(runFolder);
         CalibrationImages images = options.int8() ? CalibrationImages.of(model.metadata()) : null;
         Map<String, byte[]> files = BundleWriter.build(model, options.layout(), images, progress);
@@ -86,8 +101,12 @@ public final class Exporter {
                     ExportCheck.TOLERANCE));
         }
         Map<String, byte[]> written = options.station() ? BundleWriter.stationFiles(files) : files;
+        if (key != null) {
+            written = new LinkedHashMap<>(written);
+            written.put(BundleSignature.FILE_NAME, BundleSignature.sign(written.get(BundleManifest.FILE_NAME), key));
+        }
         BundleWriter.write(written, out);
-        ModelBundle bundle = ModelBundle.open(out);
+        ModelBundle bundle = ModelBundle.open(out, key == null ? List.of() : List.of(key.getPublic()));
         if (!bundle.manifest().files().equals(BundleWriter.manifest(written).files())) {
             throw new IOException(out + ": the bundle read back differs from the one written");
         }

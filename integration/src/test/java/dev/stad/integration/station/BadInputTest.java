@@ -67,6 +67,13 @@ class BadInputTest {
                 "png",
                 in.resolve("grey16.png").toFile());
         ImageIO.write(scaled(rgb, 64, 50), "png", in.resolve("larger.png").toFile());
+        // A decompression bomb: a small PNG whose header promises 30000 x 30000 pixels.
+        byte[] bomb = Arrays.copyOf(png, png.length);
+        java.nio.ByteBuffer.wrap(bomb, 16, 8).putInt(30000).putInt(30000);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(bomb, 12, 17);
+        java.nio.ByteBuffer.wrap(bomb, 29, 4).putInt((int) crc.getValue());
+        Files.write(in.resolve("bomb.png"), bomb);
 
         out = dir.resolve("out");
         cli = Cli.run(
@@ -94,8 +101,8 @@ class BadInputTest {
     @Test
     void exitCodeSaysSomeFailedAndEveryFileIsReportedInInputOrder() {
         assertEquals(ScoreCommand.SOME_FAILED, cli.exit(), cli.toString());
-        assertEquals(10, byFile.size());
-        assertEquals(root ? 4 : 5, results.failed());
+        assertEquals(11, byFile.size());
+        assertEquals(root ? 5 : 6, results.failed());
         assertEquals(
                 results.results().stream()
                         .map(ScoreResults.Image::file)
@@ -121,6 +128,11 @@ class BadInputTest {
         assertFailed("broken-link.png", "cannot read");
         assumeFalse(root, "running as root: a file without read permission is still readable");
         assertFailed("locked.png", "cannot read");
+    }
+
+    @Test
+    void imageWhoseHeaderPromisesGigapixelsIsRefusedFromItsHeader() {
+        assertFailed("bomb.png", "image is 30000x30000 pixels (900.0 MP), more than the limit of 100.0 MP");
     }
 
     @Test

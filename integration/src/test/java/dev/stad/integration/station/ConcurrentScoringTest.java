@@ -81,4 +81,46 @@ class ConcurrentScoringTest {
                     one.score(img).map().data(), eight.score(img).map().data());
         }
     }
+
+    @Test
+    void closingWhileThreadsScoreEndsThemWithAClearExceptionNeverACrash() throws Exception {
+        List<FloatImage> images = new ArrayList<>();
+        for (Path p : TinyModel.testImages()) {
+            images.add(ImageDecoder.read(p));
+        }
+        Detector detector = Detector.open(TinyModel.bundle());
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(4);
+        try {
+            List<Future<Throwable>> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                threads.add(pool.submit(() -> {
+                    started.countDown();
+                    for (int k = 0; ; k++) {
+                        try {
+                            detector.score(images.get((thread + k) % images.size()));
+                        } catch (Throwable e) {
+                            return e;
+                        }
+                    }
+                }));
+            }
+            started.await();
+            Thread.sleep(200);
+            detector.close();
+            for (Future<Throwable> f : threads) {
+                Throwable e = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(dev.stad.runtime.engine.EngineException.class, e.getClass(), String.valueOf(e));
+                org.junit.jupiter.api.Assertions.assertTrue(
+                        e.getMessage().contains("the engine session is closed"), e.getMessage());
+            }
+            // Closing twice is harmless, and a later call gets the same clear refusal.
+            detector.close();
+            org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.stad.runtime.engine.EngineException.class, () -> detector.score(images.get(0)));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

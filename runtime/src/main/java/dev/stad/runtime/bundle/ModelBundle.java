@@ -10,8 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.zip.ZipEntry;
@@ -43,7 +45,17 @@ public final class ModelBundle {
 
     /** Opens and verifies the bundle at {@code path} (a folder or a .zip file). */
     public static ModelBundle open(Path path) throws BundleException {
+        return open(path, List.of());
+    }
+
+    /**
+     * Opens and verifies the bundle at {@code path}; with {@code trusted} keys, only a bundle whose
+     * manifest one of them signed ({@link BundleSignature}) is accepted, before anything else in it
+     * is read. Without, a signature is not looked at.
+     */
+    public static ModelBundle open(Path path, List<PublicKey> trusted) throws BundleException {
         Objects.requireNonNull(path, "path must not be null");
+        Objects.requireNonNull(trusted, "trusted must not be null");
         boolean zip;
         if (Files.isDirectory(path)) {
             zip = false;
@@ -55,6 +67,11 @@ public final class ModelBundle {
         }
         ModelBundle unchecked = new ModelBundle(path, zip, null);
         byte[] manifestBytes = unchecked.rawRead(BundleManifest.FILE_NAME);
+        if (!trusted.isEmpty()) {
+            byte[] signature =
+                    unchecked.has(BundleSignature.FILE_NAME) ? unchecked.rawRead(BundleSignature.FILE_NAME) : null;
+            BundleSignature.verify(path, manifestBytes, signature, trusted);
+        }
         BundleManifest manifest = parseManifest(path, manifestBytes);
         ModelBundle bundle = new ModelBundle(path, zip, manifest);
         for (String f : manifest.referencedFiles()) {
@@ -173,8 +190,32 @@ public final class ModelBundle {
         return m;
     }
 
+    /** Largest manifest read: a real one is a few KB. */
+    public static final long MAX_MANIFEST_BYTES = 1L << 20;
+    /**
+     * Largest file of a bundle read: the paper's full model's detector is about 150 MB; a zip
+     * entry that inflates past this (a zip bomb) is refused while it is read.
+     */
+    public static final long MAX_FILE_BYTES = 1L << 30;
+
+    private boolean has(String file) throws BundleException {
+        requireInside(source, file);
+        if (!zip) {
+            return Files.isRegularFile(source.resolve(file));
+        }
+        try (ZipFile z = new ZipFile(source.toFile())) {
+            ZipEntry e = z.getEntry(file);
+            return e != null && !e.isDirectory();
+        } catch (IOException e) {
+            throw new BundleException(source + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
     private byte[] rawRead(String file) throws BundleException {
         requireInside(source, file);
+        long limit = file.equals(BundleManifest.FILE_NAME) || file.equals(BundleSignature.FILE_NAME)
+                ? MAX_MANIFEST_BYTES
+                : MAX_FILE_BYTES;
         try {
             if (zip) {
                 try (ZipFile z = new ZipFile(source.toFile())) {
@@ -182,8 +223,16 @@ public final class ModelBundle {
                     if (e == null || e.isDirectory()) {
                         throw new BundleException(source + ": missing file " + file);
                     }
+                    if (e.getSize() > limit) {
+                        throw tooLarge(file, e.getSize(), limit);
+                    }
                     try (InputStream in = z.getInputStream(e)) {
-                        return in.readAllBytes();
+                        // The declared size can lie: count what actually inflates.
+                        byte[] bytes = in.readNBytes((int) limit + 1);
+                        if (bytes.length > limit) {
+                            throw tooLarge(file, bytes.length, limit);
+                        }
+                        return bytes;
                     }
                 }
             }
@@ -196,12 +245,27 @@ public final class ModelBundle {
                 throw new BundleException(
                         source + ": " + file + " is a link to " + f.toRealPath() + ", outside the bundle");
             }
+            long size = Files.size(f);
+            if (size > limit) {
+                throw tooLarge(file, size, limit);
+            }
             return Files.readAllBytes(f);
         } catch (BundleException e) {
             throw e;
         } catch (IOException e) {
             throw new BundleException(source + ": cannot read " + file + " (" + e.getMessage() + ")", e);
         }
+    }
+
+    private BundleException tooLarge(String file, long size, long limit) {
+        return new BundleException(String.format(
+                java.util.Locale.ROOT,
+                "%s: %s is larger than the %d bytes a bundle file may hold (%d seen); refused before reading"
+                        + " the rest",
+                source,
+                file,
+                limit,
+                size));
     }
 
     /** Refuses absolute paths, drive letters, backslashes and any {@code ..} segment. */

@@ -8,7 +8,9 @@ import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,6 +38,9 @@ public final class InfoCommand implements Callable<Integer> {
     Path bundle;
 
     @Mixin
+    TrustOptions trust;
+
+    @Mixin
     CommonOptions common;
 
     @Spec
@@ -43,9 +48,13 @@ public final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ModelBundle b = ModelBundle.open(bundle);
+        List<PublicKey> keys = trust.publicKeys();
+        ModelBundle b = ModelBundle.open(bundle, keys);
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.print(describe(b));
+        if (!keys.isEmpty()) {
+            stdout.println("Signature   valid, by one of the " + keys.size() + " trusted key(s)");
+        }
         stdout.flush();
         return 0;
     }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Scores images with a stad model bundle on ONNX Runtime.",
-        subcommands = {ScoreCommand.class, InfoCommand.class},
+        subcommands = {ScoreCommand.class, InfoCommand.class, KeygenCommand.class},
         synopsisSubcommandLabel = "(score | info)")
 public final class RuntimeCommand implements Runnable {
     @Spec

@@ -169,6 +169,13 @@ public final class ScoreCommand implements Callable<Integer> {
                     + " fp32 detector with TensorRT's networks in half precision; engine trt only). Default: fp32.")
     String precision;
 
+    @Option(
+            names = "--max-megapixels",
+            paramLabel = "MP",
+            description = "Largest image decoded; a file whose header promises more is refused before its pixels are"
+                    + " allocated and the run goes on (default: 100, or -Dstad.image.maxPixels).")
+    Double maxMegapixels;
+
     @Option(names = "--device", paramLabel = "N", defaultValue = "0", description = "GPU index (default: 0).")
     int device;
 
@@ -195,6 +202,9 @@ public final class ScoreCommand implements Callable<Integer> {
     int trtLevel;
 
     @Mixin
+    TrustOptions trust;
+
+    @Mixin
     CommonOptions common;
 
     @Spec
@@ -210,6 +220,10 @@ public final class ScoreCommand implements Callable<Integer> {
         boolean interactive = parent.interactive;
         if (threads < 0 || parallel < 1) {
             throw new IllegalArgumentException("--threads must be >= 0 and --parallel >= 1");
+        }
+        if (maxMegapixels != null && !(maxMegapixels * 1e6 >= 1)) {
+            throw new ParameterException(
+                    spec.commandLine(), "--max-megapixels must be positive, found " + maxMegapixels);
         }
         boolean fp16 = precision != null && precision.trim().equalsIgnoreCase("fp16");
         // The engine first: a missing GPU or TensorRT is reported in well under a second.
@@ -239,7 +253,8 @@ public final class ScoreCommand implements Callable<Integer> {
                 .withThreshold(threshold)
                 .withTile(tile)
                 .withMemoryBudgetMb(memoryBudgetMb)
-                .withPrecision(precision == null ? null : fp16 ? Precision.FP32 : Precision.parse(precision));
+                .withPrecision(precision == null ? null : fp16 ? Precision.FP32 : Precision.parse(precision))
+                .withTrust(this.trust.publicKeys());
         long t0 = System.nanoTime();
         List<ScoreResults.Image> results = new ArrayList<>();
         String engineName;
@@ -319,7 +334,8 @@ public final class ScoreCommand implements Callable<Integer> {
         String file = in.file().toString();
         FloatImage image;
         try {
-            image = ImageDecoder.read(in.file());
+            image = ImageDecoder.read(
+                    in.file(), maxMegapixels == null ? ImageDecoder.maxPixels() : (long) (maxMegapixels * 1e6));
         } catch (NoSuchFileException e) {
             return ScoreResults.Image.failed(file, in.name(), file + ": cannot read (no such file, or a broken link)");
         } catch (AccessDeniedException e) {

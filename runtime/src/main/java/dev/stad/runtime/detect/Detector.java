@@ -74,7 +74,7 @@ public final class Detector implements AutoCloseable {
      */
     public static Detector open(Path bundlePath, DetectorOptions options) throws BundleException, EngineException {
         Objects.requireNonNull(options, "options must not be null");
-        ModelBundle bundle = ModelBundle.open(bundlePath);
+        ModelBundle bundle = ModelBundle.open(bundlePath, options.trust());
         BundleManifest m = bundle.manifest();
         BundleManifest.DetectorGraph d;
         if (options.precision() != null) {

@@ -3,6 +3,8 @@ package dev.stad.runtime.detect;
 import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.engine.EngineKind;
 import dev.stad.runtime.engine.EngineOptions;
+import java.security.PublicKey;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,6 +19,8 @@ import java.util.Objects;
  *     computed in tiles when the whole of it would need more ({@link Tiles#tileFor}); 0: no limit
  * @param precision the detector graph to run; null: {@link #DEFAULT_PRECISION} where the bundle
  *     has it, else fp32
+ * @param trust public keys of which one must have signed the bundle ({@link
+ *     dev.stad.runtime.bundle.BundleSignature}); empty: signatures are not checked
  */
 public record DetectorOptions(
         EngineOptions engine,
@@ -24,7 +28,8 @@ public record DetectorOptions(
         double topFraction,
         int tile,
         long memoryBudgetMb,
-        Precision precision) {
+        Precision precision,
+        List<PublicKey> trust) {
     /** Default share of pixels for {@link Detection#topMean}: the top 1%. */
     public static final double DEFAULT_TOP_FRACTION = 0.01;
     /**
@@ -43,6 +48,7 @@ public record DetectorOptions(
 
     public DetectorOptions {
         Objects.requireNonNull(engine, "engine must not be null");
+        trust = List.copyOf(Objects.requireNonNull(trust, "trust must not be null (empty: no signature check)"));
         if (threshold != null && !Double.isFinite(threshold)) {
             throw new IllegalArgumentException("threshold must be finite, found " + threshold);
         }
@@ -59,40 +65,47 @@ public record DetectorOptions(
 
     /** ONNX Runtime on the CPU, the default precision and memory budget, the detector's threshold, top 1%. */
     public static DetectorOptions defaults() {
-        return new DetectorOptions(EngineOptions.cpu(), null, DEFAULT_TOP_FRACTION, 0, DEFAULT_MEMORY_BUDGET_MB, null);
+        return new DetectorOptions(
+                EngineOptions.cpu(), null, DEFAULT_TOP_FRACTION, 0, DEFAULT_MEMORY_BUDGET_MB, null, List.of());
     }
 
     public DetectorOptions withEngine(EngineKind kind) {
-        return new DetectorOptions(engine.withKind(kind), threshold, topFraction, tile, memoryBudgetMb, precision);
+        return new DetectorOptions(
+                engine.withKind(kind), threshold, topFraction, tile, memoryBudgetMb, precision, trust);
     }
 
     /** All engine options at once (device, TensorRT settings). */
     public DetectorOptions withEngine(EngineOptions e) {
-        return new DetectorOptions(e, threshold, topFraction, tile, memoryBudgetMb, precision);
+        return new DetectorOptions(e, threshold, topFraction, tile, memoryBudgetMb, precision, trust);
     }
 
     public DetectorOptions withThreads(int threads) {
         return new DetectorOptions(
-                engine.withThreads(threads), threshold, topFraction, tile, memoryBudgetMb, precision);
+                engine.withThreads(threads), threshold, topFraction, tile, memoryBudgetMb, precision, trust);
     }
 
     public DetectorOptions withThreshold(Double t) {
-        return new DetectorOptions(engine, t, topFraction, tile, memoryBudgetMb, precision);
+        return new DetectorOptions(engine, t, topFraction, tile, memoryBudgetMb, precision, trust);
     }
 
     public DetectorOptions withTopFraction(double f) {
-        return new DetectorOptions(engine, threshold, f, tile, memoryBudgetMb, precision);
+        return new DetectorOptions(engine, threshold, f, tile, memoryBudgetMb, precision, trust);
     }
 
     public DetectorOptions withTile(int t) {
-        return new DetectorOptions(engine, threshold, topFraction, t, memoryBudgetMb, precision);
+        return new DetectorOptions(engine, threshold, topFraction, t, memoryBudgetMb, precision, trust);
     }
 
     public DetectorOptions withMemoryBudgetMb(long mb) {
-        return new DetectorOptions(engine, threshold, topFraction, tile, mb, precision);
+        return new DetectorOptions(engine, threshold, topFraction, tile, mb, precision, trust);
+    }
+
+    /** Only bundles signed by one of {@code keys} open; an empty list turns the check off. */
+    public DetectorOptions withTrust(List<PublicKey> keys) {
+        return new DetectorOptions(engine, threshold, topFraction, tile, memoryBudgetMb, precision, keys);
     }
 
     public DetectorOptions withPrecision(Precision p) {
-        return new DetectorOptions(engine, threshold, topFraction, tile, memoryBudgetMb, p);
+        return new DetectorOptions(engine, threshold, topFraction, tile, memoryBudgetMb, p, trust);
     }
 }

@@ -143,7 +143,8 @@ public final class OrtGraphSession implements GraphSession {
         lock.readLock().lock();
         try {
             if (closed) {
-                throw new EngineException("session is closed");
+                throw new EngineException(
+                        "the engine session is closed (its Detector was closed); nothing more can run on it");
             }
             List<Map<String, FloatImage>> out = new ArrayList<>();
             for (int i = 0; i < batch.size(); i++) {

@@ -5,14 +5,16 @@ import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Reads images into values in [0, 1] straight from the raster, never through {@code getRGB()},
@@ -26,7 +28,36 @@ public final class ImageDecoder {
     public static final Set<String> IMAGE_EXTENSIONS =
             Set.of("png", "jpg", "jpeg", "bmp", "tif", "tiff", "gif", "pgm", "ppm");
 
+    /**
+     * Default largest image, in pixels, that {@link #read(Path)} decodes: 100 megapixels, above
+     * today's inspection cameras; its floats alone take 1.2 GB. The system property
+     * {@value #MAX_PIXELS_PROPERTY} changes it for the process.
+     */
+    public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
+    /** System property overriding {@link #DEFAULT_MAX_PIXELS}. */
+    public static final String MAX_PIXELS_PROPERTY = "stad.image.maxPixels";
+    /** The most values one image can hold: a Java array's limit. */
+    private static final long MAX_VALUES = Integer.MAX_VALUE - 8;
+
     private ImageDecoder() {}
+
+    /** The pixel limit {@link #read(Path)} applies: the system property's, else the default. */
+    public static long maxPixels() {
+        String v = System.getProperty(MAX_PIXELS_PROPERTY);
+        if (v == null || v.isBlank()) {
+            return DEFAULT_MAX_PIXELS;
+        }
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message below
+        }
+        throw new IllegalArgumentException(
+                "system property " + MAX_PIXELS_PROPERTY + " must be a positive number of pixels, found '" + v + "'");
+    }
 
     /** Whether a file name has one of {@link #IMAGE_EXTENSIONS}. */
     public static boolean isImageFile(Path file) {
@@ -42,7 +73,21 @@ public final class ImageDecoder {
      * @throws ImageFormatException if it exists but is empty, truncated or not a supported image
      */
     public static FloatImage read(Path file) throws IOException {
+        return read(file, maxPixels());
+    }
+
+    /**
+     * {@link #read(Path)} with a limit: an image whose header promises more than {@code maxPixels}
+     * pixels is refused from its header, before any pixel memory is allocated (a small file can
+     * promise gigabytes: a decompression bomb).
+     *
+     * @throws ImageFormatException also when the image is larger than {@code maxPixels}
+     */
+    public static FloatImage read(Path file, long maxPixels) throws IOException {
         Objects.requireNonNull(file, "file must not be null");
+        if (maxPixels < 1) {
+            throw new IllegalArgumentException("maxPixels must be >= 1, found " + maxPixels);
+        }
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "not a regular file");
         }
@@ -50,8 +95,39 @@ public final class ImageDecoder {
             throw new ImageFormatException(file, "file is empty (0 bytes)");
         }
         BufferedImage image;
-        try (InputStream in = Files.newInputStream(file)) {
-            image = ImageIO.read(in);
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                image = null;
+            } else {
+                ImageReader reader = readers.next();
+                try {
+                    reader.setInput(in, true, true);
+                    long w = reader.getWidth(0);
+                    long h = reader.getHeight(0);
+                    if (w < 1 || h < 1) {
+                        throw new ImageFormatException(file, "header gives a size of " + w + "x" + h + " pixels");
+                    }
+                    if (w * h > maxPixels) {
+                        throw new ImageFormatException(
+                                file,
+                                String.format(
+                                        Locale.ROOT,
+                                        "image is %dx%d pixels (%.1f MP), more than the limit of %.1f MP; refused"
+                                                + " before decoding (raise it with -D%s=PIXELS if it is real)",
+                                        w,
+                                        h,
+                                        w * h / 1e6,
+                                        maxPixels / 1e6,
+                                        MAX_PIXELS_PROPERTY));
+                    }
+                    image = reader.read(0);
+                } finally {
+                    reader.dispose();
+                }
+            }
+        } catch (ImageFormatException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             // ImageIO reports truncation as IIOException, EOFException or even IndexOutOfBounds.
             throw new ImageFormatException(file, "cannot decode image (truncated or corrupt?): " + e.getMessage(), e);
@@ -88,6 +164,7 @@ public final class ImageDecoder {
             throw new IllegalArgumentException(
                     "raster has " + raster.getNumBands() + " bands for " + colour + " colour components");
         }
+        requireArraySize(colour, h, w);
         float[] out = new float[colour * h * w];
         int[] row = new int[w];
         for (int c = 0; c < colour; c++) {
@@ -107,12 +184,28 @@ public final class ImageDecoder {
         return new FloatImage(colour, h, w, out);
     }
 
+    /** Refuses an image whose values do not fit one Java array, instead of overflowing the size. */
+    private static void requireArraySize(int channels, int h, int w) {
+        long n = (long) channels * h * w;
+        if (n > MAX_VALUES) {
+            throw new IllegalArgumentException(String.format(
+                    Locale.ROOT,
+                    "image is %dx%d pixels with %d channels: %d values, more than one image can hold (%d)",
+                    w,
+                    h,
+                    channels,
+                    n,
+                    MAX_VALUES));
+        }
+    }
+
     private static FloatImage fromPalette(Raster raster, IndexColorModel icm, int w, int h) {
         boolean grey = true;
         for (int i = 0; i < icm.getMapSize() && grey; i++) {
             grey = icm.getRed(i) == icm.getGreen(i) && icm.getGreen(i) == icm.getBlue(i);
         }
         int channels = grey ? 1 : 3;
+        requireArraySize(channels, h, w);
         float[] out = new float[channels * h * w];
         int[] row = new int[w];
         for (int y = 0; y < h; y++) {

@@ -116,4 +116,57 @@ class ImageDecoderTest {
     void missingFileIsNoSuchFile() {
         assertThrows(NoSuchFileException.class, () -> ImageDecoder.read(dir.resolve("nope.png")));
     }
+
+    /** A real PNG whose header is rewritten to promise {@code width x height} pixels (CRC fixed). */
+    private Path bomb(int width, int height) throws IOException {
+        Path f = write(new BufferedImage(8, 8, BufferedImage.TYPE_3BYTE_BGR), "bomb.png");
+        byte[] b = Files.readAllBytes(f);
+        // Signature (8), IHDR length (4), "IHDR" (4), then width and height, big-endian.
+        java.nio.ByteBuffer.wrap(b, 16, 8).putInt(width).putInt(height);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(b, 12, 4 + 13);
+        java.nio.ByteBuffer.wrap(b, 29, 4).putInt((int) crc.getValue());
+        return Files.write(f, b);
+    }
+
+    @Test
+    void headerPromisingMoreThanTheLimitIsRefusedBeforeDecoding() throws IOException {
+        Path f = bomb(30000, 30000);
+        assertTrue(Files.size(f) < 1000);
+        long before = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        ImageFormatException e = assertThrows(ImageFormatException.class, () -> ImageDecoder.read(f));
+        assertEquals(
+                f + ": image is 30000x30000 pixels (900.0 MP), more than the limit of 100.0 MP; refused before"
+                        + " decoding (raise it with -Dstad.image.maxPixels=PIXELS if it is real)",
+                e.getMessage());
+        long after = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        assertTrue(after - before < 200L << 20, "the refusal allocated " + ((after - before) >> 20) + " MB");
+        // A lower limit of the caller's own applies the same way.
+        ImageFormatException small = assertThrows(ImageFormatException.class, () -> ImageDecoder.read(bomb(9, 9), 80));
+        assertTrue(small.getMessage().contains("image is 9x9 pixels"), small.getMessage());
+    }
+
+    @Test
+    void imageWithinTheLimitButShorterThanItsHeaderIsATruncationNotACrash() throws IOException {
+        ImageFormatException e = assertThrows(ImageFormatException.class, () -> ImageDecoder.read(bomb(4000, 4000)));
+        assertTrue(e.getMessage().contains("cannot decode image"), e.getMessage());
+    }
+
+    @Test
+    void badPixelLimitPropertyIsNamed() {
+        String old = System.getProperty(ImageDecoder.MAX_PIXELS_PROPERTY);
+        try {
+            System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "lots");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, ImageDecoder::maxPixels);
+            assertTrue(e.getMessage().contains("stad.image.maxPixels must be a positive number"), e.getMessage());
+            System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, "2000000");
+            assertEquals(2_000_000L, ImageDecoder.maxPixels());
+        } finally {
+            if (old == null) {
+                System.clearProperty(ImageDecoder.MAX_PIXELS_PROPERTY);
+            } else {
+                System.setProperty(ImageDecoder.MAX_PIXELS_PROPERTY, old);
+            }
+        }
+    }
 }

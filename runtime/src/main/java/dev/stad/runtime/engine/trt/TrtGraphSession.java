@@ -226,7 +226,8 @@ public final class TrtGraphSession implements GraphSession {
         lock.readLock().lock();
         try {
             if (closed) {
-                throw new EngineException("session is closed");
+                throw new EngineException(
+                        "the engine session is closed (its Detector was closed); nothing more can run on it");
             }
             Context c = borrow();
             try {
