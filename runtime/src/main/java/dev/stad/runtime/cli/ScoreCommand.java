@@ -1,5 +1,6 @@
 package dev.stad.runtime.cli;
 
+import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
@@ -13,10 +14,12 @@ import dev.stad.runtime.image.ImageDecoder;
 import dev.stad.runtime.io.Json;
 import dev.stad.runtime.output.FloatTiff;
 import dev.stad.runtime.output.Heatmaps;
+import dev.stad.runtime.output.ScoreJournal;
 import dev.stad.runtime.output.ScoreResults;
 import dev.stad.runtime.progress.Progress;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -27,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -170,6 +174,13 @@ public final class ScoreCommand implements Callable<Integer> {
     String precision;
 
     @Option(
+            names = "--resume",
+            description = "Continue an earlier run into the same --out: images it finished (its journal, or its"
+                    + " results.json) are not scored again, the rest are; it must have used the same model,"
+                    + " threshold and --save.")
+    boolean resume;
+
+    @Option(
             names = "--max-megapixels",
             paramLabel = "MP",
             description = "Largest image decoded; a file whose header promises more is refused before its pixels are"
@@ -271,13 +282,41 @@ public final class ScoreCommand implements Callable<Integer> {
                 t.setDaemon(true);
                 return t;
             });
-            try (Progress.Stage stage = files.size() > 1 ? progress.stage("scoring", files.size(), 0) : null) {
+            ScoreJournal.Header header = new ScoreJournal.Header(
+                    ScoreJournal.Header.VERSION,
+                    model,
+                    ModelBundle.sha256(new TreeMap<>(detector.manifest().files())
+                            .toString()
+                            .getBytes(StandardCharsets.UTF_8)),
+                    usedThreshold,
+                    save.stream().map(Save::key).sorted().toList());
+            Map<String, ScoreResults.Image> earlier = resume ? ScoreJournal.read(out, header, RESULTS_FILE) : Map.of();
+            int reused = 0;
+            Path journalFile = out.resolve(ScoreJournal.FILE_NAME);
+            // Appending to the earlier journal, what it holds is there already; a new journal gets
+            // every result, reused ones too, so a second interruption loses nothing.
+            boolean appending = resume && Files.isRegularFile(journalFile) && Files.size(journalFile) > 0;
+            try (ScoreJournal journal = appending ? ScoreJournal.resume(out) : ScoreJournal.start(out, header);
+                    Progress.Stage stage = files.size() > 1 ? progress.stage("scoring", files.size(), 0) : null) {
                 List<Future<ScoreResults.Image>> pending = new ArrayList<>();
                 for (InputFiles.Input in : files) {
-                    pending.add(pool.submit(() -> scoreOne(detector, in)));
+                    ScoreResults.Image done = earlier.get(in.file().toString());
+                    if (done != null && done.ok() && outputsExist(done)) {
+                        pending.add(java.util.concurrent.CompletableFuture.completedFuture(done));
+                        reused++;
+                    } else {
+                        pending.add(pool.submit(() -> scoreOne(detector, in)));
+                    }
+                }
+                if (resume) {
+                    progress.line(reused + " of " + files.size() + " images were finished by the earlier run; scoring "
+                            + (files.size() - reused));
                 }
                 for (Future<ScoreResults.Image> f : pending) {
                     ScoreResults.Image r = get(f);
+                    if (!(appending && f instanceof java.util.concurrent.CompletableFuture<?>)) {
+                        journal.append(r);
+                    }
                     results.add(r);
                     if (!r.ok()) {
                         if (interactive) {
@@ -416,6 +455,21 @@ public final class ScoreCommand implements Callable<Integer> {
                         : (times.get(times.size() / 2 - 1) + times.get(times.size() / 2)) / 2;
         return new ScoreResults(
                 bundle.toString(), model, engineName, usedThreshold, results.size(), anomalous, failed, p50, results);
+    }
+
+    /** Whether every output an earlier run recorded for an image is still there. */
+    private boolean outputsExist(ScoreResults.Image r) {
+        if (r.outputs() == null) {
+            return save.stream().allMatch(k -> k.folder == null);
+        }
+        for (Save k : save) {
+            if (k.folder != null
+                    && (!r.outputs().containsKey(k.key())
+                            || !Files.isRegularFile(out.resolve(r.outputs().get(k.key()))))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Creates {@code dir} and proves a file can be written there, before any work. */

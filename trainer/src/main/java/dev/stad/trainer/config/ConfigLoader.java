@@ -19,6 +19,9 @@ public final class ConfigLoader {
     /** The config used when none is given: {@code configs/default.json}, also embedded in the jar. */
     public static final String DEFAULT_CONFIG = "configs/default.json";
 
+    /** Largest config read: real ones are a few KB, so anything near this is not a config. */
+    public static final long MAX_CONFIG_BYTES = 1L << 20;
+
     private static final ObjectMapper JSON = mapper();
 
     private ConfigLoader() {}
@@ -31,6 +34,10 @@ public final class ConfigLoader {
     public static TrainingConfig load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "config file not found");
+        }
+        if (Files.size(file) > MAX_CONFIG_BYTES) {
+            throw new IOException(file + ": " + Files.size(file) + " bytes, more than the " + MAX_CONFIG_BYTES
+                    + " a config may hold; not read");
         }
         try (InputStream in = Files.newInputStream(file)) {
             return parse(in, file.toString());

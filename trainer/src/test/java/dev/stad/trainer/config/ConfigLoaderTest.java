@@ -132,4 +132,14 @@ class ConfigLoaderTest {
         assertEquals("o", c.out());
         assertEquals(2, c.scales().size());
     }
+
+    @Test
+    void configOfAbsurdSizeIsRefusedBeforeItIsRead(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        Path big = dir.resolve("big.json");
+        Files.write(big, new byte[(int) ConfigLoader.MAX_CONFIG_BYTES + 1]);
+        IOException e = assertThrows(IOException.class, () -> ConfigLoader.load(big));
+        assertTrue(
+                e.getMessage().startsWith(big + ": 1048577 bytes, more than the 1048576 a config may hold"),
+                e.getMessage());
+    }
 }
