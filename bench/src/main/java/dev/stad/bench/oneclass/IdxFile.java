@@ -57,13 +57,17 @@ public record IdxFile(int[] dims, byte[] data) {
                     throw new IOException(file + ": negative dimension " + dims[i]);
                 }
                 n *= dims[i];
+                // Checked per dimension: three dimensions of up to 2^31 each would overflow a long.
+                if (n > Integer.MAX_VALUE - 8) {
+                    throw new IOException(file + ": dimensions " + Arrays.toString(Arrays.copyOf(dims, i + 1))
+                            + "... make more elements than an IDX file here may hold");
+                }
             }
-            if (n > Integer.MAX_VALUE - 8) {
-                throw new IOException(file + ": " + n + " elements is too many");
-            }
-            byte[] data = new byte[(int) n];
-            int got = din.readNBytes(data, 0, data.length);
-            if (got != data.length) {
+            // Read what is there, growing as it arrives: a header may promise gigabytes that a
+            // small (or gzip-bombed) file does not hold.
+            byte[] data = din.readNBytes((int) n);
+            int got = data.length;
+            if (got != n) {
                 throw new IOException(file + ": truncated: header " + Arrays.toString(dims) + " needs " + n
                         + " bytes of data, the file has " + got);
             }
