@@ -4,6 +4,7 @@ import dev.stad.bench.accuracy.AccuracyCommand;
 import dev.stad.bench.latency.LatencyCommand;
 import dev.stad.bench.layout.LayoutCommand;
 import dev.stad.bench.oneclass.OneClassCommand;
+import dev.stad.bench.soak.SoakCommand;
 import dev.stad.runtime.cli.Commands;
 import dev.stad.runtime.cli.VersionProvider;
 import java.io.PrintStream;
@@ -18,9 +19,15 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Measures stad models: latency per anomaly map, detection quality, the one-class experiment,"
-                + " detector layouts.",
-        subcommands = {LatencyCommand.class, AccuracyCommand.class, OneClassCommand.class, LayoutCommand.class},
-        synopsisSubcommandLabel = "(latency | accuracy | one-class | layout)")
+                + " detector layouts, endurance.",
+        subcommands = {
+            LatencyCommand.class,
+            AccuracyCommand.class,
+            OneClassCommand.class,
+            LayoutCommand.class,
+            SoakCommand.class
+        },
+        synopsisSubcommandLabel = "(latency | accuracy | one-class | layout | soak)")
 public final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -40,6 +47,6 @@ public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                spec.commandLine(), "missing command: latency, accuracy, one-class or layout");
+                spec.commandLine(), "missing command: latency, accuracy, one-class, layout or soak");
     }
 }

@@ -292,4 +292,31 @@ class BenchCommandsTest {
                 dir.resolve(split + "-images-idx3-ubyte.gz"), IdxFileTest.idx(new int[] {n, 28, 28}, pixels));
         IdxFileTest.writeGz(dir.resolve(split + "-labels-idx1-ubyte.gz"), IdxFileTest.idx(new int[] {n}, labels));
     }
+
+    @Test
+    void soakScoresTwoThousandMapsFromEightThreadsAndFindsNoneDiffering(@TempDir Path out) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        int code = BenchCommand.commandLine(ps, ps, false)
+                .execute(
+                        "soak",
+                        "--bundle",
+                        TinyModel.bundle().toString(),
+                        "--images",
+                        TinyModel.data().resolve("test").toString(),
+                        "--threads",
+                        "8",
+                        "--count",
+                        "2000",
+                        "--out",
+                        out.toString());
+        String log = buf.toString(StandardCharsets.UTF_8);
+        System.out.print(log);
+        JsonNode r = new ObjectMapper().readTree(out.resolve("soak.json").toFile());
+        assertEquals(2000, r.get("images").asInt());
+        assertEquals(0, r.get("differences").asInt(), log);
+        assertTrue(r.get("samples").size() >= 90, r.toString());
+        assertEquals(r.get("passed").asBoolean() ? 0 : 1, code, log);
+        assertTrue(log.contains("0 maps differ from the sequential ones"), log);
+    }
 }
