@@ -28,6 +28,7 @@ import org.bytedeco.tensorrt.nvinfer.IHostMemory;
 import org.bytedeco.tensorrt.nvinfer.ILayer;
 import org.bytedeco.tensorrt.nvinfer.INetworkDefinition;
 import org.bytedeco.tensorrt.nvinfer.IOptimizationProfile;
+import org.bytedeco.tensorrt.nvinfer.ITensor;
 import org.bytedeco.tensorrt.nvinfer.ITimingCache;
 import org.bytedeco.tensorrt.nvonnxparser.IParser;
 import org.bytedeco.tensorrt.nvonnxparser.IParserError;
@@ -172,7 +173,8 @@ final class TrtBuilder {
      * the networks: {@code e}, {@code v}, their standardisation and the combination of scales) to
      * fp32. In half precision the sum of 128 squared descriptor differences passes 65504 on a
      * strong anomaly, and the standardisation subtracts nearly equal numbers; the networks' own
-     * layers (convolutions, activations, max pools) are safe in fp16. Returns how many were pinned.
+     * layers (convolutions, activations, max pools) are safe in fp16. Layers on integer or boolean
+     * data (shape arithmetic) are left alone. Returns how many were pinned.
      */
     static int keepScoringInFp32(INetworkDefinition network) {
         int kept = 0;
@@ -183,6 +185,13 @@ final class TrtBuilder {
             if (type == LayerType.kELEMENTWISE.value) {
                 int op = new IElementWiseLayer(layer).getOperation().value;
                 scoring = op != ElementWiseOperation.kMAX.value;
+            }
+            // Only layers on float data: with dynamic sizes the parser adds integer and boolean
+            // shape arithmetic, which must keep its own types.
+            for (int o = 0; o < layer.getNbOutputs() && scoring; o++) {
+                ITensor t = layer.getOutput(o);
+                scoring = !t.isShapeTensor()
+                        && (t.getType().value == DataType.kFLOAT.value || t.getType().value == DataType.kHALF.value);
             }
             if (scoring) {
                 layer.setPrecision(DataType.kFLOAT);

@@ -48,7 +48,8 @@ import org.bytedeco.tensorrt.nvinfer.IRuntime;
  * stream, device buffers and pinned host buffers sized for the profile's largest input), copies
  * the image in, {@code enqueueV3}, copies the outputs back. Threads beyond the pool's size wait
  * for a context; results do not depend on which context ran them. A read-write lock keeps
- * {@link #close} from freeing anything under a running call.
+ * {@link #close} from taking contexts away under a running call; closed sessions hand their
+ * contexts on to the next session of the same engine (see {@code SPARE}).
  */
 public final class TrtGraphSession implements GraphSession {
     private final TrtLogger logger;
@@ -60,6 +61,18 @@ public final class TrtGraphSession implements GraphSession {
     private final InputProfile profile;
     private final String description;
     private final int poolSize;
+    /**
+     * What outlives a session. The JavaCPP presets attach no deallocator to objects TensorRT
+     * returns (closing them frees nothing), so instead of leaking a runtime, an engine and its
+     * contexts' working memory per open, the process keeps one runtime, one engine per plan key
+     * and device, and the contexts of closed sessions for the next session of the same engine.
+     */
+    private static IRuntime sharedRuntime;
+
+    private static final Map<String, ICudaEngine> ENGINES = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, java.util.Queue<Context>> SPARE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final java.util.Queue<Context> spare;
     private final BlockingQueue<Context> idle = new LinkedBlockingQueue<>();
     private final List<Context> all = new ArrayList<>();
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
@@ -74,7 +87,9 @@ public final class TrtGraphSession implements GraphSession {
             List<String> outputs,
             InputProfile profile,
             String description,
-            int poolSize) {
+            int poolSize,
+            java.util.Queue<Context> spare) {
+        this.spare = spare;
         this.logger = logger;
         this.runtime = runtime;
         this.engine = engine;
@@ -123,13 +138,70 @@ public final class TrtGraphSession implements GraphSession {
                 profile.describe(),
                 precision,
                 "workspace=" + trt.workspaceMb() + "MB;level=" + trt.optimizationLevel());
-        TrtLogger logger = new TrtLogger(trt.progress());
+        TrtLogger logger = TrtLogger.SHARED.reportingTo(trt.progress());
+        logger.drainErrors();
+        String shared = key.digest() + "@cuda:" + options.device();
         PlanCache.Builder build = timing -> TrtBuilder.build(onnx, what, input, profile, trt, timing, logger);
-        PlanCache.Result plan = cache.loadOrBuild(key, build, trt.progress());
-        IRuntime runtime = createInferRuntime(logger);
-        if (runtime == null || runtime.isNull()) {
-            throw new EngineException("TensorRT createInferRuntime failed: " + logger.drainErrors());
+        ICudaEngine engine;
+        synchronized (ENGINES) {
+            engine = ENGINES.get(shared);
+            if (engine == null) {
+                engine = load(key, cache, build, trt, what, logger);
+                try {
+                    requireTensor(engine, what, input, TensorIOMode.kINPUT);
+                    for (String o : outputs) {
+                        requireTensor(engine, what, o, TensorIOMode.kOUTPUT);
+                    }
+                } catch (EngineException e) {
+                    engine.close();
+                    throw e;
+                }
+                ENGINES.put(shared, engine);
+            } else {
+                trt.progress().line("TensorRT: engine already loaded in this process");
+            }
         }
+        String description = String.format(
+                Locale.ROOT,
+                "tensorrt %s %s, %s on cuda:%d %s (compute %s), %d contexts",
+                status.tensorRt(),
+                precision,
+                status.cuda(),
+                options.device(),
+                gpu,
+                capability,
+                trt.contexts());
+        return new TrtGraphSession(
+                logger,
+                runtime(logger),
+                engine,
+                options.device(),
+                input,
+                outputs,
+                profile,
+                description,
+                trt.contexts(),
+                SPARE.computeIfAbsent(shared, k -> new java.util.concurrent.ConcurrentLinkedQueue<>()));
+    }
+
+    /** The process's one runtime. */
+    private static synchronized IRuntime runtime(TrtLogger logger) throws EngineException {
+        if (sharedRuntime == null) {
+            IRuntime r = createInferRuntime(logger);
+            if (r == null || r.isNull()) {
+                throw new EngineException("TensorRT createInferRuntime failed: " + logger.drainErrors());
+            }
+            sharedRuntime = r;
+        }
+        return sharedRuntime;
+    }
+
+    /** The engine for {@code key}: from the plan cache, or built; a cached plan that does not load is rebuilt. */
+    private static ICudaEngine load(
+            PlanCache.Key key, PlanCache cache, PlanCache.Builder build, TrtOptions trt, String what, TrtLogger logger)
+            throws EngineException {
+        PlanCache.Result plan = cache.loadOrBuild(key, build, trt.progress());
+        IRuntime runtime = runtime(logger);
         ICudaEngine engine = deserialize(runtime, plan.plan());
         if (engine == null && !plan.built()) {
             // Same key, but this TensorRT cannot read the file (e.g. a patch release changed the format).
@@ -145,34 +217,12 @@ public final class TrtGraphSession implements GraphSession {
             engine = deserialize(runtime, plan.plan());
         }
         if (engine == null) {
-            runtime.close();
             throw new EngineException(what + ": TensorRT cannot load the engine it built: " + logger.drainErrors());
         }
         trt.progress()
                 .line((plan.built() ? "TensorRT: engine cached at " : "TensorRT: engine loaded from cache ")
                         + plan.file());
-        try {
-            requireTensor(engine, what, input, TensorIOMode.kINPUT);
-            for (String o : outputs) {
-                requireTensor(engine, what, o, TensorIOMode.kOUTPUT);
-            }
-        } catch (EngineException e) {
-            engine.close();
-            runtime.close();
-            throw e;
-        }
-        String description = String.format(
-                Locale.ROOT,
-                "tensorrt %s %s, %s on cuda:%d %s (compute %s), %d contexts",
-                status.tensorRt(),
-                precision,
-                status.cuda(),
-                options.device(),
-                gpu,
-                capability,
-                trt.contexts());
-        return new TrtGraphSession(
-                logger, runtime, engine, options.device(), input, outputs, profile, description, trt.contexts());
+        return engine;
     }
 
     private static ICudaEngine deserialize(IRuntime runtime, byte[] plan) {
@@ -232,6 +282,10 @@ public final class TrtGraphSession implements GraphSession {
             Context c = borrow();
             try {
                 return c.run(batch);
+            } catch (EngineException | RuntimeException e) {
+                // Work may still be queued on its stream: let it finish before the next user.
+                cudaStreamSynchronize(c.stream);
+                throw e;
             } finally {
                 idle.add(c);
             }
@@ -248,7 +302,8 @@ public final class TrtGraphSession implements GraphSession {
         }
         synchronized (all) {
             if (all.size() < poolSize) {
-                Context made = new Context();
+                Context reused = spare.poll();
+                Context made = reused != null ? reused : new Context();
                 all.add(made);
                 return made;
             }
@@ -269,15 +324,16 @@ public final class TrtGraphSession implements GraphSession {
                 return;
             }
             closed = true;
+            cudaSetDevice(device);
             synchronized (all) {
+                // Kept for the next session of this engine (see SPARE), each one idle.
                 for (Context c : all) {
-                    c.free();
+                    cudaStreamSynchronize(c.stream);
+                    spare.add(c);
                 }
                 all.clear();
                 idle.clear();
             }
-            engine.close();
-            runtime.close();
         } finally {
             lock.writeLock().unlock();
         }
