@@ -1,5 +1,6 @@
 package dev.stad.runtime.engine.trt;
 
+import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.progress.Progress;
@@ -14,8 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -83,14 +82,15 @@ public final class PlanCache {
 
         /** File-name part for the plan: a digest of {@link #canonical()}. */
         public String digest() {
-            return sha256(canonical().getBytes(StandardCharsets.UTF_8)).substring(0, 32);
+            return ModelBundle.sha256(canonical().getBytes(StandardCharsets.UTF_8))
+                    .substring(0, 32);
         }
 
         /** Timing caches depend on the GPU and the libraries only. */
         String timingDigest() {
             String t = "gpu=" + gpu + "\ncompute=" + computeCapability + "\ntensorrt=" + tensorRt + "\ncuda=" + cuda
                     + "\n";
-            return sha256(t.getBytes(StandardCharsets.UTF_8)).substring(0, 32);
+            return ModelBundle.sha256(t.getBytes(StandardCharsets.UTF_8)).substring(0, 32);
         }
 
         String timingCanonical() {
@@ -233,7 +233,7 @@ public final class PlanCache {
             out.writeInt(keyBytes.length);
             out.write(keyBytes);
             out.writeLong(payload.length);
-            out.write(HexFormat.of().parseHex(sha256(payload)));
+            out.write(HexFormat.of().parseHex(ModelBundle.sha256(payload)));
         }
         AtomicFiles.write(file, out -> {
             header.writeTo(out);
@@ -282,18 +282,10 @@ public final class PlanCache {
         }
         byte[] payload = new byte[b.remaining()];
         b.get(payload);
-        if (!HexFormat.of().formatHex(sum).equals(sha256(payload))) {
+        if (!HexFormat.of().formatHex(sum).equals(ModelBundle.sha256(payload))) {
             return new Read(null, "is corrupt (checksum mismatch)");
         }
         return new Read(payload, null);
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
     }
 
     /** A file lock that also closes its channel. */

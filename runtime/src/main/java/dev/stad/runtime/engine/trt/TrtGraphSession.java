@@ -14,6 +14,7 @@ import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 import static org.bytedeco.tensorrt.global.nvinfer.createInferRuntime;
 
+import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.engine.EngineOptions;
 import dev.stad.runtime.engine.EngineUnavailableException;
@@ -53,7 +54,6 @@ import org.bytedeco.tensorrt.nvinfer.IRuntime;
  */
 public final class TrtGraphSession implements GraphSession {
     private final TrtLogger logger;
-    private final IRuntime runtime;
     private final ICudaEngine engine;
     private final int device;
     private final String input;
@@ -80,7 +80,6 @@ public final class TrtGraphSession implements GraphSession {
 
     private TrtGraphSession(
             TrtLogger logger,
-            IRuntime runtime,
             ICudaEngine engine,
             int device,
             String input,
@@ -91,7 +90,6 @@ public final class TrtGraphSession implements GraphSession {
             java.util.Queue<Context> spare) {
         this.spare = spare;
         this.logger = logger;
-        this.runtime = runtime;
         this.engine = engine;
         this.device = device;
         this.input = input;
@@ -134,7 +132,7 @@ public final class TrtGraphSession implements GraphSession {
                 capability,
                 status.tensorRt(),
                 status.cuda(),
-                PlanCache.sha256(onnx),
+                ModelBundle.sha256(onnx),
                 profile.describe(),
                 precision,
                 "workspace=" + trt.workspaceMb() + "MB;level=" + trt.optimizationLevel());
@@ -173,7 +171,6 @@ public final class TrtGraphSession implements GraphSession {
                 trt.contexts());
         return new TrtGraphSession(
                 logger,
-                runtime(logger),
                 engine,
                 options.device(),
                 input,
