@@ -1,5 +1,6 @@
 package dev.stad.runtime.fuzz;
 
+import ai.onnx.proto.OnnxMl;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
@@ -16,7 +17,8 @@ import java.nio.file.Path;
  * Fuzz targets for the station's parsers of outside files. Each accepts only the exception types
  * its parser documents; anything else (an unchecked exception, an OutOfMemoryError, a hang) fails
  * the target. In {@code mvn verify} they run in regression mode over the committed inputs under
- * {@code src/test/resources/dev/stad/runtime/fuzz/ParserFuzzTestInputs/<target>/}; with
+ * {@code src/test/resources/dev/stad/runtime/fuzz/ParserFuzzTestInputs/<target>/} (no model
+ * files there: graphs are built by the tests); with
  * {@code JAZZER_FUZZ=1} one target at a time is fuzzed (docs/tests.md).
  */
 class ParserFuzzTest {
@@ -75,6 +77,39 @@ class ParserFuzzTest {
             OnnxInspector.inspect(data, "fuzzed.onnx");
         } catch (BundleException expected) {
             // documented: not a model, external data, unknown operators
+        }
+    }
+
+    /**
+     * A small real graph (one Conv with its weights), built here rather than kept as a model file:
+     * it passes the inspector, and every prefix of it gives only the documented exception.
+     */
+    @org.junit.jupiter.api.Test
+    void realGraphAndEveryTruncationOfItGiveOnlyDocumentedOutcomes() throws Exception {
+        OnnxMl.TensorProto weight = OnnxMl.TensorProto.newBuilder()
+                .setName("w")
+                .setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                .addAllDims(java.util.List.of(2L, 3L, 3L, 3L))
+                .addAllFloatData(java.util.Collections.nCopies(54, 0.5f))
+                .build();
+        byte[] graph = OnnxMl.ModelProto.newBuilder()
+                .setIrVersion(8)
+                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setVersion(17))
+                .setGraph(OnnxMl.GraphProto.newBuilder()
+                        .setName("g")
+                        .addInput(OnnxMl.ValueInfoProto.newBuilder().setName("image"))
+                        .addInitializer(weight)
+                        .addNode(OnnxMl.NodeProto.newBuilder()
+                                .setOpType("Conv")
+                                .addInput("image")
+                                .addInput("w")
+                                .addOutput("map"))
+                        .addOutput(OnnxMl.ValueInfoProto.newBuilder().setName("map")))
+                .build()
+                .toByteArray();
+        OnnxInspector.inspect(graph, "built.onnx");
+        for (int n = 0; n <= graph.length; n++) {
+            onnxInspector(java.util.Arrays.copyOf(graph, n));
         }
     }
 }
