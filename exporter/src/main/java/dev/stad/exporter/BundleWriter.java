@@ -6,6 +6,7 @@ import dev.stad.checkpoint.RunMetadata;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.StadVersion;
 import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.engine.EngineException;
@@ -36,7 +37,7 @@ public final class BundleWriter {
     private BundleWriter() {}
 
     /** Builds every graph and the manifest, fp32 only; nothing is written yet. */
-    public static Map<String, byte[]> build(TrainedModel model, Graphs.Layout layout) throws IOException {
+    public static Map<String, byte[]> build(TrainedModel model, DetectorLayout layout) throws IOException {
         return build(model, layout, null, Progress.silent());
     }
 
@@ -46,7 +47,7 @@ public final class BundleWriter {
      * @param int8 the images to calibrate an int8 detector on; null for none
      */
     public static Map<String, byte[]> build(
-            TrainedModel model, Graphs.Layout layout, CalibrationImages int8, Progress progress) throws IOException {
+            TrainedModel model, DetectorLayout layout, CalibrationImages int8, Progress progress) throws IOException {
         RunMetadata m = model.metadata();
         String version = StadVersion.get();
         Map<String, String> common = new LinkedHashMap<>();

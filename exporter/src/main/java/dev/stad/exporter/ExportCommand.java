@@ -1,6 +1,6 @@
 package dev.stad.exporter;
 
-import dev.stad.exporter.onnx.Graphs;
+import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.cli.Commands;
 import dev.stad.runtime.cli.CommonOptions;
 import dev.stad.runtime.cli.ConsoleProgress;
@@ -51,10 +51,10 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(
             names = "--layout",
             paramLabel = "LAYOUT",
-            defaultValue = "FUSED",
+            defaultValue = "SEPARATE",
             description = "How the detector computes the networks of a scale: ${COMPLETION-CANDIDATES}"
                     + " (default: ${DEFAULT-VALUE}).")
-    Graphs.Layout layout;
+    DetectorLayout layout;
 
     @Option(
             names = "--check-size",

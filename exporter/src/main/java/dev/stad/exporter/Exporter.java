@@ -1,9 +1,9 @@
 package dev.stad.exporter;
 
-import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.BundleSignature;
+import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.progress.Progress;
@@ -29,17 +29,18 @@ public final class Exporter {
      *     the per-network patch and dense graphs that only the trainer's tools read
      * @param signKey private key file ({@code runtime keygen}) to sign the manifest with; null: unsigned
      */
-    public record Options(Graphs.Layout layout, int checkSize, boolean int8, boolean station, Path signKey) {
-        public Options(Graphs.Layout layout, int checkSize, boolean int8, boolean station) {
+    public record Options(DetectorLayout layout, int checkSize, boolean int8, boolean station, Path signKey) {
+        public Options(DetectorLayout layout, int checkSize, boolean int8, boolean station) {
             this(layout, checkSize, int8, station, null);
         }
 
         /**
-         * The fused layout, the default check, the fp32 detector only (the int8 one is opt-in: on
-         * the default model its maps are not yet close enough to fp32's), a full bundle.
+         * The separate layout (half the fused one's working memory at the same speed), the default
+         * check, the fp32 detector only (the int8 one is opt-in: it pays only on CPUs with VNNI or
+         * on TensorRT), a full bundle.
          */
         public static Options defaults() {
-            return new Options(Graphs.Layout.FUSED, ExportCheck.DEFAULT_SIZE, false, false);
+            return new Options(DetectorLayout.DEFAULT, ExportCheck.DEFAULT_SIZE, false, false);
         }
 
         public Options withInt8(boolean b) {
@@ -64,7 +65,7 @@ public final class Exporter {
     public record Result(int files, long bytes, ExportCheck.Report check, ExportCheck.Int8Report int8) {}
 
     /** Exports with the given layout and check size, the fp32 detector only, a full bundle. */
-    public static Result export(Path runFolder, Path out, Graphs.Layout layout, int checkSize) throws IOException {
+    public static Result export(Path runFolder, Path out, DetectorLayout layout, int checkSize) throws IOException {
         return export(runFolder, out, new Options(layout, checkSize, false, false), Progress.silent());
     }
 

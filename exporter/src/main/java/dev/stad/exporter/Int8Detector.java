@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl;
 import dev.stad.checkpoint.score.ErrorAndUncertainty;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.exporter.onnx.Quantizer;
+import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.detect.Tiles;
@@ -40,7 +41,7 @@ public final class Int8Detector {
      * The int8 detector's layout: every network a stack of its own, so that each has ranges of
      * its own (see {@link dev.stad.exporter.onnx.NetworkEmitter#emitSeparately}).
      */
-    public static final Graphs.Layout LAYOUT = Graphs.Layout.SEPARATE;
+    public static final DetectorLayout LAYOUT = DetectorLayout.SEPARATE;
 
     private Int8Detector() {}
 
@@ -203,7 +204,8 @@ public final class Int8Detector {
             long perPixel = Tiles.workingBytesPerPixel(
                     scales.stream().map(Graphs.ScaleNetworks::spec).toList(),
                     scales.get(0).students().size(),
-                    Precision.INT8);
+                    Precision.INT8,
+                    LAYOUT);
             for (int i = 0; i < scores.length; i++) {
                 FloatImage v0 = images.validation().get(i);
                 int tile = Tiles.tileFor(

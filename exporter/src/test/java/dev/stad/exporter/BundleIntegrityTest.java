@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -43,7 +43,7 @@ class BundleIntegrityTest {
     @BeforeAll
     static void build() throws IOException {
         Path run = RandomRun.write(shared.resolve("run"), List.of(SMALL), 2, 9);
-        files = BundleWriter.build(TrainedModel.load(run), Graphs.Layout.FUSED);
+        files = BundleWriter.build(TrainedModel.load(run), DetectorLayout.FUSED);
     }
 
     private Path folder(Map<String, byte[]> content) throws IOException {

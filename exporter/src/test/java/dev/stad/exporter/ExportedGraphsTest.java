@@ -9,9 +9,12 @@ import dev.stad.checkpoint.score.ErrorAndUncertainty;
 import dev.stad.checkpoint.spec.Architectures;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.bundle.OnnxInspector;
 import dev.stad.runtime.bundle.OnnxOperator;
+import dev.stad.runtime.bundle.Precision;
+import dev.stad.runtime.detect.Tiles;
 import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.score.ScaleCombination;
@@ -43,20 +46,30 @@ class ExportedGraphsTest {
         Path run = RandomRun.write(
                 dir.resolve("run"), List.of(Architectures.P17, Architectures.P33, Architectures.P65), 3, 5);
         TrainedModel model = TrainedModel.load(run);
-        BundleWriter.write(BundleWriter.build(model, Graphs.Layout.FUSED), dir.resolve("fused"));
-        BundleWriter.write(BundleWriter.build(model, Graphs.Layout.SEPARATE), dir.resolve("separate.zip"));
+        BundleWriter.write(BundleWriter.build(model, DetectorLayout.FUSED), dir.resolve("fused"));
+        BundleWriter.write(BundleWriter.build(model, DetectorLayout.SEPARATE), dir.resolve("separate.zip"));
         fused = ModelBundle.open(dir.resolve("fused"));
         separate = ModelBundle.open(dir.resolve("separate.zip"));
     }
 
     @ParameterizedTest
-    @EnumSource(Graphs.Layout.class)
-    void detectorMapEqualsThePlainJavaMapAndDenseEqualsPatch(Graphs.Layout layout) throws Exception {
-        ModelBundle bundle = layout == Graphs.Layout.FUSED ? fused : separate;
+    @EnumSource(DetectorLayout.class)
+    void detectorMapEqualsThePlainJavaMapAndDenseEqualsPatch(DetectorLayout layout) throws Exception {
+        ModelBundle bundle = layout == DetectorLayout.FUSED ? fused : separate;
         assertEquals(layout.id(), bundle.manifest().detector().layout());
         ExportCheck.Report r = ExportCheck.verify(bundle, 37, 3);
         assertTrue(r.detectorVsJava() <= 1e-4, "detector vs Java: " + r.detectorVsJava());
         assertTrue(r.denseVsPatch() <= 1e-4, "dense vs patch: " + r.denseVsPatch());
+    }
+
+    @Test
+    void theMemoryEstimateFollowsTheLayoutTheManifestRecords() {
+        long f = Tiles.workingBytesPerPixel(fused.manifest(), Precision.FP32);
+        long s = Tiles.workingBytesPerPixel(separate.manifest(), Precision.FP32);
+        var specs = fused.manifest().specs();
+        assertEquals(Tiles.workingBytesPerPixel(specs, 3, Precision.FP32, DetectorLayout.FUSED), f);
+        assertEquals(Tiles.workingBytesPerPixel(specs, 3, Precision.FP32, DetectorLayout.SEPARATE), s);
+        assertTrue(s < f / 3, "separate " + s + " B/px, fused " + f);
     }
 
     @Test
@@ -91,7 +104,7 @@ class ExportedGraphsTest {
         byte[] onnx = Graphs.detector(
                         List.of(scale),
                         ScaleCombination.uncalibrated(List.of(s.spec()), 0),
-                        Graphs.Layout.FUSED,
+                        DetectorLayout.FUSED,
                         "test",
                         java.util.Map.of())
                 .toByteArray();
@@ -171,7 +184,8 @@ class ExportedGraphsTest {
                     detector ? Graphs.ANOMALY_MAP : Graphs.DESCRIPTORS)) {
                 assertTrue(loaded.description().startsWith("onnxruntime"), file);
             }
-            OnnxMl.ModelProto model = OnnxInspector.inspect(bytes, file);
+            OnnxInspector.inspect(bytes, file);
+            OnnxMl.ModelProto model = OnnxMl.ModelProto.parseFrom(bytes);
             assertEquals(17, model.getOpsetImport(0).getVersion());
             assertTrue(
                     model.getMetadataPropsList().stream()

@@ -15,6 +15,7 @@ import dev.stad.checkpoint.spec.Architectures;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.exporter.onnx.Quantizer;
 import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.engine.EngineOptions;
@@ -131,7 +132,7 @@ class Int8DetectorTest {
         ErrorAndUncertainty expected = ErrorAndUncertainty.compute(teacher, students);
         List<String> outputs = List.of(Graphs.errorOutput(name), Graphs.uncertaintyOutput(name));
         try (GraphSession g = Engines.open(
-                Graphs.errorAndUncertainty(List.of(s), Graphs.Layout.FUSED, Quantizer.none(), "test")
+                Graphs.errorAndUncertainty(List.of(s), DetectorLayout.FUSED, Quantizer.none(), "test")
                         .toByteArray(),
                 "e and v",
                 Graphs.IMAGE_INPUT,
@@ -170,8 +171,8 @@ class Int8DetectorTest {
 
     @Test
     void int8DetectorIsWrittenInTheSeparateLayoutWhateverTheFp32One() {
-        assertEquals(Graphs.Layout.FUSED.id(), bundle.manifest().detector().layout());
+        assertEquals(DetectorLayout.FUSED.id(), bundle.manifest().detector().layout());
         assertEquals(
-                Graphs.Layout.SEPARATE.id(), bundle.manifest().int8Detector().layout());
+                DetectorLayout.SEPARATE.id(), bundle.manifest().int8Detector().layout());
     }
 }

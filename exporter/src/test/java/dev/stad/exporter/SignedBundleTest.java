@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleSignature;
+import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.progress.Progress;
@@ -50,7 +50,7 @@ class SignedBundleTest {
         run = RandomRun.write(shared.resolve("run"), List.of(SMALL), 2, 9);
         ours = BundleSignature.generate(shared.resolve("keys/line-3"));
         theirs = BundleSignature.generate(shared.resolve("keys/someone-else"));
-        Exporter.Options opts = new Exporter.Options(Graphs.Layout.FUSED, 40, false, false, ours.privateKey());
+        Exporter.Options opts = new Exporter.Options(DetectorLayout.FUSED, 40, false, false, ours.privateKey());
         signed = shared.resolve("signed");
         signedZip = shared.resolve("signed.zip");
         unsigned = shared.resolve("unsigned");

@@ -5,6 +5,7 @@ import dev.stad.exporter.onnx.Graphs;
 import dev.stad.runtime.StadVersion;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.score.ScaleCombination;
@@ -86,7 +87,7 @@ public record Variant(
         ScaleCombination combination = gs.size() == model.scales().size()
                 ? model.combination()
                 : ScaleCombination.uncalibrated(specs, model.combination().smoothingSigma());
-        byte[] onnx = Graphs.detector(gs, combination, Graphs.Layout.FUSED, StadVersion.get(), Map.of())
+        byte[] onnx = Graphs.detector(gs, combination, DetectorLayout.DEFAULT, StadVersion.get(), Map.of())
                 .toByteArray();
         return new Variant(
                 String.join("+", scales) + " M=" + students, List.copyOf(scales), students, macs, onnx, null);

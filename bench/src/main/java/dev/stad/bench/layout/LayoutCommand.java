@@ -4,6 +4,7 @@ import dev.stad.bench.report.Stats;
 import dev.stad.exporter.BundleWriter;
 import dev.stad.exporter.TrainedModel;
 import dev.stad.exporter.onnx.Graphs;
+import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.cli.CommonOptions;
 import dev.stad.runtime.cli.VersionProvider;
 import dev.stad.runtime.engine.EngineException;
@@ -72,8 +73,8 @@ public final class LayoutCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         TrainedModel model = TrainedModel.load(checkpoint);
-        byte[] fused = BundleWriter.build(model, Graphs.Layout.FUSED).get("detector.onnx");
-        byte[] separate = BundleWriter.build(model, Graphs.Layout.SEPARATE).get("detector.onnx");
+        byte[] fused = BundleWriter.build(model, DetectorLayout.FUSED).get("detector.onnx");
+        byte[] separate = BundleWriter.build(model, DetectorLayout.SEPARATE).get("detector.onnx");
         EngineOptions options = EngineOptions.cpu();
         try (GraphSession f = open(fused, "fused detector", options);
                 GraphSession s = open(separate, "separate detector", options)) {

@@ -128,9 +128,15 @@ public final class SoakCommand implements Callable<Integer> {
                     threads,
                     detector.engine());
             List<float[]> reference = new ArrayList<>();
+            long r0 = System.nanoTime();
             for (FloatImage img : decoded) {
                 reference.add(detector.score(img).map().data());
             }
+            log.printf(
+                    Locale.ROOT,
+                    "soak: %d reference maps, one at a time, in %.1f s%n",
+                    decoded.size(),
+                    (System.nanoTime() - r0) / 1e9);
             AtomicInteger next = new AtomicInteger();
             AtomicInteger differences = new AtomicInteger();
             List<Sample> samples = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -149,8 +155,22 @@ public final class SoakCommand implements Callable<Integer> {
                                 differences.incrementAndGet();
                             }
                             if ((k + 1) % every == 0) {
-                                samples.add(
-                                        new Sample(k + 1, (System.nanoTime() - t0) / 1e9, ProcessMemory.residentMb()));
+                                double elapsed = (System.nanoTime() - t0) / 1e9;
+                                double rss = ProcessMemory.residentMb();
+                                samples.add(new Sample(k + 1, elapsed, rss));
+                                // An hour's run says where it is: a line per tenth.
+                                if ((k + 1) % (10 * every) == 0) {
+                                    log.printf(
+                                            Locale.ROOT,
+                                            "soak: %d/%d images (%.0f s, ETA %.0f s), resident %.0f MB, %d maps"
+                                                    + " differ%n",
+                                            k + 1,
+                                            count,
+                                            elapsed,
+                                            elapsed / (k + 1) * (count - k - 1),
+                                            rss,
+                                            differences.get());
+                                }
                             }
                         }
                         return null;

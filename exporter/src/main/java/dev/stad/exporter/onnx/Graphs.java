@@ -3,6 +3,7 @@ package dev.stad.exporter.onnx;
 import ai.onnx.proto.OnnxMl;
 import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.spec.NetworkForm;
+import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.OnnxOperator;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -33,18 +33,6 @@ public final class Graphs {
     public static final String IMAGE_INPUT = "image";
     public static final String DESCRIPTORS = "descriptors";
     public static final String ANOMALY_MAP = "anomaly_map";
-
-    /** How the detector computes the networks of one scale. */
-    public enum Layout {
-        /** All networks of a scale as one stack of convs (grouped after the first). */
-        FUSED,
-        /** Each network on its own, as in the per-network graphs. */
-        SEPARATE;
-
-        public String id() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
 
     /**
      * One scale of a detector.
@@ -100,7 +88,7 @@ public final class Graphs {
     public static OnnxMl.ModelProto detector(
             List<ScaleNetworks> scales,
             ScaleCombination combination,
-            Layout layout,
+            DetectorLayout layout,
             String version,
             Map<String, String> metadata) {
         return detector(scales, combination, layout, Quantizer.none(), version, metadata);
@@ -114,7 +102,7 @@ public final class Graphs {
     public static OnnxMl.ModelProto detector(
             List<ScaleNetworks> scales,
             ScaleCombination combination,
-            Layout layout,
+            DetectorLayout layout,
             Quantizer quantizer,
             String version,
             Map<String, String> metadata) {
@@ -296,9 +284,9 @@ public final class Graphs {
             ScaleNetworks s,
             List<Map<String, FloatTensor>> nets,
             String image,
-            Layout layout,
+            DetectorLayout layout,
             Quantizer quantizer) {
-        return layout == Layout.FUSED
+        return layout == DetectorLayout.FUSED
                 ? NetworkEmitter.emitFused(g, s.spec(), nets, image, NetworkForm.DENSE, quantizer)
                 : NetworkEmitter.emitSeparately(g, s.spec(), nets, image, NetworkForm.DENSE, quantizer);
     }
@@ -320,7 +308,7 @@ public final class Graphs {
      * detector's own score statistics are measured on: its networks are not the fp32 ones.
      */
     public static OnnxMl.ModelProto errorAndUncertainty(
-            List<ScaleNetworks> scales, Layout layout, Quantizer quantizer, String version) {
+            List<ScaleNetworks> scales, DetectorLayout layout, Quantizer quantizer, String version) {
         OnnxGraph g = new OnnxGraph("error_and_uncertainty");
         String image = g.input(IMAGE_INPUT, 1L, 3L, "height", "width");
         for (ScaleNetworks s : scales) {

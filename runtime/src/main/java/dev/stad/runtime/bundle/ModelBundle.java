@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stad.runtime.spec.NetworkSpec;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -80,7 +82,7 @@ public final class ModelBundle {
             }
         }
         for (String f : manifest.files().keySet()) {
-            bundle.read(f);
+            bundle.verify(f);
         }
         return bundle;
     }
@@ -103,21 +105,61 @@ public final class ModelBundle {
             throw new BundleException(source + ": " + file + " is not listed in " + BundleManifest.FILE_NAME);
         }
         byte[] bytes = rawRead(file);
-        String actual = sha256(bytes);
-        if (!actual.equalsIgnoreCase(expected)) {
-            throw new BundleException(source + ": " + file + " has sha256 " + actual + " but the manifest says "
-                    + expected + " (the file was altered or is corrupt)");
-        }
+        checkSha256(file, sha256(bytes), expected);
         if (file.endsWith(".onnx")) {
             OnnxInspector.inspect(bytes, source + ": " + file);
         }
         return bytes;
     }
 
+    /**
+     * What {@link #read} checks, from a stream: opening a bundle verifies every file this way, so
+     * it holds a few KB of each at a time rather than the file (the trainer-side graphs of the
+     * paper's full model are some 300 MB that a station never loads). The checksum is judged
+     * first, so a damaged file is reported as damaged, not as invalid ONNX.
+     */
+    private void verify(String file) throws BundleException {
+        String expected = manifest.files().get(file);
+        MessageDigest sha = newSha256();
+        try (Limited in = rawStream(file, sha)) {
+            BundleException invalid = null;
+            if (file.endsWith(".onnx")) {
+                try {
+                    OnnxInspector.inspect(in, source + ": " + file);
+                } catch (BundleException e) {
+                    if (in.exceeded()) {
+                        throw e;
+                    }
+                    invalid = e;
+                }
+            }
+            in.transferTo(OutputStream.nullOutputStream());
+            checkSha256(file, HexFormat.of().formatHex(sha.digest()), expected);
+            if (invalid != null) {
+                throw invalid;
+            }
+        } catch (BundleException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new BundleException(source + ": cannot read " + file + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private void checkSha256(String file, String actual, String expected) throws BundleException {
+        if (!actual.equalsIgnoreCase(expected)) {
+            throw new BundleException(source + ": " + file + " has sha256 " + actual + " but the manifest says "
+                    + expected + " (the file was altered or is corrupt)");
+        }
+    }
+
     /** Lowercase hex sha256 of {@code bytes}. */
     public static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(newSha256().digest(bytes));
+    }
+
+    private static MessageDigest newSha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
@@ -211,49 +253,153 @@ public final class ModelBundle {
         }
     }
 
-    private byte[] rawRead(String file) throws BundleException {
-        requireInside(source, file);
-        long limit = file.equals(BundleManifest.FILE_NAME) || file.equals(BundleSignature.FILE_NAME)
+    private long limit(String file) {
+        return file.equals(BundleManifest.FILE_NAME) || file.equals(BundleSignature.FILE_NAME)
                 ? MAX_MANIFEST_BYTES
                 : MAX_FILE_BYTES;
+    }
+
+    private byte[] rawRead(String file) throws BundleException {
         try {
             if (zip) {
-                try (ZipFile z = new ZipFile(source.toFile())) {
-                    ZipEntry e = z.getEntry(file);
-                    if (e == null || e.isDirectory()) {
-                        throw new BundleException(source + ": missing file " + file);
-                    }
-                    if (e.getSize() > limit) {
-                        throw tooLarge(file, e.getSize(), limit);
-                    }
-                    try (InputStream in = z.getInputStream(e)) {
-                        // The declared size can lie: count what actually inflates.
-                        byte[] bytes = in.readNBytes((int) limit + 1);
-                        if (bytes.length > limit) {
-                            throw tooLarge(file, bytes.length, limit);
-                        }
-                        return bytes;
-                    }
+                try (InputStream in = rawStream(file, null)) {
+                    return in.readAllBytes();
                 }
             }
-            Path root = source.toRealPath();
-            Path f = source.resolve(file);
-            if (!Files.isRegularFile(f)) {
-                throw new BundleException(source + ": missing file " + file);
-            }
-            if (!f.toRealPath().startsWith(root)) {
-                throw new BundleException(
-                        source + ": " + file + " is a link to " + f.toRealPath() + ", outside the bundle");
-            }
-            long size = Files.size(f);
-            if (size > limit) {
-                throw tooLarge(file, size, limit);
-            }
-            return Files.readAllBytes(f);
+            // A folder's file has a size: read it into an array of exactly that size.
+            return Files.readAllBytes(folderFile(file));
         } catch (BundleException e) {
             throw e;
         } catch (IOException e) {
             throw new BundleException(source + ": cannot read " + file + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * A stream of one file of the bundle that refuses to give more than the file's limit, since
+     * a zip entry's declared size can lie (a zip bomb) and a folder's file can grow after its size
+     * was looked at; everything read or skipped goes through {@code digest} where not null.
+     * Closing it closes the zip.
+     */
+    private Limited rawStream(String file, MessageDigest digest) throws IOException {
+        long limit = limit(file);
+        if (!zip) {
+            return new Limited(Files.newInputStream(folderFile(file)), null, file, limit, digest);
+        }
+        ZipFile z = new ZipFile(source.toFile());
+        try {
+            requireInside(source, file);
+            ZipEntry e = z.getEntry(file);
+            if (e == null || e.isDirectory()) {
+                throw new BundleException(source + ": missing file " + file);
+            }
+            if (e.getSize() > limit) {
+                throw tooLarge(file, e.getSize(), limit);
+            }
+            return new Limited(z.getInputStream(e), z, file, limit, digest);
+        } catch (IOException | RuntimeException e) {
+            z.close();
+            throw e;
+        }
+    }
+
+    /** A folder bundle's file after the checks: inside, a regular file, not a link out, not too large. */
+    private Path folderFile(String file) throws IOException {
+        requireInside(source, file);
+        Path root = source.toRealPath();
+        Path f = source.resolve(file);
+        if (!Files.isRegularFile(f)) {
+            throw new BundleException(source + ": missing file " + file);
+        }
+        if (!f.toRealPath().startsWith(root)) {
+            throw new BundleException(
+                    source + ": " + file + " is a link to " + f.toRealPath() + ", outside the bundle");
+        }
+        long size = Files.size(f);
+        if (size > limit(file)) {
+            throw tooLarge(file, size, limit(file));
+        }
+        return f;
+    }
+
+    /** Counts (and digests) what is read or skipped, and refuses past the limit. */
+    private final class Limited extends FilterInputStream {
+        private final ZipFile zip;
+        private final String file;
+        private final long limit;
+        private final MessageDigest digest;
+        private long count;
+        private byte[] skipBuffer;
+
+        Limited(InputStream in, ZipFile zip, String file, long limit, MessageDigest digest) {
+            super(in);
+            this.zip = zip;
+            this.file = file;
+            this.limit = limit;
+            this.digest = digest;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                counted(1);
+                if (digest != null) {
+                    digest.update((byte) b);
+                }
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                counted(n);
+                if (digest != null) {
+                    digest.update(b, off, n);
+                }
+            }
+            return n;
+        }
+
+        /** Reads what it skips: skipped bytes must be counted and digested too. */
+        @Override
+        public long skip(long n) throws IOException {
+            if (skipBuffer == null) {
+                skipBuffer = new byte[64 * 1024];
+            }
+            long skipped = 0;
+            while (skipped < n) {
+                int r = read(skipBuffer, 0, (int) Math.min(skipBuffer.length, n - skipped));
+                if (r < 0) {
+                    break;
+                }
+                skipped += r;
+            }
+            return skipped;
+        }
+
+        boolean exceeded() {
+            return count > limit;
+        }
+
+        private void counted(int n) throws BundleException {
+            count += n;
+            if (count > limit) {
+                throw tooLarge(file, count, limit);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                super.close();
+            } finally {
+                if (zip != null) {
+                    zip.close();
+                }
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.stad.runtime.detect;
 
 import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.engine.GraphSession;
@@ -55,48 +56,67 @@ public final class Tiles {
         return Geometry.of(manifest).minimumSide();
     }
 
-    /** {@link #workingBytesPerPixel(List, int, Precision)} for the bundle's detector of {@code precision}. */
+    /**
+     * {@link #workingBytesPerPixel(List, int, Precision, DetectorLayout)} for the bundle's detector of
+     * {@code precision}, in the layout its manifest records.
+     */
     public static long workingBytesPerPixel(BundleManifest manifest, Precision precision) {
-        return workingBytesPerPixel(manifest.specs(), manifest.scales().get(0).students(), precision);
+        DetectorLayout layout = manifest.detector(precision)
+                .map(d -> DetectorLayout.parse(d.layout()))
+                .orElse(DetectorLayout.DEFAULT);
+        return workingBytesPerPixel(manifest.specs(), manifest.scales().get(0).students(), precision, layout);
     }
 
     /**
-     * Bytes a detector of {@code precision} works in per input pixel computed at once, estimated
-     * from the architectures of scales with {@code students} students each.
+     * Bytes a detector of {@code precision} and {@code layout} works in per input pixel computed
+     * at once, estimated from the architectures of scales with {@code students} students each,
+     * times {@link #ESTIMATE_MARGIN}. Each estimate was fitted to the peak resident memory of a
+     * fresh station JVM (ONNX Runtime 1.24, AVX-512 CPU) at two or more input sizes: the growth
+     * per pixel, since what does not grow with the input (the JVM, the weights) is not the
+     * budget's business.
      *
-     * <p>fp32: the widest convolution's column buffer (input channels x kernel^2 floats per
+     * <p>fp32, separate (the default): one network runs at a time, so three tensors of the
+     * widest layer (its input, its output and one held for later; a dense max pool's four
+     * shifted slices come to as much on half the channels) plus the float descriptors of every
+     * network of a scale twice (held until the scale's e and v are computed, and their
+     * differences). 7.2 KB per pixel before the margin for both the default model and the paper's
+     * three scales; measured 6.4 KB (default model) and 7.7 KB (paper's model) between 128^2 and
+     * 256^2 inputs.
+     *
+     * <p>fp32, fused: the widest convolution's column buffer (input channels x kernel^2 floats per
      * pixel, which the CPU convolution expands before its matrix product) plus three stacked
-     * activation tensors of the widest fused layer (its input, its output and one held for
-     * later). Measured on the default model with ONNX Runtime 1.24 (fp32): the estimate is
-     * 38 KB per pixel, the resident memory grew by 39 to 52 KB per pixel between 128^2 and 512^2
-     * inputs, hence {@link #ESTIMATE_MARGIN}.
+     * activation tensors of the widest fused layer (all networks' channels at once). 38 KB per
+     * pixel on the default model, which grew by 39 to 52 KB per pixel between 128^2 and 512^2.
      *
-     * <p>int8: activations are one byte each and the integer convolutions expand no full-size
-     * column buffer (ONNX Runtime's work in blocks), so the estimate is three stacked activation
-     * tensors of the widest layer at one byte, plus the float descriptors of every network of a
-     * scale twice (its output and the students' mean); 7.2 KB per pixel on the default model,
-     * whose int8 detector's peak resident memory in a fresh station JVM grew by 7.6 to 8.7 KB per
-     * pixel between 128^2 and 384^2 inputs (ONNX Runtime 1.24, AVX-512 VNNI CPU; the paper's
-     * three-scale model: 6.5 KB in the bench process), inside {@link #ESTIMATE_MARGIN}. About a
-     * fifth of the fp32 figure, so an int8 station computes far larger inputs whole under the
-     * same budget, without the halos' cost.
+     * <p>int8 (always separate): activations are one byte each and the integer convolutions
+     * expand no full-size column buffer (ONNX Runtime's work in blocks), so the estimate is three
+     * stacked activation tensors of the widest layer at one byte, plus the float descriptors of
+     * every network of a scale twice; 7.2 KB per pixel on the default model, whose int8 detector's
+     * peak grew by 7.6 to 8.7 KB per pixel between 128^2 and 384^2 inputs (the paper's three-scale
+     * model: 6.5 KB in the bench process).
      */
-    public static long workingBytesPerPixel(List<NetworkSpec> specs, int students, Precision precision) {
+    public static long workingBytesPerPixel(
+            List<NetworkSpec> specs, int students, Precision precision, DetectorLayout layout) {
         int nets = 1 + students;
         long columns = 0;
-        long stacked = 0;
+        long widest = 0;
         long descriptors = 0;
         for (NetworkSpec spec : specs) {
             for (int i : spec.convIndices()) {
                 Layer l = spec.layers().get(i);
                 columns = Math.max(columns, (long) spec.inChannels(i) * l.kernel() * l.kernel());
-                stacked = Math.max(stacked, (long) nets * l.out());
+                widest = Math.max(widest, l.out());
             }
             descriptors = Math.max(descriptors, (long) nets * spec.descriptorDim());
         }
-        double bytes = precision == Precision.INT8
-                ? 3 * stacked + 2 * Float.BYTES * descriptors
-                : Float.BYTES * (columns + 3 * stacked);
+        double bytes;
+        if (precision == Precision.INT8) {
+            bytes = 3 * nets * widest + 2 * Float.BYTES * descriptors;
+        } else if (layout == DetectorLayout.SEPARATE) {
+            bytes = Float.BYTES * (3 * widest + 2 * descriptors);
+        } else {
+            bytes = Float.BYTES * (columns + 3 * nets * widest);
+        }
         return (long) Math.ceil(ESTIMATE_MARGIN * bytes);
     }
 

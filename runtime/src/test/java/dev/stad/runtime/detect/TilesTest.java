@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -63,25 +64,52 @@ class TilesTest {
                             Layer.conv(256, 2), Layer.conv(128, 4))));
 
     @Test
-    void workingMemoryPerPixelFollowsEachPrecisionsBuffers() {
-        // fp32: p17's 256-channel 5x5 column buffer (6,400 floats) and three stacked tensors of
-        // the widest fused layer (4 networks x 256 channels), times the margin of 1.4.
+    void workingMemoryPerPixelFollowsEachPrecisionAndLayoutsBuffers() {
+        // fp32 separate: three tensors of the widest layer of one network (256 channels) and the
+        // 4 networks' 128-channel descriptors twice, times the margin of 1.4.
+        assertEquals(
+                (long) Math.ceil(1.4 * 4 * (3 * 256 + 2 * 4 * 128)),
+                Tiles.workingBytesPerPixel(DEFAULT_SPECS, 3, Precision.FP32, DetectorLayout.SEPARATE));
+        // fp32 fused: p17's 256-channel 5x5 column buffer (6,400 floats) and three stacked tensors
+        // of the widest fused layer (4 networks x 256 channels).
         assertEquals(
                 (long) Math.ceil(1.4 * 4 * (256 * 25 + 3 * 4 * 256)),
-                Tiles.workingBytesPerPixel(DEFAULT_SPECS, 3, Precision.FP32));
+                Tiles.workingBytesPerPixel(DEFAULT_SPECS, 3, Precision.FP32, DetectorLayout.FUSED));
         // int8: the three stacked tensors at one byte, and the 4 networks' 128 float descriptors twice.
         assertEquals(
                 (long) Math.ceil(1.4 * (3 * 4 * 256 + 2 * 4 * 4 * 128)),
-                Tiles.workingBytesPerPixel(DEFAULT_SPECS, 3, Precision.INT8));
+                Tiles.workingBytesPerPixel(DEFAULT_SPECS, 3, Precision.INT8, DetectorLayout.SEPARATE));
     }
 
     @Test
-    void underTheDefaultBudgetAnInt8DetectorComputes256PixelsWholeWhereFp32Tiles() {
+    void underTheDefaultBudgetTheSeparateLayoutComputes256PixelsWholeWhereFusedTiles() {
         Tiles.Geometry g = new Tiles.Geometry(new NetworkSpec.Margin(16, 16), new NetworkSpec.Margin(8, 8), 33);
         long budget = 1024L << 20;
-        assertEquals(
-                0, Tiles.tileFor(Tiles.workingBytesPerPixel(DEFAULT_SPECS, 3, Precision.INT8), g, 256, 256, budget));
-        int fp32 = Tiles.tileFor(Tiles.workingBytesPerPixel(DEFAULT_SPECS, 3, Precision.FP32), g, 256, 256, budget);
-        assertTrue(fp32 > 0 && fp32 < 256, "fp32 tile " + fp32);
+        for (Precision p : Precision.values()) {
+            assertEquals(
+                    0,
+                    Tiles.tileFor(
+                            Tiles.workingBytesPerPixel(DEFAULT_SPECS, 3, p, DetectorLayout.SEPARATE),
+                            g,
+                            256,
+                            256,
+                            budget),
+                    p.id());
+        }
+        int fused = Tiles.tileFor(
+                Tiles.workingBytesPerPixel(DEFAULT_SPECS, 3, Precision.FP32, DetectorLayout.FUSED),
+                g,
+                256,
+                256,
+                budget);
+        assertTrue(fused > 0 && fused < 256, "fused tile " + fused);
+        // A 900x900 image is cut by every layout and precision.
+        assertTrue(Tiles.tileFor(
+                        Tiles.workingBytesPerPixel(DEFAULT_SPECS, 3, Precision.FP32, DetectorLayout.SEPARATE),
+                        g,
+                        900,
+                        900,
+                        budget)
+                > 0);
     }
 }

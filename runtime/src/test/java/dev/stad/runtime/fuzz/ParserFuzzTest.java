@@ -72,11 +72,28 @@ class ParserFuzzTest {
     }
 
     @FuzzTest(maxDuration = "30s")
-    void onnxInspector(byte[] data) {
+    void onnxInspector(byte[] data) throws IOException {
+        // The check on bytes (a graph about to be loaded) and on a stream (a bundle being opened)
+        // must give the same verdict.
+        boolean onBytes = passes(() -> OnnxInspector.inspect(data, "fuzzed.onnx"));
+        boolean onStream = passes(() -> OnnxInspector.inspect(new java.io.ByteArrayInputStream(data), "fuzzed.onnx"));
+        if (onBytes != onStream) {
+            throw new AssertionError("the inspector passes the bytes " + (onBytes ? "" : "not ") + "but the stream "
+                    + (onStream ? "" : "not"));
+        }
+    }
+
+    private interface Check {
+        void run() throws IOException;
+    }
+
+    private static boolean passes(Check check) throws IOException {
         try {
-            OnnxInspector.inspect(data, "fuzzed.onnx");
+            check.run();
+            return true;
         } catch (BundleException expected) {
             // documented: not a model, external data, unknown operators
+            return false;
         }
     }
 
