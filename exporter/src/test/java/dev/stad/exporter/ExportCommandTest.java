@@ -54,16 +54,17 @@ class ExportCommandTest {
                         "--out",
                         dir.resolve("b.zip").toString(),
                         "--layout",
-                        "separate"),
+                        "fused"),
                 err.toString());
         String log = out.toString(StandardCharsets.UTF_8);
         assertTrue(log.contains("Checked on ONNX Runtime") && log.contains("detector vs Java"), log);
         assertTrue(log.contains("int8 detector vs fp32 on 2 validation images"), log);
         assertEquals(
-                "fused",
-                ModelBundle.open(dir.resolve("b")).manifest().detector().layout());
-        assertEquals(
                 "separate",
+                ModelBundle.open(dir.resolve("b")).manifest().detector().layout(),
+                "the default layout");
+        assertEquals(
+                "fused",
                 ModelBundle.open(dir.resolve("b.zip")).manifest().detector().layout());
         // Re-exporting replaces the bundle in place.
         assertEquals(
