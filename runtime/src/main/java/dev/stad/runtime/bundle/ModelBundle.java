@@ -449,6 +449,10 @@ public final class ModelBundle {
         } catch (IOException e) {
             throw new BundleException(
                     zipFile + ": not a readable bundle folder or zip file (" + e.getMessage() + ")", e);
+        } catch (IllegalArgumentException e) {
+            // ZipFile decodes entry names as UTF-8 while iterating and says so unchecked; the
+            // exporter writes only ASCII names, so such a zip was not written by it.
+            throw new BundleException(zipFile + ": a zip entry's name is not valid UTF-8 (" + e.getMessage() + ")", e);
         }
     }
 }

@@ -22,6 +22,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * A graph on ONNX Runtime, on the CPU or with the CUDA execution provider: full graph
  * optimisation, a fixed number of intra-op threads, no memory pattern. ONNX Runtime sessions accept concurrent
  * runs; a lock only keeps {@link #close} from freeing the session under a running call.
+ *
+ * <p>ONNX Runtime's CPU arena keeps what the largest input needed for the session's life, so some
+ * runs end by handing its free regions back to the system ({@link ArenaShrinkage} says which).
  */
 public final class OrtGraphSession implements GraphSession {
     private final OrtEnvironment env;
@@ -30,12 +33,20 @@ public final class OrtGraphSession implements GraphSession {
     private final Set<String> outputs;
     private final String description;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private final OrtSession.RunOptions shrinking;
+    private final ArenaShrinkage shrinkage = new ArenaShrinkage();
     private boolean closed;
 
     private OrtGraphSession(
-            OrtEnvironment env, OrtSession session, String input, Set<String> outputs, String description) {
+            OrtEnvironment env,
+            OrtSession session,
+            OrtSession.RunOptions shrinking,
+            String input,
+            Set<String> outputs,
+            String description) {
         this.env = env;
         this.session = session;
+        this.shrinking = shrinking;
         this.input = input;
         this.outputs = outputs;
         this.description = description;
@@ -90,7 +101,14 @@ public final class OrtGraphSession implements GraphSession {
             String device = cuda ? "cuda:" + options.device() : "cpu";
             String threads = options.threads() > 0 ? options.threads() + " threads" : "default threads";
             String description = String.format(Locale.ROOT, "onnxruntime %s %s, %s", env.getVersion(), device, threads);
-            return new OrtGraphSession(env, session, input, new LinkedHashSet<>(outputs), description);
+            OrtSession.RunOptions shrinking;
+            try {
+                shrinking = shrinkingRunOptions();
+            } catch (OrtException e) {
+                session.close();
+                throw e;
+            }
+            return new OrtGraphSession(env, session, shrinking, input, new LinkedHashSet<>(outputs), description);
         } catch (OrtException e) {
             throw new EngineException(what + ": ONNX Runtime cannot load the graph: " + e.getMessage(), e);
         }
@@ -118,6 +136,21 @@ public final class OrtGraphSession implements GraphSession {
             return so;
         } catch (OrtException | RuntimeException e) {
             so.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Run options that end a run by shrinking the CPU arena (only the CPU one: the CUDA arena's
+     * shrinkage has not been tried on a GPU). The caller closes them.
+     */
+    private static OrtSession.RunOptions shrinkingRunOptions() throws OrtException {
+        OrtSession.RunOptions ro = new OrtSession.RunOptions();
+        try {
+            ro.addRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+            return ro;
+        } catch (OrtException | RuntimeException e) {
+            ro.close();
             throw e;
         }
     }
@@ -155,8 +188,11 @@ public final class OrtGraphSession implements GraphSession {
             for (int i = 0; i < batch.size(); i++) {
                 out.add(new LinkedHashMap<>());
             }
+            boolean shrink = shrinkage.shrinksAfter((long) batch.size() * first.height() * first.width());
             try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
-                    OrtSession.Result r = session.run(Map.of(input, t), outputs)) {
+                    OrtSession.Result r = shrink
+                            ? session.run(Map.of(input, t), outputs, shrinking)
+                            : session.run(Map.of(input, t), outputs)) {
                 for (Map.Entry<String, OnnxValue> e : r) {
                     List<FloatImage> images = toImages(e.getKey(), (OnnxTensor) e.getValue(), batch.size());
                     for (int i = 0; i < images.size(); i++) {
@@ -212,6 +248,7 @@ public final class OrtGraphSession implements GraphSession {
         try {
             if (!closed) {
                 closed = true;
+                shrinking.close();
                 session.close();
             }
         } catch (OrtException e) {

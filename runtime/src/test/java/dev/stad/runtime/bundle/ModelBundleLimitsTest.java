@@ -11,7 +11,10 @@ import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Bundles that promise more bytes than a station should read are refused while being read. */
+/**
+ * Zip bundles a station should not read: entries that promise more bytes than it should hold
+ * (refused while being read) and entries whose names the JDK cannot decode.
+ */
 class ModelBundleLimitsTest {
     @TempDir
     Path dir;
@@ -33,6 +36,20 @@ class ModelBundleLimitsTest {
         assertTrue(Files.size(zip) < 64 << 10, "the bomb is small on disk");
         BundleException e = assertThrows(BundleException.class, () -> ModelBundle.open(zip));
         assertTrue(e.getMessage().startsWith(zip + ": manifest.json is larger than the 1048576 bytes"), e.getMessage());
+    }
+
+    @Test
+    void zipWhoseEntryNameIsNotUtf8IsRefusedAsABundleError() throws Exception {
+        // The input fuzzing found: its central directory holds a name the JDK's zip reader
+        // rejects with an unchecked exception while listing the entries.
+        Path zip = dir.resolve("found.zip");
+        try (var in = getClass()
+                .getResourceAsStream(
+                        "/dev/stad/runtime/fuzz/ParserFuzzTestInputs/zipBundle/found-entry-name-not-utf8.zip")) {
+            Files.write(zip, in.readAllBytes());
+        }
+        BundleException e = assertThrows(BundleException.class, () -> ModelBundle.open(zip));
+        assertTrue(e.getMessage().startsWith(zip + ": a zip entry's name is not valid UTF-8"), e.getMessage());
     }
 
     @Test
