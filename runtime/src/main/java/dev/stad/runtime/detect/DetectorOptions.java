@@ -40,9 +40,9 @@ public record DetectorOptions(
      */
     public static final long DEFAULT_MEMORY_BUDGET_MB = 1024;
     /**
-     * The precision used where the bundle has that detector: fp32, by measurement (on the
-     * default model the int8 maps are not yet close enough to fp32's, and on an AVX2 CPU without
-     * VNNI int8 is not faster; docs/benchmarks.md).
+     * The precision used where the bundle has that detector: fp32. int8 holds fp32's accuracy
+     * within 0.01 on the synthetic set only, not yet on real textures, and on an AVX2 CPU without
+     * VNNI it is slower (docs/benchmarks.md).
      */
     public static final Precision DEFAULT_PRECISION = Precision.FP32;
 
