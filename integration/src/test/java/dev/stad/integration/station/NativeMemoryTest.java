@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stad.integration.TinyModel;
 import java.awt.image.BufferedImage;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,35 +35,13 @@ class NativeMemoryTest {
         g.dispose();
         ImageIO.write(big, "png", image.toFile());
 
-        Path log = dir.resolve("probe.log");
-        Process p = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xms96m",
-                        "-Xmx96m",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        MemoryProbe.class.getName(),
-                        TinyModel.bundle().toString(),
-                        image.toString(),
-                        "1000")
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "probe did not finish");
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), output);
-
-        List<long[]> rss = new ArrayList<>();
-        for (String line : output.split("\n")) {
-            if (line.startsWith("rss ")) {
-                String[] f = line.trim().split(" ");
-                rss.add(new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
-            }
-        }
+        String output =
+                ChildJvm.run(dir, 96, MemoryProbe.class, TinyModel.bundle().toString(), image.toString(), "1000");
+        List<Long> rss = ChildJvm.residentKb(output);
         assertEquals(20, rss.size(), output);
-        long after50 = rss.get(0)[1];
-        long last = rss.get(rss.size() - 1)[1];
-        long peak = rss.stream().mapToLong(r -> r[1]).max().orElseThrow();
+        long after50 = rss.get(0);
+        long last = rss.get(rss.size() - 1);
+        long peak = rss.stream().mapToLong(Long::longValue).max().orElseThrow();
         System.out.printf(
                 "resident memory: %d kB after 50 scorings, %d kB after 1000 (peak %d kB, %+.1f%%)%n",
                 after50, last, peak, 100.0 * (last - after50) / after50);
