@@ -140,7 +140,7 @@ public final class ScoreCommand implements Callable<Integer> {
             names = "--threads",
             paramLabel = "N",
             defaultValue = "0",
-            description = "Engine threads per image (default: all cores).")
+            description = "Engine threads per image (default: one per physical core).")
     int threads;
 
     @Option(

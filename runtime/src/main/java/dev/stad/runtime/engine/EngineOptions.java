@@ -7,7 +7,7 @@ import java.util.Objects;
  * How to run graphs.
  *
  * @param kind the backend
- * @param threads intra-op threads of one graph run; 0 lets the engine choose (all physical cores)
+ * @param threads intra-op threads of one graph run; 0: one per physical core ({@link CpuCores#physical()})
  * @param device GPU index for GPU engines
  * @param trt what only TensorRT reads: engine cache, builder settings, fp16
  */
@@ -27,7 +27,15 @@ public record EngineOptions(EngineKind kind, int threads, int device, TrtOptions
         this(kind, threads, device, TrtOptions.defaults());
     }
 
-    /** ONNX Runtime on the CPU with its default thread count. */
+    /**
+     * The intra-op threads a run gets: {@link #threads()}, or for 0 one per physical core. Counted
+     * here, never left to ONNX Runtime, whose own default ran at one thread's speed on a 2-core VM.
+     */
+    public int effectiveThreads() {
+        return threads > 0 ? threads : CpuCores.physical();
+    }
+
+    /** ONNX Runtime on the CPU, one thread per physical core. */
     public static EngineOptions cpu() {
         return new EngineOptions(EngineKind.ORT, 0, 0);
     }
