@@ -34,6 +34,7 @@ import dev.stad.runtime.io.Json;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.trainer.config.ConfigLoader;
 import dev.stad.trainer.config.TrainingConfig;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,7 +129,11 @@ public final class LatencyCommand implements Callable<Integer> {
                     + " with CUDA, trt with TensorRT and a GPU).")
     List<String> engines;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Engine threads (default: all cores).")
+    @Option(
+            names = "--threads",
+            defaultValue = "0",
+            description =
+                    "Engine threads, for ONNX Runtime and the libtorch peer alike (default: one per physical core).")
     int threads;
 
     @Option(
@@ -221,6 +226,7 @@ public final class LatencyCommand implements Callable<Integer> {
             double gflop,
             double gflops,
             double percentOfSgemm,
+            double percentOfFmaPeak,
             double residentMb,
             double peakResidentMb,
             double stationPeakMb) {}
@@ -248,6 +254,7 @@ public final class LatencyCommand implements Callable<Integer> {
             String onnxRuntime,
             int threads,
             Map<String, Sgemm.Result> sgemm,
+            FmaPeak fmaPeak,
             List<Point> points,
             List<PeerPoint> peer,
             List<PatchBaseline.Result> baseline) {}
@@ -308,7 +315,7 @@ public final class LatencyCommand implements Callable<Integer> {
         }
         FloatImage source = sourceImage();
         String machine = Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.arch") + ", "
-                + cpuName();
+                + cpuName() + ", " + EngineOptions.cpu().withThreads(threads).effectiveThreads() + " engine threads";
         log.printf(
                 Locale.ROOT,
                 "bench latency: %s on %s; variants %s%n",
@@ -317,11 +324,13 @@ public final class LatencyCommand implements Callable<Integer> {
                 variants.stream().map(Variant::name).toList());
 
         Map<String, Sgemm.Result> sgemm = new LinkedHashMap<>();
+        FmaPeak fmaPeak = kinds.contains(EngineKind.ORT) ? fmaPeak() : null;
         List<Point> points = new ArrayList<>();
         for (EngineKind kind : kinds) {
             EngineOptions eo = new EngineOptions(kind, threads, 0)
                     .withTrt(TrtOptions.defaults().withProgress(new ConsoleProgress(log, false)));
             double yardstick = Double.NaN;
+            double peak = kind == EngineKind.ORT && fmaPeak != null ? fmaPeak.gflops() : Double.NaN;
             if (kind != EngineKind.TRT) {
                 // The sgemm yardstick is a CPU measure; TensorRT points report GFLOP/s only.
                 Sgemm.Result g = Sgemm.measure(eo, sgemmSize, 10);
@@ -350,13 +359,14 @@ public final class LatencyCommand implements Callable<Integer> {
                                 m.preprocessing(),
                                 Resampler.resize(source, size, size),
                                 yardstick,
+                                peak,
                                 m.detector().output(),
                                 m);
                         points.add(p);
                         log.printf(
                                 Locale.ROOT,
                                 "%s %-19s %4d px: p50 %9.1f ms (p95 %.1f, %d runs, %d tiles), %.1f GFLOP/s"
-                                        + " = %.0f%% of sgemm, peak RSS %.0f MB%n",
+                                        + " = %.0f%% of sgemm, %.0f%% of FMA peak, peak RSS %.0f MB%n",
                                 p.engine(),
                                 p.variant(),
                                 size,
@@ -366,6 +376,7 @@ public final class LatencyCommand implements Callable<Integer> {
                                 p.tiles(),
                                 p.gflops(),
                                 p.percentOfSgemm(),
+                                p.percentOfFmaPeak(),
                                 p.peakResidentMb());
                     }
                 }
@@ -379,6 +390,7 @@ public final class LatencyCommand implements Callable<Integer> {
                 OrtEnvironment.getEnvironment().getVersion(),
                 threads,
                 sgemm,
+                fmaPeak,
                 points,
                 peerPoints,
                 baseline);
@@ -402,7 +414,9 @@ public final class LatencyCommand implements Callable<Integer> {
         List<PeerPoint> result = new ArrayList<>();
         List<GraphSession> sessions = new ArrayList<>();
         EngineOptions eo = new EngineOptions(EngineKind.ORT, threads, 0);
-        try (TorchPeer torch = new TorchPeer(TrainedModel.load(weights), threads)) {
+        // The peer gets as many threads as our engine: libtorch's own default is its core count,
+        // which can be as wrong as ONNX Runtime's was on a VM.
+        try (TorchPeer torch = new TorchPeer(TrainedModel.load(weights), eo.effectiveThreads())) {
             for (Variant v : ours) {
                 sessions.add(Engines.open(
                         v.onnx(),
@@ -507,6 +521,7 @@ public final class LatencyCommand implements Callable<Integer> {
             Preprocessing base,
             FloatImage host,
             double sgemmGflops,
+            double fmaPeakGflops,
             String output,
             BundleManifest m)
             throws Exception {
@@ -545,6 +560,7 @@ public final class LatencyCommand implements Callable<Integer> {
                 v.gflop(size),
                 gflops,
                 100 * gflops / sgemmGflops,
+                100 * gflops / fmaPeakGflops,
                 ProcessMemory.residentMb(),
                 peakMb,
                 station);
@@ -606,11 +622,28 @@ public final class LatencyCommand implements Callable<Integer> {
         return "unknown CPU";
     }
 
+    private static String percent(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.0f%%", v);
+    }
+
+    /** The CPU's FMA ceiling with the engine's threads; a failed probe costs the column, not the run. */
+    private FmaPeak fmaPeak() throws InterruptedException {
+        int t = EngineOptions.cpu().withThreads(threads).effectiveThreads();
+        try {
+            FmaPeak p = FmaPeak.measure(t);
+            log.printf(Locale.ROOT, "FMA peak: %.1f GFLOP/s (%d threads, %d fp32 lanes)%n", p.gflops(), t, p.lanes());
+            return p;
+        } catch (IOException e) {
+            log.println("FMA peak not measured: " + e.getMessage());
+            return null;
+        }
+    }
+
     static String markdown(Report r) {
         StringBuilder s = new StringBuilder();
         s.append(String.format(
                 Locale.ROOT,
-                "Bundle %s; %s; ONNX Runtime %s; sgemm: %s%n%n",
+                "Bundle %s; %s; ONNX Runtime %s; sgemm: %s; FMA peak: %s%n%n",
                 r.bundle(),
                 r.machine(),
                 r.onnxRuntime(),
@@ -621,15 +654,24 @@ public final class LatencyCommand implements Callable<Integer> {
                                 e.getKey(),
                                 e.getValue().gflops(),
                                 e.getValue().n()))
-                        .toList()));
+                        .toList(),
+                r.fmaPeak() == null
+                        ? "not measured"
+                        : String.format(
+                                Locale.ROOT,
+                                "%.0f GFLOP/s (%d threads, %d lanes)",
+                                r.fmaPeak().gflops(),
+                                r.fmaPeak().threads(),
+                                r.fmaPeak().lanes())));
         s.append(
                 "| engine | detector | image | tiles | runs | p50 ms | p95 ms | p99 ms | maps/s | GFLOP per map | GFLOP/s |"
-                        + " % of sgemm | bench peak RSS MB | station peak RSS MB |\n");
-        s.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+                        + " % of sgemm | % of FMA peak | bench peak RSS MB | station peak RSS MB |\n");
+        s.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (Point p : r.points()) {
             s.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %d×%d | %d | %d | %.1f | %.1f | %.1f | %.3f | %.1f | %.1f |" + " %s | %.0f | %s |%n",
+                    "| %s | %s | %d×%d | %d | %d | %.1f | %.1f | %.1f | %.3f | %.1f | %.1f |"
+                            + " %s | %s | %.0f | %s |%n",
                     p.engine(),
                     p.variant(),
                     p.size(),
@@ -642,7 +684,8 @@ public final class LatencyCommand implements Callable<Integer> {
                     p.mapsPerSecond(),
                     p.gflop(),
                     p.gflops(),
-                    Double.isNaN(p.percentOfSgemm()) ? "-" : String.format(Locale.ROOT, "%.0f%%", p.percentOfSgemm()),
+                    percent(p.percentOfSgemm()),
+                    percent(p.percentOfFmaPeak()),
                     p.peakResidentMb(),
                     Double.isNaN(p.stationPeakMb()) ? "-" : String.format(Locale.ROOT, "%.0f", p.stationPeakMb())));
         }

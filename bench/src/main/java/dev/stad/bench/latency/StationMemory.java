@@ -9,11 +9,7 @@ import dev.stad.runtime.engine.Engines;
 import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.Preprocessing;
-import java.io.File;
 import java.io.IOException;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,10 +37,10 @@ public final class StationMemory {
     static double measure(Path bundle, Precision precision, int size, int tile, int threads)
             throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(ClassPath.java());
         cmd.add(HEAP);
         cmd.add("-cp");
-        cmd.add(classPath());
+        cmd.add(ClassPath.ofBench());
         cmd.add(StationMemory.class.getName());
         cmd.add(bundle.toString());
         cmd.add(precision.id());
@@ -58,22 +54,6 @@ public final class StationMemory {
         }
         String[] lines = out.strip().split("\n");
         return Double.parseDouble(lines[lines.length - 1].trim());
-    }
-
-    /** The class path this class was loaded from (exec:java runs the bench in its own class loader). */
-    private static String classPath() {
-        List<String> parts = new ArrayList<>();
-        ClassLoader cl = StationMemory.class.getClassLoader();
-        if (cl instanceof URLClassLoader u) {
-            for (URL url : u.getURLs()) {
-                try {
-                    parts.add(Path.of(url.toURI()).toString());
-                } catch (URISyntaxException | IllegalArgumentException e) {
-                    // not a file: cannot be on a java -cp
-                }
-            }
-        }
-        return parts.isEmpty() ? System.getProperty("java.class.path") : String.join(File.pathSeparator, parts);
     }
 
     /** The probe: {@code bundle precision size tile threads}; prints the peak RSS in MB last. */

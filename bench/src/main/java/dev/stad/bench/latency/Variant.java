@@ -18,16 +18,30 @@ import java.util.Map;
  * One detector graph to time: some scales of a model with some number of students each.
  *
  * @param name e.g. {@code p17+p33 M=3}
- * @param macsPerPixel multiply-accumulates per output pixel of all its dense networks
+ * @param networks the architecture of each of its dense networks, teacher and students of every scale
  * @param onnx the detector graph (fused layout)
  * @param precision the bundle detector's precision; null for a variant built from a training run
  */
 public record Variant(
-        String name, List<String> scales, int students, long macsPerPixel, byte[] onnx, Precision precision) {
+        String name, List<String> scales, int students, List<NetworkSpec> networks, byte[] onnx, Precision precision) {
 
-    /** FLOPs of one anomaly map of {@code size x size} pixels (2 per MAC). */
+    /**
+     * FLOPs (2 per MAC) of the convolutions one {@code size x size} anomaly map computes when
+     * computed whole: each layer's valid outputs only ({@link NetworkSpec#denseMacs}). Tiles
+     * compute their halos on top, which is not counted.
+     */
     public double gflop(int size) {
-        return 2.0 * macsPerPixel * size * size / 1e9;
+        double macs = 0;
+        for (NetworkSpec n : networks) {
+            macs += n.denseMacs(size, size);
+        }
+        return 2.0 * macs / 1e9;
+    }
+
+    private static void addNetworks(List<NetworkSpec> networks, NetworkSpec spec, int students) {
+        for (int i = 0; i <= students; i++) {
+            networks.add(spec);
+        }
     }
 
     /** The bundle's own fp32 detector. */
@@ -38,10 +52,10 @@ public record Variant(
     /** The bundle's own detector of {@code precision}; the bundle must have it. */
     public static Variant ofBundle(ModelBundle bundle, Precision precision) throws BundleException {
         BundleManifest m = bundle.manifest();
-        long macs = 0;
+        List<NetworkSpec> networks = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (BundleManifest.Scale s : m.scales()) {
-            macs += (1L + s.students()) * s.spec().denseMacsPerPixel();
+            addNetworks(networks, s.spec(), s.students());
             names.add(s.name());
         }
         int students = m.scales().get(0).students();
@@ -51,7 +65,7 @@ public record Variant(
                 String.join("+", names) + " M=" + students + " " + precision.id(),
                 names,
                 students,
-                macs,
+                List.copyOf(networks),
                 bundle.read(d.file()),
                 precision);
     }
@@ -63,7 +77,7 @@ public record Variant(
      */
     public static Variant of(TrainedModel model, List<String> scales, int students) {
         List<Graphs.ScaleNetworks> gs = new ArrayList<>();
-        long macs = 0;
+        List<NetworkSpec> networks = new ArrayList<>();
         for (TrainedModel.ScaleWeights w : model.scales()) {
             if (!scales.contains(w.spec().name())) {
                 continue;
@@ -77,7 +91,7 @@ public record Variant(
                     w.foldedTeacher(),
                     w.students().subList(0, students),
                     w.scale().statistics()));
-            macs += (1L + students) * w.spec().denseMacsPerPixel();
+            addNetworks(networks, w.spec(), students);
         }
         if (gs.size() != scales.size()) {
             throw new IllegalArgumentException("the run has scales "
@@ -90,6 +104,11 @@ public record Variant(
         byte[] onnx = Graphs.detector(gs, combination, DetectorLayout.DEFAULT, StadVersion.get(), Map.of())
                 .toByteArray();
         return new Variant(
-                String.join("+", scales) + " M=" + students, List.copyOf(scales), students, macs, onnx, null);
+                String.join("+", scales) + " M=" + students,
+                List.copyOf(scales),
+                students,
+                List.copyOf(networks),
+                onnx,
+                null);
     }
 }

@@ -94,4 +94,18 @@ class NetworkSpecTest {
         long p33 = 28L * 28 * 3 * 128 * 25 + 10L * 10 * 128 * 256 * 25 + 4L * 4 * 256 * 256 * 4 + 256L * 128 * 16;
         org.junit.jupiter.api.Assertions.assertEquals(p33, Architectures.P33.patchMacs());
     }
+
+    @Test
+    void denseMacsCountOnlyTheValidOutputsOfEachLayer() {
+        NetworkSpec s = new NetworkSpec("t", List.of(Layer.conv(8, 3), Layer.maxPool(2, 2), Layer.conv(4, 3)));
+        // 10x10: conv 3->8 gives 8x8, the dense pool 7x7, the conv dilated by 2 gives 3x3.
+        assertEquals(3 * 8 * 9 * 64 + 8 * 4 * 9 * 9, s.denseMacs(10, 10));
+        assertEquals(3 * 8 * 9 * 8 * 6 + 8 * 4 * 9 * 3 * 1, s.denseMacs(10, 8));
+        // The last layer's outputs are the descriptors: (H - rf + 1)^2 of them.
+        assertEquals(3, 10 - s.receptiveField() + 1);
+        assertThrows(IllegalArgumentException.class, () -> s.denseMacs(7, 10));
+        // On a large input the border loss vanishes and the per-pixel cost model holds.
+        double perPixel = (double) Architectures.P65.denseMacs(4096, 4096) / (4096.0 * 4096.0);
+        assertEquals(Architectures.P65.denseMacsPerPixel(), perPixel, 0.03 * perPixel);
+    }
 }

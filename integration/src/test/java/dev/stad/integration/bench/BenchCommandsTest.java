@@ -119,6 +119,15 @@ class BenchCommandsTest {
             assertEquals(3, b.get("networks").asInt());
         }
         assertTrue(r.get("sgemm").get("ort").get("gflops").asDouble() > 0);
+        // The FMA ceiling, measured in a child JVM; int8 points may pass it (VNNI: 4 int8 MACs a lane).
+        double peak = r.get("fmaPeak").get("gflops").asDouble();
+        assertTrue(peak > 0, r.get("fmaPeak").toString());
+        for (JsonNode p : r.get("points")) {
+            assertEquals(
+                    100 * p.get("gflops").asDouble() / peak,
+                    p.get("percentOfFmaPeak").asDouble(),
+                    1e-6);
+        }
         assertTrue(Files.readString(out.resolve("latency.md")).contains("| engine | detector | image |"));
         assertTrue(ImageIO.read(out.resolve("latency.png").toFile()).getWidth() > 100);
     }
