@@ -82,7 +82,7 @@ public final class AccuracyCommand implements Callable<Integer> {
             description = "Detector to measure: fp32 or int8 (default: the station's, fp32).")
     String precision;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Engine threads (default: all cores).")
+    @Option(names = "--threads", defaultValue = "0", description = "Engine threads (default: one per physical core).")
     int threads;
 
     @Option(

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.spec.NetworkForm;
@@ -30,8 +31,9 @@ final class TorchPeer implements AutoCloseable {
     private final String description;
 
     /**
-     * @param threads libtorch's intra-op threads; 0: its default (all physical cores). Takes effect
-     *     only if the PyTorch engine has not loaded yet in this process.
+     * @param threads libtorch's intra-op threads; 0: its default (its count of cores). Set on the
+     *     loaded engine, so it holds even when the bench used PyTorch before (a random run); the
+     *     description reports what libtorch then says it uses.
      */
     TorchPeer(TrainedModel model, int threads) {
         if (threads > 0) {
@@ -39,6 +41,9 @@ final class TorchPeer implements AutoCloseable {
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
         this.manager = Djl.newManager();
+        if (threads > 0) {
+            JniUtils.setNumThreads(threads);
+        }
         this.store = new ParameterStore(manager, false);
         for (TrainedModel.ScaleWeights s : model.scales()) {
             List<PatchNetwork> nets = new ArrayList<>();
@@ -48,8 +53,8 @@ final class TorchPeer implements AutoCloseable {
             }
             scales.add(nets);
         }
-        this.description = "libtorch " + Djl.engine().getVersion() + " (DJL PyTorch, eager, CPU"
-                + (threads > 0 ? ", " + threads + " threads" : "") + ")";
+        this.description = "libtorch " + Djl.engine().getVersion() + " (DJL PyTorch, eager, CPU" + ", "
+                + JniUtils.getNumThreads() + " threads)";
     }
 
     private PatchNetwork network(TrainedModel.ScaleWeights s, Map<String, FloatTensor> w) {
