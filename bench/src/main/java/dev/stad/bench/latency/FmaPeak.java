@@ -1,9 +1,7 @@
 package dev.stad.bench.latency;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The CPU's measured fp32 FMA rate: the ceiling no convolution can pass, next to which the
@@ -28,29 +26,12 @@ public record FmaPeak(int threads, int lanes, double gflops) {
 
     /** Runs the probe with {@code threads} threads in a child JVM. */
     public static FmaPeak measure(int threads) throws IOException, InterruptedException {
-        List<String> cmd = List.of(
-                ClassPath.java(),
-                "--add-modules",
-                "jdk.incubator.vector",
-                "-Xmx64m",
-                "-cp",
-                ClassPath.ofBench(),
+        String out = ProbeJvm.run(
+                "FMA peak probe",
+                List.of("--add-modules", "jdk.incubator.vector", "-Xmx64m"),
                 PROBE,
-                String.valueOf(threads));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[] bytes;
-        try {
-            bytes = p.getInputStream().readAllBytes();
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                throw new IOException("FMA peak probe did not finish in " + TIMEOUT_SECONDS + " s");
-            }
-        } finally {
-            p.destroyForcibly();
-        }
-        String out = new String(bytes, StandardCharsets.UTF_8).strip();
-        if (p.exitValue() != 0) {
-            throw new IOException("FMA peak probe failed (exit " + p.exitValue() + "): " + out);
-        }
+                List.of(String.valueOf(threads)),
+                TIMEOUT_SECONDS);
         return parse(out);
     }
 

@@ -19,7 +19,11 @@ public final class FmaPeakProbe {
 
     private FmaPeakProbe() {}
 
-    /** {@code iters} rounds of {@link #CHAINS} FMAs; the sum keeps the JIT from dropping the work. */
+    /**
+     * {@code iters} rounds of {@link #CHAINS} FMAs; the sum keeps the JIT from dropping the work.
+     * Written out chain by chain on purpose: in an array the vectors would live in memory, not in
+     * registers, and loads and stores would limit the rate instead of the FMA units.
+     */
     static float chains(long iters) {
         FloatVector m = FloatVector.broadcast(S, 0.999999f);
         FloatVector c = FloatVector.broadcast(S, 1e-7f);

@@ -314,8 +314,9 @@ public final class LatencyCommand implements Callable<Integer> {
             }
         }
         FloatImage source = sourceImage();
+        int engineThreads = EngineOptions.cpu().withThreads(threads).effectiveThreads();
         String machine = Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.arch") + ", "
-                + cpuName() + ", " + EngineOptions.cpu().withThreads(threads).effectiveThreads() + " engine threads";
+                + cpuName() + ", " + engineThreads + " engine threads";
         log.printf(
                 Locale.ROOT,
                 "bench latency: %s on %s; variants %s%n",
@@ -324,7 +325,7 @@ public final class LatencyCommand implements Callable<Integer> {
                 variants.stream().map(Variant::name).toList());
 
         Map<String, Sgemm.Result> sgemm = new LinkedHashMap<>();
-        FmaPeak fmaPeak = kinds.contains(EngineKind.ORT) ? fmaPeak() : null;
+        FmaPeak fmaPeak = kinds.contains(EngineKind.ORT) ? fmaPeak(engineThreads) : null;
         List<Point> points = new ArrayList<>();
         for (EngineKind kind : kinds) {
             EngineOptions eo = new EngineOptions(kind, threads, 0)
@@ -627,8 +628,7 @@ public final class LatencyCommand implements Callable<Integer> {
     }
 
     /** The CPU's FMA ceiling with the engine's threads; a failed probe costs the column, not the run. */
-    private FmaPeak fmaPeak() throws InterruptedException {
-        int t = EngineOptions.cpu().withThreads(threads).effectiveThreads();
+    private FmaPeak fmaPeak(int t) throws InterruptedException {
         try {
             FmaPeak p = FmaPeak.measure(t);
             log.printf(Locale.ROOT, "FMA peak: %.1f GFLOP/s (%d threads, %d fp32 lanes)%n", p.gflops(), t, p.lanes());

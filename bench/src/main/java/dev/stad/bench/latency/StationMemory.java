@@ -10,9 +10,7 @@ import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.Preprocessing;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -36,23 +34,18 @@ public final class StationMemory {
      */
     static double measure(Path bundle, Precision precision, int size, int tile, int threads)
             throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ClassPath.java());
-        cmd.add(HEAP);
-        cmd.add("-cp");
-        cmd.add(ClassPath.ofBench());
-        cmd.add(StationMemory.class.getName());
-        cmd.add(bundle.toString());
-        cmd.add(precision.id());
-        cmd.add(String.valueOf(size));
-        cmd.add(String.valueOf(tile));
-        cmd.add(String.valueOf(threads));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IOException("station memory probe failed: " + out.strip());
-        }
-        String[] lines = out.strip().split("\n");
+        String out = ProbeJvm.run(
+                "station memory probe",
+                List.of(HEAP),
+                StationMemory.class.getName(),
+                List.of(
+                        bundle.toString(),
+                        precision.id(),
+                        String.valueOf(size),
+                        String.valueOf(tile),
+                        String.valueOf(threads)),
+                0);
+        String[] lines = out.split("\n");
         return Double.parseDouble(lines[lines.length - 1].trim());
     }
 

@@ -99,7 +99,8 @@ public final class OrtGraphSession implements GraphSession {
                 }
             }
             String device = cuda ? "cuda:" + options.device() : "cpu";
-            String threads = options.effectiveThreads() + (options.effectiveThreads() == 1 ? " thread" : " threads");
+            int n = options.effectiveThreads();
+            String threads = n + (n == 1 ? " thread" : " threads");
             String description = String.format(Locale.ROOT, "onnxruntime %s %s, %s", env.getVersion(), device, threads);
             OrtSession.RunOptions shrinking;
             try {
