@@ -4,7 +4,9 @@ import dev.stad.bench.accuracy.AccuracyCommand;
 import dev.stad.bench.latency.LatencyCommand;
 import dev.stad.bench.layout.LayoutCommand;
 import dev.stad.bench.oneclass.OneClassCommand;
+import dev.stad.bench.realset.RealSetCommand;
 import dev.stad.bench.soak.SoakCommand;
+import dev.stad.bench.terms.TermsCommand;
 import dev.stad.runtime.cli.Commands;
 import dev.stad.runtime.cli.VersionProvider;
 import java.io.PrintStream;
@@ -19,15 +21,17 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Measures stad models: latency per anomaly map, detection quality, the one-class experiment,"
-                + " detector layouts, endurance.",
+                + " detector layouts, endurance; writes the real-photo development set.",
         subcommands = {
             LatencyCommand.class,
             AccuracyCommand.class,
             OneClassCommand.class,
             LayoutCommand.class,
-            SoakCommand.class
+            SoakCommand.class,
+            RealSetCommand.class,
+            TermsCommand.class
         },
-        synopsisSubcommandLabel = "(latency | accuracy | one-class | layout | soak)")
+        synopsisSubcommandLabel = "(latency | accuracy | one-class | layout | soak | real-set | terms)")
 public final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -47,6 +51,6 @@ public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                spec.commandLine(), "missing command: latency, accuracy, one-class, layout or soak");
+                spec.commandLine(), "missing command: latency, accuracy, one-class, layout, soak, real-set or terms");
     }
 }

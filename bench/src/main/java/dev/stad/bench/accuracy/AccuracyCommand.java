@@ -37,6 +37,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -52,15 +53,41 @@ import picocli.CommandLine.Spec;
         description = "Image AUROC, pixel AUROC and AU-PRO@0.3 of a bundle on an MVTec AD-layout category, per defect"
                 + " type and overall, with curves, float TIFF maps and an HTML report.")
 public final class AccuracyCommand implements Callable<Integer> {
-    @Option(names = "--bundle", required = true, paramLabel = "PATH", description = "Model bundle.")
+    @Option(names = "--bundle", paramLabel = "PATH", description = "Model bundle (with --data).")
     Path bundle;
 
     @Option(
             names = "--data",
-            required = true,
             paramLabel = "DIR",
             description = "MVTec AD-layout category (test/<type>/*, ground_truth/<defect>/<name>_mask.png).")
     Path data;
+
+    @Option(
+            names = "--suite",
+            paramLabel = "DIR",
+            description = "A folder of MVTec AD-layout categories (such as the one `bench real-set` writes): trains"
+                    + " each with --config (resuming under <out>/<category>/run), scores it, and writes the table per"
+                    + " category, per defect type and their means (suite.md, suite.json).")
+    Path suite;
+
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "Training config for --suite; its data, out and bundle are set per category.")
+    Path config;
+
+    @Option(
+            names = "--recalibrate",
+            description = "With --suite: calibrate complete runs again from their trained networks before scoring"
+                    + " (see `train --recalibrate`).")
+    boolean recalibrate;
+
+    @Option(
+            names = "--categories",
+            split = ",",
+            paramLabel = "NAME",
+            description = "With --suite: only these categories (default: every category in the folder).")
+    List<String> categories;
 
     @Option(
             names = "--out",
@@ -124,7 +151,18 @@ public final class AccuracyCommand implements Callable<Integer> {
             double fprLimit,
             List<Row> rows,
             List<BorderBand> goodMaxima,
+            List<DepthBand> goodMapByDepth,
             List<ImageScore> images) {}
+
+    /**
+     * The good test images' map values at a distance from the nearest border in [{@code from},
+     * {@code to}) pixels ({@code to} -1: to the centre): their mean and 99.9th percentile. A map
+     * whose border bands are calibrated like its interior has about the same figures in every band.
+     */
+    public record DepthBand(int from, int to, long pixels, double mean, double p999) {}
+
+    /** Edges of the depth bands of {@link DepthBand}, in pixels from the border. */
+    static final int[] DEPTH_EDGES = {0, 4, 8, 16};
 
     /**
      * Where the maxima of the good test images' maps lie: how many within {@code width} pixels of
@@ -156,6 +194,32 @@ public final class AccuracyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         log = spec.commandLine().getOut();
+        if (suite != null) {
+            if (bundle != null || data != null) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--suite trains its own bundles: give --suite with"
+                                + " --config, or --bundle with --data, not both");
+            }
+            if (config == null) {
+                throw new ParameterException(spec.commandLine(), "--suite needs --config, the training config");
+            }
+            new SuiteRun(this, log).run();
+            return 0;
+        }
+        if (bundle == null || data == null) {
+            throw new ParameterException(
+                    spec.commandLine(), "give --bundle and --data (one category), or --suite and --config");
+        }
+        Report report = evaluate(bundle, data, out);
+        log.println(markdown(report));
+        log.println("Wrote " + out.resolve("report.html") + " (self-contained), accuracy.json, accuracy.md, curves and"
+                + " maps/<category>/test/<type>/<name>.tiff");
+        return 0;
+    }
+
+    /** Scores one category with one bundle and writes the report, curves and maps under {@code out}. */
+    Report evaluate(Path bundle, Path data, Path out) throws Exception {
         MvtecCategory category = MvtecCategory.open(data);
         String categoryName = data.toAbsolutePath().normalize().getFileName().toString();
         Files.createDirectories(out);
@@ -172,6 +236,7 @@ public final class AccuracyCommand implements Callable<Integer> {
         }
         List<ImageScore> scores = new ArrayList<>();
         List<GridCell> grid = new ArrayList<>();
+        DepthProfile depth = new DepthProfile(DEPTH_EDGES);
         String engineName;
         double threshold;
         DetectorOptions options = DetectorOptions.defaults()
@@ -192,6 +257,9 @@ public final class AccuracyCommand implements Callable<Integer> {
                     Regions.Labels gt = Regions.label(mask, 0.5);
                     float[] map = d.map().data();
                     pixels.get(OVERALL).add(map, gt.labels(), gt.regions().size());
+                    if (type.equals(MvtecLayout.GOOD)) {
+                        depth.add(map, d.width(), d.height());
+                    }
                     for (String t : category.defectTypes()) {
                         if (type.equals(MvtecLayout.GOOD) || type.equals(t)) {
                             pixels.get(t).add(map, gt.labels(), gt.regions().size());
@@ -247,7 +315,15 @@ public final class AccuracyCommand implements Callable<Integer> {
             pros.put(type, pr.pro());
         }
         Report report = new Report(
-                bundle.toString(), data.toString(), engineName, threshold, fprLimit, rows, borderBands(scores), scores);
+                bundle.toString(),
+                data.toString(),
+                engineName,
+                threshold,
+                fprLimit,
+                rows,
+                borderBands(scores),
+                depth.bands(),
+                scores);
         Json.write(out.resolve("accuracy.json"), report);
         String md = markdown(report);
         AtomicFiles.writeString(out.resolve("accuracy.md"), md);
@@ -270,10 +346,7 @@ public final class AccuracyCommand implements Callable<Integer> {
         Plots.write(pro, out.resolve("pro.png"));
         AtomicFiles.writeString(
                 out.resolve("report.html"), HtmlReport.render(report, md, List.of(imageRoc, pixelRoc, pro), grid));
-        log.println(md);
-        log.println("Wrote " + out.resolve("report.html") + " (self-contained), accuracy.json, accuracy.md, curves and"
-                + " maps/" + categoryName + "/test/<type>/<name>.tiff");
-        return 0;
+        return report;
     }
 
     static List<BorderBand> borderBands(List<ImageScore> scores) {
@@ -369,6 +442,20 @@ public final class AccuracyCommand implements Callable<Integer> {
                     row.imageAuroc(),
                     row.pixelAuroc(),
                     row.auPro()));
+        }
+        if (!r.goodMapByDepth().isEmpty()) {
+            s.append("\nGood test images' map values by distance from the border:\n\n"
+                    + "| pixels from the border | pixels | mean | 99.9th percentile |\n| --- | --- | --- | --- |\n");
+            for (DepthBand b : r.goodMapByDepth()) {
+                s.append(String.format(
+                        Locale.ROOT,
+                        "| %d-%s | %d | %.3f | %.3f |%n",
+                        b.from(),
+                        b.to() < 0 ? "centre" : String.valueOf(b.to()),
+                        b.pixels(),
+                        b.mean(),
+                        b.p999()));
+            }
         }
         if (!r.goodMaxima().isEmpty() && r.goodMaxima().get(0).goodImages() > 0) {
             s.append(

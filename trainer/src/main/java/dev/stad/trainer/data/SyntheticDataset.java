@@ -308,7 +308,7 @@ public final class SyntheticDataset {
         double r0 = rnd.nextDouble(0.05, 0.12) * n;
         double cx = rnd.nextDouble(0.2, 0.8) * n;
         double cy = rnd.nextDouble(0.2, 0.8) * n;
-        stain(rnd, noiseSeed, img, mask, n, blob(rnd, n, cx, cy, r0));
+        stain(rnd, noiseSeed, img, mask, n, Blobs.wobbly(rnd, n, cx, cy, r0));
     }
 
     /**
@@ -320,7 +320,7 @@ public final class SyntheticDataset {
         double along = rnd.nextDouble(0.15, 0.85) * n;
         double[][] sides = {{along, 0}, {along, n - 1}, {0, along}, {n - 1, along}};
         double[] c = sides[rnd.nextInt(4)];
-        stain(rnd, noiseSeed, img, mask, n, blob(rnd, n, c[0], c[1], r0));
+        stain(rnd, noiseSeed, img, mask, n, Blobs.wobbly(rnd, n, c[0], c[1], r0));
     }
 
     private static void stain(
@@ -339,33 +339,13 @@ public final class SyntheticDataset {
         }
     }
 
-    /** Pixels of a disc of radius about {@code r0} whose radius wobbles with the angle. */
-    private static boolean[] blob(SplittableRandom rnd, int n, double cx, double cy, double r0) {
-        double[] harmonics = {rnd.nextDouble(0.05, 0.2), rnd.nextDouble(0.05, 0.15), rnd.nextDouble(0.0, 0.1)};
-        double[] phases = {rnd.nextDouble(0, 6.3), rnd.nextDouble(0, 6.3), rnd.nextDouble(0, 6.3)};
-        boolean[] region = new boolean[n * n];
-        for (int y = 0; y < n; y++) {
-            for (int x = 0; x < n; x++) {
-                double dx = x - cx;
-                double dy = y - cy;
-                double theta = Math.atan2(dy, dx);
-                double r = r0;
-                for (int k = 0; k < 3; k++) {
-                    r *= 1 + harmonics[k] * Math.sin((k + 2) * theta + phases[k]);
-                }
-                region[y * n + x] = Math.hypot(dx, dy) <= r;
-            }
-        }
-        return region;
-    }
-
     /**
      * Replaces the plate inside a blob (holes included) by another surface with the blob's own
      * mean per channel and 0.7 to 1.3 times its spread: grain, streaks at right angles to the
      * brushing, or a weave. Only the structure differs, not the brightness or the contrast.
      */
     private static void pasteForeignTexture(SplittableRandom rnd, float[][] img, boolean[] mask, int n) {
-        boolean[] region = blob(
+        boolean[] region = Blobs.wobbly(
                 rnd, n, rnd.nextDouble(0.25, 0.75) * n, rnd.nextDouble(0.25, 0.75) * n, rnd.nextDouble(0.09, 0.14) * n);
         int kind = rnd.nextInt(3);
         long seed = rnd.nextLong();
@@ -402,7 +382,7 @@ public final class SyntheticDataset {
 
     /** Blurs a blob of the surface (Gaussian, sigma 1.5 to 3 px) or pulls it to a third of its contrast. */
     private static void smoothPatch(SplittableRandom rnd, float[][] img, boolean[] mask, int n) {
-        boolean[] region = blob(
+        boolean[] region = Blobs.wobbly(
                 rnd, n, rnd.nextDouble(0.25, 0.75) * n, rnd.nextDouble(0.25, 0.75) * n, rnd.nextDouble(0.09, 0.14) * n);
         boolean blur = rnd.nextBoolean();
         double sigma = blur ? rnd.nextDouble(1.5, 3) : 6;

@@ -1,0 +1,104 @@
+package dev.stad.integration.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stad.bench.BenchCommand;
+import dev.stad.bench.realset.PhotoSource;
+import dev.stad.bench.realset.TestPhotos;
+import dev.stad.integration.TinyModel;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bench real-set} then {@code bench accuracy --suite} end to end, on stand-in photos at the
+ * packages' paths and the tiny model's config: every category is trained, scored and reported,
+ * the means are the means of the rows, and {@code --recalibrate} reuses the trained networks.
+ */
+class AccuracySuiteTest {
+    private static String bench(String... args) {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        int code = BenchCommand.commandLine(ps, ps, false).execute(args);
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, out);
+        return out;
+    }
+
+    @Test
+    void theSuiteTrainsAndScoresEveryCategoryAndReportsPerTypeAndMeans(@TempDir Path tmp) throws Exception {
+        List<PhotoSource> sources = PhotoSource.DEFAULTS.subList(0, 2);
+        TestPhotos.write(tmp.resolve("photos"), sources, 160, 100);
+        Path real = tmp.resolve("real");
+        bench(
+                "real-set",
+                "--photo-root",
+                tmp.resolve("photos").toString(),
+                "--categories",
+                sources.get(0).category() + "," + sources.get(1).category(),
+                "--size",
+                "32",
+                "--train",
+                "8",
+                "--test-good",
+                "3",
+                "--per-type",
+                "1",
+                "--out",
+                real.toString());
+        Path config = TinyModel.writeConfig(tmp.resolve("tiny.json"), real);
+        Path out = tmp.resolve("out");
+        String first =
+                bench("accuracy", "--suite", real.toString(), "--config", config.toString(), "--out", out.toString());
+        assertTrue(first.contains("students"), "the first call trains");
+
+        JsonNode s = new ObjectMapper().readTree(out.resolve("suite.json").toFile());
+        JsonNode categories = s.get("categories");
+        assertEquals(2, categories.size());
+        double image = 0;
+        double pixel = 0;
+        double pro = 0;
+        for (JsonNode c : categories) {
+            assertEquals("stochastic", c.get("kind").asText());
+            assertEquals(7, c.get("types").size(), "one row per defect type");
+            // 0-4, 4-8 and 8-16 px from the border; a 32 px image has no pixel 16 px in.
+            assertEquals(3, c.get("goodMapByDepth").size());
+            image += c.get("overall").get("imageAuroc").asDouble() / 2;
+            pixel += c.get("overall").get("pixelAuroc").asDouble() / 2;
+            pro += c.get("overall").get("auPro").asDouble() / 2;
+            assertTrue(
+                    Files.isRegularFile(out.resolve(c.get("category").asText()).resolve("accuracy.json")));
+        }
+        assertEquals(image, s.get("mean").get("imageAuroc").asDouble(), 1e-12);
+        assertEquals(pixel, s.get("mean").get("pixelAuroc").asDouble(), 1e-12);
+        assertEquals(pro, s.get("mean").get("auPro").asDouble(), 1e-12);
+        assertEquals(7, s.get("byType").size());
+        for (JsonNode t : s.get("byType")) {
+            assertEquals(2, t.get("categories").asInt());
+        }
+        String md = Files.readString(out.resolve("suite.md"));
+        assertTrue(md.contains("| **mean** |") && md.contains("| foreign_calmer |"), md);
+
+        // A second call with --recalibrate measures the calibration again and trains nothing.
+        String again = bench(
+                "accuracy",
+                "--suite",
+                real.toString(),
+                "--config",
+                config.toString(),
+                "--out",
+                out.toString(),
+                "--recalibrate");
+        assertTrue(again.contains("calibrating it again from its trained networks"), again);
+        assertFalse(again.contains("students t"), "no student is trained again");
+    }
+}
