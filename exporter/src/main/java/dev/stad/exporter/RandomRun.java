@@ -90,6 +90,12 @@ public final class RandomRun {
             levels.add(
                     new ScaleCombination.Level(l.scales(), l.margin(), rnd.nextDouble(-1, 1), rnd.nextDouble(0.5, 2)));
         }
+        // A standardisation per ring of the outer band, so the graphs' band arithmetic is exercised.
+        NetworkSpec.Margin first = levels.get(0).margin();
+        List<ScaleCombination.Affine> rings = new ArrayList<>();
+        for (int d = 0; d < Math.max(first.before(), first.after()); d++) {
+            rings.add(new ScaleCombination.Affine(rnd.nextDouble(-1, 1), rnd.nextDouble(0.5, 2)));
+        }
         RunMetadata.Dataset dataset = new RunMetadata.Dataset("image_folder", "none", List.of(), List.of());
         if (images > 0) {
             int validation = Math.min(2, images - 1);
@@ -119,7 +125,7 @@ public final class RandomRun {
                 "2026-01-01T00:01:00Z",
                 60.0,
                 scales,
-                new ScaleCombination(levels, SMOOTHING_SIGMA),
+                new ScaleCombination(levels, SMOOTHING_SIGMA, rings),
                 new RunMetadata.Threshold(3.5, "test", List.of(1.0, 2.0))));
         return dir;
     }

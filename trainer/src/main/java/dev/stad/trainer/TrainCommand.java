@@ -78,6 +78,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--fresh", description = "Delete this run's checkpoints and train from scratch.")
     boolean fresh;
 
+    @Option(
+            names = "--recalibrate",
+            description = "On a complete run: calibrate again from its trained teacher and students (validation"
+                    + " statistics, scale combination, border bands, threshold) and export the bundle anew.")
+    boolean recalibrate;
+
     @Mixin
     CommonOptions common;
 
@@ -118,7 +124,7 @@ public final class TrainCommand implements Callable<Integer> {
             cfg = cfg.withTeacher(cfg.teacher().pretrainedAt(teacher.toString()));
         }
         Progress progress = new ConsoleProgress(spec.commandLine().getOut(), interactive);
-        TrainingRun.Summary s = new TrainingRun(cfg, progress, fresh).run();
+        TrainingRun.Summary s = new TrainingRun(cfg, progress, fresh, recalibrate).run();
         RunMetadata m = s.metadata();
         if (s.alreadyComplete()) {
             progress.line("Run " + s.out() + " is already complete (trained in "

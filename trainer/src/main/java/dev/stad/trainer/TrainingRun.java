@@ -62,12 +62,24 @@ public final class TrainingRun {
     private final Progress progress;
     private final List<String> stagesRun = new ArrayList<>();
     private final boolean fresh;
+    private final boolean recalibrate;
     private final TeacherStore teachers;
 
     public TrainingRun(TrainingConfig config, Progress progress, boolean fresh) {
+        this(config, progress, fresh, false);
+    }
+
+    /**
+     * @param fresh delete the run's checkpoints first and train from scratch
+     * @param recalibrate on a complete run, measure the calibration again from its trained
+     *     teacher and students (the validation statistics, the scale combination, the threshold)
+     *     and export the bundle anew: what a newer version's calibration gives without retraining
+     */
+    public TrainingRun(TrainingConfig config, Progress progress, boolean fresh, boolean recalibrate) {
         this.config = config;
         this.progress = progress;
         this.fresh = fresh;
+        this.recalibrate = recalibrate;
         this.teachers = config.teacher().path() == null
                 ? null
                 : new TeacherStore(Path.of(config.teacher().path()));
@@ -101,7 +113,9 @@ public final class TrainingRun {
         var existing = dir.readMetadata();
         if (existing.isPresent()) {
             requireSameConfig(dir, existing.get().config(), configTree);
-            if (RunMetadata.COMPLETE.equals(existing.get().status())) {
+            if (RunMetadata.COMPLETE.equals(existing.get().status()) && recalibrate) {
+                progress.line("Run " + dir.root() + " is complete; calibrating it again from its trained networks");
+            } else if (RunMetadata.COMPLETE.equals(existing.get().status())) {
                 Path bundle = Path.of(config.bundle());
                 if (!Files.exists(bundle)) {
                     progress.line("Run " + dir.root() + " is complete but its bundle " + bundle
@@ -201,7 +215,11 @@ public final class TrainingRun {
                     level.std()));
         }
         RunMetadata.Threshold threshold = threshold(combination, validationScores);
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        // A recalibrated run keeps the time its training took.
+        double earlier = existing.filter(m -> RunMetadata.COMPLETE.equals(m.status()))
+                .map(m -> m.trainingSeconds() == null ? 0.0 : m.trainingSeconds())
+                .orElse(0.0);
+        double seconds = earlier + (System.nanoTime() - t0) / 1e9;
         RunMetadata done = new RunMetadata(
                 RunDirectory.FORMAT_VERSION,
                 RunMetadata.COMPLETE,

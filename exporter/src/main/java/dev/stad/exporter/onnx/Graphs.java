@@ -163,7 +163,7 @@ public final class Graphs {
                     List.of(map, g.floats("gauss_cols", new long[] {1, 1, 1, k.length}, k)),
                     Map.of("pads", new long[] {0, r, 0, r}));
         }
-        map = fillOuterBand(g, map, levels.get(0).margin());
+        map = fillOuterBand(g, map, levels.get(0).margin(), combination.outerBand());
         g.output(g.rename(map, ANOMALY_MAP), 1L, 1L, "height", "width");
         for (Map.Entry<String, String> p : quantizer.probes().entrySet()) {
             g.output(g.rename(p.getValue(), p.getKey()), 1L, "channels", "rows", "columns");
@@ -227,7 +227,8 @@ public final class Graphs {
      * patch centres around it (a pool's padding never wins a maximum); the level-0 region is then
      * put back in the middle with Slice and Concat, so only the band takes pooled values.
      */
-    private static String fillOuterBand(OnnxGraph g, String map, NetworkSpec.Margin first) {
+    private static String fillOuterBand(
+            OnnxGraph g, String map, NetworkSpec.Margin first, List<ScaleCombination.Affine> rings) {
         int pad = first.before() + first.after();
         if (pad == 0) {
             return map;
@@ -245,7 +246,60 @@ public final class Graphs {
                 Map.of("kernel_shape", new long[] {1, k}, "strides", new long[] {1, 1}, "pads", new long[] {
                     0, pad, 0, pad
                 }));
-        return nest(g, pooled, map, new NetworkSpec.Margin(0, 0), first);
+        if (rings.isEmpty()) {
+            return nest(g, pooled, map, new NetworkSpec.Margin(0, 0), first);
+        }
+        // As nest(), with each band piece standardised ring by ring (ScaleCombination.ring): the
+        // rows above and below span the whole width, the columns beside only the middle rows.
+        long top = first.before();
+        long bottom = first.after();
+        long max = Long.MAX_VALUE;
+        long middleEnd = bottom == 0 ? max : -bottom;
+        List<String> row = new ArrayList<>();
+        if (top > 0) {
+            row.add(standardiseRings(g, slice(g, pooled, top, middleEnd, 0, top), rings, (int) top, false, true));
+        }
+        row.add(map);
+        if (bottom > 0) {
+            row.add(standardiseRings(
+                    g, slice(g, pooled, top, middleEnd, -bottom, max), rings, (int) bottom, true, true));
+        }
+        String middle = g.node(OnnxOperator.CONCAT, row, Map.of("axis", 3L));
+        List<String> column = new ArrayList<>();
+        if (top > 0) {
+            column.add(standardiseRings(g, slice(g, pooled, 0, top, 0, max), rings, (int) top, false, false));
+        }
+        column.add(middle);
+        if (bottom > 0) {
+            column.add(standardiseRings(g, slice(g, pooled, -bottom, max, 0, max), rings, (int) bottom, true, false));
+        }
+        return g.node(OnnxOperator.CONCAT, column, Map.of("axis", 2L));
+    }
+
+    /**
+     * {@code (piece - mean_d) / std_d} per ring d of a band piece {@code n} rings deep: rows of a
+     * piece above or below the middle, columns of one beside it; {@code fromEnd} when its last
+     * row or column touches the border (bottom, right), so the ring counts from that end.
+     */
+    private static String standardiseRings(
+            OnnxGraph g,
+            String piece,
+            List<ScaleCombination.Affine> rings,
+            int n,
+            boolean fromEnd,
+            boolean alongColumns) {
+        float[] scale = new float[n];
+        float[] shift = new float[n];
+        for (int i = 0; i < n; i++) {
+            ScaleCombination.Affine a = rings.get(fromEnd ? n - 1 - i : i);
+            scale[i] = (float) (1 / a.std());
+            shift[i] = (float) (-a.mean() / a.std());
+        }
+        long[] shape = alongColumns ? new long[] {1, 1, 1, n} : new long[] {1, 1, n, 1};
+        return g.node(
+                OnnxOperator.ADD,
+                g.node(OnnxOperator.MUL, piece, g.floats("ring_scale", shape, scale)),
+                g.floats("ring_shift", shape, shift));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.stad.runtime.score;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -33,7 +34,10 @@ import java.util.Objects;
  * deviation would still hold most good images' maxima. The outer bands, which see fewer scales,
  * are then neither hotter nor colder than the interior. Pixels closer to the border than the
  * smallest margin have no descriptor at any scale; each takes the largest value among the level-0
- * pixels whose patches contain it (see {@link #fillOuterBand}). An optional Gaussian smoothing
+ * pixels whose patches contain it (see {@link #fillOuterBand}), standardised ring by ring
+ * ({@code outerBand}) like the levels: on good images a maximum over up to rf x rf values is far
+ * above their typical value, so unstandardised the band held good images' maxima on busy
+ * textures. An optional Gaussian smoothing
  * ({@code smoothingSigma} pixels) turns isolated hot pixels into what they are, noise, before the
  * image score (the map's maximum) is taken. It runs on level 0's region, before the border fill,
  * with zeros (a good image's mean) beyond it: smoothing a map whose border band repeats its edge
@@ -42,10 +46,39 @@ import java.util.Objects;
  *
  * @param levels from the widest valid region (smallest receptive field) to the narrowest
  * @param smoothingSigma standard deviation of the Gaussian in pixels; 0 for none
+ * @param outerBand per ring of the outer band (its distance from the border, see {@link #ring}), the
+ *     standardisation of its filled values; empty in bundles written before it existed, whose
+ *     band keeps the raw maximum
  */
 public record ScaleCombination(
         @JsonProperty("levels") List<Level> levels,
-        @JsonProperty("smoothingSigma") double smoothingSigma) {
+        @JsonProperty("smoothingSigma") double smoothingSigma,
+
+        @JsonProperty("outerBand") @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        List<Affine> outerBand) {
+
+    /**
+     * The standardisation of one ring of the outer band: {@code (value - mean) / std}.
+     *
+     * @param mean mean of the ring's filled values on the validation images
+     * @param std the divisor that puts the ring's 99.9th percentile where the interior's is
+     */
+    public record Affine(
+            @JsonProperty("mean") double mean,
+            @JsonProperty("std") double std) {
+        @JsonCreator
+        public Affine {
+            if (!Double.isFinite(mean) || !(std > 0) || !Double.isFinite(std)) {
+                throw new IllegalArgumentException(
+                        "outer band: mean must be finite and std positive, found " + mean + " and " + std);
+            }
+        }
+    }
+
+    /** A combination whose outer band is not standardised (bundles written before it was). */
+    public ScaleCombination(List<Level> levels, double smoothingSigma) {
+        this(levels, smoothingSigma, List.of());
+    }
 
     /**
      * One level.
@@ -81,8 +114,15 @@ public record ScaleCombination(
     public ScaleCombination {
         Objects.requireNonNull(levels, "levels must not be null");
         levels = List.copyOf(levels);
+        outerBand = outerBand == null ? List.of() : List.copyOf(outerBand);
         if (levels.isEmpty()) {
             throw new IllegalArgumentException("a combination needs at least one level");
+        }
+        NetworkSpec.Margin first = levels.get(0).margin();
+        int rings = Math.max(first.before(), first.after());
+        if (!outerBand.isEmpty() && outerBand.size() != rings) {
+            throw new IllegalArgumentException("the outer band is " + rings + " pixels wide but " + outerBand.size()
+                    + " ring standardisations are given");
         }
         if (!(smoothingSigma >= 0) || !Double.isFinite(smoothingSigma)) {
             throw new IllegalArgumentException("smoothingSigma must be >= 0, found " + smoothingSigma);
@@ -194,7 +234,91 @@ public record ScaleCombination(
             double divisor = k == count - 1 ? stds[k] : tails[k] / interior;
             levels.add(new Level(level.scales(), level.margin(), means[k], divisor));
         }
-        return new ScaleCombination(levels, smoothingSigma);
+        ScaleCombination inside = new ScaleCombination(levels, smoothingSigma);
+        return new ScaleCombination(
+                levels, smoothingSigma, inside.calibrateOuterBand(scales, validation, height, width, interior));
+    }
+
+    /**
+     * The outer band's standardisation, ring by ring (ring d: the pixels d from the border, as
+     * {@link #ring} counts them): each ring's filled values on the validation maps are mapped so
+     * that their mean is 0 and their {@value #TAIL_QUANTILE} quantile lands at {@code interior},
+     * where the standardised interior's is. A maximum over the patches that contain a pixel is far
+     * above their typical value on a busy texture, and more so the more patches there are (the
+     * deeper the ring), so without this the band holds the good images' maxima.
+     */
+    private List<Affine> calibrateOuterBand(
+            List<NetworkSpec> scales,
+            List<Map<String, FloatImage>> validation,
+            int height,
+            int width,
+            double interior) {
+        NetworkSpec.Margin first = levels.get(0).margin();
+        int rings = Math.max(first.before(), first.after());
+        if (rings == 0) {
+            return List.of();
+        }
+        List<List<Float>> values = new ArrayList<>();
+        for (int d = 0; d < rings; d++) {
+            values.add(new ArrayList<>());
+        }
+        for (Map<String, FloatImage> maps : validation) {
+            float[] map = combine(scales, maps, height, width).data();
+            for (int r = 0; r < height; r++) {
+                for (int c = 0; c < width; c++) {
+                    int d = ring(first, height, width, r, c);
+                    if (d >= 0) {
+                        values.get(d).add(map[r * width + c]);
+                    }
+                }
+            }
+        }
+        List<Affine> out = new ArrayList<>();
+        for (int d = 0; d < rings; d++) {
+            List<Float> v = values.get(d);
+            if (v.isEmpty()) {
+                // A ring only the wider side has (an even receptive field): share the previous one's.
+                out.add(out.isEmpty() ? new Affine(0, 1) : out.get(out.size() - 1));
+                continue;
+            }
+            float[] sorted = new float[v.size()];
+            double sum = 0;
+            for (int i = 0; i < sorted.length; i++) {
+                sorted[i] = v.get(i);
+                sum += sorted[i];
+            }
+            Arrays.sort(sorted);
+            double mean = sum / sorted.length;
+            double tail = quantile(sorted, TAIL_QUANTILE) - mean;
+            if (!(tail > 0)) {
+                throw new IllegalArgumentException(
+                        "outer band ring " + d + ": the validation scores do not vary (tail " + tail + ")");
+            }
+            out.add(new Affine(mean, tail / interior));
+        }
+        return out;
+    }
+
+    /**
+     * The ring of the outer band pixel (r, c) is in, or -1 inside level 0's region: the rows above
+     * and below that region span the whole width (their ring is the distance to the top or bottom
+     * edge), the columns left and right of it only its rows (their ring is the distance to the left
+     * or right edge). The detector graph cuts the band the same way.
+     */
+    static int ring(NetworkSpec.Margin first, int height, int width, int r, int c) {
+        if (r < first.before()) {
+            return r;
+        }
+        if (r >= height - first.after()) {
+            return height - 1 - r;
+        }
+        if (c < first.before()) {
+            return c;
+        }
+        if (c >= width - first.after()) {
+            return width - 1 - c;
+        }
+        return -1;
     }
 
     /** Whether the levels are those {@code scales} form (names and margins; statistics aside). */
@@ -298,6 +422,17 @@ public record ScaleCombination(
             smoothInside(map, width, r0, r1, c0, c1);
         }
         fillOuterBand(map, height, width, first);
+        if (!outerBand.isEmpty()) {
+            for (int r = 0; r < height; r++) {
+                for (int c = 0; c < width; c++) {
+                    int d = ring(first, height, width, r, c);
+                    if (d >= 0) {
+                        Affine a = outerBand.get(d);
+                        map[r * width + c] = (map[r * width + c] - a.mean()) / a.std();
+                    }
+                }
+            }
+        }
         float[] out = new float[map.length];
         for (int i = 0; i < out.length; i++) {
             out[i] = (float) map[i];

@@ -98,6 +98,77 @@ class ScaleCombinationTest {
                 quantile(inner, ScaleCombination.TAIL_QUANTILE), quantile(band, ScaleCombination.TAIL_QUANTILE), 1e-4);
     }
 
+    /** Receptive field 9: an outer band 4 pixels wide. */
+    static final NetworkSpec RF9 = new NetworkSpec("d", List.of(Layer.conv(16, 9)));
+
+    @Test
+    void theOuterBandIsStandardisedRingByRingSoThatGoodImagesAreNoHotterThere() {
+        // Heavy-tailed level-0 scores, as a busy texture gives: the band's maximum over up to
+        // 9 x 9 patch centres is far above their typical value, more so in the deeper rings.
+        SplittableRandom rnd = new SplittableRandom(11);
+        int side = 48;
+        List<Map<String, FloatImage>> validation = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            validation.add(Map.of("d", laplace(rnd, side - 8, 1.0, 0.0)));
+        }
+        ScaleCombination c = ScaleCombination.calibrate(List.of(RF9), validation, side, side, 0);
+        assertEquals(4, c.outerBand().size());
+        ScaleCombination raw = new ScaleCombination(c.levels(), 0);
+        List<List<Float>> rings = new ArrayList<>();
+        List<List<Float>> rawRings = new ArrayList<>();
+        for (int d = 0; d < 4; d++) {
+            rings.add(new ArrayList<>());
+            rawRings.add(new ArrayList<>());
+        }
+        List<Float> inner = new ArrayList<>();
+        for (Map<String, FloatImage> v : validation) {
+            FloatImage map = c.combine(List.of(RF9), v, side, side);
+            FloatImage unstandardised = raw.combine(List.of(RF9), v, side, side);
+            for (int r = 0; r < side; r++) {
+                for (int col = 0; col < side; col++) {
+                    int ring = ScaleCombination.ring(RF9.margin(), side, side, r, col);
+                    if (ring < 0) {
+                        inner.add(map.get(0, r, col));
+                    } else {
+                        rings.get(ring).add(map.get(0, r, col));
+                        rawRings.get(ring).add(unstandardised.get(0, r, col));
+                    }
+                }
+            }
+        }
+        double tail = quantile(inner, ScaleCombination.TAIL_QUANTILE);
+        for (int d = 0; d < 4; d++) {
+            // Unstandardised, every ring of the band is hotter than the interior ...
+            assertTrue(mean(rawRings.get(d)) > mean(inner) + 0.5, "ring " + d + " raw mean " + mean(rawRings.get(d)));
+            // ... standardised, each has the interior's mean and 99.9th percentile.
+            assertEquals(0, mean(rings.get(d)), 1e-5, "ring " + d);
+            assertEquals(tail, quantile(rings.get(d), ScaleCombination.TAIL_QUANTILE), 1e-4, "ring " + d);
+        }
+        // One pixel by hand: (2, 20) is in ring 2; the level-0 pixels whose 9 x 9 patches contain
+        // it are rows 4..6 (those within 4 below it) and columns 16..24 of the level-0 region.
+        Map<String, FloatImage> v = validation.get(0);
+        double m = Double.NEGATIVE_INFINITY;
+        for (int r = 4; r <= 6; r++) {
+            for (int col = 16; col <= 24; col++) {
+                m = Math.max(m, v.get("d").get(0, r - 4, col - 4));
+            }
+        }
+        ScaleCombination.Level level = c.levels().get(0);
+        ScaleCombination.Affine a = c.outerBand().get(2);
+        double expected = ((m - level.mean()) / level.std() - a.mean()) / a.std();
+        assertEquals(expected, c.combine(List.of(RF9), v, side, side).get(0, 2, 20), 1e-5);
+    }
+
+    @Test
+    void aBandStandardisationOfTheWrongWidthIsRefused() {
+        List<ScaleCombination.Level> levels =
+                ScaleCombination.uncalibrated(List.of(RF9), 0).levels();
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new ScaleCombination(levels, 0, List.of(new ScaleCombination.Affine(0, 1))));
+        assertTrue(e.getMessage().contains("4 pixels wide"), e.getMessage());
+    }
+
     private static float max(float... v) {
         float m = Float.NEGATIVE_INFINITY;
         for (float x : v) {
