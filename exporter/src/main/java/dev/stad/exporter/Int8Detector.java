@@ -173,8 +173,9 @@ public final class Int8Detector {
         }
         List<Graphs.ScaleNetworks> own = new ArrayList<>();
         for (Graphs.ScaleNetworks s : scales) {
-            ScoreStatistics st =
-                    ErrorAndUncertainty.statistics(maps.get(s.spec().name()));
+            ScoreStatistics st = ErrorAndUncertainty.statistics(
+                            maps.get(s.spec().name()))
+                    .withVWeight(s.statistics().vWeight());
             statistics.put(s.spec().name(), st);
             own.add(new Graphs.ScaleNetworks(s.spec(), s.teacher(), s.students(), st));
         }

@@ -112,7 +112,7 @@ public final class TrainingRun {
         JsonNode configTree = ConfigLoader.toTree(config);
         var existing = dir.readMetadata();
         if (existing.isPresent()) {
-            requireSameConfig(dir, existing.get().config(), configTree);
+            requireSameConfig(dir, existing.get().config(), configTree, recalibrate);
             if (RunMetadata.COMPLETE.equals(existing.get().status()) && recalibrate) {
                 progress.line("Run " + dir.root() + " is complete; calibrating it again from its trained networks");
             } else if (RunMetadata.COMPLETE.equals(existing.get().status())) {
@@ -300,7 +300,8 @@ public final class TrainingRun {
         StudentTrainer.Result students = trainer.train(manager, targets, train, studentsFile);
         stagesRun.add("calibration " + spec.name());
         Calibrator.ScaleCalibration cal = Calibrator.calibrate(
-                manager, teacher.network(), teacher.normalization(), students.students(), validation, progress);
+                        manager, teacher.network(), teacher.normalization(), students.students(), validation, progress)
+                .withVWeight(config.calibration().uncertaintyWeightOrDefault());
         progress.line(String.format(
                 Locale.ROOT,
                 "calibration %s: e %.4g +- %.4g, v %.4g +- %.4g on %d validation images",
@@ -470,12 +471,18 @@ public final class TrainingRun {
                 Arrays.stream(scores).boxed().toList());
     }
 
-    private static void requireSameConfig(RunDirectory dir, JsonNode saved, JsonNode current) throws IOException {
-        // Where results go does not change what is trained.
+    private static void requireSameConfig(RunDirectory dir, JsonNode saved, JsonNode current, boolean recalibrate)
+            throws IOException {
+        // Where results go does not change what is trained; nor does the calibration, which a
+        // recalibration measures anew.
         ObjectNode a = saved.deepCopy();
         ObjectNode b = current.deepCopy();
         a.remove(List.of("out", "bundle"));
         b.remove(List.of("out", "bundle"));
+        if (recalibrate) {
+            a.remove("calibration");
+            b.remove("calibration");
+        }
         if (!a.equals(b)) {
             List<String> differing = new ArrayList<>();
             for (Iterator<String> it = b.fieldNames(); it.hasNext(); ) {

@@ -308,11 +308,31 @@ public final class Graphs {
      * written as squared deviations so that it does not cancel in half precision.
      */
     static String score(OnnxGraph g, String teacher, List<String> students, ScoreStatistics st) {
+        double w = st.vWeight();
+        if (w == 0) {
+            // e alone: v is not computed at all.
+            String e = error(g, teacher, students);
+            String eTerm = g.node(OnnxOperator.MUL, e, g.scalar("inv_e_std", (float) (1 / st.eStd())));
+            return g.node(OnnxOperator.ADD, eTerm, g.scalar("score_offset", (float) (-st.eMean() / st.eStd())));
+        }
         String[] ev = errorAndUncertainty(g, teacher, students);
-        float offset = (float) (-st.eMean() / st.eStd() - st.vMean() / st.vStd());
+        float offset = (float) (-st.eMean() / st.eStd() - w * st.vMean() / st.vStd());
         String eTerm = g.node(OnnxOperator.MUL, ev[0], g.scalar("inv_e_std", (float) (1 / st.eStd())));
-        String vTerm = g.node(OnnxOperator.MUL, ev[1], g.scalar("inv_v_std", (float) (1 / st.vStd())));
+        String vTerm = g.node(OnnxOperator.MUL, ev[1], g.scalar("inv_v_std", (float) (w / st.vStd())));
         return g.node(OnnxOperator.ADD, g.node(OnnxOperator.ADD, eTerm, vTerm), g.scalar("score_offset", offset));
+    }
+
+    /** {@code e = ||mean_i S_i - T||^2}, [1, 1, h, w]. */
+    private static String error(OnnxGraph g, String teacher, List<String> students) {
+        String mu = g.node(
+                OnnxOperator.MUL,
+                g.node(OnnxOperator.SUM, students, Map.of()),
+                g.scalar("inv_m", 1f / students.size()));
+        String diff = g.node(OnnxOperator.SUB, mu, teacher);
+        return g.node(
+                OnnxOperator.REDUCE_SUM,
+                List.of(g.node(OnnxOperator.MUL, diff, diff), g.ints("channel_axis", 1)),
+                Map.of("keepdims", 1L));
     }
 
     /** {@code e} and {@code v}, [1, 1, h, w] each, of a teacher and its students. */

@@ -1,6 +1,7 @@
 package dev.stad.trainer.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
@@ -10,10 +11,15 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *     of the validation images' scores; with 1.0 it is the highest, so no validation image is flagged
  * @param smoothingSigma standard deviation in pixels of the Gaussian applied to the anomaly map
  *     before its maximum is taken as the image score; 0 turns smoothing off
+ * @param uncertaintyWeight weight of the standardised predictive uncertainty v beside the
+ *     standardised regression error e in each scale's score: 1 is the paper's {@code e + v}, 0 is
+ *     e alone (v is then not computed by the detector)
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record CalibrationConfig(
         @JsonProperty("thresholdQuantile") Double thresholdQuantile,
-        @JsonProperty("smoothingSigma") Double smoothingSigma) {
+        @JsonProperty("smoothingSigma") Double smoothingSigma,
+        @JsonProperty("uncertaintyWeight") Double uncertaintyWeight) {
 
     /**
      * Default smoothing: none. Measured on the synthetic set, smoothing gained nothing that holds
@@ -21,11 +27,20 @@ public record CalibrationConfig(
      */
     public static final double DEFAULT_SMOOTHING_SIGMA = 0.0;
 
+    /** The weight of v: as configured, else 1 (the paper's e + v). */
+    public double uncertaintyWeightOrDefault() {
+        return uncertaintyWeight == null ? 1.0 : uncertaintyWeight;
+    }
+
     @JsonCreator
     public CalibrationConfig {
         thresholdQuantile = Checks.orDefault(thresholdQuantile, 0.99);
         smoothingSigma = Checks.orDefault(smoothingSigma, DEFAULT_SMOOTHING_SIGMA);
         Checks.nonNegative("calibration.smoothingSigma", smoothingSigma);
+        if (uncertaintyWeight != null) {
+            // Left absent when not given, so configs written before the setting existed compare equal.
+            Checks.nonNegative("calibration.uncertaintyWeight", uncertaintyWeight);
+        }
         if (!(thresholdQuantile > 0 && thresholdQuantile <= 1)) {
             throw new IllegalArgumentException(
                     "calibration.thresholdQuantile must be in (0, 1], found " + thresholdQuantile);

@@ -28,6 +28,11 @@ public final class Calibrator {
         public List<FloatImage> scoreMaps() {
             return maps.stream().map(ev -> ev.scores(statistics)).toList();
         }
+
+        /** The same calibration scoring v with {@code weight} (0: e alone). */
+        public ScaleCalibration withVWeight(double weight) {
+            return new ScaleCalibration(statistics.withVWeight(weight), maps);
+        }
     }
 
     public static ScaleCalibration calibrate(
