@@ -32,6 +32,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param corpusImageSize side of each pool image in pixels
  * @param seed for a pretrained teacher, the seed of its own pretraining (default 0), so runs of any
  *     seed can share it; a self-supervised teacher uses the run's seed
+ * @param degradedNegatives share of the negatives that are the anchor's own window made calmer
+ *     (blurred with sigma 1 to 3 px, or its contrast pulled to 20-50% around its local mean)
+ *     instead of a window of another image, so the descriptor learns that sharpness and
+ *     contrast are part of what a patch is; absent or 0: none (the negatives of the paper)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PretrainConfig(
@@ -49,7 +53,49 @@ public record PretrainConfig(
         @JsonProperty("corpus") String corpus,
         @JsonProperty("corpusImages") Integer corpusImages,
         @JsonProperty("corpusImageSize") Integer corpusImageSize,
-        @JsonProperty("seed") Long seed) {
+        @JsonProperty("seed") Long seed,
+        @JsonProperty("degradedNegatives") Double degradedNegatives) {
+
+    /** Settings without degraded negatives. */
+    public PretrainConfig(
+            Integer steps,
+            Integer batchSize,
+            Integer cropSize,
+            Double learningRate,
+            Double weightDecay,
+            Double margin,
+            Double compactnessWeight,
+            Integer positiveShift,
+            Double positiveNoise,
+            Double positiveJitter,
+            Double distillationWeight,
+            String corpus,
+            Integer corpusImages,
+            Integer corpusImageSize,
+            Long seed) {
+        this(
+                steps,
+                batchSize,
+                cropSize,
+                learningRate,
+                weightDecay,
+                margin,
+                compactnessWeight,
+                positiveShift,
+                positiveNoise,
+                positiveJitter,
+                distillationWeight,
+                corpus,
+                corpusImages,
+                corpusImageSize,
+                seed,
+                null);
+    }
+
+    /** The share of degraded negatives: as configured, else 0. */
+    public double degradedNegativesOrDefault() {
+        return degradedNegatives == null ? 0.0 : degradedNegatives;
+    }
 
     /** The corpus name for images generated in-process ({@code ProceduralImages}). */
     public static final String PROCEDURAL = "procedural";
@@ -71,7 +117,8 @@ public record PretrainConfig(
                 newCorpus,
                 corpusImages,
                 corpusImageSize,
-                seed);
+                seed,
+                degradedNegatives);
     }
 
     @JsonCreator
@@ -108,5 +155,10 @@ public record PretrainConfig(
         Checks.nonNegative("teacher.pretrain.positiveNoise", positiveNoise);
         Checks.nonNegative("teacher.pretrain.positiveJitter", positiveJitter);
         Checks.nonNegative("teacher.pretrain.distillationWeight", distillationWeight);
+        // Left absent when not given, so configs written before the setting existed compare equal.
+        if (degradedNegatives != null && !(degradedNegatives >= 0 && degradedNegatives <= 1)) {
+            throw new IllegalArgumentException(
+                    "teacher.pretrain.degradedNegatives must be in [0, 1], found " + degradedNegatives);
+        }
     }
 }

@@ -12,6 +12,7 @@ import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.PretrainConfig;
+import dev.stad.trainer.data.GaussianBlur;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
 import java.io.IOException;
@@ -148,12 +149,18 @@ public final class TeacherPretrainer {
                     int px = shifted(rnd, x, shift, w - crop);
                     positives.add(jittered(Crops.window(img, py, px, crop, rf), rnd));
                     int other = (chosen[b] + 1 + rnd.nextInt(n - 1)) % n;
-                    negatives.add(Crops.window(
+                    FloatImage negative = Crops.window(
                             images.get(other),
                             Crops.uniformStart(rnd, h, crop),
                             Crops.uniformStart(rnd, w, crop),
                             crop,
-                            rf));
+                            rf);
+                    // Drawn only when enabled, so the crops of teachers without it are unchanged.
+                    double degraded = config.degradedNegativesOrDefault();
+                    if (degraded > 0 && rnd.nextDouble() < degraded) {
+                        negative = calmer(Crops.window(img, y, x, crop, rf), rnd);
+                    }
+                    negatives.add(negative);
                 }
                 float lossValue;
                 String terms;
@@ -296,6 +303,31 @@ public final class TeacherPretrainer {
             float offset = (float) ((brightness + tint) / channelStd[Math.min(c, channelStd.length - 1)]);
             for (int i = c * plane; i < (c + 1) * plane; i++) {
                 d[i] += (float) (rnd.nextGaussian() * sigma) + offset;
+            }
+        }
+        return img;
+    }
+
+    /**
+     * A calmer copy of a square window, in place (crops are copies): blurred (Gaussian, sigma 1
+     * to 3 px), or its detail around a local mean (Gaussian, sigma 6 px) scaled by 0.2 to 0.5.
+     */
+    static FloatImage calmer(FloatImage img, SplittableRandom rnd) {
+        int n = img.width();
+        if (img.height() != n) {
+            throw new IllegalArgumentException("a square window is expected, found " + img);
+        }
+        boolean blur = rnd.nextBoolean();
+        double sigma = blur ? rnd.nextDouble(1, 3) : 6;
+        double keep = blur ? 0 : rnd.nextDouble(0.2, 0.5);
+        int plane = n * n;
+        float[] d = img.data();
+        for (int c = 0; c < img.channels(); c++) {
+            float[] own = new float[plane];
+            System.arraycopy(d, c * plane, own, 0, plane);
+            float[] smooth = GaussianBlur.blur(own, n, sigma);
+            for (int i = 0; i < plane; i++) {
+                d[c * plane + i] = (float) (smooth[i] + keep * (own[i] - smooth[i]));
             }
         }
         return img;
