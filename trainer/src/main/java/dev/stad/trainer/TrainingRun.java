@@ -491,6 +491,11 @@ public final class TrainingRun {
                     differing.add(f);
                 }
             }
+            if (differing.equals(List.of("calibration"))) {
+                throw new IOException(dir.runFile() + ": this run was calibrated with other calibration settings; use"
+                        + " --recalibrate to calibrate it again from its trained networks, --fresh to retrain, or"
+                        + " another --out");
+            }
             throw new IOException(dir.runFile() + ": this run was started with a different config (differs in "
                     + differing + "); use --fresh to start it over with the new config, or another --out");
         }

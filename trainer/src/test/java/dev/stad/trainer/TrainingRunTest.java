@@ -12,8 +12,11 @@ import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.cli.ConsoleProgress;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.progress.Progress;
+import dev.stad.trainer.config.CalibrationConfig;
+import dev.stad.trainer.config.TrainingConfig;
 import dev.stad.trainer.train.TrainingDivergedException;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,6 +76,34 @@ class TrainingRunTest {
         assertEquals(
                 List.of("t9", "t7"),
                 manifest.scales().stream().map(BundleManifest.Scale::name).toList());
+
+        // Another calibration on the same trained networks: refused without --recalibrate, naming
+        // it; with it, e alone is calibrated and exported and no network is trained again.
+        TrainingConfig base = TinyRuns.config(dir.resolve("data"), out, 8, 2e-3);
+        TrainingConfig errorOnly = new TrainingConfig(
+                base.name(),
+                base.seed(),
+                base.out(),
+                base.bundle(),
+                base.data(),
+                base.input(),
+                base.scales(),
+                base.teacher(),
+                base.students(),
+                new CalibrationConfig(null, null, 0.0));
+        IOException refused = assertThrows(IOException.class, () -> new TrainingRun(errorOnly, progress, false).run());
+        assertTrue(refused.getMessage().contains("--recalibrate"), refused.getMessage());
+        TrainingRun.Summary again = new TrainingRun(errorOnly, progress, false, true).run();
+        assertFalse(
+                again.stagesRun().stream().anyMatch(st -> st.startsWith("students") || st.startsWith("teacher")),
+                again.stagesRun().toString());
+        for (BundleManifest.Scale scale :
+                ModelBundle.open(again.bundle()).manifest().scales()) {
+            assertEquals(0.0, scale.statistics().vWeight());
+        }
+        assertEquals(
+                m.scales().get(0).studentLoss(),
+                again.metadata().scales().get(0).studentLoss());
     }
 
     @Test
