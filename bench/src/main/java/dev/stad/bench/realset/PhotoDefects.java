@@ -186,32 +186,7 @@ public final class PhotoDefects {
 
     private static boolean[] scratch(FloatImage img, SplittableRandom rnd) {
         int n = img.width();
-        double len = rnd.nextDouble(0.25, 0.6) * n;
-        double ang = rnd.nextDouble(0, Math.PI);
-        double cx = rnd.nextDouble(0.25, 0.75) * n;
-        double cy = rnd.nextDouble(0.25, 0.75) * n;
-        double ax = cx - Math.cos(ang) * len / 2;
-        double ay = cy - Math.sin(ang) * len / 2;
-        double bx = cx + Math.cos(ang) * len / 2;
-        double by = cy + Math.sin(ang) * len / 2;
-        double bend = rnd.nextDouble(-0.25, 0.25) * len;
-        double px = cx - Math.sin(ang) * bend;
-        double py = cy + Math.cos(ang) * bend;
-        double halfWidth = rnd.nextBoolean() ? 0.5 : 1.0;
-        boolean[] mask = new boolean[n * n];
-        int steps = (int) Math.ceil(len * 4);
-        for (int i = 0; i <= steps; i++) {
-            double t = (double) i / steps;
-            double x = (1 - t) * (1 - t) * ax + 2 * (1 - t) * t * px + t * t * bx;
-            double y = (1 - t) * (1 - t) * ay + 2 * (1 - t) * t * py + t * t * by;
-            for (int yy = (int) Math.floor(y - 1.5); yy <= (int) Math.ceil(y + 1.5); yy++) {
-                for (int xx = (int) Math.floor(x - 1.5); xx <= (int) Math.ceil(x + 1.5); xx++) {
-                    if (xx >= 0 && yy >= 0 && xx < n && yy < n && Math.hypot(xx - x, yy - y) <= halfWidth + 0.25) {
-                        mask[yy * n + xx] = true;
-                    }
-                }
-            }
-        }
+        boolean[] mask = Blobs.scratch(rnd, n);
         float[] d = img.data();
         int plane = n * n;
         double mean = 0;

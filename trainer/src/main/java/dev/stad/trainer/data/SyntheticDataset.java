@@ -268,31 +268,10 @@ public final class SyntheticDataset {
 
     /** A quadratic Bezier stroke; every pixel within half the width of the curve is painted and masked. */
     private static void drawScratch(SplittableRandom rnd, float[][] img, boolean[] mask, int n) {
-        double len = rnd.nextDouble(0.25, 0.6) * n;
-        double ang = rnd.nextDouble(0, Math.PI);
-        double cx = rnd.nextDouble(0.25, 0.75) * n;
-        double cy = rnd.nextDouble(0.25, 0.75) * n;
-        double ax = cx - Math.cos(ang) * len / 2;
-        double ay = cy - Math.sin(ang) * len / 2;
-        double bx = cx + Math.cos(ang) * len / 2;
-        double by = cy + Math.sin(ang) * len / 2;
-        double bend = rnd.nextDouble(-0.25, 0.25) * len;
-        double px = cx - Math.sin(ang) * bend;
-        double py = cy + Math.cos(ang) * bend;
-        double halfWidth = rnd.nextBoolean() ? 0.5 : 1.0;
+        boolean[] stroke = Blobs.scratch(rnd, n);
         double delta = rnd.nextBoolean() ? 0.22 : -0.22;
-        int steps = (int) Math.ceil(len * 4);
-        for (int i = 0; i <= steps; i++) {
-            double t = (double) i / steps;
-            double x = (1 - t) * (1 - t) * ax + 2 * (1 - t) * t * px + t * t * bx;
-            double y = (1 - t) * (1 - t) * ay + 2 * (1 - t) * t * py + t * t * by;
-            for (int yy = (int) Math.floor(y - 1.5); yy <= (int) Math.ceil(y + 1.5); yy++) {
-                for (int xx = (int) Math.floor(x - 1.5); xx <= (int) Math.ceil(x + 1.5); xx++) {
-                    if (xx >= 0 && yy >= 0 && xx < n && yy < n && Math.hypot(xx - x, yy - y) <= halfWidth + 0.25) {
-                        mask[yy * n + xx] = true;
-                    }
-                }
-            }
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] |= stroke[i];
         }
         for (int i = 0; i < mask.length; i++) {
             if (mask[i]) {

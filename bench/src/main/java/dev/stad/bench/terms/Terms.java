@@ -1,0 +1,82 @@
+package dev.stad.bench.terms;
+
+import dev.stad.runtime.image.FloatImage;
+import java.util.List;
+
+/** One scale's per-pixel terms of one image, [h, w] each, in {@link TermsCommand.Term} order. */
+record Terms(int height, int width, float[][] values) {
+
+    static Terms compute(FloatImage teacher, List<FloatImage> students, Whitening whitening) {
+        int d = teacher.channels();
+        int plane = teacher.height() * teacher.width();
+        int m = students.size();
+        float[][] out = new float[TermsCommand.Term.values().length][plane];
+        double[] mu = new double[d];
+        double[] t = new double[d];
+        double[] diff = new double[d];
+        for (int p = 0; p < plane; p++) {
+            double e = 0;
+            double tn = 0;
+            for (int c = 0; c < d; c++) {
+                double sum = 0;
+                for (FloatImage s : students) {
+                    sum += s.data()[c * plane + p];
+                }
+                mu[c] = sum / m;
+                t[c] = teacher.data()[c * plane + p];
+                diff[c] = mu[c] - t[c];
+                e += diff[c] * diff[c];
+                tn += t[c] * t[c];
+            }
+            double v = 0;
+            for (FloatImage s : students) {
+                for (int c = 0; c < d; c++) {
+                    double dev = s.data()[c * plane + p] - mu[c];
+                    v += dev * dev;
+                }
+            }
+            out[TermsCommand.Term.E.ordinal()][p] = (float) e;
+            out[TermsCommand.Term.V.ordinal()][p] = (float) (v / m);
+            out[TermsCommand.Term.TEACHER_DIAGONAL.ordinal()][p] = (float) tn;
+            out[TermsCommand.Term.TEACHER_FULL.ordinal()][p] = (float) whitening.distance(t, true);
+            out[TermsCommand.Term.E_WHITENED.ordinal()][p] = (float) whitening.distance(diff, false);
+        }
+        return new Terms(teacher.height(), teacher.width(), out);
+    }
+
+    /** Mean and standard deviation of every term over the maps: [term][0 mean, 1 std], flattened. */
+    static double[] statistics(List<Terms> maps) {
+        int k = TermsCommand.Term.values().length;
+        double[] out = new double[2 * k];
+        for (int term = 0; term < k; term++) {
+            double sum = 0;
+            double sq = 0;
+            long n = 0;
+            for (Terms t : maps) {
+                for (float x : t.values[term]) {
+                    sum += x;
+                    sq += (double) x * x;
+                    n++;
+                }
+            }
+            double mean = sum / n;
+            out[2 * term] = mean;
+            out[2 * term + 1] = Math.sqrt(Math.max(1e-30, sq / n - mean * mean));
+        }
+        return out;
+    }
+
+    /** The sum of the chosen terms, each standardised with {@code stats}, as a one-channel map. */
+    FloatImage score(double[] stats, List<TermsCommand.Term> terms) {
+        float[] out = new float[height * width];
+        for (TermsCommand.Term term : terms) {
+            int k = term.ordinal();
+            double mean = stats[2 * k];
+            double std = stats[2 * k + 1];
+            for (int i = 0; i < out.length; i++) {
+                out[i] += (float) ((values[k][i] - mean) / std);
+            }
+        }
+        return new FloatImage(1, height, width, out);
+    }
+}
