@@ -94,6 +94,7 @@ public final class PretrainTeacherCommand implements Callable<Integer> {
                         PretrainConfig.PROCEDURAL,
                         null,
                         null,
+                        null,
                         null);
         if (corpus != null) {
             settings = settings.withCorpus(corpus);

@@ -58,6 +58,7 @@ public final class TinyRuns {
                                 PretrainConfig.PROCEDURAL,
                                 16,
                                 32,
+                                null,
                                 null)),
                 c.students(),
                 c.calibration());
@@ -80,7 +81,8 @@ public final class TinyRuns {
                 new TeacherConfig(
                         TeacherConfig.Source.SELF_SUPERVISED,
                         null,
-                        new PretrainConfig(20, 4, 8, 1e-3, 1e-5, 1.0, 1.0, 2, 0.1, 0.05, null, null, null, null, null)),
+                        new PretrainConfig(
+                                20, 4, 8, 1e-3, 1e-5, 1.0, 1.0, 2, 0.1, 0.05, null, null, null, null, null, null)),
                 new StudentConfig(2, epochs, 2, 12, studentLr, 1e-5, null),
                 new CalibrationConfig(null, null, null));
     }

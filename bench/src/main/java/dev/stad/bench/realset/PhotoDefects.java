@@ -1,6 +1,7 @@
 package dev.stad.bench.realset;
 
 import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.image.Resampler;
 import dev.stad.trainer.data.Blobs;
 import dev.stad.trainer.data.GaussianBlur;
 import java.util.ArrayList;
@@ -106,7 +107,7 @@ public final class PhotoDefects {
                 RealPhotoSet.Region whole = new RealPhotoSet.Region(0, 0, d.width(), d.height());
                 FloatImage crop = d.crop(rnd, whole, Math.min(n, Math.min(d.width(), d.height())));
                 if (crop.width() < n) {
-                    crop = dev.stad.runtime.image.Resampler.resize(crop, n, n);
+                    crop = Resampler.resize(crop, n, n);
                 }
                 candidates.add(new Candidate(crop, busyness(crop)));
             }
@@ -156,10 +157,10 @@ public final class PhotoDefects {
         for (int c = 0; c < 3; c++) {
             float[] own = new float[plane];
             System.arraycopy(d, c * plane, own, 0, plane);
-            float[] blurred = GaussianBlur.blur(own, n, sigma);
+            float[] calm = GaussianBlur.calmer(own, n, sigma, keep);
             for (int i = 0; i < plane; i++) {
                 if (region[i]) {
-                    d[c * plane + i] = (float) (blurred[i] + keep * (own[i] - blurred[i]));
+                    d[c * plane + i] = calm[i];
                 }
             }
         }

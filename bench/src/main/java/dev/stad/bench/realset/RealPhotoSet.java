@@ -1,28 +1,26 @@
 package dev.stad.bench.realset;
 
+import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
+import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.image.Resampler;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.io.Json;
 import dev.stad.runtime.io.MvtecLayout;
 import dev.stad.runtime.progress.Progress;
+import dev.stad.trainer.data.ImageFiles;
 import java.awt.image.BufferedImage;
 import java.awt.image.WritableRaster;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import javax.imageio.ImageIO;
 
 /**
  * Writes the real-photo development set: one MVTec-layout category per {@link PhotoSource}. Each
@@ -147,14 +145,14 @@ public final class RealPhotoSet {
         int index = 0;
         for (int i = 0; i < options.trainImages(); i++) {
             SplittableRandom rnd = random(category, index++);
-            writePng(
+            ImageFiles.writePng(
                     toRgb(photo.crop(rnd, photo.train())),
                     MvtecLayout.trainGood(root).resolve(name(i)));
             stage.step(category);
         }
         for (int i = 0; i < options.testGoodImages(); i++) {
             SplittableRandom rnd = random(category, index++);
-            writePng(
+            ImageFiles.writePng(
                     toRgb(photo.crop(rnd, photo.test())),
                     MvtecLayout.test(root).resolve(MvtecLayout.GOOD).resolve(name(i)));
             stage.step(category);
@@ -164,9 +162,10 @@ public final class RealPhotoSet {
                 SplittableRandom rnd = random(category, index++);
                 FloatImage crop = photo.crop(rnd, photo.test());
                 boolean[] mask = PhotoDefects.paint(type, crop, donors, rnd);
-                writePng(toRgb(crop), MvtecLayout.test(root).resolve(type).resolve(name(i)));
-                writePng(
-                        toMask(mask, crop.width(), crop.height()),
+                ImageFiles.writePng(
+                        toRgb(crop), MvtecLayout.test(root).resolve(type).resolve(name(i)));
+                ImageFiles.writePng(
+                        ImageFiles.mask(mask, crop.width(), crop.height()),
                         MvtecLayout.mask(root, type, String.format("%03d", i)));
                 stage.step(category);
             }
@@ -212,7 +211,7 @@ public final class RealPhotoSet {
         }
 
         static Photo load(PhotoSource s, Path file, int size) throws IOException {
-            FloatImage raw = rgb(ImageDecoder.read(file));
+            FloatImage raw = Preprocessing.toRgb(ImageDecoder.read(file));
             int x0 = (int) Math.floor(s.x0() * raw.width());
             int y0 = (int) Math.floor(s.y0() * raw.height());
             int x1 = (int) Math.ceil(s.x1() * raw.width());
@@ -235,7 +234,7 @@ public final class RealPhotoSet {
             Region train = alongX ? new Region(0, 0, trainLength, h) : new Region(0, 0, w, trainLength);
             Region test =
                     alongX ? new Region(testStart, 0, w - testStart, h) : new Region(0, testStart, w, h - testStart);
-            return new Photo(s, scaled, RealPhotoSet.sha256(file), train, test, size);
+            return new Photo(s, scaled, ModelBundle.sha256(Files.readAllBytes(file)), train, test, size);
         }
 
         /** A square crop of {@code size} pixels at a random position inside {@code r}. */
@@ -247,32 +246,6 @@ public final class RealPhotoSet {
             int x = r.x() + rnd.nextInt(r.width() - side + 1);
             int y = r.y() + rnd.nextInt(r.height() - side + 1);
             return image.crop(y, x, side, side);
-        }
-    }
-
-    /** Grey images become three equal channels, so every category is RGB. */
-    static FloatImage rgb(FloatImage im) {
-        if (im.channels() == 3) {
-            return im;
-        }
-        int n = im.height() * im.width();
-        float[] d = new float[3 * n];
-        for (int c = 0; c < 3; c++) {
-            System.arraycopy(im.data(), 0, d, c * n, n);
-        }
-        return new FloatImage(3, im.height(), im.width(), d);
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
     }
 
@@ -288,21 +261,5 @@ public final class RealPhotoSet {
             }
         }
         return b;
-    }
-
-    static BufferedImage toMask(boolean[] mask, int w, int h) {
-        BufferedImage b = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
-        WritableRaster r = b.getRaster();
-        for (int i = 0; i < mask.length; i++) {
-            r.setSample(i % w, i / w, 0, mask[i] ? 255 : 0);
-        }
-        return b;
-    }
-
-    private static void writePng(BufferedImage image, Path file) throws IOException {
-        Files.createDirectories(file.getParent());
-        if (!ImageIO.write(image, "png", file.toFile())) {
-            throw new IOException("no PNG writer available for " + file);
-        }
     }
 }

@@ -1,46 +1,44 @@
 package dev.stad.bench.terms;
 
+import dev.stad.checkpoint.score.ErrorAndUncertainty;
 import dev.stad.runtime.image.FloatImage;
 import java.util.List;
 
 /** One scale's per-pixel terms of one image, [h, w] each, in {@link TermsCommand.Term} order. */
 record Terms(int height, int width, float[][] values) {
 
+    /** e and v as the detector's reference (ErrorAndUncertainty) computes them, and the teacher's terms. */
     static Terms compute(FloatImage teacher, List<FloatImage> students, Whitening whitening) {
+        ErrorAndUncertainty ev = ErrorAndUncertainty.compute(teacher, students);
         int d = teacher.channels();
         int plane = teacher.height() * teacher.width();
         int m = students.size();
-        float[][] out = new float[TermsCommand.Term.values().length][plane];
-        double[] mu = new double[d];
+        float[][] out = new float[TermsCommand.Term.values().length][];
+        out[TermsCommand.Term.E.ordinal()] = ev.e();
+        out[TermsCommand.Term.V.ordinal()] = ev.v();
+        float[] diagonal = new float[plane];
+        float[] full = new float[plane];
+        float[] whitenedE = new float[plane];
         double[] t = new double[d];
         double[] diff = new double[d];
         for (int p = 0; p < plane; p++) {
-            double e = 0;
             double tn = 0;
             for (int c = 0; c < d; c++) {
                 double sum = 0;
                 for (FloatImage s : students) {
                     sum += s.data()[c * plane + p];
                 }
-                mu[c] = sum / m;
                 t[c] = teacher.data()[c * plane + p];
-                diff[c] = mu[c] - t[c];
-                e += diff[c] * diff[c];
+                diff[c] = sum / m - t[c];
                 tn += t[c] * t[c];
             }
-            double v = 0;
-            for (FloatImage s : students) {
-                for (int c = 0; c < d; c++) {
-                    double dev = s.data()[c * plane + p] - mu[c];
-                    v += dev * dev;
-                }
-            }
-            out[TermsCommand.Term.E.ordinal()][p] = (float) e;
-            out[TermsCommand.Term.V.ordinal()][p] = (float) (v / m);
-            out[TermsCommand.Term.TEACHER_DIAGONAL.ordinal()][p] = (float) tn;
-            out[TermsCommand.Term.TEACHER_FULL.ordinal()][p] = (float) whitening.distance(t, true);
-            out[TermsCommand.Term.E_WHITENED.ordinal()][p] = (float) whitening.distance(diff, false);
+            diagonal[p] = (float) tn;
+            full[p] = (float) whitening.distance(t, true);
+            whitenedE[p] = (float) whitening.distance(diff, false);
         }
+        out[TermsCommand.Term.TEACHER_DIAGONAL.ordinal()] = diagonal;
+        out[TermsCommand.Term.TEACHER_FULL.ordinal()] = full;
+        out[TermsCommand.Term.E_WHITENED.ordinal()] = whitenedE;
         return new Terms(teacher.height(), teacher.width(), out);
     }
 

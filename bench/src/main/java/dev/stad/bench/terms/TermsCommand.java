@@ -373,13 +373,13 @@ public final class TermsCommand implements Callable<Integer> {
         /** Each scale's terms of a preprocessed image. */
         Map<String, Terms> terms(FloatImage image, Map<String, Whitening> whitening) throws Exception {
             Map<String, Terms> out = new LinkedHashMap<>();
+            Map<String, FloatImage> t = teachers(image);
             for (String s : scales) {
-                FloatImage t = teachers.get(s).run(image).get(Graphs.DESCRIPTORS);
                 List<FloatImage> st = new ArrayList<>();
                 for (GraphSession g : students.get(s)) {
                     st.add(g.run(image).get(Graphs.DESCRIPTORS));
                 }
-                out.put(s, Terms.compute(t, st, whitening.get(s)));
+                out.put(s, Terms.compute(t.get(s), st, whitening.get(s)));
             }
             return out;
         }

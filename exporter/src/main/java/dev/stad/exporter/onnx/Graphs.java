@@ -188,26 +188,47 @@ public final class Graphs {
      */
     private static String nest(
             OnnxGraph g, String outer, String inner, NetworkSpec.Margin outerMargin, NetworkSpec.Margin innerMargin) {
+        return nest(g, outer, inner, outerMargin, innerMargin, (piece, depth, fromEnd, alongColumns) -> piece);
+    }
+
+    /**
+     * What becomes of a piece of {@code outer} before it is put around {@code inner}: the piece,
+     * {@code depth} rows deep (above or below) or columns deep (beside: {@code alongColumns}),
+     * {@code fromEnd} when its last row or column is the one at the border.
+     */
+    @FunctionalInterface
+    private interface BandPiece {
+        String apply(String piece, int depth, boolean fromEnd, boolean alongColumns);
+    }
+
+    /** {@link #nest(OnnxGraph, String, String, NetworkSpec.Margin, NetworkSpec.Margin)}, each piece of {@code outer} passed through {@code band}. */
+    private static String nest(
+            OnnxGraph g,
+            String outer,
+            String inner,
+            NetworkSpec.Margin outerMargin,
+            NetworkSpec.Margin innerMargin,
+            BandPiece band) {
         long top = innerMargin.before() - outerMargin.before();
         long bottom = innerMargin.after() - outerMargin.after();
         long max = Long.MAX_VALUE;
         long middleEnd = bottom == 0 ? max : -bottom;
         List<String> row = new ArrayList<>();
         if (top > 0) {
-            row.add(slice(g, outer, top, middleEnd, 0, top));
+            row.add(band.apply(slice(g, outer, top, middleEnd, 0, top), (int) top, false, true));
         }
         row.add(inner);
         if (bottom > 0) {
-            row.add(slice(g, outer, top, middleEnd, -bottom, max));
+            row.add(band.apply(slice(g, outer, top, middleEnd, -bottom, max), (int) bottom, true, true));
         }
         String middle = row.size() == 1 ? row.get(0) : g.node(OnnxOperator.CONCAT, row, Map.of("axis", 3L));
         List<String> column = new ArrayList<>();
         if (top > 0) {
-            column.add(slice(g, outer, 0, top, 0, max));
+            column.add(band.apply(slice(g, outer, 0, top, 0, max), (int) top, false, false));
         }
         column.add(middle);
         if (bottom > 0) {
-            column.add(slice(g, outer, -bottom, max, 0, max));
+            column.add(band.apply(slice(g, outer, -bottom, max, 0, max), (int) bottom, true, false));
         }
         return column.size() == 1 ? column.get(0) : g.node(OnnxOperator.CONCAT, column, Map.of("axis", 2L));
     }
@@ -246,34 +267,17 @@ public final class Graphs {
                 Map.of("kernel_shape", new long[] {1, k}, "strides", new long[] {1, 1}, "pads", new long[] {
                     0, pad, 0, pad
                 }));
-        if (rings.isEmpty()) {
-            return nest(g, pooled, map, new NetworkSpec.Margin(0, 0), first);
-        }
-        // As nest(), with each band piece standardised ring by ring (ScaleCombination.ring): the
-        // rows above and below span the whole width, the columns beside only the middle rows.
-        long top = first.before();
-        long bottom = first.after();
-        long max = Long.MAX_VALUE;
-        long middleEnd = bottom == 0 ? max : -bottom;
-        List<String> row = new ArrayList<>();
-        if (top > 0) {
-            row.add(standardiseRings(g, slice(g, pooled, top, middleEnd, 0, top), rings, (int) top, false, true));
-        }
-        row.add(map);
-        if (bottom > 0) {
-            row.add(standardiseRings(
-                    g, slice(g, pooled, top, middleEnd, -bottom, max), rings, (int) bottom, true, true));
-        }
-        String middle = g.node(OnnxOperator.CONCAT, row, Map.of("axis", 3L));
-        List<String> column = new ArrayList<>();
-        if (top > 0) {
-            column.add(standardiseRings(g, slice(g, pooled, 0, top, 0, max), rings, (int) top, false, false));
-        }
-        column.add(middle);
-        if (bottom > 0) {
-            column.add(standardiseRings(g, slice(g, pooled, -bottom, max, 0, max), rings, (int) bottom, true, false));
-        }
-        return g.node(OnnxOperator.CONCAT, column, Map.of("axis", 2L));
+        // Each band piece standardised ring by ring (ScaleCombination.ring), where the band is.
+        return rings.isEmpty()
+                ? nest(g, pooled, map, new NetworkSpec.Margin(0, 0), first)
+                : nest(
+                        g,
+                        pooled,
+                        map,
+                        new NetworkSpec.Margin(0, 0),
+                        first,
+                        (piece, depth, fromEnd, alongColumns) ->
+                                standardiseRings(g, piece, rings, depth, fromEnd, alongColumns));
     }
 
     /**

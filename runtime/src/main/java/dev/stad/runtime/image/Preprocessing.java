@@ -78,7 +78,8 @@ public record Preprocessing(
         return Resampler.resize(rgb, height, width).standardize(mean, std);
     }
 
-    private static FloatImage toRgb(FloatImage img) {
+    /** A grey image as three equal channels; an RGB image as it is. */
+    public static FloatImage toRgb(FloatImage img) {
         if (img.channels() == 3) {
             return img;
         }

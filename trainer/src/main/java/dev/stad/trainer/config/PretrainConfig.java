@@ -56,42 +56,6 @@ public record PretrainConfig(
         @JsonProperty("seed") Long seed,
         @JsonProperty("degradedNegatives") Double degradedNegatives) {
 
-    /** Settings without degraded negatives. */
-    public PretrainConfig(
-            Integer steps,
-            Integer batchSize,
-            Integer cropSize,
-            Double learningRate,
-            Double weightDecay,
-            Double margin,
-            Double compactnessWeight,
-            Integer positiveShift,
-            Double positiveNoise,
-            Double positiveJitter,
-            Double distillationWeight,
-            String corpus,
-            Integer corpusImages,
-            Integer corpusImageSize,
-            Long seed) {
-        this(
-                steps,
-                batchSize,
-                cropSize,
-                learningRate,
-                weightDecay,
-                margin,
-                compactnessWeight,
-                positiveShift,
-                positiveNoise,
-                positiveJitter,
-                distillationWeight,
-                corpus,
-                corpusImages,
-                corpusImageSize,
-                seed,
-                null);
-    }
-
     /** The share of degraded negatives: as configured, else 0. */
     public double degradedNegativesOrDefault() {
         return degradedNegatives == null ? 0.0 : degradedNegatives;

@@ -38,7 +38,7 @@ public record TeacherConfig(
         source = Checks.orDefault(source, Source.SELF_SUPERVISED);
         if (source == Source.SELF_SUPERVISED && pretrain == null) {
             pretrain = new PretrainConfig(
-                    null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                    null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         }
         if (source == Source.RANDOM && pretrain != null) {
             throw new IllegalArgumentException(

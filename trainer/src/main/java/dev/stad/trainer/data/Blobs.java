@@ -7,11 +7,6 @@ public final class Blobs {
     private Blobs() {}
 
     /**
-     * Pixels of an {@code n x n} image (row-major) inside a disc of radius about {@code r0}
-     * centred on {@code (cx, cy)} whose radius wobbles with the angle (three harmonics drawn
-     * from {@code rnd}).
-     */
-    /**
      * Pixels of an {@code n x n} image (row-major) on a thin curved line: a quadratic Bezier
      * stroke 0.25 to 0.6 {@code n} long, centred in the middle half of the image, bent by up to a
      * quarter of its length, 1 or 2 px wide; every pixel within half the width of the curve.
@@ -46,6 +41,11 @@ public final class Blobs {
         return mask;
     }
 
+    /**
+     * Pixels of an {@code n x n} image (row-major) inside a disc of radius about {@code r0}
+     * centred on {@code (cx, cy)} whose radius wobbles with the angle (three harmonics drawn
+     * from {@code rnd}).
+     */
     public static boolean[] wobbly(SplittableRandom rnd, int n, double cx, double cy, double r0) {
         double[] harmonics = {rnd.nextDouble(0.05, 0.2), rnd.nextDouble(0.05, 0.15), rnd.nextDouble(0.0, 0.1)};
         double[] phases = {rnd.nextDouble(0, 6.3), rnd.nextDouble(0, 6.3), rnd.nextDouble(0, 6.3)};

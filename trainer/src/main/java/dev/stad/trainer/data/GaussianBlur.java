@@ -35,4 +35,17 @@ public final class GaussianBlur {
         }
         return out;
     }
+
+    /**
+     * {@code plane} made calmer: its blur (standard deviation {@code sigma}) plus {@code keep}
+     * times its detail around that blur; {@code keep} 0 is the blur, 1 the plane itself.
+     */
+    public static float[] calmer(float[] plane, int n, double sigma, double keep) {
+        float[] smooth = blur(plane, n, sigma);
+        float[] out = new float[plane.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) (smooth[i] + keep * (plane[i] - smooth[i]));
+        }
+        return out;
+    }
 }

@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import javax.imageio.ImageIO;
 
 /**
  * Generates the embedded default dataset: a perforated, brushed-metal plate in MVTec AD layout.
@@ -96,18 +95,20 @@ public final class SyntheticDataset {
         int index = 0;
         for (int i = 0; i < config.trainImages(); i++) {
             Sample s = render(index++, null);
-            writePng(s.rgb, MvtecLayout.trainGood(root).resolve(name(i)));
+            ImageFiles.writePng(s.rgb, MvtecLayout.trainGood(root).resolve(name(i)));
         }
         for (int i = 0; i < config.testGoodImages(); i++) {
             Sample s = render(index++, null);
-            writePng(s.rgb, MvtecLayout.test(root).resolve(MvtecLayout.GOOD).resolve(name(i)));
+            ImageFiles.writePng(
+                    s.rgb, MvtecLayout.test(root).resolve(MvtecLayout.GOOD).resolve(name(i)));
         }
         for (String defect : DEFECT_TYPES) {
             Files.createDirectories(root.resolve(MvtecLayout.GROUND_TRUTH).resolve(defect));
             for (int i = 0; i < config.defectImagesPerType(); i++) {
                 Sample s = render(index++, defect);
-                writePng(s.rgb, MvtecLayout.test(root).resolve(defect).resolve(name(i)));
-                writePng(s.mask, MvtecLayout.mask(root, defect, String.format("%03d", i)));
+                ImageFiles.writePng(
+                        s.rgb, MvtecLayout.test(root).resolve(defect).resolve(name(i)));
+                ImageFiles.writePng(s.mask, MvtecLayout.mask(root, defect, String.format("%03d", i)));
             }
         }
         Map<String, Object> info = new LinkedHashMap<>();
@@ -198,15 +199,7 @@ public final class SyntheticDataset {
                 }
             }
         }
-        BufferedImage maskImage = null;
-        if (defect != null) {
-            maskImage = new BufferedImage(n, n, BufferedImage.TYPE_BYTE_GRAY);
-            WritableRaster m = maskImage.getRaster();
-            for (int i = 0; i < mask.length; i++) {
-                m.setSample(i % n, i / n, 0, mask[i] ? 255 : 0);
-            }
-        }
-        return new Sample(rgb, maskImage);
+        return new Sample(rgb, defect == null ? null : ImageFiles.mask(mask, n, n));
     }
 
     /** Dark bore with a rim lit from the top left. */
@@ -399,12 +392,5 @@ public final class SyntheticDataset {
         }
         double mean = count == 0 ? 0 : sum / count;
         return new double[] {mean, count == 0 ? 0 : Math.sqrt(Math.max(0, sq / count - mean * mean))};
-    }
-
-    private static void writePng(BufferedImage image, Path file) throws IOException {
-        Files.createDirectories(file.getParent());
-        if (!ImageIO.write(image, "png", file.toFile())) {
-            throw new IOException("no PNG writer available for " + file);
-        }
     }
 }

@@ -325,10 +325,7 @@ public final class TeacherPretrainer {
         for (int c = 0; c < img.channels(); c++) {
             float[] own = new float[plane];
             System.arraycopy(d, c * plane, own, 0, plane);
-            float[] smooth = GaussianBlur.blur(own, n, sigma);
-            for (int i = 0; i < plane; i++) {
-                d[c * plane + i] = (float) (smooth[i] + keep * (own[i] - smooth[i]));
-            }
+            System.arraycopy(GaussianBlur.calmer(own, n, sigma, keep), 0, d, c * plane, plane);
         }
         return img;
     }
