@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.stad.runtime.image.Preprocessing;
+import dev.stad.runtime.score.DescriptorGaussian;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -63,6 +64,8 @@ public record RunMetadata(
      * @param studentEpochLosses every epoch's mean loss per student, epoch by epoch (absent in runs
      *     written before it was recorded)
      * @param statistics e / v statistics on the validation images
+     * @param gaussian the teacher descriptors' Gaussian on the training images, which defines the
+     *     calm term; absent when the calibration does not use it
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record TrainedScale(
@@ -76,7 +79,8 @@ public record RunMetadata(
             @JsonProperty("pretrainLoss") List<Double> pretrainLoss,
             @JsonProperty("studentLoss") List<Double> studentLoss,
             @JsonProperty("studentEpochLosses") List<List<Double>> studentEpochLosses,
-            @JsonProperty("statistics") ScoreStatistics statistics) {}
+            @JsonProperty("statistics") ScoreStatistics statistics,
+            @JsonProperty("gaussian") DescriptorGaussian gaussian) {}
 
     /**
      * The default threshold on the image score (max of the multi-scale anomaly map).

@@ -91,7 +91,8 @@ public final class BundleWriter {
                     s.students().size(),
                     s.scale().statistics(),
                     teacher,
-                    students));
+                    students,
+                    s.scale().gaussian()));
             graphScales.add(s.toGraphScale());
         }
         String detectorFile = "detector.onnx";
@@ -194,7 +195,15 @@ public final class BundleWriter {
         }
         List<BundleManifest.Scale> scales = m.scales().stream()
                 .map(s -> new BundleManifest.Scale(
-                        s.name(), s.receptiveField(), s.spec(), s.margin(), s.students(), s.statistics(), null, null))
+                        s.name(),
+                        s.receptiveField(),
+                        s.spec(),
+                        s.margin(),
+                        s.students(),
+                        s.statistics(),
+                        null,
+                        null,
+                        null))
                 .toList();
         BundleManifest station = new BundleManifest(
                 m.formatVersion(),

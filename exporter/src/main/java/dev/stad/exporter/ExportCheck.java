@@ -85,7 +85,7 @@ public final class ExportCheck {
             for (BundleManifest.NetworkFiles g : s.studentGraphs()) {
                 students.add(dense(bundle, g.dense(), image));
             }
-            ErrorAndUncertainty ev = ErrorAndUncertainty.compute(teacher, students);
+            ErrorAndUncertainty ev = ErrorAndUncertainty.compute(teacher, students, s.gaussian());
             scores.put(s.name(), ev.scores(s.statistics()));
             denseVsPatch = Math.max(denseVsPatch, denseVsPatch(bundle, s, s.teacher(), image, teacher, seed));
             denseVsPatch = Math.max(

@@ -148,6 +148,9 @@ public final class Int8Detector {
         for (Graphs.ScaleNetworks s : scales) {
             outputs.add(Graphs.errorOutput(s.spec().name()));
             outputs.add(Graphs.uncertaintyOutput(s.spec().name()));
+            if (s.gaussian() != null) {
+                outputs.add(Graphs.calmOutput(s.spec().name()));
+            }
         }
         Map<String, List<ErrorAndUncertainty>> maps = new LinkedHashMap<>();
         try (GraphSession session = Engines.open(
@@ -165,19 +168,23 @@ public final class Int8Detector {
                     String name = s.spec().name();
                     FloatImage e = out.get(Graphs.errorOutput(name));
                     FloatImage v = out.get(Graphs.uncertaintyOutput(name));
+                    FloatImage c = s.gaussian() == null ? null : out.get(Graphs.calmOutput(name));
                     maps.computeIfAbsent(name, k -> new ArrayList<>())
-                            .add(new ErrorAndUncertainty(e.height(), e.width(), e.data(), v.data()));
+                            .add(new ErrorAndUncertainty(
+                                    e.height(), e.width(), e.data(), v.data(), c == null ? null : c.data()));
                 }
                 stage.step("");
             }
         }
         List<Graphs.ScaleNetworks> own = new ArrayList<>();
         for (Graphs.ScaleNetworks s : scales) {
-            ScoreStatistics st = ErrorAndUncertainty.statistics(
+            ScoreStatistics measured = ErrorAndUncertainty.statistics(
                             maps.get(s.spec().name()))
                     .withVWeight(s.statistics().vWeight());
+            ScoreStatistics st = measured.withCalm(
+                    measured.cMean(), measured.cStd(), s.statistics().cWeight());
             statistics.put(s.spec().name(), st);
-            own.add(new Graphs.ScaleNetworks(s.spec(), s.teacher(), s.students(), st));
+            own.add(new Graphs.ScaleNetworks(s.spec(), s.teacher(), s.students(), st, s.gaussian()));
         }
         for (int i = 0; i < images.validation().size(); i++) {
             Map<String, FloatImage> scores = new LinkedHashMap<>();

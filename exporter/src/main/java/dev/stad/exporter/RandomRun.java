@@ -6,6 +6,7 @@ import dev.stad.checkpoint.RunMetadata;
 import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.runtime.image.Preprocessing;
+import dev.stad.runtime.score.DescriptorGaussian;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -28,6 +29,23 @@ public final class RandomRun {
     static final double SMOOTHING_SIGMA = 1.5;
 
     private RandomRun() {}
+
+    /**
+     * A random descriptor Gaussian whose expected distance sits where the random descriptors
+     * fall, so the calm term is 0 on some pixels and positive on others.
+     */
+    private static DescriptorGaussian gaussian(int d, SplittableRandom rnd) {
+        float[] mean = new float[d];
+        float[] w = new float[d * d];
+        for (int i = 0; i < d; i++) {
+            mean[i] = (float) (0.5 * rnd.nextGaussian());
+            for (int j = 0; j < i; j++) {
+                w[i * d + j] = (float) (rnd.nextGaussian() * 0.1 / Math.sqrt(d));
+            }
+            w[i * d + i] = (float) rnd.nextDouble(0.5, 1.5);
+        }
+        return new DescriptorGaussian(mean, w, d * rnd.nextDouble(0.5, 2));
+    }
 
     /** A run whose input size just fits the largest scale, without images. */
     public static Path write(Path dir, List<NetworkSpec> specs, int students, long seed) throws IOException {
@@ -79,10 +97,12 @@ public final class RandomRun {
                     List.of(1.0, 1.0),
                     null,
                     new ScoreStatistics(
-                            rnd.nextDouble(10, 50),
-                            rnd.nextDouble(1, 10),
-                            rnd.nextDouble(1, 5),
-                            rnd.nextDouble(0.5, 2))));
+                                    rnd.nextDouble(10, 50),
+                                    rnd.nextDouble(1, 10),
+                                    rnd.nextDouble(1, 5),
+                                    rnd.nextDouble(0.5, 2))
+                            .withCalm(rnd.nextDouble(0, 1), rnd.nextDouble(0.5, 2), 1.0),
+                    gaussian(d, rnd)));
         }
         var config = JsonNodeFactory.instance.objectNode().put("name", "random");
         List<ScaleCombination.Level> levels = new ArrayList<>();

@@ -47,7 +47,7 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
         }
 
         public Graphs.ScaleNetworks toGraphScale() {
-            return new Graphs.ScaleNetworks(spec(), foldedTeacher(), students, scale.statistics());
+            return new Graphs.ScaleNetworks(spec(), foldedTeacher(), students, scale.statistics(), scale.gaussian());
         }
     }
 

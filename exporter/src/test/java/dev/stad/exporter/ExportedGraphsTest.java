@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl;
+import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.score.ErrorAndUncertainty;
 import dev.stad.checkpoint.spec.Architectures;
 import dev.stad.exporter.onnx.Graphs;
@@ -17,6 +18,7 @@ import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.detect.Tiles;
 import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.score.DescriptorGaussian;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -100,7 +102,7 @@ class ExportedGraphsTest {
         TrainedModel model = TrainedModel.load(dir.resolve("run"));
         TrainedModel.ScaleWeights s = model.scales().get(0);
         ScoreStatistics vOnly = new ScoreStatistics(0, 1e30, 0, 1);
-        Graphs.ScaleNetworks scale = new Graphs.ScaleNetworks(s.spec(), s.foldedTeacher(), s.students(), vOnly);
+        Graphs.ScaleNetworks scale = new Graphs.ScaleNetworks(s.spec(), s.foldedTeacher(), s.students(), vOnly, null);
         byte[] onnx = Graphs.detector(
                         List.of(scale),
                         ScaleCombination.uncalibrated(List.of(s.spec()), 0),
@@ -143,6 +145,65 @@ class ExportedGraphsTest {
         double diff = ExportCheck.relativeDifference(ev.v(), inner);
         assertTrue(diff <= 1e-4, "v: graph vs Java " + diff);
         assertTrue(ev.v()[0] > 0, "the students do not disagree: the comparison would prove nothing");
+    }
+
+    /**
+     * The detector's calm term alone (statistics that weigh only c, identity bands, no
+     * smoothing), with a Gaussian fitted on one image's teacher descriptors, against
+     * {@code DescriptorGaussian.calm} in double precision on another image.
+     */
+    @Test
+    void detectorCalmTermEqualsThePlainJavaCalmTerm() throws Exception {
+        TrainedModel model = TrainedModel.load(dir.resolve("run"));
+        TrainedModel.ScaleWeights s = model.scales().get(0);
+        DescriptorGaussian.Accumulator acc =
+                new DescriptorGaussian.Accumulator(s.spec().descriptorDim(), 1);
+        acc.add(dense(s.spec(), s.foldedTeacher(), random(3, 48, 48, 21)));
+        DescriptorGaussian gaussian = acc.fit();
+        ScoreStatistics cOnly =
+                new ScoreStatistics(0, 1e30, 0, 1).withVWeight(0).withCalm(0, 1, 1);
+        Graphs.ScaleNetworks scale =
+                new Graphs.ScaleNetworks(s.spec(), s.foldedTeacher(), s.students(), cOnly, gaussian);
+        byte[] onnx = Graphs.detector(
+                        List.of(scale),
+                        ScaleCombination.uncalibrated(List.of(s.spec()), 0),
+                        DetectorLayout.FUSED,
+                        "test",
+                        java.util.Map.of())
+                .toByteArray();
+        FloatImage image = random(3, 40, 44, 12);
+        FloatImage map;
+        try (GraphSession g = ExportCheck.session(onnx, "test", Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP)) {
+            map = g.run(image).get(Graphs.ANOMALY_MAP);
+        }
+        FloatImage teacher = dense(s.spec(), s.foldedTeacher(), image);
+        float[] calm = gaussian.calm(teacher);
+        NetworkSpec.Margin m = s.spec().margin();
+        float[] inner = new float[calm.length];
+        int calmPixels = 0;
+        for (int y = 0; y < teacher.height(); y++) {
+            for (int x = 0; x < teacher.width(); x++) {
+                inner[y * teacher.width() + x] = map.get(0, y + m.before(), x + m.before());
+                calmPixels += calm[y * teacher.width() + x] > 0 ? 1 : 0;
+            }
+        }
+        double diff = ExportCheck.relativeDifference(calm, inner);
+        assertTrue(diff <= 1e-4, "c: graph vs Java " + diff);
+        assertTrue(
+                calmPixels > 0 && calmPixels < calm.length,
+                calmPixels + " of " + calm.length
+                        + " pixels calm: the comparison would not cover both sides of the max");
+    }
+
+    private static FloatImage dense(NetworkSpec spec, java.util.Map<String, FloatTensor> weights, FloatImage image)
+            throws Exception {
+        try (GraphSession g = ExportCheck.session(
+                Graphs.dense(spec, weights, "test", java.util.Map.of()).toByteArray(),
+                "test",
+                Graphs.IMAGE_INPUT,
+                Graphs.DESCRIPTORS)) {
+            return g.run(image).get(Graphs.DESCRIPTORS);
+        }
     }
 
     @Test

@@ -14,6 +14,7 @@ import dev.stad.exporter.Exporter;
 import dev.stad.runtime.StadVersion;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.progress.Progress;
+import dev.stad.runtime.score.DescriptorGaussian;
 import dev.stad.runtime.score.Quantiles;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -299,17 +300,34 @@ public final class TrainingRun {
         }
         StudentTrainer.Result students = trainer.train(manager, targets, train, studentsFile);
         stagesRun.add("calibration " + spec.name());
+        double calmWeight = config.calibration().calmWeightOrDefault();
+        DescriptorGaussian gaussian = calmWeight == 0
+                ? null
+                : Calibrator.fitGaussian(manager, teacher.network(), teacher.normalization(), train, progress);
         Calibrator.ScaleCalibration cal = Calibrator.calibrate(
-                        manager, teacher.network(), teacher.normalization(), students.students(), validation, progress)
-                .withVWeight(config.calibration().uncertaintyWeightOrDefault());
+                        manager,
+                        teacher.network(),
+                        teacher.normalization(),
+                        gaussian,
+                        students.students(),
+                        validation,
+                        progress)
+                .withWeights(config.calibration().uncertaintyWeightOrDefault(), calmWeight);
         progress.line(String.format(
                 Locale.ROOT,
-                "calibration %s: e %.4g +- %.4g, v %.4g +- %.4g on %d validation images",
+                "calibration %s: e %.4g +- %.4g, v %.4g +- %.4g%s on %d validation images",
                 spec.name(),
                 cal.statistics().eMean(),
                 cal.statistics().eStd(),
                 cal.statistics().vMean(),
                 cal.statistics().vStd(),
+                gaussian == null
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                ", c %.4g +- %.4g",
+                                cal.statistics().cMean(),
+                                cal.statistics().cStd()),
                 validation.size()));
         double[] last = students.epochLosses().get(students.epochLosses().size() - 1);
         RunMetadata.TrainedScale meta = new RunMetadata.TrainedScale(
@@ -325,7 +343,8 @@ public final class TrainingRun {
                 students.epochLosses().stream()
                         .map(e -> Arrays.stream(e).boxed().toList())
                         .toList(),
-                cal.statistics());
+                cal.statistics(),
+                gaussian);
         return new ScaleOutcome(meta, cal);
     }
 

@@ -2,6 +2,7 @@ package dev.stad.trainer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,6 +77,19 @@ class TrainingRunTest {
         assertEquals(
                 List.of("t9", "t7"),
                 manifest.scales().stream().map(BundleManifest.Scale::name).toList());
+        // By default each scale's score has the calm term, its Gaussian carried into the bundle.
+        for (BundleManifest.Scale scale : manifest.scales()) {
+            assertEquals(1.0, scale.statistics().cWeight(), scale.name());
+            assertTrue(scale.statistics().cStd() > 0, scale.name());
+            assertEquals(scale.spec().descriptorDim(), scale.gaussian().channels(), scale.name());
+            assertEquals(
+                    m.scales().stream()
+                            .filter(t -> t.name().equals(scale.name()))
+                            .findFirst()
+                            .orElseThrow()
+                            .gaussian(),
+                    scale.gaussian());
+        }
 
         // Another calibration on the same trained networks: refused without --recalibrate, naming
         // it; with it, e alone is calibrated and exported and no network is trained again.
@@ -90,7 +104,7 @@ class TrainingRunTest {
                 base.scales(),
                 base.teacher(),
                 base.students(),
-                new CalibrationConfig(null, null, 0.0));
+                new CalibrationConfig(null, null, 0.0, 0.0));
         IOException refused = assertThrows(IOException.class, () -> new TrainingRun(errorOnly, progress, false).run());
         assertTrue(refused.getMessage().contains("--recalibrate"), refused.getMessage());
         TrainingRun.Summary again = new TrainingRun(errorOnly, progress, false, true).run();
@@ -100,6 +114,8 @@ class TrainingRunTest {
         for (BundleManifest.Scale scale :
                 ModelBundle.open(again.bundle()).manifest().scales()) {
             assertEquals(0.0, scale.statistics().vWeight());
+            assertEquals(0.0, scale.statistics().cWeight());
+            assertNull(scale.gaussian(), "a score without the calm term carries no Gaussian");
         }
         assertEquals(
                 m.scales().get(0).studentLoss(),

@@ -90,7 +90,8 @@ public record Variant(
                     w.spec(),
                     w.foldedTeacher(),
                     w.students().subList(0, students),
-                    w.scale().statistics()));
+                    w.scale().statistics(),
+                    w.scale().gaussian()));
             addNetworks(networks, w.spec(), students);
         }
         if (gs.size() != scales.size()) {

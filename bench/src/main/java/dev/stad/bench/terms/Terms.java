@@ -2,23 +2,33 @@ package dev.stad.bench.terms;
 
 import dev.stad.checkpoint.score.ErrorAndUncertainty;
 import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.score.DescriptorGaussian;
 import java.util.List;
+import java.util.Map;
 
 /** One scale's per-pixel terms of one image, [h, w] each, in {@link TermsCommand.Term} order. */
 record Terms(int height, int width, float[][] values) {
 
-    /** e and v as the detector's reference (ErrorAndUncertainty) computes them, and the teacher's terms. */
-    static Terms compute(FloatImage teacher, List<FloatImage> students, Whitening whitening) {
-        ErrorAndUncertainty ev = ErrorAndUncertainty.compute(teacher, students);
+    /**
+     * e, v and the calm term as the detector's reference (ErrorAndUncertainty) computes them (c
+     * under the bundle's own Gaussian, 0 where it has none), and the teacher's terms.
+     */
+    static Terms compute(
+            FloatImage teacher, List<FloatImage> students, Whitening whitening, DescriptorGaussian bundleGaussian) {
+        ErrorAndUncertainty ev = ErrorAndUncertainty.compute(teacher, students, bundleGaussian);
         int d = teacher.channels();
         int plane = teacher.height() * teacher.width();
         int m = students.size();
         float[][] out = new float[TermsCommand.Term.values().length][];
         out[TermsCommand.Term.E.ordinal()] = ev.e();
         out[TermsCommand.Term.V.ordinal()] = ev.v();
+        out[TermsCommand.Term.CALM.ordinal()] = ev.c() == null ? new float[ev.e().length] : ev.c();
         float[] diagonal = new float[plane];
         float[] full = new float[plane];
         float[] whitenedE = new float[plane];
+        float[] atypical = new float[plane];
+        float[] tooCalm = new float[plane];
+        double expected = Math.max(1e-12, whitening.expected());
         double[] t = new double[d];
         double[] diff = new double[d];
         for (int p = 0; p < plane; p++) {
@@ -35,10 +45,15 @@ record Terms(int height, int width, float[][] values) {
             diagonal[p] = (float) tn;
             full[p] = (float) whitening.distance(t, true);
             whitenedE[p] = (float) whitening.distance(diff, false);
+            double log = Math.log(Math.max(full[p], 1e-12) / expected);
+            atypical[p] = (float) Math.abs(log);
+            tooCalm[p] = (float) Math.max(0, -log);
         }
         out[TermsCommand.Term.TEACHER_DIAGONAL.ordinal()] = diagonal;
         out[TermsCommand.Term.TEACHER_FULL.ordinal()] = full;
         out[TermsCommand.Term.E_WHITENED.ordinal()] = whitenedE;
+        out[TermsCommand.Term.TEACHER_ATYPICAL.ordinal()] = atypical;
+        out[TermsCommand.Term.TEACHER_TOO_CALM.ordinal()] = tooCalm;
         return new Terms(teacher.height(), teacher.width(), out);
     }
 
@@ -64,15 +79,19 @@ record Terms(int height, int width, float[][] values) {
         return out;
     }
 
-    /** The sum of the chosen terms, each standardised with {@code stats}, as a one-channel map. */
-    FloatImage score(double[] stats, List<TermsCommand.Term> terms) {
+    /** The weighted sum of the chosen terms, each standardised with {@code stats}, as a one-channel map. */
+    FloatImage score(double[] stats, Map<TermsCommand.Term, Double> terms) {
         float[] out = new float[height * width];
-        for (TermsCommand.Term term : terms) {
-            int k = term.ordinal();
+        for (Map.Entry<TermsCommand.Term, Double> term : terms.entrySet()) {
+            int k = term.getKey().ordinal();
+            double w = term.getValue();
+            if (w == 0) {
+                continue;
+            }
             double mean = stats[2 * k];
             double std = stats[2 * k + 1];
             for (int i = 0; i < out.length; i++) {
-                out[i] += (float) ((values[k][i] - mean) / std);
+                out[i] += (float) (w * (values[k][i] - mean) / std);
             }
         }
         return new FloatImage(1, height, width, out);

@@ -18,7 +18,9 @@ import dev.stad.runtime.image.ImageDecoder;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.io.Json;
 import dev.stad.runtime.io.MvtecLayout;
+import dev.stad.runtime.score.DescriptorGaussian;
 import dev.stad.runtime.score.ScaleCombination;
+import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.data.MvtecCategory;
 import java.io.IOException;
@@ -42,7 +44,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code bench terms}: on the models a {@code bench accuracy --suite} run trained, recomputes each
  * scale's per-pixel terms from the bundle's own network graphs and measures detection quality with
- * other scores than the detector's {@code e + v}: e alone, v alone, the teacher's squared
+ * other scores than the detector's own (e, plus v and the calm term c with the bundle's weights): e + v,
+ * e + c, e alone, v alone, the teacher's squared
  * Mahalanobis distance from its descriptors on the training images (diagonal: the norm of the
  * normalised descriptor; full: with their covariance), e measured in the whitened descriptor
  * space, and sums of these. Each term is standardised on the run's validation images, the scales
@@ -92,16 +95,46 @@ public final class TermsCommand implements Callable<Integer> {
     enum Term {
         E,
         V,
+        /** The calm term under the bundle's own descriptor Gaussian; 0 where the bundle has none. */
+        CALM,
         TEACHER_DIAGONAL,
         TEACHER_FULL,
-        E_WHITENED
+        E_WHITENED,
+        /** |log(full distance / its mean on the training descriptors)|: far from good, either way. */
+        TEACHER_ATYPICAL,
+        /** The lower side alone: closer to the descriptors' mean than good texture ever is. */
+        TEACHER_TOO_CALM
     }
 
-    /** A score: the sum of the standardised terms it names. */
-    record Variant(String name, List<Term> terms) {}
+    /** A score: the weighted sum of the standardised terms it names. */
+    record Variant(String name, Map<Term, Double> terms) {
+        Variant(String name, List<Term> terms) {
+            this(name, weighOne(terms));
+        }
+
+        private static Map<Term, Double> weighOne(List<Term> terms) {
+            Map<Term, Double> m = new LinkedHashMap<>();
+            terms.forEach(t -> m.put(t, 1.0));
+            return m;
+        }
+
+        /** The detector's own score: e, and v and c with the bundle's weights. */
+        static Variant detector(ScoreStatistics s) {
+            Map<Term, Double> m = new LinkedHashMap<>();
+            m.put(Term.E, 1.0);
+            m.put(Term.V, s.vWeight());
+            m.put(Term.CALM, s.cWeight());
+            return new Variant(DETECTOR, m);
+        }
+    }
+
+    /** The name of the variant that is the detector's own score. */
+    static final String DETECTOR = "the detector's score";
 
     static final List<Variant> VARIANTS = List.of(
-            new Variant("e + v (the detector's)", List.of(Term.E, Term.V)),
+            new Variant(DETECTOR, List.of()),
+            new Variant("e + v (the paper's)", List.of(Term.E, Term.V)),
+            new Variant("e + c (calm term)", List.of(Term.E, Term.CALM)),
             new Variant("e", List.of(Term.E)),
             new Variant("v", List.of(Term.V)),
             new Variant("teacher distance, diagonal", List.of(Term.TEACHER_DIAGONAL)),
@@ -109,7 +142,10 @@ public final class TermsCommand implements Callable<Integer> {
             new Variant("whitened e", List.of(Term.E_WHITENED)),
             new Variant("whitened e + v", List.of(Term.E_WHITENED, Term.V)),
             new Variant("e + v + teacher distance (full)", List.of(Term.E, Term.V, Term.TEACHER_FULL)),
-            new Variant("e + teacher distance (full)", List.of(Term.E, Term.TEACHER_FULL)));
+            new Variant("e + teacher distance (full)", List.of(Term.E, Term.TEACHER_FULL)),
+            new Variant("teacher atypicality (two-sided)", List.of(Term.TEACHER_ATYPICAL)),
+            new Variant("e + teacher atypicality", List.of(Term.E, Term.TEACHER_ATYPICAL)),
+            new Variant("e + teacher too calm", List.of(Term.E, Term.TEACHER_TOO_CALM)));
 
     /** One category's figures for one variant. */
     record Row(
@@ -176,10 +212,14 @@ public final class TermsCommand implements Callable<Integer> {
                         .add(t));
             }
             acc.forEach((s, a) -> whitening.put(s, a.whitening()));
+            Map<String, DescriptorGaussian> gaussians = new LinkedHashMap<>();
+            for (BundleManifest.Scale s : m.scales()) {
+                gaussians.put(s.name(), s.gaussian());
+            }
 
             List<Map<String, Terms>> validation = new ArrayList<>();
             for (String file : run.dataset().validation()) {
-                validation.add(nets.terms(m.preprocessing().load(root.resolve(file)), whitening));
+                validation.add(nets.terms(m.preprocessing().load(root.resolve(file)), whitening, gaussians));
             }
             MvtecCategory category = MvtecCategory.open(data);
             record Test(String type, Map<String, Terms> terms, Regions.Labels truth) {}
@@ -195,11 +235,20 @@ public final class TermsCommand implements Callable<Integer> {
                         throw new IOException(
                                 file + ": the terms bench needs images of the bundle's input size " + w + "x" + h);
                     }
-                    tests.add(new Test(e.getKey(), nets.terms(image, whitening), Regions.label(mask, 0.5)));
+                    tests.add(new Test(e.getKey(), nets.terms(image, whitening, gaussians), Regions.label(mask, 0.5)));
                 }
             }
             List<Row> rows = new ArrayList<>();
-            for (Variant variant : VARIANTS) {
+            ScoreStatistics own = m.scales().get(0).statistics();
+            for (BundleManifest.Scale s : m.scales()) {
+                if (!s.statistics().vWeight().equals(own.vWeight())
+                        || !s.statistics().cWeight().equals(own.cWeight())) {
+                    throw new IOException(work.resolve("bundle") + ": its scales weigh v and c differently; the terms"
+                            + " bench scores one weighting for all");
+                }
+            }
+            for (Variant listed : VARIANTS) {
+                Variant variant = listed.name().equals(DETECTOR) ? Variant.detector(own) : listed;
                 Map<String, double[]> stats = new LinkedHashMap<>();
                 for (NetworkSpec s : specs) {
                     stats.put(
@@ -371,7 +420,9 @@ public final class TermsCommand implements Callable<Integer> {
         }
 
         /** Each scale's terms of a preprocessed image. */
-        Map<String, Terms> terms(FloatImage image, Map<String, Whitening> whitening) throws Exception {
+        Map<String, Terms> terms(
+                FloatImage image, Map<String, Whitening> whitening, Map<String, DescriptorGaussian> gaussians)
+                throws Exception {
             Map<String, Terms> out = new LinkedHashMap<>();
             Map<String, FloatImage> t = teachers(image);
             for (String s : scales) {
@@ -379,7 +430,7 @@ public final class TermsCommand implements Callable<Integer> {
                 for (GraphSession g : students.get(s)) {
                     st.add(g.run(image).get(Graphs.DESCRIPTORS));
                 }
-                out.put(s, Terms.compute(t.get(s), st, whitening.get(s)));
+                out.put(s, Terms.compute(t.get(s), st, whitening.get(s), gaussians.get(s)));
             }
             return out;
         }

@@ -11,11 +11,21 @@ final class Whitening {
     private final int d;
     private final double[] mean;
     private final double[] lower;
+    private final double expected;
 
-    private Whitening(int d, double[] mean, double[] lower) {
+    private Whitening(int d, double[] mean, double[] lower, double expected) {
         this.d = d;
         this.mean = mean;
         this.lower = lower;
+        this.expected = expected;
+    }
+
+    /**
+     * The mean squared distance of the training descriptors themselves, {@code trace(C^-1 S)} with
+     * {@code S} their covariance and {@code C = S + ridge}: where a typical good descriptor lies.
+     */
+    double expected() {
+        return expected;
     }
 
     /** {@code x} less the training mean when {@code centred}, else as it is (a difference of descriptors). */
@@ -93,7 +103,20 @@ final class Whitening {
                     l[i * d + j] = i == j ? Math.sqrt(Math.max(s, 1e-12)) : s / l[j * d + j];
                 }
             }
-            return new Whitening(d, mean, l);
+            // trace(C^-1 S) = d - ridge * trace(C^-1), and trace(C^-1) = ||L^-1||_F^2.
+            double inverseTrace = 0;
+            double[] column = new double[d];
+            for (int k = 0; k < d; k++) {
+                for (int i = k; i < d; i++) {
+                    double s = i == k ? 1 : 0;
+                    for (int j = k; j < i; j++) {
+                        s -= l[i * d + j] * column[j];
+                    }
+                    column[i] = s / l[i * d + i];
+                    inverseTrace += column[i] * column[i];
+                }
+            }
+            return new Whitening(d, mean, l, d - ridge * inverseTrace);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.stad.checkpoint.score;
 
 import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.score.DescriptorGaussian;
 import dev.stad.runtime.score.ScoreStatistics;
 import java.util.List;
 import java.util.Objects;
@@ -17,15 +18,28 @@ import java.util.Objects;
  * @param width map width
  * @param e regression error, row-major
  * @param v predictive uncertainty, row-major
+ * @param c the teacher's calm term ({@link DescriptorGaussian#calm}), row-major; null when not measured
  */
-public record ErrorAndUncertainty(int height, int width, float[] e, float[] v) {
+public record ErrorAndUncertainty(int height, int width, float[] e, float[] v, float[] c) {
 
     public ErrorAndUncertainty {
         Objects.requireNonNull(e, "e must not be null");
         Objects.requireNonNull(v, "v must not be null");
-        if (e.length != (long) height * width || v.length != e.length) {
+        if (e.length != (long) height * width || v.length != e.length || c != null && c.length != e.length) {
             throw new IllegalArgumentException("maps must hold " + height + "x" + width + " values");
         }
+    }
+
+    /** e and v without the calm term. */
+    public ErrorAndUncertainty(int height, int width, float[] e, float[] v) {
+        this(height, width, e, v, null);
+    }
+
+    /** The same maps with the calm term of the same teacher map under {@code gaussian}. */
+    public static ErrorAndUncertainty compute(
+            FloatImage teacher, List<FloatImage> students, DescriptorGaussian gaussian) {
+        ErrorAndUncertainty ev = compute(teacher, students);
+        return gaussian == null ? ev : new ErrorAndUncertainty(ev.height, ev.width, ev.e, ev.v, gaussian.calm(teacher));
     }
 
     /**
@@ -75,8 +89,9 @@ public record ErrorAndUncertainty(int height, int width, float[] e, float[] v) {
     }
 
     /**
-     * The mean and standard deviation of e and v over every position of {@code maps}, the
-     * validation images' maps of one scale: what normalises that scale's scores.
+     * The mean and standard deviation of e and v (and of c where every map has it) over every
+     * position of {@code maps}, the validation images' maps of one scale: what normalises that
+     * scale's scores. The weights are the defaults (v 1, c 0); the caller sets its own.
      *
      * @throws IllegalArgumentException if e or v does not vary (a single student, or no maps)
      */
@@ -105,14 +120,33 @@ public record ErrorAndUncertainty(int height, int width, float[] e, float[] v) {
             throw new IllegalArgumentException("e or v does not vary over the validation images (eStd=" + eStd
                     + ", vStd=" + vStd + "); with a single student v is always 0, so use at least 2");
         }
-        return new ScoreStatistics(eMean, eStd, vMean, vStd);
+        ScoreStatistics st = new ScoreStatistics(eMean, eStd, vMean, vStd);
+        if (maps.stream().allMatch(m -> m.c != null)) {
+            double cSum = 0;
+            double cSq = 0;
+            for (ErrorAndUncertainty ev : maps) {
+                for (float c : ev.c) {
+                    cSum += c;
+                    cSq += (double) c * c;
+                }
+            }
+            double cMean = cSum / count;
+            // A calm term that is 0 on every validation pixel still standardises: its deviation
+            // is floored so a calm test pixel scores high rather than dividing by zero.
+            double cStd = Math.max(Math.sqrt(Math.max(0, cSq / count - cMean * cMean)), 1e-3);
+            st = st.withCalm(cMean, cStd, 0);
+        }
+        return st;
     }
 
     /** The normalised score map of the scale, as a one-channel image. */
     public FloatImage scores(ScoreStatistics statistics) {
+        if (statistics.hasCalmTerm() && c == null) {
+            throw new IllegalArgumentException("the statistics weigh a calm term these maps do not have");
+        }
         float[] out = new float[e.length];
         for (int i = 0; i < out.length; i++) {
-            out[i] = statistics.score(e[i], v[i]);
+            out[i] = statistics.score(e[i], v[i], c == null ? 0f : c[i]);
         }
         return new FloatImage(1, height, width, out);
     }

@@ -51,6 +51,25 @@ class ErrorAndUncertaintyTest {
     }
 
     @Test
+    void calmTermStatisticsAreMeasuredWhereEveryMapHasItAndAWeighedCalmTermNeedsIt() {
+        ErrorAndUncertainty a =
+                new ErrorAndUncertainty(1, 2, new float[] {1, 3}, new float[] {1, 2}, new float[] {0, 2});
+        ErrorAndUncertainty b =
+                new ErrorAndUncertainty(1, 2, new float[] {2, 2}, new float[] {2, 1}, new float[] {0, 0});
+        ScoreStatistics st = ErrorAndUncertainty.statistics(List.of(a, b));
+        assertEquals(0.5, st.cMean(), 1e-12);
+        assertEquals(Math.sqrt(0.75), st.cStd(), 1e-12);
+        assertEquals(0.0, st.cWeight(), "the weight is the caller's");
+        ScoreStatistics weighed = st.withVWeight(0).withCalm(st.cMean(), st.cStd(), 1);
+        assertEquals(
+                (3 - 2) / st.eStd() + (2 - 0.5) / st.cStd(), a.scores(weighed).data()[1], 1e-5);
+
+        ErrorAndUncertainty without = new ErrorAndUncertainty(1, 2, new float[] {1, 3}, new float[] {1, 2});
+        assertEquals(1.0, ErrorAndUncertainty.statistics(List.of(a, without)).cStd(), "not measured: the default");
+        assertThrows(IllegalArgumentException.class, () -> without.scores(weighed));
+    }
+
+    @Test
     void normalisationSubtractsMeanAndDividesStdPerChannel() {
         DescriptorNormalization n = new DescriptorNormalization(new float[] {1, -1}, new float[] {2, 4});
         FloatImage out = n.normalize(new FloatImage(2, 1, 2, new float[] {1, 3, -1, 7}));

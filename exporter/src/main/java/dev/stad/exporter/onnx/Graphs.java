@@ -5,6 +5,7 @@ import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.spec.NetworkForm;
 import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.OnnxOperator;
+import dev.stad.runtime.score.DescriptorGaussian;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -45,9 +46,14 @@ public final class Graphs {
             NetworkSpec spec,
             Map<String, FloatTensor> teacher,
             List<Map<String, FloatTensor>> students,
-            ScoreStatistics statistics) {
+            ScoreStatistics statistics,
+            DescriptorGaussian gaussian) {
         public ScaleNetworks {
             students = List.copyOf(students);
+            if (statistics.hasCalmTerm() && gaussian == null) {
+                throw new IllegalArgumentException(
+                        "scale " + spec.name() + " weighs a calm term but has no descriptor Gaussian");
+            }
             if (students.size() < 2) {
                 throw new IllegalArgumentException(
                         "scale " + spec.name() + " needs at least 2 students, found " + students.size());
@@ -116,7 +122,8 @@ public final class Graphs {
             nets.addAll(s.students());
             List<String> outs = new ArrayList<>();
             outs.addAll(networks(g, s, nets, image, layout, quantizer));
-            scores.put(s.spec().name(), score(g, outs.get(0), outs.subList(1, outs.size()), s.statistics()));
+            scores.put(
+                    s.spec().name(), score(g, outs.get(0), outs.subList(1, outs.size()), s.statistics(), s.gaussian()));
             margins.put(s.spec().name(), s.spec().margin());
         }
         if (!margins.keySet().equals(new HashSet<>(combination.scaleNames()))) {
@@ -307,23 +314,76 @@ public final class Graphs {
     }
 
     /**
-     * {@code (e - eMean)/eStd + (v - vMean)/vStd} with {@code mu = mean_i S_i},
-     * {@code e = ||mu - T||^2}, {@code v = mean_i ||S_i - mu||^2}, norms over channels. v is
-     * written as squared deviations so that it does not cancel in half precision.
+     * {@code (e - eMean)/eStd + w (v - vMean)/vStd + wc (c - cMean)/cStd} with
+     * {@code mu = mean_i S_i}, {@code e = ||mu - T||^2}, {@code v = mean_i ||S_i - mu||^2}, norms
+     * over channels, and c the calm term of T ({@link DescriptorGaussian}). v is written as
+     * squared deviations so that it does not cancel in half precision; a term of weight 0 is not
+     * computed at all.
      */
-    static String score(OnnxGraph g, String teacher, List<String> students, ScoreStatistics st) {
+    static String score(
+            OnnxGraph g, String teacher, List<String> students, ScoreStatistics st, DescriptorGaussian gaussian) {
         double w = st.vWeight();
+        double offset = -st.eMean() / st.eStd();
+        String sum;
         if (w == 0) {
-            // e alone: v is not computed at all.
             String e = error(g, teacher, students);
-            String eTerm = g.node(OnnxOperator.MUL, e, g.scalar("inv_e_std", (float) (1 / st.eStd())));
-            return g.node(OnnxOperator.ADD, eTerm, g.scalar("score_offset", (float) (-st.eMean() / st.eStd())));
+            sum = g.node(OnnxOperator.MUL, e, g.scalar("inv_e_std", (float) (1 / st.eStd())));
+        } else {
+            String[] ev = errorAndUncertainty(g, teacher, students);
+            offset -= w * st.vMean() / st.vStd();
+            String eTerm = g.node(OnnxOperator.MUL, ev[0], g.scalar("inv_e_std", (float) (1 / st.eStd())));
+            String vTerm = g.node(OnnxOperator.MUL, ev[1], g.scalar("inv_v_std", (float) (w / st.vStd())));
+            sum = g.node(OnnxOperator.ADD, eTerm, vTerm);
         }
-        String[] ev = errorAndUncertainty(g, teacher, students);
-        float offset = (float) (-st.eMean() / st.eStd() - w * st.vMean() / st.vStd());
-        String eTerm = g.node(OnnxOperator.MUL, ev[0], g.scalar("inv_e_std", (float) (1 / st.eStd())));
-        String vTerm = g.node(OnnxOperator.MUL, ev[1], g.scalar("inv_v_std", (float) (w / st.vStd())));
-        return g.node(OnnxOperator.ADD, g.node(OnnxOperator.ADD, eTerm, vTerm), g.scalar("score_offset", offset));
+        if (st.hasCalmTerm()) {
+            double k = st.cWeight() / st.cStd();
+            offset -= k * st.cMean();
+            // k c = max(0, -k log((m2 + eps) / expected)), the log's factor folded into the Mul.
+            String logRatio = calmLogRatio(g, teacher, gaussian);
+            String cTerm = g.node(
+                    OnnxOperator.MAX,
+                    g.node(OnnxOperator.MUL, logRatio, g.scalar("neg_c_scale", (float) -k)),
+                    g.scalar("zero", 0f));
+            sum = g.node(OnnxOperator.ADD, sum, cTerm);
+        }
+        return g.node(OnnxOperator.ADD, sum, g.scalar("score_offset", (float) offset));
+    }
+
+    /**
+     * {@code log((m2 + eps) / expected)}, [1, 1, h, w], with {@code m2 = ||W (T - mean)||^2}: the
+     * whitening a 1x1 convolution whose bias is {@code -W mean}.
+     */
+    private static String calmLogRatio(OnnxGraph g, String teacher, DescriptorGaussian gaussian) {
+        int d = gaussian.channels();
+        float[] bias = gaussian.whitenedMean();
+        for (int i = 0; i < d; i++) {
+            bias[i] = -bias[i];
+        }
+        String z = g.node(
+                OnnxOperator.CONV,
+                List.of(
+                        teacher,
+                        g.floats("whitening", new long[] {d, d, 1, 1}, gaussian.whitening()),
+                        g.floats("whitened_mean", new long[] {d}, bias)),
+                Map.of());
+        String m2 = g.node(
+                OnnxOperator.REDUCE_SUM,
+                List.of(g.node(OnnxOperator.MUL, z, z), g.ints("channel_axis", 1)),
+                Map.of("keepdims", 1L));
+        double expected = gaussian.expected();
+        String ratio = g.node(
+                OnnxOperator.MUL,
+                g.node(OnnxOperator.ADD, m2, g.scalar("calm_eps", (float) (DescriptorGaussian.EPSILON * expected))),
+                g.scalar("inv_expected", (float) (1 / expected)));
+        return g.node(OnnxOperator.LOG, ratio);
+    }
+
+    /** The calm term c, [1, 1, h, w]: {@code max(0, -log((m2 + eps) / expected))}. */
+    private static String calm(OnnxGraph g, String teacher, DescriptorGaussian gaussian) {
+        return g.node(
+                OnnxOperator.MAX,
+                g.node(OnnxOperator.MUL, calmLogRatio(g, teacher, gaussian), g.scalar("minus_one", -1f)),
+                g.scalar("zero", 0f));
     }
 
     /** {@code e = ||mean_i S_i - T||^2}, [1, 1, h, w]. */
@@ -379,10 +439,16 @@ public final class Graphs {
         return "v_" + scale;
     }
 
+    /** Name of the output holding the calm term c of {@code scale} (scales with a Gaussian only). */
+    public static String calmOutput(String scale) {
+        return "c_" + scale;
+    }
+
     /**
      * The networks of every scale as the detector computes them (in {@code layout}, with
      * {@code quantizer} at its points), up to each scale's raw e and v on the valid region:
-     * outputs {@link #errorOutput} and {@link #uncertaintyOutput} per scale. What an int8
+     * outputs {@link #errorOutput} and {@link #uncertaintyOutput} per scale, and {@link #calmOutput}
+     * per scale with a descriptor Gaussian. What an int8
      * detector's own score statistics are measured on: its networks are not the fp32 ones.
      */
     public static OnnxMl.ModelProto errorAndUncertainty(
@@ -398,6 +464,14 @@ public final class Graphs {
             String name = s.spec().name();
             g.output(g.rename(ev[0], errorOutput(name)), 1L, 1L, "rows_" + name, "columns_" + name);
             g.output(g.rename(ev[1], uncertaintyOutput(name)), 1L, 1L, "rows_" + name, "columns_" + name);
+            if (s.gaussian() != null) {
+                g.output(
+                        g.rename(calm(g, outs.get(0), s.gaussian()), calmOutput(name)),
+                        1L,
+                        1L,
+                        "rows_" + name,
+                        "columns_" + name);
+            }
         }
         return g.model(version, Map.of());
     }

@@ -3,6 +3,7 @@ package dev.stad.runtime.bundle;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.stad.runtime.image.Preprocessing;
+import dev.stad.runtime.score.DescriptorGaussian;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -101,6 +102,8 @@ public record BundleManifest(
      * @param teacher the teacher's graphs (descriptor normalisation folded in); null in a station
      *     bundle, which holds the detector graphs only
      * @param studentGraphs each student's graphs; null in a station bundle
+     * @param gaussian the teacher descriptors' Gaussian that defines the calm term; null when
+     *     the score has none
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Scale(
@@ -111,7 +114,8 @@ public record BundleManifest(
             @JsonProperty("students") int students,
             @JsonProperty("statistics") ScoreStatistics statistics,
             @JsonProperty("teacher") NetworkFiles teacher,
-            @JsonProperty("studentGraphs") List<NetworkFiles> studentGraphs) {}
+            @JsonProperty("studentGraphs") List<NetworkFiles> studentGraphs,
+            @JsonProperty("gaussian") DescriptorGaussian gaussian) {}
 
     /**
      * A network's two graphs.

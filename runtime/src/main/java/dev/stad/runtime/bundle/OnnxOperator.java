@@ -17,6 +17,8 @@ public enum OnnxOperator {
     DEQUANTIZE_LINEAR("DequantizeLinear"),
     IDENTITY("Identity"),
     LEAKY_RELU("LeakyRelu"),
+    /** The calm term's logarithm of a squared distance. */
+    LOG("Log"),
     MAX("Max"),
     MAX_POOL("MaxPool"),
     MUL("Mul"),

@@ -131,6 +131,20 @@ public final class InfoCommand implements Callable<Integer> {
                     st.vStd(),
                     sc.margin().before(),
                     sc.margin().after());
+            if (st.vWeight() != 1 || st.hasCalmTerm()) {
+                line(
+                        s,
+                        "            score: e%s%s",
+                        st.vWeight() == 0 ? "" : String.format(Locale.ROOT, " + %.3g v", st.vWeight()),
+                        st.hasCalmTerm()
+                                ? String.format(
+                                        Locale.ROOT,
+                                        " + %.3g c (calm term, %.4g +- %.4g on the validation images)",
+                                        st.cWeight(),
+                                        st.cMean(),
+                                        st.cStd())
+                                : "");
+            }
         }
         ScaleCombination c = m.combination();
         for (ScaleCombination.Level level : c.levels()) {

@@ -14,12 +14,16 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param uncertaintyWeight weight of the standardised predictive uncertainty v beside the
  *     standardised regression error e in each scale's score: 1 is the paper's {@code e + v}, 0 is
  *     e alone (v is then not computed by the detector)
+ * @param calmWeight weight of the standardised calm term c: how much closer the teacher's
+ *     descriptor lies to the centre of the training descriptors than good texture does (a
+ *     blurred, faded or smoother-than-usual area). Absent means 1; 0 leaves it out
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CalibrationConfig(
         @JsonProperty("thresholdQuantile") Double thresholdQuantile,
         @JsonProperty("smoothingSigma") Double smoothingSigma,
-        @JsonProperty("uncertaintyWeight") Double uncertaintyWeight) {
+        @JsonProperty("uncertaintyWeight") Double uncertaintyWeight,
+        @JsonProperty("calmWeight") Double calmWeight) {
 
     /**
      * Default smoothing: none. Measured on the synthetic set, smoothing gained nothing that holds
@@ -32,6 +36,11 @@ public record CalibrationConfig(
         return uncertaintyWeight == null ? 1.0 : uncertaintyWeight;
     }
 
+    /** The weight of c: as configured, else 1. */
+    public double calmWeightOrDefault() {
+        return calmWeight == null ? 1.0 : calmWeight;
+    }
+
     @JsonCreator
     public CalibrationConfig {
         thresholdQuantile = Checks.orDefault(thresholdQuantile, 0.99);
@@ -40,6 +49,9 @@ public record CalibrationConfig(
         if (uncertaintyWeight != null) {
             // Left absent when not given, so configs written before the setting existed compare equal.
             Checks.nonNegative("calibration.uncertaintyWeight", uncertaintyWeight);
+        }
+        if (calmWeight != null) {
+            Checks.nonNegative("calibration.calmWeight", calmWeight);
         }
         if (!(thresholdQuantile > 0 && thresholdQuantile <= 1)) {
             throw new IllegalArgumentException(

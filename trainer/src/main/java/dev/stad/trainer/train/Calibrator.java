@@ -7,6 +7,7 @@ import dev.stad.checkpoint.score.DescriptorNormalization;
 import dev.stad.checkpoint.score.ErrorAndUncertainty;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.progress.Progress;
+import dev.stad.runtime.score.DescriptorGaussian;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
@@ -15,30 +16,72 @@ import java.util.List;
 
 /**
  * Runs one scale's teacher and students densely over the validation images and measures the
- * mean and standard deviation of the regression error e and predictive uncertainty v over every
- * valid position. The per-image e and v maps are kept for the combination of the scales and the
- * threshold, which need every scale.
+ * mean and standard deviation of the regression error e, the predictive uncertainty v and (with
+ * a descriptor Gaussian) the calm term c over every valid position. The per-image maps are kept
+ * for the combination of the scales and the threshold, which need every scale.
  */
 public final class Calibrator {
     private Calibrator() {}
 
-    /** The scale's statistics and its e / v maps of each validation image. */
-    public record ScaleCalibration(ScoreStatistics statistics, List<ErrorAndUncertainty> maps) {
+    /** Rows and columns between the positions whose descriptors the Gaussian is fitted on. */
+    static final int GAUSSIAN_STRIDE = 2;
+
+    /** The scale's statistics, its Gaussian (or null) and its e / v / c maps of each validation image. */
+    public record ScaleCalibration(
+            ScoreStatistics statistics, DescriptorGaussian gaussian, List<ErrorAndUncertainty> maps) {
         /** Normalised score maps [1, h, w] of the validation images at this scale, on its valid region. */
         public List<FloatImage> scoreMaps() {
             return maps.stream().map(ev -> ev.scores(statistics)).toList();
         }
 
-        /** The same calibration scoring v with {@code weight} (0: e alone). */
-        public ScaleCalibration withVWeight(double weight) {
-            return new ScaleCalibration(statistics.withVWeight(weight), maps);
+        /**
+         * The same calibration scoring v with {@code vWeight} (0: e alone) and c with
+         * {@code cWeight} (0: without it).
+         *
+         * @throws IllegalArgumentException if c is weighed but was not measured
+         */
+        public ScaleCalibration withWeights(double vWeight, double cWeight) {
+            if (cWeight != 0 && gaussian == null) {
+                throw new IllegalArgumentException("the calm term was not measured on this calibration");
+            }
+            ScoreStatistics st = statistics.withVWeight(vWeight);
+            return new ScaleCalibration(st.withCalm(st.cMean(), st.cStd(), cWeight), gaussian, maps);
         }
     }
 
+    /**
+     * The Gaussian of the teacher's normalised descriptors at every {@link #GAUSSIAN_STRIDE}-th
+     * row and column of the training images' dense maps.
+     */
+    public static DescriptorGaussian fitGaussian(
+            NDManager manager,
+            PatchNetwork denseTeacher,
+            DescriptorNormalization norm,
+            List<FloatImage> train,
+            Progress progress) {
+        ParameterStore ps = new ParameterStore(manager, false);
+        DescriptorGaussian.Accumulator acc = new DescriptorGaussian.Accumulator(norm.channels(), GAUSSIAN_STRIDE);
+        try (Progress.Stage stage =
+                progress.stage("descriptor Gaussian " + denseTeacher.spec().name(), train.size(), 0)) {
+            for (FloatImage img : train) {
+                try (NDManager sub = manager.newSubManager()) {
+                    NDArray input = Tensors.batch(sub, List.of(img));
+                    acc.add(norm.normalize(Tensors.image(denseTeacher.predict(ps, input), 0)));
+                }
+                stage.step("");
+            }
+        }
+        return acc.fit();
+    }
+
+    /**
+     * @param gaussian the teacher descriptors' Gaussian; null measures e and v only
+     */
     public static ScaleCalibration calibrate(
             NDManager manager,
             PatchNetwork denseTeacher,
             DescriptorNormalization norm,
+            DescriptorGaussian gaussian,
             List<PatchNetwork> denseStudents,
             List<FloatImage> validation,
             Progress progress)
@@ -57,7 +100,7 @@ public final class Calibrator {
                         students.add(Tensors.image(s.predict(ps, input), 0));
                     }
                 }
-                maps.add(ErrorAndUncertainty.compute(teacher, students));
+                maps.add(ErrorAndUncertainty.compute(teacher, students, gaussian));
                 stage.step("");
             }
         }
@@ -68,6 +111,6 @@ public final class Calibrator {
             throw new TrainingDivergedException(
                     "calibration " + denseTeacher.spec().name() + ": " + e.getMessage());
         }
-        return new ScaleCalibration(statistics, maps);
+        return new ScaleCalibration(statistics, gaussian, maps);
     }
 }
