@@ -14,7 +14,10 @@ record Terms(int height, int width, float[][] values) {
      * under the bundle's own Gaussian, 0 where it has none), and the teacher's terms.
      */
     static Terms compute(
-            FloatImage teacher, List<FloatImage> students, Whitening whitening, DescriptorGaussian bundleGaussian) {
+            FloatImage teacher,
+            List<FloatImage> students,
+            DescriptorGaussian whitening,
+            DescriptorGaussian bundleGaussian) {
         ErrorAndUncertainty ev = ErrorAndUncertainty.compute(teacher, students, bundleGaussian);
         int d = teacher.channels();
         int plane = teacher.height() * teacher.width();
@@ -43,8 +46,8 @@ record Terms(int height, int width, float[][] values) {
                 tn += t[c] * t[c];
             }
             diagonal[p] = (float) tn;
-            full[p] = (float) whitening.distance(t, true);
-            whitenedE[p] = (float) whitening.distance(diff, false);
+            full[p] = (float) whitening.squaredDistance(t);
+            whitenedE[p] = (float) whitening.whitenedSquaredNorm(diff);
             double log = Math.log(Math.max(full[p], 1e-12) / expected);
             atypical[p] = (float) Math.abs(log);
             tooCalm[p] = (float) Math.max(0, -log);

@@ -135,6 +135,9 @@ public final class TermsCommand implements Callable<Integer> {
             new Variant(DETECTOR, List.of()),
             new Variant("e + v (the paper's)", List.of(Term.E, Term.V)),
             new Variant("e + c (calm term)", List.of(Term.E, Term.CALM)),
+            new Variant("e + 0.5 c", Map.of(Term.E, 1.0, Term.CALM, 0.5)),
+            new Variant("e + 2 c", Map.of(Term.E, 1.0, Term.CALM, 2.0)),
+            new Variant("e + v + c", List.of(Term.E, Term.V, Term.CALM)),
             new Variant("e", List.of(Term.E)),
             new Variant("v", List.of(Term.V)),
             new Variant("teacher distance, diagonal", List.of(Term.TEACHER_DIAGONAL)),
@@ -203,15 +206,16 @@ public final class TermsCommand implements Callable<Integer> {
         int w = m.preprocessing().width();
         try (Networks nets = Networks.open(bundle)) {
             // Teacher covariance over the training images' valid positions, per scale.
-            Map<String, Whitening> whitening = new LinkedHashMap<>();
-            Map<String, Whitening.Accumulator> acc = new LinkedHashMap<>();
+            Map<String, DescriptorGaussian> whitening = new LinkedHashMap<>();
+            Map<String, DescriptorGaussian.Accumulator> acc = new LinkedHashMap<>();
             for (String file : run.dataset().train()) {
                 Map<String, FloatImage> teachers =
                         nets.teachers(m.preprocessing().load(root.resolve(file)));
-                teachers.forEach((s, t) -> acc.computeIfAbsent(s, k -> new Whitening.Accumulator(t.channels()))
+                teachers.forEach((s, t) -> acc.computeIfAbsent(
+                                s, k -> new DescriptorGaussian.Accumulator(t.channels(), 1))
                         .add(t));
             }
-            acc.forEach((s, a) -> whitening.put(s, a.whitening()));
+            acc.forEach((s, a) -> whitening.put(s, a.fit()));
             Map<String, DescriptorGaussian> gaussians = new LinkedHashMap<>();
             for (BundleManifest.Scale s : m.scales()) {
                 gaussians.put(s.name(), s.gaussian());
@@ -421,7 +425,7 @@ public final class TermsCommand implements Callable<Integer> {
 
         /** Each scale's terms of a preprocessed image. */
         Map<String, Terms> terms(
-                FloatImage image, Map<String, Whitening> whitening, Map<String, DescriptorGaussian> gaussians)
+                FloatImage image, Map<String, DescriptorGaussian> whitening, Map<String, DescriptorGaussian> gaussians)
                 throws Exception {
             Map<String, Terms> out = new LinkedHashMap<>();
             Map<String, FloatImage> t = teachers(image);

@@ -82,6 +82,32 @@ public record DescriptorGaussian(
         return out;
     }
 
+    /** {@code m2 = ||W (x - mean)||^2}, the squared Mahalanobis distance of a descriptor. */
+    public double squaredDistance(double[] x) {
+        double[] centred = new double[mean.length];
+        for (int c = 0; c < centred.length; c++) {
+            centred[c] = x[c] - mean[c];
+        }
+        return whitenedSquaredNorm(centred);
+    }
+
+    /** {@code ||W x||^2}: a difference of descriptors measured in their own covariance. */
+    public double whitenedSquaredNorm(double[] x) {
+        int d = mean.length;
+        if (x.length != d) {
+            throw new IllegalArgumentException("a " + d + "-channel Gaussian got " + x.length + " values");
+        }
+        double sum = 0;
+        for (int i = 0; i < d; i++) {
+            double z = 0;
+            for (int j = 0; j <= i; j++) {
+                z += whitening[i * d + j] * x[j];
+            }
+            sum += z * z;
+        }
+        return sum;
+    }
+
     /** The calm term of every position of a normalised teacher map [d, h, w], as [h * w]. */
     public float[] calm(FloatImage teacher) {
         int d = mean.length;
@@ -98,14 +124,7 @@ public record DescriptorGaussian(
             for (int c = 0; c < d; c++) {
                 centred[c] = x[c * plane + p] - mean[c];
             }
-            double m2 = 0;
-            for (int i = 0; i < d; i++) {
-                double z = 0;
-                for (int j = 0; j <= i; j++) {
-                    z += whitening[i * d + j] * centred[j];
-                }
-                m2 += z * z;
-            }
+            double m2 = whitenedSquaredNorm(centred);
             out[p] = (float) Math.max(0, -Math.log((m2 + eps) / expected));
         }
         return out;

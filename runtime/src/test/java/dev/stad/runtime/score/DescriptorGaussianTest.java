@@ -66,6 +66,8 @@ class DescriptorGaussianTest {
             double u = probes[k][0] - m0;
             double v = probes[k][1] - m1;
             double m2 = (rd * u * u - 2 * b * u * v + ra * v * v) / det;
+            assertEquals(m2, g.squaredDistance(probes[k]), 1e-4 * (1 + m2), "probe " + k);
+            assertEquals(m2, g.whitenedSquaredNorm(new double[] {u, v}), 1e-4 * (1 + m2), "probe " + k);
             double c = Math.max(0, -Math.log((m2 + DescriptorGaussian.EPSILON * expected) / expected));
             assertEquals(c, calm[k], 1e-4, "probe " + k);
         }
