@@ -94,29 +94,77 @@ public final class Engines {
     public static GraphSession open(
             byte[] onnx, String what, String input, List<String> outputs, InputProfile profile, EngineOptions options)
             throws EngineException {
-        Choice choice = choose(options.kind());
+        return open(onnx, what, input, outputs, profile, options, choose(options.kind()), TrtGraphSession::open);
+    }
+
+    /** How a TensorRT session is opened: the real engine, or a stand-in where no GPU is. */
+    @FunctionalInterface
+    interface TrtOpener {
+        GraphSession open(
+                byte[] onnx,
+                String what,
+                String input,
+                List<String> outputs,
+                InputProfile profile,
+                EngineOptions options)
+                throws EngineException;
+    }
+
+    /**
+     * {@link #open(byte[], String, String, List, InputProfile, EngineOptions)} with the engine
+     * already chosen ({@code choice}) and TensorRT opened by {@code trt}.
+     */
+    static GraphSession open(
+            byte[] onnx,
+            String what,
+            String input,
+            List<String> outputs,
+            InputProfile profile,
+            EngineOptions options,
+            Choice choice,
+            TrtOpener trt)
+            throws EngineException {
         if (options.kind() == EngineKind.AUTO) {
-            // Each step down is taken only when the engine above cannot start on this machine;
-            // a graph that fails on a working engine is an error, not a reason to fall back.
+            // Each step down is taken when the engine above cannot start on this machine, or, for
+            // TensorRT, cannot build or load this graph's engine (it has not yet run on a GPU):
+            // one line says why. A named engine that fails is an error, never a fallback.
+            EngineException trtFailure = null;
             if (choice.kind() == EngineKind.TRT) {
                 try {
-                    return TrtGraphSession.open(onnx, what, input, outputs, profile, options.withKind(EngineKind.TRT));
+                    return trt.open(onnx, what, input, outputs, profile, options.withKind(EngineKind.TRT));
                 } catch (EngineUnavailableException e) {
                     choice = auto(new TrtAvailability.Status(e.getMessage(), null, null), ortCudaProblem());
+                } catch (EngineException e) {
+                    trtFailure = e;
+                    String why = OrtGraphSession.firstLine(e.getMessage());
+                    choice = auto(
+                            new TrtAvailability.Status("it failed on " + what + ": " + why, null, null),
+                            ortCudaProblem());
+                    options.trt()
+                            .progress()
+                            .line("engine auto: TensorRT failed on " + what + " (" + why + "); using "
+                                    + choice.kind().id() + " instead");
                 }
             }
-            if (choice.kind() == EngineKind.ORT_CUDA) {
-                try {
-                    return OrtGraphSession.open(onnx, what, input, outputs, options.withKind(EngineKind.ORT_CUDA));
-                } catch (EngineUnavailableException e) {
-                    return OrtGraphSession.open(onnx, what, input, outputs, options.withKind(EngineKind.ORT));
+            try {
+                if (choice.kind() == EngineKind.ORT_CUDA) {
+                    try {
+                        return OrtGraphSession.open(onnx, what, input, outputs, options.withKind(EngineKind.ORT_CUDA));
+                    } catch (EngineUnavailableException e) {
+                        return OrtGraphSession.open(onnx, what, input, outputs, options.withKind(EngineKind.ORT));
+                    }
                 }
+                return OrtGraphSession.open(onnx, what, input, outputs, options.withKind(EngineKind.ORT));
+            } catch (EngineException e) {
+                if (trtFailure != null) {
+                    e.addSuppressed(trtFailure);
+                }
+                throw e;
             }
-            return OrtGraphSession.open(onnx, what, input, outputs, options.withKind(EngineKind.ORT));
         }
         return switch (choice.kind()) {
             case ORT, ORT_CUDA -> OrtGraphSession.open(onnx, what, input, outputs, options.withKind(choice.kind()));
-            case TRT -> TrtGraphSession.open(onnx, what, input, outputs, profile, options);
+            case TRT -> trt.open(onnx, what, input, outputs, profile, options);
             case AUTO -> throw new AssertionError("auto was resolved above");
         };
     }

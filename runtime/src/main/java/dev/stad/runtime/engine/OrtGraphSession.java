@@ -5,6 +5,8 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.ValueInfo;
 import dev.stad.runtime.image.FloatImage;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -97,6 +99,18 @@ public final class OrtGraphSession implements GraphSession {
                     throw new EngineException(
                             what + ": graph has no output '" + o + "' (outputs: " + session.getOutputNames() + ")");
                 }
+                String problem;
+                try {
+                    problem = notFloat(session.getOutputInfo().get(o).getInfo());
+                } catch (OrtException e) {
+                    session.close();
+                    throw e;
+                }
+                if (problem != null) {
+                    session.close();
+                    throw new EngineException(what + ": output '" + o + "' is " + problem
+                            + "; the engine reads float tensors only (float32, float16, bfloat16)");
+                }
             }
             String device = cuda ? "cuda:" + options.device() : "cpu";
             int n = options.effectiveThreads();
@@ -156,7 +170,8 @@ public final class OrtGraphSession implements GraphSession {
         }
     }
 
-    private static String firstLine(String s) {
+    /** The first line of an error message, for one-line reports. */
+    static String firstLine(String s) {
         return s == null ? "no reason given" : s.lines().findFirst().orElse(s).strip();
     }
 
@@ -195,7 +210,7 @@ public final class OrtGraphSession implements GraphSession {
                             ? session.run(Map.of(input, t), outputs, shrinking)
                             : session.run(Map.of(input, t), outputs)) {
                 for (Map.Entry<String, OnnxValue> e : r) {
-                    List<FloatImage> images = toImages(e.getKey(), (OnnxTensor) e.getValue(), batch.size());
+                    List<FloatImage> images = toImages(e.getKey(), e.getValue(), batch.size());
                     for (int i = 0; i < images.size(); i++) {
                         out.get(i).put(e.getKey(), images.get(i));
                     }
@@ -227,7 +242,27 @@ public final class OrtGraphSession implements GraphSession {
         return data;
     }
 
-    private static List<FloatImage> toImages(String name, OnnxTensor t, int n) throws EngineException {
+    /**
+     * Why a graph output cannot be read as floats, or null if it can: float32, and float16 and
+     * bfloat16, which ONNX Runtime's Java API widens to float32.
+     */
+    static String notFloat(ValueInfo info) {
+        if (!(info instanceof TensorInfo t)) {
+            return "not a tensor (" + info + ")";
+        }
+        return switch (t.type) {
+            case FLOAT, FLOAT16, BFLOAT16 -> null;
+            default -> "a tensor of " + t.type;
+        };
+    }
+
+    private static List<FloatImage> toImages(String name, OnnxValue value, int n) throws EngineException {
+        String problem = value instanceof OnnxTensor tensor ? notFloat(tensor.getInfo()) : "not a tensor";
+        if (problem != null) {
+            throw new EngineException("output " + name + " is " + problem
+                    + "; the engine reads float tensors only (float32, float16, bfloat16)");
+        }
+        OnnxTensor t = (OnnxTensor) value;
         long[] s = t.getInfo().getShape();
         if (s.length != 4 || s[0] != n) {
             throw new EngineException(

@@ -7,8 +7,12 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stad.runtime.engine.trt.TrtAvailability;
+import dev.stad.runtime.engine.trt.TrtOptions;
+import dev.stad.runtime.progress.Progress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Which engine a name means on a machine, and what a machine without it is told. */
@@ -30,6 +34,58 @@ class EnginesTest {
                 "ort (auto: no TensorRT (no NVIDIA driver on this machine); no ort-cuda (this build has no CUDA"
                         + " provider); ONNX Runtime CPU)",
                 cpu.toString());
+    }
+
+    @Test
+    void autoFallsBackWithOneLineWhenTensorRtCannotBuildTheEngineButANamedTrtFails() throws Exception {
+        List<String> lines = new ArrayList<>();
+        Progress progress = new Progress() {
+            @Override
+            public void line(String text) {
+                lines.add(text);
+            }
+
+            @Override
+            public Stage stage(String name, long total, long done) {
+                return Progress.silent().stage(name, total, done);
+            }
+        };
+        EngineOptions auto = EngineOptions.cpu()
+                .withKind(EngineKind.AUTO)
+                .withTrt(TrtOptions.defaults().withProgress(progress));
+        Engines.TrtOpener failing = (onnx, what, input, outputs, profile, options) -> {
+            throw new EngineException(what + ": TensorRT's ONNX parser rejected the graph: no importer for Foo\nmore");
+        };
+        byte[] onnx = OrtGraphSessionTest.graphWithAnInt64Output();
+        try (GraphSession s = Engines.open(
+                onnx,
+                "g.onnx",
+                "image",
+                List.of("map"),
+                null,
+                auto,
+                Engines.auto(TRT_OK, "no CUDA provider"),
+                failing)) {
+            assertTrue(s.description().startsWith("onnxruntime"), s.description());
+        }
+        assertEquals(
+                List.of("engine auto: TensorRT failed on g.onnx (g.onnx: TensorRT's ONNX parser rejected the graph: no"
+                        + " importer for Foo); using ort instead"),
+                lines);
+
+        EngineOptions named = auto.withKind(EngineKind.TRT);
+        EngineException e = assertThrows(
+                EngineException.class,
+                () -> Engines.open(
+                        onnx,
+                        "g.onnx",
+                        "image",
+                        List.of("map"),
+                        null,
+                        named,
+                        new Engines.Choice(EngineKind.TRT, "asked for"),
+                        failing));
+        assertTrue(e.getMessage().contains("rejected the graph"), e.getMessage());
     }
 
     @Test

@@ -41,6 +41,23 @@ public final class PlanCache {
 
     private final Path dir;
 
+    /**
+     * The builder's precision flags as the key and messages name them: int8 when the graph has
+     * Q/DQ pairs (explicit quantization), fp16 when asked; both flags can be set, and an int8
+     * plan built with fp16 allowed is another plan than one without.
+     */
+    public static String precision(boolean quantized, boolean fp16) {
+        if (quantized) {
+            return fp16 ? "int8+fp16" : "int8";
+        }
+        return fp16 ? "fp16" : "fp32";
+    }
+
+    /** Whether an ONNX graph holds QuantizeLinear nodes (an int8 detector). */
+    public static boolean isQuantized(byte[] onnx) {
+        return new String(onnx, StandardCharsets.ISO_8859_1).contains("QuantizeLinear");
+    }
+
     public PlanCache(Path dir) {
         this.dir = Objects.requireNonNull(dir, "dir must not be null");
     }
@@ -54,7 +71,7 @@ public final class PlanCache {
      * @param cuda the CUDA runtime and driver versions
      * @param graphSha256 SHA-256 of the ONNX graph's bytes
      * @param profile the input shape range ({@code InputProfile.describe()})
-     * @param precision fp32, fp16 or int8
+     * @param precision the builder's precision flags ({@link #precision}): fp32, fp16, int8 or int8+fp16
      * @param builder builder settings that change the plan (workspace, optimisation level)
      */
     public record Key(
@@ -71,6 +88,31 @@ public final class PlanCache {
                     new String[] {gpu, computeCapability, tensorRt, cuda, graphSha256, profile, precision, builder}) {
                 Objects.requireNonNull(s, "key fields must not be null");
             }
+        }
+
+        /**
+         * The key of the plan TensorRT builds from {@code onnx} with {@code options} on the GPU
+         * and libraries named: the one place that says what a plan depends on.
+         */
+        public static Key of(
+                String gpu,
+                String computeCapability,
+                String tensorRt,
+                String cuda,
+                byte[] onnx,
+                String profile,
+                TrtOptions options) {
+            return new Key(
+                    gpu,
+                    computeCapability,
+                    tensorRt,
+                    cuda,
+                    ModelBundle.sha256(onnx),
+                    profile,
+                    PlanCache.precision(isQuantized(onnx), options.fp16()),
+                    "workspace=" + options.workspaceMb() + "MB;level=" + options.optimizationLevel()
+                            // Plans of fp16 builds that only preferred the fp32 pins are other plans.
+                            + ";pins=obey");
         }
 
         /** The key as text, one {@code field=value} per line: what the plan file carries. */

@@ -89,7 +89,9 @@ final class TrtBuilder {
                     progress.line("TensorRT: this GPU has no fast fp16; fp16 is asked for but may not be faster");
                 }
                 config.setFlag(BuilderFlag.kFP16);
-                config.setFlag(BuilderFlag.kPREFER_PRECISION_CONSTRAINTS);
+                // OBEY, not PREFER: a preference lets TensorRT run a pinned layer in fp16 anyway, and the
+                // pins exist because the scoring overflows or cancels there.
+                config.setFlag(BuilderFlag.kOBEY_PRECISION_CONSTRAINTS);
                 int kept = keepScoringInFp32(network);
                 progress.line("TensorRT: fp16 networks, " + kept + " scoring layers kept in fp32");
             }
@@ -120,7 +122,7 @@ final class TrtBuilder {
                     Locale.ROOT,
                     "TensorRT: building the engine (%s, input %s, optimisation level %d, workspace %d MB);"
                             + " the first build on a GPU takes minutes",
-                    quantized ? "int8" : options.fp16() ? "fp16" : "fp32",
+                    PlanCache.precision(quantized, options.fp16()),
                     profile.describe(),
                     options.optimizationLevel(),
                     options.workspaceMb()));

@@ -14,7 +14,6 @@ import static org.bytedeco.cuda.global.cudart.cudaStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 import static org.bytedeco.tensorrt.global.nvinfer.createInferRuntime;
 
-import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.engine.EngineOptions;
 import dev.stad.runtime.engine.EngineUnavailableException;
@@ -70,6 +69,9 @@ public final class TrtGraphSession implements GraphSession {
     private static IRuntime sharedRuntime;
 
     private static final Map<String, ICudaEngine> ENGINES = new java.util.concurrent.ConcurrentHashMap<>();
+    /** One lock per engine key: a build takes minutes and must not hold up sessions of other engines. */
+    private static final Map<String, Object> ENGINE_LOCKS = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static final Map<String, java.util.Queue<Context>> SPARE = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final java.util.Queue<Context> spare;
@@ -77,6 +79,11 @@ public final class TrtGraphSession implements GraphSession {
     private final List<Context> all = new ArrayList<>();
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
+    /**
+     * Contexts freed after a stream error. Each leaves its TensorRT context behind (the presets
+     * free nothing TensorRT returns), so a session replaces at most its pool size of them.
+     */
+    private int discarded;
 
     private TrtGraphSession(
             TrtLogger logger,
@@ -113,7 +120,9 @@ public final class TrtGraphSession implements GraphSession {
             throw new EngineUnavailableException("engine trt: " + status.problem());
         }
         if (profile == null) {
-            throw new EngineException(what + ": TensorRT needs the input shapes the graph will see (an InputProfile)");
+            // A caller's mistake, not an engine failure: never a reason for auto to fall back.
+            throw new IllegalArgumentException(
+                    what + ": TensorRT needs the input shapes the graph will see (an InputProfile)");
         }
         TrtOptions trt = options.trt();
         Cuda.check(cudaSetDevice(options.device()), "cudaSetDevice(" + options.device() + ")");
@@ -124,24 +133,16 @@ public final class TrtGraphSession implements GraphSession {
             gpu = props.name().getString().strip();
             capability = props.major() + "." + props.minor();
         }
-        boolean quantized = new String(onnx, java.nio.charset.StandardCharsets.ISO_8859_1).contains("QuantizeLinear");
-        String precision = quantized ? "int8" : trt.fp16() ? "fp16" : "fp32";
         PlanCache cache = new PlanCache(trt.cacheDirOrDefault());
-        PlanCache.Key key = new PlanCache.Key(
-                gpu,
-                capability,
-                status.tensorRt(),
-                status.cuda(),
-                ModelBundle.sha256(onnx),
-                profile.describe(),
-                precision,
-                "workspace=" + trt.workspaceMb() + "MB;level=" + trt.optimizationLevel());
+        PlanCache.Key key =
+                PlanCache.Key.of(gpu, capability, status.tensorRt(), status.cuda(), onnx, profile.describe(), trt);
+        String precision = key.precision();
         TrtLogger logger = TrtLogger.SHARED.reportingTo(trt.progress());
         logger.drainErrors();
         String shared = key.digest() + "@cuda:" + options.device();
         PlanCache.Builder build = timing -> TrtBuilder.build(onnx, what, input, profile, trt, timing, logger);
         ICudaEngine engine;
-        synchronized (ENGINES) {
+        synchronized (ENGINE_LOCKS.computeIfAbsent(shared, k -> new Object())) {
             engine = ENGINES.get(shared);
             if (engine == null) {
                 engine = load(key, cache, build, trt, what, logger);
@@ -178,7 +179,17 @@ public final class TrtGraphSession implements GraphSession {
                 profile,
                 description,
                 trt.contexts(),
-                SPARE.computeIfAbsent(shared, k -> new java.util.concurrent.ConcurrentLinkedQueue<>()));
+                SPARE.computeIfAbsent(
+                        spareKey(shared, input, outputs), k -> new java.util.concurrent.ConcurrentLinkedQueue<>()));
+    }
+
+    /**
+     * Which closed sessions' contexts a new session may take over: a context holds its creating
+     * session's input and output bindings and buffers (sized for the profile, which the engine key
+     * covers), so only a session of the same engine, device, input and outputs may reuse it.
+     */
+    static String spareKey(String engineOnDevice, String input, List<String> outputs) {
+        return engineOnDevice + "|in=" + input + "|out=" + String.join(",", outputs);
     }
 
     /** The process's one runtime. */
@@ -277,39 +288,72 @@ public final class TrtGraphSession implements GraphSession {
                         "the engine session is closed (its Detector was closed); nothing more can run on it");
             }
             Context c = borrow();
+            boolean healthy = true;
             try {
                 return c.run(batch);
             } catch (EngineException | RuntimeException e) {
-                // Work may still be queued on its stream: let it finish before the next user.
-                cudaStreamSynchronize(c.stream);
+                // Work may still be queued on its stream: let it finish before the next user. A
+                // stream that reports an error holds a context in an unknown state: it is freed,
+                // and the pool makes a new one when it needs it.
+                int status = cudaStreamSynchronize(c.stream);
+                if (status != 0) {
+                    healthy = false;
+                    e.addSuppressed(new EngineException("the CUDA stream reported error " + status
+                            + " after this failure; its context is discarded"));
+                }
                 throw e;
             } finally {
-                idle.add(c);
+                if (healthy) {
+                    idle.add(c);
+                } else {
+                    discard(c);
+                }
             }
         } finally {
             lock.readLock().unlock();
         }
     }
 
-    /** A free context, a new one while the pool is below its size, else waits for one. */
-    private Context borrow() throws EngineException {
-        Context c = idle.poll();
-        if (c != null) {
-            return c;
-        }
+    /** Frees a context that must not run again; the pool may create another in its place. */
+    private void discard(Context c) {
         synchronized (all) {
-            if (all.size() < poolSize) {
-                Context reused = spare.poll();
-                Context made = reused != null ? reused : new Context();
-                all.add(made);
-                return made;
-            }
+            all.remove(c);
+            discarded++;
         }
-        try {
-            return idle.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EngineException("interrupted while waiting for a TensorRT execution context");
+        c.free();
+    }
+
+    /**
+     * A free context, a new one while the pool is below its size, else waits for one (checking
+     * again now and then: a discarded context leaves room for a new one).
+     */
+    private Context borrow() throws EngineException {
+        while (true) {
+            Context c = idle.poll();
+            if (c != null) {
+                return c;
+            }
+            synchronized (all) {
+                if (all.size() < poolSize) {
+                    if (discarded >= poolSize && all.isEmpty()) {
+                        throw new EngineException("TensorRT: " + discarded + " execution contexts of " + description
+                                + " failed on the GPU; its state is unknown, restart the process");
+                    }
+                    Context reused = spare.poll();
+                    Context made = reused != null ? reused : new Context();
+                    all.add(made);
+                    return made;
+                }
+            }
+            try {
+                c = idle.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EngineException("interrupted while waiting for a TensorRT execution context");
+            }
+            if (c != null) {
+                return c;
+            }
         }
     }
 

@@ -77,6 +77,28 @@ class PlanCacheTest {
     }
 
     @Test
+    void theSessionsKeySaysEveryPrecisionFlagTheBuilderSets() {
+        byte[] fp32Graph = "a graph of Conv and Relu nodes".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] int8Graph = "a graph with QuantizeLinear and DequantizeLinear".getBytes(StandardCharsets.ISO_8859_1);
+        TrtOptions fp32 = TrtOptions.defaults();
+        TrtOptions fp16 = new TrtOptions(null, 4096, 3, true, 2, Progress.silent());
+        String profile = "1..1x3x[256..256]x[256..256] opt 256x256";
+        java.util.function.BiFunction<byte[], TrtOptions, PlanCache.Key> key =
+                (g, o) -> PlanCache.Key.of("NVIDIA H200", "9.0", "10.15.1", "13.1", g, profile, o);
+        assertEquals("fp32", key.apply(fp32Graph, fp32).precision());
+        assertEquals("fp16", key.apply(fp32Graph, fp16).precision());
+        assertEquals("int8", key.apply(int8Graph, fp32).precision());
+        // The builder sets kINT8 and kFP16 both: that plan must not share the int8-only entry.
+        assertEquals("int8+fp16", key.apply(int8Graph, fp16).precision());
+        assertNotEquals(
+                key.apply(int8Graph, fp32).digest(), key.apply(int8Graph, fp16).digest());
+        PlanCache.Key k = key.apply(fp32Graph, fp16);
+        assertEquals(dev.stad.runtime.bundle.ModelBundle.sha256(fp32Graph), k.graphSha256());
+        assertEquals("workspace=4096MB;level=3;pins=obey", k.builder());
+        assertEquals(profile, k.profile());
+    }
+
+    @Test
     void secondStartLoadsThePlanInsteadOfBuilding() throws Exception {
         PlanCache cache = new PlanCache(dir);
         PlanCache.Key k = key("aa");
