@@ -103,36 +103,12 @@ class ExportedGraphsTest {
         TrainedModel.ScaleWeights s = model.scales().get(0);
         ScoreStatistics vOnly = new ScoreStatistics(0, 1e30, 0, 1);
         Graphs.ScaleNetworks scale = new Graphs.ScaleNetworks(s.spec(), s.foldedTeacher(), s.students(), vOnly, null);
-        byte[] onnx = Graphs.detector(
-                        List.of(scale),
-                        ScaleCombination.uncalibrated(List.of(s.spec()), 0),
-                        DetectorLayout.FUSED,
-                        "test",
-                        java.util.Map.of())
-                .toByteArray();
         FloatImage image = random(3, 40, 44, 11);
-        FloatImage map;
-        try (GraphSession g = ExportCheck.session(onnx, "test", Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP)) {
-            map = g.run(image).get(Graphs.ANOMALY_MAP);
-        }
-        FloatImage teacher;
+        FloatImage map = detectorMap(scale, image);
+        FloatImage teacher = dense(s.spec(), s.foldedTeacher(), image);
         List<FloatImage> students = new java.util.ArrayList<>();
-        try (GraphSession g = ExportCheck.session(
-                Graphs.dense(s.spec(), s.foldedTeacher(), "test", java.util.Map.of())
-                        .toByteArray(),
-                "test",
-                Graphs.IMAGE_INPUT,
-                Graphs.DESCRIPTORS)) {
-            teacher = g.run(image).get(Graphs.DESCRIPTORS);
-        }
         for (var w : s.students()) {
-            try (GraphSession g = ExportCheck.session(
-                    Graphs.dense(s.spec(), w, "test", java.util.Map.of()).toByteArray(),
-                    "test",
-                    Graphs.IMAGE_INPUT,
-                    Graphs.DESCRIPTORS)) {
-                students.add(g.run(image).get(Graphs.DESCRIPTORS));
-            }
+            students.add(dense(s.spec(), w, image));
         }
         ErrorAndUncertainty ev = ErrorAndUncertainty.compute(teacher, students);
         NetworkSpec.Margin m = s.spec().margin();
@@ -164,18 +140,8 @@ class ExportedGraphsTest {
                 new ScoreStatistics(0, 1e30, 0, 1).withVWeight(0).withCalm(0, 1, 1);
         Graphs.ScaleNetworks scale =
                 new Graphs.ScaleNetworks(s.spec(), s.foldedTeacher(), s.students(), cOnly, gaussian);
-        byte[] onnx = Graphs.detector(
-                        List.of(scale),
-                        ScaleCombination.uncalibrated(List.of(s.spec()), 0),
-                        DetectorLayout.FUSED,
-                        "test",
-                        java.util.Map.of())
-                .toByteArray();
         FloatImage image = random(3, 40, 44, 12);
-        FloatImage map;
-        try (GraphSession g = ExportCheck.session(onnx, "test", Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP)) {
-            map = g.run(image).get(Graphs.ANOMALY_MAP);
-        }
+        FloatImage map = detectorMap(scale, image);
         FloatImage teacher = dense(s.spec(), s.foldedTeacher(), image);
         float[] calm = gaussian.calm(teacher);
         NetworkSpec.Margin m = s.spec().margin();
@@ -195,6 +161,20 @@ class ExportedGraphsTest {
                         + " pixels calm: the comparison would not cover both sides of the max");
     }
 
+    /** The map of a one-scale fused detector with uncalibrated bands and no smoothing: the scale's score alone. */
+    private static FloatImage detectorMap(Graphs.ScaleNetworks scale, FloatImage image) throws Exception {
+        byte[] onnx = Graphs.detector(
+                        List.of(scale),
+                        ScaleCombination.uncalibrated(List.of(scale.spec()), 0),
+                        DetectorLayout.FUSED,
+                        "test",
+                        java.util.Map.of())
+                .toByteArray();
+        try (GraphSession g = ExportCheck.session(onnx, "test", Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP)) {
+            return g.run(image).get(Graphs.ANOMALY_MAP);
+        }
+    }
+
     private static FloatImage dense(NetworkSpec spec, java.util.Map<String, FloatTensor> weights, FloatImage image)
             throws Exception {
         try (GraphSession g = ExportCheck.session(
@@ -211,14 +191,7 @@ class ExportedGraphsTest {
         TrainedModel model = TrainedModel.load(dir.resolve("run"));
         TrainedModel.ScaleWeights s = model.scales().get(1);
         FloatImage image = random(3, 41, 43, 4);
-        FloatImage raw;
-        try (GraphSession g = ExportCheck.session(
-                Graphs.dense(s.spec(), s.teacher(), "test", java.util.Map.of()).toByteArray(),
-                "test",
-                Graphs.IMAGE_INPUT,
-                Graphs.DESCRIPTORS)) {
-            raw = g.run(image).get(Graphs.DESCRIPTORS);
-        }
+        FloatImage raw = dense(s.spec(), s.teacher(), image);
         FloatImage folded;
         try (GraphSession g = ExportCheck.session(
                 fused.read(fused.manifest().scales().get(1).teacher().dense()),

@@ -8,10 +8,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stad.runtime.engine.trt.TrtAvailability;
 import dev.stad.runtime.engine.trt.TrtOptions;
-import dev.stad.runtime.progress.Progress;
+import dev.stad.runtime.progress.RecordingProgress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -38,18 +37,7 @@ class EnginesTest {
 
     @Test
     void autoFallsBackWithOneLineWhenTensorRtCannotBuildTheEngineButANamedTrtFails() throws Exception {
-        List<String> lines = new ArrayList<>();
-        Progress progress = new Progress() {
-            @Override
-            public void line(String text) {
-                lines.add(text);
-            }
-
-            @Override
-            public Stage stage(String name, long total, long done) {
-                return Progress.silent().stage(name, total, done);
-            }
-        };
+        RecordingProgress progress = new RecordingProgress();
         EngineOptions auto = EngineOptions.cpu()
                 .withKind(EngineKind.AUTO)
                 .withTrt(TrtOptions.defaults().withProgress(progress));
@@ -71,7 +59,7 @@ class EnginesTest {
         assertEquals(
                 List.of("engine auto: TensorRT failed on g.onnx (g.onnx: TensorRT's ONNX parser rejected the graph: no"
                         + " importer for Foo); using ort instead"),
-                lines);
+                progress.lines());
 
         EngineOptions named = auto.withKind(EngineKind.TRT);
         EngineException e = assertThrows(

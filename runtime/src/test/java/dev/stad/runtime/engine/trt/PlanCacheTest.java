@@ -9,12 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.progress.Progress;
+import dev.stad.runtime.progress.RecordingProgress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -35,18 +35,7 @@ class PlanCacheTest {
     @TempDir
     Path dir;
 
-    private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
-    private final Progress progress = new Progress() {
-        @Override
-        public void line(String text) {
-            lines.add(text);
-        }
-
-        @Override
-        public Stage stage(String name, long total, long done) {
-            return Progress.silent().stage(name, total, done);
-        }
-    };
+    private final RecordingProgress progress = new RecordingProgress();
     private final AtomicInteger builds = new AtomicInteger();
     private final ExecutorService pool = Executors.newFixedThreadPool(8);
 
@@ -209,8 +198,8 @@ class PlanCacheTest {
         PlanCache.Result r = cache.loadOrBuild(k, builder(k), progress);
         assertTrue(r.built());
         assertTrue(
-                lines.stream().anyMatch(l -> l.contains("is truncated") && l.contains("building it again")),
-                lines.toString());
+                progress.lines().stream().anyMatch(l -> l.contains("is truncated") && l.contains("building it again")),
+                progress.lines().toString());
         assertFalse(new PlanCache(dir).loadOrBuild(k, builder(k), progress).built(), "the rebuilt plan was stored");
     }
 
@@ -223,7 +212,9 @@ class PlanCacheTest {
         whole[whole.length - 3] ^= 0x40;
         Files.write(cache.planFile(k), whole);
         assertTrue(cache.loadOrBuild(k, builder(k), progress).built());
-        assertTrue(lines.stream().anyMatch(l -> l.contains("checksum mismatch")), lines.toString());
+        assertTrue(
+                progress.lines().stream().anyMatch(l -> l.contains("checksum mismatch")),
+                progress.lines().toString());
     }
 
     @Test
@@ -236,10 +227,10 @@ class PlanCacheTest {
         assertTrue(cache.loadOrBuild(k, builder(k), progress).built());
         assertEquals(
                 2,
-                lines.stream()
+                progress.lines().stream()
                         .filter(l -> l.contains("is not a stad TensorRT cache file"))
                         .count(),
-                lines.toString());
+                progress.lines().toString());
     }
 
     @Test
@@ -293,7 +284,7 @@ class PlanCacheTest {
             assertArrayEquals(plan, r.plan());
         }
         assertEquals(1, builds.get());
-        assertEquals(0, lines.size(), lines.toString());
+        assertEquals(List.of(), progress.lines());
     }
 
     @Test
@@ -341,8 +332,8 @@ class PlanCacheTest {
         PlanCache.Result r = cache.loadOrBuild(k, builder(k), progress);
         assertTrue(r.built());
         assertTrue(
-                lines.stream().anyMatch(l -> l.contains("cannot write") || l.contains("cannot lock")),
-                lines.toString());
+                progress.lines().stream().anyMatch(l -> l.contains("cannot write") || l.contains("cannot lock")),
+                progress.lines().toString());
     }
 
     @Test
