@@ -334,11 +334,12 @@ public final class TrtGraphSession implements GraphSession {
                 return c;
             }
             synchronized (all) {
-                if (all.size() < poolSize) {
-                    if (discarded >= poolSize && all.isEmpty()) {
-                        throw new EngineException("TensorRT: " + discarded + " execution contexts of " + description
-                                + " failed on the GPU; its state is unknown, restart the process");
-                    }
+                if (discarded >= poolSize && all.isEmpty()) {
+                    throw new EngineException("TensorRT: " + discarded + " execution contexts of " + description
+                            + " failed on the GPU; its state is unknown, restart the process");
+                }
+                // After poolSize discards no context is made any more: the survivors serve.
+                if (all.size() < poolSize && discarded < poolSize) {
                     Context reused = spare.poll();
                     Context made = reused != null ? reused : new Context();
                     all.add(made);
