@@ -114,7 +114,9 @@ public final class BundleWriter {
                         int8,
                         version,
                         Graphs.metadata(
-                                Graphs.metadata(common, "layout", Int8Detector.LAYOUT.id()), "precision", "int8"),
+                                Graphs.metadata(common, "layout", Int8Detector.LAYOUT.id()),
+                                "precision",
+                                Precision.INT8.id()),
                         progress);
             } catch (EngineException e) {
                 throw new IOException("int8 calibration failed on ONNX Runtime: " + e.getMessage(), e);
@@ -125,8 +127,8 @@ public final class BundleWriter {
                     file,
                     Graphs.IMAGE_INPUT,
                     Graphs.ANOMALY_MAP,
-                    Int8Detector.LAYOUT.id(),
-                    Precision.INT8.id(),
+                    Int8Detector.LAYOUT,
+                    Precision.INT8,
                     new BundleManifest.Threshold(
                             built.threshold(), m.threshold().rule() + ", on the int8 detector's scores"),
                     built.calibrationImages(),
@@ -153,8 +155,8 @@ public final class BundleWriter {
                         detectorFile,
                         Graphs.IMAGE_INPUT,
                         Graphs.ANOMALY_MAP,
-                        layout.id(),
-                        Precision.FP32.id(),
+                        layout,
+                        Precision.FP32,
                         null,
                         null,
                         null,

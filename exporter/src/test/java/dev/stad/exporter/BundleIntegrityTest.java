@@ -119,6 +119,22 @@ class BundleIntegrityTest {
     }
 
     @Test
+    void precisionAndLayoutAreWrittenByNameAndAnUnknownOrRunOnlyPrecisionIsRefused() throws IOException {
+        com.fasterxml.jackson.databind.JsonNode written =
+                BundleWriter.JSON.readTree(files.get(BundleManifest.FILE_NAME));
+        assertEquals("fp32", written.path("detector").path("precision").asText());
+        assertEquals("fused", written.path("detector").path("layout").asText());
+        for (String precision : List.of("fp16", "fp64")) {
+            Path b = folder(withManifest(files, m -> ((ObjectNode) m.get("detector")).put("precision", precision)));
+            BundleException e = assertThrows(BundleException.class, () -> ModelBundle.open(b));
+            assertTrue(
+                    e.getMessage().contains("manifest.json is not a valid manifest")
+                            && e.getMessage().contains(precision),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void corruptManifestIsRefused() throws IOException {
         Map<String, byte[]> broken = new LinkedHashMap<>(files);
         broken.put(BundleManifest.FILE_NAME, "{\"formatVersion\": 1, \"name\": ".getBytes(StandardCharsets.UTF_8));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stad.checkpoint.RunDirectory;
 import dev.stad.checkpoint.RunMetadata;
+import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -60,12 +61,12 @@ class ExportCommandTest {
         assertTrue(log.contains("Checked on ONNX Runtime") && log.contains("detector vs Java"), log);
         assertTrue(log.contains("int8 detector vs fp32 on 2 validation images"), log);
         assertEquals(
-                "separate",
-                ModelBundle.open(dir.resolve("b")).manifest().detector().layout(),
+                DetectorLayout.SEPARATE,
+                ModelBundle.open(dir.resolve("b")).manifest().detector().layoutOrDefault(),
                 "the default layout");
         assertEquals(
-                "fused",
-                ModelBundle.open(dir.resolve("b.zip")).manifest().detector().layout());
+                DetectorLayout.FUSED,
+                ModelBundle.open(dir.resolve("b.zip")).manifest().detector().layoutOrDefault());
         // Re-exporting replaces the bundle in place.
         assertEquals(
                 0, run("--checkpoint", run.toString(), "--out", dir.resolve("b").toString()));

@@ -23,7 +23,9 @@ import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,7 +60,7 @@ class ExportedGraphsTest {
     @EnumSource(DetectorLayout.class)
     void detectorMapEqualsThePlainJavaMapAndDenseEqualsPatch(DetectorLayout layout) throws Exception {
         ModelBundle bundle = layout == DetectorLayout.FUSED ? fused : separate;
-        assertEquals(layout.id(), bundle.manifest().detector().layout());
+        assertEquals(layout, bundle.manifest().detector().layoutOrDefault());
         ExportCheck.Report r = ExportCheck.verify(bundle, 37, 3);
         assertTrue(r.detectorVsJava() <= 1e-4, "detector vs Java: " + r.detectorVsJava());
         assertTrue(r.denseVsPatch() <= 1e-4, "dense vs patch: " + r.denseVsPatch());
@@ -202,6 +204,39 @@ class ExportedGraphsTest {
         }
         float[] expected = s.normalization().normalize(raw).data();
         assertTrue(ExportCheck.relativeDifference(expected, folded.data()) <= 1e-4);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DetectorLayout.class)
+    void theScoringConvolutionsAndOnlyThoseCarryTheNameTensorRtKeepsInFp32(DetectorLayout layout) throws Exception {
+        ModelBundle bundle = layout == DetectorLayout.FUSED ? fused : separate;
+        BundleManifest m = bundle.manifest();
+        OnnxMl.GraphProto graph =
+                OnnxMl.ModelProto.parseFrom(bundle.read(m.detector().file())).getGraph();
+        Map<String, OnnxMl.TensorProto> weights = new java.util.HashMap<>();
+        graph.getInitializerList().forEach(t -> weights.put(t.getName(), t));
+        List<String> pinned = new ArrayList<>();
+        int convs = 0;
+        for (OnnxMl.NodeProto n : graph.getNodeList()) {
+            if (!n.getOpType().equals("Conv")) {
+                continue;
+            }
+            convs++;
+            if (n.getName().startsWith(BundleManifest.DetectorGraph.FP32_CONV_PREFIX)) {
+                // A whitening (D x D x 1 x 1) or a 1-D smoothing pass (1 x 1 x k x 1 or 1 x 1 x 1 x k).
+                List<Long> dims = weights.get(n.getInput(1)).getDimsList();
+                boolean whitening =
+                        dims.get(2) == 1 && dims.get(3) == 1 && dims.get(0).equals(dims.get(1));
+                boolean smoothing = dims.get(0) == 1 && dims.get(1) == 1 && (dims.get(2) == 1) != (dims.get(3) == 1);
+                assertTrue(whitening || smoothing, n.getName() + " has weights " + dims);
+                pinned.add(whitening ? "whitening" : "smoothing");
+            }
+        }
+        // Each scale's whitening of the teacher's descriptors, and the map's two smoothing passes;
+        // none of the networks' convolutions.
+        assertEquals(m.scales().size(), java.util.Collections.frequency(pinned, "whitening"), pinned.toString());
+        assertEquals(2, java.util.Collections.frequency(pinned, "smoothing"), pinned.toString());
+        assertTrue(convs > pinned.size() + m.scales().size() * 4, convs + " convolutions");
     }
 
     @Test

@@ -174,8 +174,7 @@ class Int8DetectorTest {
 
     @Test
     void int8DetectorIsWrittenInTheSeparateLayoutWhateverTheFp32One() {
-        assertEquals(DetectorLayout.FUSED.id(), bundle.manifest().detector().layout());
-        assertEquals(
-                DetectorLayout.SEPARATE.id(), bundle.manifest().int8Detector().layout());
+        assertEquals(DetectorLayout.FUSED, bundle.manifest().detector().layoutOrDefault());
+        assertEquals(DetectorLayout.SEPARATE, bundle.manifest().int8Detector().layoutOrDefault());
     }
 }

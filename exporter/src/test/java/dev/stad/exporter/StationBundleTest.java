@@ -64,7 +64,7 @@ class StationBundleTest {
     @Test
     void stationBundleScoresExactlyAsTheFullBundle() throws Exception {
         FloatImage image = random(56, 56, 4);
-        for (Precision p : Precision.values()) {
+        for (Precision p : List.of(Precision.FP32, Precision.INT8)) {
             DetectorOptions o = DetectorOptions.defaults().withPrecision(p);
             try (Detector a = Detector.open(full, o);
                     Detector b = Detector.open(station, o)) {
@@ -92,7 +92,7 @@ class StationBundleTest {
         int tile = Tiles.tileFor(m, Precision.FP32, 56, 56, budget);
         assertTrue(tile >= 8 && tile < 56, "tile " + tile);
         FloatImage image = random(56, 56, 9);
-        for (Precision p : Precision.values()) {
+        for (Precision p : List.of(Precision.FP32, Precision.INT8)) {
             DetectorOptions o = DetectorOptions.defaults().withPrecision(p);
             try (Detector whole = Detector.open(full, o.withMemoryBudgetMb(0))) {
                 assertEquals(0, whole.tile());

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -100,8 +101,10 @@ public final class PretrainTeacherCommand implements Callable<Integer> {
             settings = settings.withCorpus(corpus);
         }
         if (settings.corpus() == null) {
-            throw new IllegalArgumentException("no corpus: pass --corpus procedural or --corpus <folder of photos>"
-                    + " (the config's teacher is " + teacher.source().name().toLowerCase(Locale.ROOT) + ")");
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "no corpus: pass --corpus procedural or --corpus <folder of photos>" + " (the config's teacher is "
+                            + teacher.source().name().toLowerCase(Locale.ROOT) + ")");
         }
         Path folder = out != null
                 ? out

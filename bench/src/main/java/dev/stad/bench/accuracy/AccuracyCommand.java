@@ -5,15 +5,15 @@ import dev.stad.bench.metrics.Curve;
 import dev.stad.bench.metrics.PixelMetrics;
 import dev.stad.bench.metrics.Roc;
 import dev.stad.bench.report.Plots;
-import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.cli.CommonOptions;
 import dev.stad.runtime.cli.ConsoleProgress;
+import dev.stad.runtime.cli.DetectorChoiceOptions;
 import dev.stad.runtime.cli.VersionProvider;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.detect.Regions;
-import dev.stad.runtime.engine.EngineKind;
+import dev.stad.runtime.engine.Engines;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
 import dev.stad.runtime.io.AtomicFiles;
@@ -97,22 +97,6 @@ public final class AccuracyCommand implements Callable<Integer> {
     Path out;
 
     @Option(
-            names = "--engine",
-            defaultValue = "ort",
-            paramLabel = "ENGINE",
-            description = "Engine (default: ${DEFAULT-VALUE}).")
-    String engine;
-
-    @Option(
-            names = "--precision",
-            paramLabel = "P",
-            description = "Detector to measure: fp32 or int8 (default: the station's, fp32).")
-    String precision;
-
-    @Option(names = "--threads", defaultValue = "0", description = "Engine threads (default: one per physical core).")
-    int threads;
-
-    @Option(
             names = "--fpr-limit",
             defaultValue = "0.3",
             description = "FPR up to which PRO is integrated (default: ${DEFAULT-VALUE}).")
@@ -126,6 +110,9 @@ public final class AccuracyCommand implements Callable<Integer> {
 
     /** Name of the row over every test image. */
     public static final String OVERALL = "overall";
+
+    @Mixin
+    DetectorChoiceOptions detectorChoice;
 
     @Mixin
     CommonOptions common;
@@ -240,9 +227,11 @@ public final class AccuracyCommand implements Callable<Integer> {
         String engineName;
         double threshold;
         DetectorOptions options = DetectorOptions.defaults()
-                .withEngine(EngineKind.parse(engine))
-                .withThreads(threads)
-                .withPrecision(precision == null ? null : Precision.parse(precision));
+                .withEngine(detectorChoice.engine())
+                .withThreads(detectorChoice.threads())
+                .withPrecision(detectorChoice.precision());
+        detectorChoice.requirePrecisionRunsOn(
+                Engines.choose(detectorChoice.engine()).kind());
         try (Detector detector = Detector.open(bundle, options);
                 Progress.Stage stage = progress.stage("accuracy", total, 0)) {
             engineName = detector.engine() + ", " + detector.precision().id() + " detector";

@@ -15,8 +15,8 @@ import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.cli.CommonOptions;
 import dev.stad.runtime.cli.ConsoleProgress;
+import dev.stad.runtime.cli.TileOptions;
 import dev.stad.runtime.cli.VersionProvider;
-import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.detect.Tiles;
 import dev.stad.runtime.engine.EngineKind;
 import dev.stad.runtime.engine.EngineOptions;
@@ -49,6 +49,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -80,8 +81,9 @@ public final class LatencyCommand implements Callable<Integer> {
             split = ",",
             defaultValue = "fp32,int8",
             paramLabel = "P",
-            description = "Detectors of the bundle to time, where it has them (default: ${DEFAULT-VALUE}).")
-    List<String> precisions;
+            description =
+                    "Detectors of the bundle to time, where it has them: fp32, int8 (default:" + " ${DEFAULT-VALUE}).")
+    List<Precision> precisions;
 
     @Option(
             names = "--checkpoint",
@@ -127,7 +129,7 @@ public final class LatencyCommand implements Callable<Integer> {
             paramLabel = "ENGINE",
             description = "Engines to time: ort, ort-cuda, trt (default: every one available here: ort, ort-cuda"
                     + " with CUDA, trt with TensorRT and a GPU).")
-    List<String> engines;
+    List<EngineKind> engines;
 
     @Option(
             names = "--threads",
@@ -135,22 +137,6 @@ public final class LatencyCommand implements Callable<Integer> {
             description =
                     "Engine threads, for ONNX Runtime and the libtorch peer alike (default: one per physical core).")
     int threads;
-
-    @Option(
-            names = "--tile",
-            defaultValue = "0",
-            paramLabel = "PX",
-            description = "Compute maps in tiles of at most PX x PX pixels (exact); 0: chosen per image size from"
-                    + " --memory-budget, as the station does (default: ${DEFAULT-VALUE}).")
-    int tile;
-
-    @Option(
-            names = "--memory-budget",
-            paramLabel = "MB",
-            defaultValue = "" + DetectorOptions.DEFAULT_MEMORY_BUDGET_MB,
-            description = "The station's working-memory budget, which sets the tile size per image size"
-                    + " (default: ${DEFAULT-VALUE}; 0: no limit, every image at once).")
-    long memoryBudgetMb;
 
     @Option(
             names = "--image",
@@ -198,6 +184,9 @@ public final class LatencyCommand implements Callable<Integer> {
             paramLabel = "DIR",
             description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
+
+    @Mixin
+    TileOptions tiles;
 
     @Mixin
     CommonOptions common;
@@ -263,8 +252,15 @@ public final class LatencyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         log = spec.commandLine().getOut();
         if ((bundlePath == null) == (config == null)) {
-            throw new IllegalArgumentException("give --bundle (a trained model) or --config (its architectures with"
-                    + " random weights), not both");
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "give --bundle (a trained model) or --config (its architectures with random weights), not both");
+        }
+        if (precisions.contains(Precision.FP16)) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--precisions: fp16 is not timed here (a TensorRT build setting of the fp32 detector); use"
+                            + " fp32 and int8");
         }
         Files.createDirectories(out);
         if (config != null) {
@@ -273,8 +269,7 @@ public final class LatencyCommand implements Callable<Integer> {
         ModelBundle bundle = ModelBundle.open(bundlePath);
         BundleManifest m = bundle.manifest();
         List<Variant> variants = new ArrayList<>();
-        for (String id : precisions) {
-            Precision p = Precision.parse(id);
+        for (Precision p : precisions) {
             if (m.detector(p).isPresent()) {
                 variants.add(Variant.ofBundle(bundle, p));
             } else {
@@ -282,7 +277,10 @@ public final class LatencyCommand implements Callable<Integer> {
             }
         }
         if (variants.isEmpty()) {
-            throw new IllegalArgumentException(bundlePath + " has none of the detectors asked for: " + precisions);
+            throw new ParameterException(
+                    spec.commandLine(),
+                    bundlePath + " has none of the detectors asked for: "
+                            + precisions.stream().map(Precision::id).toList());
         }
         if (checkpoint != null) {
             TrainedModel model = TrainedModel.load(checkpoint);
@@ -309,8 +307,12 @@ public final class LatencyCommand implements Callable<Integer> {
                 kinds.add(EngineKind.TRT);
             }
         } else {
-            for (String e : engines) {
-                kinds.add(EngineKind.parse(e));
+            for (EngineKind e : engines) {
+                if (e == EngineKind.AUTO) {
+                    throw new ParameterException(
+                            spec.commandLine(), "--engines names engines to time: ort, ort-cuda or trt, not auto");
+                }
+                kinds.add(e);
             }
         }
         FloatImage source = sourceImage();
@@ -354,7 +356,7 @@ public final class LatencyCommand implements Callable<Integer> {
                         eo)) {
                     for (int size : vs) {
                         Point p = time(
-                                kind.id(),
+                                kind,
                                 session,
                                 v,
                                 m.preprocessing(),
@@ -407,8 +409,10 @@ public final class LatencyCommand implements Callable<Integer> {
     private List<PeerPoint> peer(BundleManifest m, List<Variant> variants, FloatImage source) throws Exception {
         Path weights = checkpoint != null ? checkpoint : randomRun;
         if (weights == null) {
-            throw new IllegalArgumentException("--peer needs the networks' weights: give --checkpoint (the bundle's"
-                    + " training run) or use --config");
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--peer needs the networks' weights: give --checkpoint (the bundle's"
+                            + " training run) or use --config");
         }
         List<Variant> ours =
                 variants.stream().filter(v -> v.precision() != null).toList();
@@ -433,7 +437,7 @@ public final class LatencyCommand implements Callable<Integer> {
                 // Each detector in the tiles a station would compute it in (int8 works in less memory).
                 int[] t = new int[sessions.size()];
                 for (int k = 0; k < t.length; k++) {
-                    t[k] = Tiles.tileFor(m, precisionOf(ours.get(k)), size, size, tile, memoryBudgetMb);
+                    t[k] = Tiles.tileFor(m, precisionOf(ours.get(k)), size, size, tiles.tile(), tiles.memoryBudgetMb());
                 }
                 Tiles.Geometry geometry = Tiles.Geometry.of(m);
                 double round = torch.timeOnce(pre.apply(host));
@@ -516,7 +520,7 @@ public final class LatencyCommand implements Callable<Integer> {
     }
 
     private Point time(
-            String engine,
+            EngineKind engine,
             GraphSession session,
             Variant v,
             Preprocessing base,
@@ -528,10 +532,12 @@ public final class LatencyCommand implements Callable<Integer> {
             throws Exception {
         int size = host.height();
         Preprocessing pre = new Preprocessing(size, size, base.mean(), base.std());
-        boolean gpu = engine.equals(EngineKind.TRT.id());
+        boolean gpu = engine == EngineKind.TRT;
         // The memory budget is the station's host memory; TensorRT works in GPU memory, whole
         // unless --tile says otherwise.
-        int t = gpu && tile == 0 ? 0 : Tiles.tileFor(m, precisionOf(v), size, size, tile, memoryBudgetMb);
+        int t = gpu && tiles.tile() == 0
+                ? 0
+                : Tiles.tileFor(m, precisionOf(v), size, size, tiles.tile(), tiles.memoryBudgetMb());
         Tiles.Geometry geometry = Tiles.Geometry.of(m);
         ProcessMemory.resetPeak();
         double warm = scoreOnce(session, pre, host, output, t, geometry);
@@ -548,7 +554,7 @@ public final class LatencyCommand implements Callable<Integer> {
                 : Double.NaN;
         double gflops = v.gflop(size) / (p50 / 1e3);
         return new Point(
-                engine,
+                engine.id(),
                 v.name(),
                 size,
                 perSide * perSide,

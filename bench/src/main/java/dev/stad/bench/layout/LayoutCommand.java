@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -69,7 +70,7 @@ public final class LayoutCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (runs < 1 || sizes.stream().anyMatch(s -> s < 1)) {
-            throw new IllegalArgumentException("--runs and every --sizes value must be at least 1");
+            throw new ParameterException(spec.commandLine(), "--runs and every --sizes value must be at least 1");
         }
         PrintWriter out = spec.commandLine().getOut();
         TrainedModel model = TrainedModel.load(checkpoint);

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -101,7 +102,8 @@ public final class SoakCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter log = spec.commandLine().getOut();
         if (threads < 1 || count < 1 || engineThreads < 0) {
-            throw new IllegalArgumentException("--threads and --count must be >= 1, --engine-threads >= 0");
+            throw new ParameterException(
+                    spec.commandLine(), "--threads and --count must be >= 1, --engine-threads >= 0");
         }
         List<Path> files;
         try (Stream<Path> s = Files.walk(images)) {

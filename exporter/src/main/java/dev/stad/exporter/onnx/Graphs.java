@@ -3,6 +3,7 @@ package dev.stad.exporter.onnx;
 import ai.onnx.proto.OnnxMl;
 import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.spec.NetworkForm;
+import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.OnnxOperator;
 import dev.stad.runtime.score.DescriptorGaussian;
@@ -161,11 +162,13 @@ public final class Graphs {
         if (r > 0) {
             // Zero padding: the same as ScaleCombination's, which counts no value twice.
             float[] k = combination.smoothingKernel();
-            map = g.node(
+            map = g.namedNode(
+                    BundleManifest.DetectorGraph.FP32_CONV_PREFIX + "_smooth_rows",
                     OnnxOperator.CONV,
                     List.of(map, g.floats("gauss_rows", new long[] {1, 1, k.length, 1}, k)),
                     Map.of("pads", new long[] {r, 0, r, 0}));
-            map = g.node(
+            map = g.namedNode(
+                    BundleManifest.DetectorGraph.FP32_CONV_PREFIX + "_smooth_cols",
                     OnnxOperator.CONV,
                     List.of(map, g.floats("gauss_cols", new long[] {1, 1, 1, k.length}, k)),
                     Map.of("pads", new long[] {0, r, 0, r}));
@@ -359,7 +362,8 @@ public final class Graphs {
         for (int i = 0; i < d; i++) {
             bias[i] = -bias[i];
         }
-        String z = g.node(
+        String z = g.namedNode(
+                BundleManifest.DetectorGraph.FP32_CONV_PREFIX + "_whitening",
                 OnnxOperator.CONV,
                 List.of(
                         teacher,

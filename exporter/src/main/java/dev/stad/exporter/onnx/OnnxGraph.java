@@ -131,9 +131,17 @@ public final class OnnxGraph {
         return node(op, List.of(inputs), Map.of());
     }
 
+    /**
+     * {@link #node(OnnxOperator, List, Map)} whose node name starts with {@code namePrefix}, for
+     * nodes an engine finds by name (TensorRT's parser names each layer after its node).
+     */
+    public String namedNode(String namePrefix, OnnxOperator op, List<String> inputs, Map<String, Object> attributes) {
+        return add(op.opType(), namePrefix, inputs, attributes, 1).get(0);
+    }
+
     /** A node with {@code outputs} outputs. */
     public List<String> nodeN(OnnxOperator op, List<String> inputs, Map<String, Object> attributes, int outputs) {
-        return add(op.opType(), inputs, attributes, outputs);
+        return add(op.opType(), op.opType().toLowerCase(Locale.ROOT), inputs, attributes, outputs);
     }
 
     /**
@@ -141,11 +149,12 @@ public final class OnnxGraph {
      * (the bench's sgemm yardstick): a bundle graph holding one would be refused when loaded.
      */
     public String nodeOutsideBundles(String opType, String... inputs) {
-        return add(opType, List.of(inputs), Map.of(), 1).get(0);
+        return add(opType, opType.toLowerCase(Locale.ROOT), List.of(inputs), Map.of(), 1)
+                .get(0);
     }
 
-    private List<String> add(String opType, List<String> inputs, Map<String, Object> attributes, int outputs) {
-        String name = opType.toLowerCase(Locale.ROOT);
+    private List<String> add(
+            String opType, String name, List<String> inputs, Map<String, Object> attributes, int outputs) {
         OnnxMl.NodeProto.Builder n =
                 OnnxMl.NodeProto.newBuilder().setOpType(opType).setName(fresh(name));
         n.addAllInput(inputs);

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stad.bench.BenchCommand;
 import dev.stad.integration.TinyModel;
+import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
@@ -68,16 +69,14 @@ class TensorRtTest {
         }
     }
 
-    private static DetectorOptions trt(Path cacheDir, boolean fp16, Progress progress) {
+    private static DetectorOptions trt(Path cacheDir, Precision precision, Progress progress) {
         return DetectorOptions.defaults()
+                .withPrecision(precision)
                 .withEngine(new EngineOptions(
                         EngineKind.TRT,
                         0,
                         0,
-                        TrtOptions.defaults()
-                                .withCacheDir(cacheDir)
-                                .withFp16(fp16)
-                                .withProgress(progress)));
+                        TrtOptions.defaults().withCacheDir(cacheDir).withProgress(progress)));
     }
 
     /** Largest |a - b| over the maps, and the reference map's largest magnitude and range. */
@@ -101,7 +100,7 @@ class TensorRtTest {
     @Test
     void fp32MapsEqualOnnxRuntimesWithinOneThousandth() throws Exception {
         try (Detector ort = Detector.open(TinyModel.bundle());
-                Detector gpu = Detector.open(TinyModel.bundle(), trt(cache, false, Progress.silent()))) {
+                Detector gpu = Detector.open(TinyModel.bundle(), trt(cache, Precision.FP32, Progress.silent()))) {
             assertTrue(gpu.engine().startsWith("tensorrt"), gpu.engine());
             double worst = 0;
             for (FloatImage img : images) {
@@ -117,7 +116,7 @@ class TensorRtTest {
     @Test
     void fp16MapsStayWithinTheDocumentedBound() throws Exception {
         try (Detector ort = Detector.open(TinyModel.bundle());
-                Detector gpu = Detector.open(TinyModel.bundle(), trt(cache, true, Progress.silent()))) {
+                Detector gpu = Detector.open(TinyModel.bundle(), trt(cache, Precision.FP16, Progress.silent()))) {
             assertTrue(gpu.engine().contains("fp16"), gpu.engine());
             double worstMap = 0;
             double worstScore = 0;
@@ -162,7 +161,7 @@ class TensorRtTest {
                 return Progress.silent().stage(name, total, done);
             }
         };
-        try (Detector d = Detector.open(TinyModel.bundle(), trt(cacheDir, false, recording))) {
+        try (Detector d = Detector.open(TinyModel.bundle(), trt(cacheDir, Precision.FP32, recording))) {
             d.score(images.get(0));
         }
         return lines;
@@ -170,7 +169,7 @@ class TensorRtTest {
 
     @Test
     void threadsSharingOneDetectorGetTheSequentialMaps() throws Exception {
-        try (Detector gpu = Detector.open(TinyModel.bundle(), trt(cache, false, Progress.silent()))) {
+        try (Detector gpu = Detector.open(TinyModel.bundle(), trt(cache, Precision.FP32, Progress.silent()))) {
             List<Detection> sequential = new ArrayList<>();
             for (FloatImage img : images) {
                 sequential.add(gpu.score(img));

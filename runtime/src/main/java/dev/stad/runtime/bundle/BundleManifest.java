@@ -57,8 +57,9 @@ public record BundleManifest(
      * @param file path in the bundle
      * @param input name of the image input [1, 3, height, width]
      * @param output name of the anomaly map output [1, 1, height, width]: the combined, smoothed map
-     * @param layout how the networks of a scale are computed: fused or separate
-     * @param precision {@link Precision#id()} of its networks; null (bundles before int8) is fp32
+     * @param layout how the networks of a scale are computed; null (bundles before layouts were
+     *     recorded) is fused
+     * @param precision of its networks, fp32 or int8; null (bundles before int8) is fp32
      * @param threshold the default threshold for this graph's maps where it is not the manifest's
      *     (an int8 detector's, set by the same rule on its own validation scores); null: the manifest's
      * @param calibrationImages how many good images set an int8 detector's ranges; null for fp32
@@ -72,23 +73,42 @@ public record BundleManifest(
             @JsonProperty("file") String file,
             @JsonProperty("input") String input,
             @JsonProperty("output") String output,
-            @JsonProperty("layout") String layout,
-            @JsonProperty("precision") String precision,
+            @JsonProperty("layout") DetectorLayout layout,
+            @JsonProperty("precision") Precision precision,
             @JsonProperty("threshold") Threshold threshold,
             @JsonProperty("calibrationImages") Integer calibrationImages,
             @JsonProperty("statistics") Map<String, ScoreStatistics> statistics,
             @JsonProperty("combination") ScaleCombination combination) {
 
+        /**
+         * Start of the node names of the scoring tail's convolutions (the map's smoothing, the calm
+         * term's whitening): an engine that runs the networks in half precision keeps these in
+         * fp32, and a layer's type alone cannot tell them from the networks' convolutions.
+         */
+        public static final String FP32_CONV_PREFIX = "fp32_conv";
+
+        public DetectorGraph {
+            if (precision != null && !precision.isGraphPrecision()) {
+                throw new IllegalArgumentException("a detector graph is fp32 or int8, not " + precision.id()
+                        + " (fp16 is how TensorRT runs the fp32 graph)");
+            }
+        }
+
         /** The graph's precision; bundles written before int8 detectors existed are fp32. */
         public Precision precisionOrDefault() {
-            return precision == null ? Precision.FP32 : Precision.parse(precision);
+            return precision == null ? Precision.FP32 : precision;
+        }
+
+        /** The graph's layout; bundles written before layouts were recorded are fused. */
+        public DetectorLayout layoutOrDefault() {
+            return layout == null ? DetectorLayout.FUSED : layout;
         }
     }
 
-    /** The detector graph of {@code precision}, if the bundle has one. */
+    /** The detector graph that runs in {@code precision} (fp16: the fp32 one), if the bundle has one. */
     public java.util.Optional<DetectorGraph> detector(Precision precision) {
         return switch (precision) {
-            case FP32 -> java.util.Optional.of(detector);
+            case FP32, FP16 -> java.util.Optional.of(detector);
             case INT8 -> java.util.Optional.ofNullable(int8Detector);
         };
     }

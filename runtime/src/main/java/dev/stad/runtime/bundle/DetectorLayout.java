@@ -1,5 +1,7 @@
 package dev.stad.runtime.bundle;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -24,11 +26,13 @@ public enum DetectorLayout {
     public static final DetectorLayout DEFAULT = SEPARATE;
 
     /** The name in manifests and on the command line. */
+    @JsonValue
     public String id() {
         return name().toLowerCase(Locale.ROOT);
     }
 
     /** The layout named {@code id}; null (a bundle written before layouts were recorded) is fused. */
+    @JsonCreator
     public static DetectorLayout parse(String id) {
         if (id == null) {
             return FUSED;

@@ -1,5 +1,8 @@
 package dev.stad.runtime.cli;
 
+import dev.stad.runtime.bundle.DetectorLayout;
+import dev.stad.runtime.bundle.Precision;
+import dev.stad.runtime.engine.EngineKind;
 import dev.stad.runtime.engine.EngineUnavailableException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -8,7 +11,7 @@ import picocli.CommandLine;
 /**
  * Builds the picocli command line of every stad command ({@code train}, {@code export},
  * {@code runtime}) the same way: output to the given streams, so tests see exactly what users
- * see; enum values case-insensitive; an exception becomes one {@code error: ...} line and exit
+ * see; enum values case-insensitive, engines, precisions and layouts by the names manifests use; an exception becomes one {@code error: ...} line and exit
  * code {@link #FAILED}, with the stack trace only when the command line has {@code --stacktrace}.
  */
 public final class Commands {
@@ -28,6 +31,10 @@ public final class Commands {
      */
     public static CommandLine configure(CommandLine cl, PrintStream out, PrintStream err) {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // One parser per concept: the names the manifests and messages use, one error wording.
+        cl.registerConverter(EngineKind.class, EngineKind::parse);
+        cl.registerConverter(Precision.class, Precision::parse);
+        cl.registerConverter(DetectorLayout.class, DetectorLayout::parse);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.setExecutionExceptionHandler((ex, line, parse) -> {

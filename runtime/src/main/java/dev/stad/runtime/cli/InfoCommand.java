@@ -86,7 +86,7 @@ public final class InfoCommand implements Callable<Integer> {
                 m.detector().file(),
                 m.detector().input(),
                 m.detector().output(),
-                m.detector().layout(),
+                m.detector().layoutOrDefault().id(),
                 m.int8Detector() == null ? " (the only one: scored by default)" : " (scored by default)");
         if (m.int8Detector() != null) {
             BundleManifest.DetectorGraph q = m.int8Detector();

@@ -1,7 +1,6 @@
 package dev.stad.runtime.cli;
 
 import dev.stad.runtime.bundle.ModelBundle;
-import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
@@ -37,7 +36,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -98,16 +96,6 @@ public final class ScoreCommand implements Callable<Integer> {
     Path bundle;
 
     @Option(
-            names = "--engine",
-            paramLabel = "ENGINE",
-            defaultValue = "auto",
-            converter = EngineConverter.class,
-            description = "ort (ONNX Runtime, CPU), ort-cuda (ONNX Runtime, CUDA; needs the cuda build), trt"
-                    + " (TensorRT; needs an NVIDIA GPU), or auto: trt where it can run, else ort-cuda, else ort"
-                    + " (default: ${DEFAULT-VALUE}).")
-    EngineKind engine;
-
-    @Option(
             names = "--input",
             required = true,
             arity = "1..*",
@@ -137,41 +125,11 @@ public final class ScoreCommand implements Callable<Integer> {
     Set<Save> save;
 
     @Option(
-            names = "--threads",
-            paramLabel = "N",
-            defaultValue = "0",
-            description = "Engine threads per image (default: one per physical core).")
-    int threads;
-
-    @Option(
             names = "--parallel",
             paramLabel = "K",
             defaultValue = "1",
             description = "Images scored at the same time (default: ${DEFAULT-VALUE}).")
     int parallel;
-
-    @Option(
-            names = "--tile",
-            paramLabel = "PX",
-            defaultValue = "0",
-            description = "Compute the map in tiles of at most PX x PX pixels; exact (default: 0, chosen from"
-                    + " --memory-budget).")
-    int tile;
-
-    @Option(
-            names = "--memory-budget",
-            paramLabel = "MB",
-            defaultValue = "" + DetectorOptions.DEFAULT_MEMORY_BUDGET_MB,
-            description = "Working memory the detector may use at once; larger inputs are computed in exact tiles"
-                    + " (default: ${DEFAULT-VALUE}; 0: no limit).")
-    long memoryBudgetMb;
-
-    @Option(
-            names = "--precision",
-            paramLabel = "P",
-            description = "Detector to run: fp32 or int8 (int8 needs a bundle exported with --int8), or fp16 (the"
-                    + " fp32 detector with TensorRT's networks in half precision; engine trt only). Default: fp32.")
-    String precision;
 
     @Option(
             names = "--resume",
@@ -213,6 +171,12 @@ public final class ScoreCommand implements Callable<Integer> {
     int trtLevel;
 
     @Mixin
+    DetectorChoiceOptions detectorChoice;
+
+    @Mixin
+    TileOptions tiles;
+
+    @Mixin
     TrustOptions trust;
 
     @Mixin
@@ -229,23 +193,20 @@ public final class ScoreCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         boolean interactive = parent.interactive;
-        if (threads < 0 || parallel < 1) {
-            throw new IllegalArgumentException("--threads must be >= 0 and --parallel >= 1");
+        if (parallel < 1) {
+            throw new ParameterException(spec.commandLine(), "--parallel must be >= 1, found " + parallel);
         }
+        EngineKind engine = detectorChoice.engine();
+        int threads = detectorChoice.threads();
+        int tile = tiles.tile();
+        long memoryBudgetMb = tiles.memoryBudgetMb();
         if (maxMegapixels != null && !(maxMegapixels * 1e6 >= 1)) {
             throw new ParameterException(
                     spec.commandLine(), "--max-megapixels must be positive, found " + maxMegapixels);
         }
-        boolean fp16 = precision != null && precision.trim().equalsIgnoreCase("fp16");
         // The engine first: a missing GPU or TensorRT is reported in well under a second.
         Engines.Choice choice = Engines.choose(engine);
-        if (fp16 && choice.kind() != EngineKind.TRT) {
-            throw new ParameterException(
-                    spec.commandLine(),
-                    "--precision fp16 runs on TensorRT only (engine "
-                            + choice.kind().id()
-                            + " here); use --engine trt on a machine with an NVIDIA GPU, or fp32 / int8");
-        }
+        detectorChoice.requirePrecisionRunsOn(choice.kind());
         requireWritable(out);
         List<InputFiles.Input> files = InputFiles.expand(inputs);
         Progress progress = new ConsoleProgress(stdout, interactive);
@@ -256,7 +217,6 @@ public final class ScoreCommand implements Callable<Integer> {
                 .withCacheDir(trtCache)
                 .withWorkspaceMb(trtWorkspaceMb)
                 .withOptimizationLevel(trtLevel)
-                .withFp16(fp16)
                 .withContexts(Math.max(TrtOptions.DEFAULT_CONTEXTS, parallel))
                 .withProgress(progress);
         DetectorOptions options = DetectorOptions.defaults()
@@ -264,7 +224,7 @@ public final class ScoreCommand implements Callable<Integer> {
                 .withThreshold(threshold)
                 .withTile(tile)
                 .withMemoryBudgetMb(memoryBudgetMb)
-                .withPrecision(precision == null ? null : fp16 ? Precision.FP32 : Precision.parse(precision))
+                .withPrecision(detectorChoice.precision())
                 .withTrust(this.trust.publicKeys());
         long t0 = System.nanoTime();
         List<ScoreResults.Image> results = new ArrayList<>();
@@ -273,7 +233,7 @@ public final class ScoreCommand implements Callable<Integer> {
         double usedThreshold;
         try (Detector detector = Detector.open(bundle, options)) {
             engineName = detector.engine() + ", "
-                    + (fp16 ? "fp16" : detector.precision().id()) + " detector"
+                    + detector.precision().id() + " detector"
                     + (detector.tile() > 0 ? ", tiles of " + detector.tile() + " px" : "");
             model = detector.manifest().name();
             usedThreshold = detector.threshold();
@@ -369,6 +329,23 @@ public final class ScoreCommand implements Callable<Integer> {
         return summary.failed() > 0 ? SOME_FAILED : 0;
     }
 
+    /**
+     * What went wrong, never "null": the message, else the exception's type; and the causes whose
+     * messages the outer one does not already carry (an engine error wrapping the native one).
+     */
+    static String why(Throwable e) {
+        StringBuilder s = new StringBuilder(
+                e.getMessage() != null ? e.getMessage() : e.getClass().getName());
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable c = e.getCause(); c != null && seen.add(c); c = c.getCause()) {
+            String m = c.getMessage() != null ? c.getMessage() : c.getClass().getName();
+            if (!s.toString().contains(m)) {
+                s.append(" (caused by ").append(m).append(')');
+            }
+        }
+        return s.toString();
+    }
+
     private ScoreResults.Image scoreOne(Detector detector, InputFiles.Input in) {
         String file = in.file().toString();
         FloatImage image;
@@ -389,7 +366,12 @@ public final class ScoreCommand implements Callable<Integer> {
         try {
             d = detector.score(image);
         } catch (Exception e) {
-            return ScoreResults.Image.failed(file, in.name(), file + ": scoring failed: " + e.getMessage());
+            if (common.stacktrace) {
+                synchronized (spec) {
+                    e.printStackTrace(spec.commandLine().getErr());
+                }
+            }
+            return ScoreResults.Image.failed(file, in.name(), file + ": scoring failed: " + why(e));
         }
         Map<String, String> written = new LinkedHashMap<>();
         try {
@@ -483,14 +465,6 @@ public final class ScoreCommand implements Callable<Integer> {
                     "cannot write to output folder " + dir + " (" + e.getClass().getSimpleName()
                             + (e.getMessage() != null ? ": " + e.getMessage() : "") + ")",
                     e);
-        }
-    }
-
-    /** Command-line names of the engines. */
-    static final class EngineConverter implements ITypeConverter<EngineKind> {
-        @Override
-        public EngineKind convert(String value) {
-            return EngineKind.parse(value);
         }
     }
 }

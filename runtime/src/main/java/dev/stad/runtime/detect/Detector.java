@@ -5,6 +5,8 @@ import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.engine.EngineException;
+import dev.stad.runtime.engine.EngineKind;
+import dev.stad.runtime.engine.EngineOptions;
 import dev.stad.runtime.engine.Engines;
 import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.image.FloatImage;
@@ -38,6 +40,7 @@ public final class Detector implements AutoCloseable {
     private final int tile;
     private final Tiles.Geometry geometry;
     private final BundleManifest.DetectorGraph graph;
+    private final Precision precision;
 
     private Detector(
             ModelBundle bundle,
@@ -48,6 +51,7 @@ public final class Detector implements AutoCloseable {
         this.bundle = bundle;
         this.manifest = bundle.manifest();
         this.graph = graph;
+        this.precision = options.precision() == Precision.FP16 ? Precision.FP16 : graph.precisionOrDefault();
         this.session = session;
         this.threshold = options.threshold() != null
                 ? options.threshold()
@@ -93,13 +97,18 @@ public final class Detector implements AutoCloseable {
                 options.tile(),
                 options.memoryBudgetMb());
         byte[] onnx = bundle.read(d.file());
+        EngineOptions engine = options.engine();
+        if (options.precision() == Precision.FP16) {
+            // Named TensorRT, so that auto cannot fall back to an engine that would run fp32 instead.
+            engine = engine.withKind(EngineKind.TRT).withTrt(engine.trt().withPrecision(Precision.FP16));
+        }
         GraphSession session = Engines.open(
                 onnx,
                 bundlePath + ": " + d.file(),
                 d.input(),
                 List.of(d.output()),
                 Tiles.inputProfile(m, tile),
-                options.engine());
+                engine);
         try {
             session.run(Tiles.warmUpInput(m, tile));
         } catch (EngineException | RuntimeException e) {
@@ -109,9 +118,9 @@ public final class Detector implements AutoCloseable {
         return new Detector(bundle, d, session, options, tile);
     }
 
-    /** The precision of the detector graph in use. */
+    /** The precision the detector runs in: its graph's, or fp16 where TensorRT runs the fp32 graph so. */
     public Precision precision() {
-        return graph.precisionOrDefault();
+        return precision;
     }
 
     /** Largest side computed at once; 0: the whole input. */

@@ -17,8 +17,9 @@ import java.util.Objects;
  *     from {@code memoryBudgetMb}
  * @param memoryBudgetMb working memory the detector graph may use at once, in MB: the input is
  *     computed in tiles when the whole of it would need more ({@link Tiles#tileFor}); 0: no limit
- * @param precision the detector graph to run; null: {@link #DEFAULT_PRECISION} where the bundle
- *     has it, else fp32
+ * @param precision the detector graph to run and how: fp32, int8, or fp16 (the fp32 graph with
+ *     TensorRT's networks in half precision, engine trt or auto only); null:
+ *     {@link #DEFAULT_PRECISION} where the bundle has it, else fp32
  * @param trust public keys of which one must have signed the bundle ({@link
  *     dev.stad.runtime.bundle.BundleSignature}); empty: signatures are not checked
  */
@@ -54,6 +55,11 @@ public record DetectorOptions(
         }
         if (!(topFraction > 0 && topFraction <= 1)) {
             throw new IllegalArgumentException("topFraction must be in (0, 1], found " + topFraction);
+        }
+        if (precision == Precision.FP16 && engine.kind() != EngineKind.TRT && engine.kind() != EngineKind.AUTO) {
+            throw new IllegalArgumentException(
+                    "fp16 runs on TensorRT only (engine " + engine.kind().id()
+                            + " asked for); use engine trt on a machine with an NVIDIA GPU, or fp32 / int8");
         }
         if (tile < 0) {
             throw new IllegalArgumentException("tile must be >= 0 (0: from the memory budget), found " + tile);

@@ -62,7 +62,7 @@ public final class Tiles {
      */
     public static long workingBytesPerPixel(BundleManifest manifest, Precision precision) {
         DetectorLayout layout = manifest.detector(precision)
-                .map(d -> DetectorLayout.parse(d.layout()))
+                .map(BundleManifest.DetectorGraph::layoutOrDefault)
                 .orElse(DetectorLayout.DEFAULT);
         return workingBytesPerPixel(manifest.specs(), manifest.scales().get(0).students(), precision, layout);
     }

@@ -174,4 +174,46 @@ class RuntimeCommandTest {
         assertEquals(2, code);
         assertTrue(errText().contains("--precision fp16 runs on TensorRT only (engine ort here)"), errText());
     }
+
+    @Test
+    void outOfRangeNumbersAndUnknownPrecisionsAreUsageErrorsThatExitTwo() throws Exception {
+        Path img = Files.write(dir.resolve("a.png"), new byte[] {1});
+        String[] base = {
+            "score",
+            "--bundle",
+            dir.resolve("nope").toString(),
+            "--input",
+            img.toString(),
+            "--out",
+            dir.resolve("results").toString()
+        };
+        java.util.function.Function<String[], Integer> with = extra -> {
+            String[] all = java.util.Arrays.copyOf(base, base.length + extra.length);
+            System.arraycopy(extra, 0, all, base.length, extra.length);
+            err.reset();
+            return run(all);
+        };
+        assertEquals(2, with.apply(new String[] {"--threads", "-1"}));
+        assertTrue(errText().contains("--threads must be >= 0"), errText());
+        assertEquals(2, with.apply(new String[] {"--parallel", "0"}));
+        assertTrue(errText().contains("--parallel must be >= 1"), errText());
+        assertEquals(2, with.apply(new String[] {"--tile", "-8"}));
+        assertTrue(errText().contains("--tile and --memory-budget must be >= 0"), errText());
+        assertEquals(2, with.apply(new String[] {"--precision", "fp8"}));
+        assertTrue(errText().contains("unknown precision 'fp8'"), errText());
+        // Case does not matter, as for every enum option.
+        assertEquals(1, with.apply(new String[] {"--precision", "INT8", "--engine", "ORT"}));
+        assertTrue(errText().contains("nope"), errText());
+    }
+
+    @Test
+    void aFailureWithoutAMessageStillSaysWhatFailedAndWhy() {
+        NullPointerException npe = new NullPointerException();
+        npe.initCause(new java.io.IOException("disk unplugged"));
+        assertEquals("java.lang.NullPointerException (caused by disk unplugged)", ScoreCommand.why(npe));
+        assertEquals(
+                "engine failed: CUDA error 700",
+                ScoreCommand.why(new IllegalStateException(
+                        "engine failed: CUDA error 700", new RuntimeException("CUDA error 700"))));
+    }
 }

@@ -1,6 +1,7 @@
 package dev.stad.runtime.engine.trt;
 
 import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.progress.Progress;
@@ -43,10 +44,12 @@ public final class PlanCache {
 
     /**
      * The builder's precision flags as the key and messages name them: int8 when the graph has
-     * Q/DQ pairs (explicit quantization), fp16 when asked; both flags can be set, and an int8
-     * plan built with fp16 allowed is another plan than one without.
+     * Q/DQ pairs (explicit quantization), fp16 when the float layers are asked for in half
+     * precision; both flags can be set, and an int8 plan built with fp16 allowed is another plan
+     * than one without.
      */
-    public static String precision(boolean quantized, boolean fp16) {
+    public static String precision(boolean quantized, Precision floats) {
+        boolean fp16 = floats == Precision.FP16;
         if (quantized) {
             return fp16 ? "int8+fp16" : "int8";
         }
@@ -109,7 +112,7 @@ public final class PlanCache {
                     cuda,
                     ModelBundle.sha256(onnx),
                     profile,
-                    PlanCache.precision(isQuantized(onnx), options.fp16()),
+                    PlanCache.precision(isQuantized(onnx), options.precision()),
                     "workspace=" + options.workspaceMb() + "MB;level=" + options.optimizationLevel()
                             // Plans of fp16 builds that only preferred the fp32 pins are other plans.
                             + ";pins=obey");

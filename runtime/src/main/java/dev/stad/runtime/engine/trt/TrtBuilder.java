@@ -3,6 +3,8 @@ package dev.stad.runtime.engine.trt;
 import static org.bytedeco.tensorrt.global.nvinfer.createInferBuilder;
 import static org.bytedeco.tensorrt.global.nvonnxparser.createParser;
 
+import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.engine.InputProfile;
 import dev.stad.runtime.progress.Progress;
@@ -84,7 +86,7 @@ final class TrtBuilder {
                 // Explicit quantization: the graph's own Q/DQ scales, no calibrator.
                 config.setFlag(BuilderFlag.kINT8);
             }
-            if (options.fp16()) {
+            if (options.precision() == Precision.FP16) {
                 if (!builder.platformHasFastFp16()) {
                     progress.line("TensorRT: this GPU has no fast fp16; fp16 is asked for but may not be faster");
                 }
@@ -122,7 +124,7 @@ final class TrtBuilder {
                     Locale.ROOT,
                     "TensorRT: building the engine (%s, input %s, optimisation level %d, workspace %d MB);"
                             + " the first build on a GPU takes minutes",
-                    PlanCache.precision(quantized, options.fp16()),
+                    PlanCache.precision(quantized, options.precision()),
                     profile.describe(),
                     options.optimizationLevel(),
                     options.workspaceMb()));
@@ -172,8 +174,9 @@ final class TrtBuilder {
 
     /**
      * Pins every scoring layer (the element-wise arithmetic, reductions and unary functions after
-     * the networks: {@code e}, {@code v}, their standardisation and the combination of scales) to
-     * fp32. In half precision the sum of 128 squared descriptor differences passes 65504 on a
+     * the networks: {@code e}, {@code v}, their standardisation and the combination of scales; and
+     * the convolutions the exporter names with {@link BundleManifest.DetectorGraph#FP32_CONV_PREFIX}:
+     * the calm term's whitening and the map's smoothing) to fp32. In half precision the sum of 128 squared descriptor differences passes 65504 on a
      * strong anomaly, and the standardisation subtracts nearly equal numbers; the networks' own
      * layers (convolutions, activations, max pools) are safe in fp16. Layers on integer or boolean
      * data (shape arithmetic) are left alone. Returns how many were pinned.
@@ -184,6 +187,12 @@ final class TrtBuilder {
             ILayer layer = network.getLayer(i);
             int type = layer.getType().value;
             boolean scoring = type == LayerType.kREDUCE.value || type == LayerType.kUNARY.value;
+            if (type == LayerType.kCONVOLUTION.value) {
+                // The parser names a layer after its ONNX node; the exporter names the scoring
+                // tail's convolutions so that they can be told from the networks'.
+                String name = layer.getName();
+                scoring = name != null && name.startsWith(BundleManifest.DetectorGraph.FP32_CONV_PREFIX);
+            }
             if (type == LayerType.kELEMENTWISE.value) {
                 int op = new IElementWiseLayer(layer).getOperation().value;
                 scoring = op != ElementWiseOperation.kMAX.value;

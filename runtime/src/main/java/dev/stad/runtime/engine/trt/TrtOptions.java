@@ -1,5 +1,6 @@
 package dev.stad.runtime.engine.trt;
 
+import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.progress.Progress;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -11,19 +12,26 @@ import java.util.Objects;
  * @param workspaceMb the builder's workspace limit (scratch memory a layer's kernels may use)
  * @param optimizationLevel the builder optimisation level, 0 (fast builds) to 5 (TensorRT's slowest
  *     and most thorough search); TensorRT's default is 3
- * @param fp16 let TensorRT run the networks in half precision; the scoring tail stays in fp32
+ * @param precision what TensorRT builds the graph's float layers in: {@link Precision#FP32}, or
+ *     {@link Precision#FP16} for the networks in half precision with the scoring tail pinned to fp32;
+ *     int8 is never asked for here, it comes from the graph's own quantize / dequantize pairs
  * @param contexts execution contexts, each with its own CUDA stream and buffers: how many threads
  *     run the graph at once (the others wait for a free one)
  * @param progress where the stages of loading or building an engine are reported
  */
 public record TrtOptions(
-        Path cacheDir, long workspaceMb, int optimizationLevel, boolean fp16, int contexts, Progress progress) {
+        Path cacheDir, long workspaceMb, int optimizationLevel, Precision precision, int contexts, Progress progress) {
     public static final long DEFAULT_WORKSPACE_MB = 4096;
     public static final int DEFAULT_OPTIMIZATION_LEVEL = 3;
     public static final int DEFAULT_CONTEXTS = 2;
 
     public TrtOptions {
         Objects.requireNonNull(progress, "progress must not be null");
+        Objects.requireNonNull(precision, "precision must not be null");
+        if (precision == Precision.INT8) {
+            throw new IllegalArgumentException("TensorRT options take fp32 or fp16: int8 comes from the graph's"
+                    + " quantize / dequantize pairs (the bundle's int8 detector)");
+        }
         if (workspaceMb < 1) {
             throw new IllegalArgumentException("TensorRT workspace must be >= 1 MB, found " + workspaceMb);
         }
@@ -39,7 +47,12 @@ public record TrtOptions(
     /** The default cache folder, 4 GB workspace, level 3, fp32, two contexts, no progress lines. */
     public static TrtOptions defaults() {
         return new TrtOptions(
-                null, DEFAULT_WORKSPACE_MB, DEFAULT_OPTIMIZATION_LEVEL, false, DEFAULT_CONTEXTS, Progress.silent());
+                null,
+                DEFAULT_WORKSPACE_MB,
+                DEFAULT_OPTIMIZATION_LEVEL,
+                Precision.FP32,
+                DEFAULT_CONTEXTS,
+                Progress.silent());
     }
 
     /** {@link #cacheDir} or the default. */
@@ -48,26 +61,26 @@ public record TrtOptions(
     }
 
     public TrtOptions withCacheDir(Path dir) {
-        return new TrtOptions(dir, workspaceMb, optimizationLevel, fp16, contexts, progress);
+        return new TrtOptions(dir, workspaceMb, optimizationLevel, precision, contexts, progress);
     }
 
     public TrtOptions withWorkspaceMb(long mb) {
-        return new TrtOptions(cacheDir, mb, optimizationLevel, fp16, contexts, progress);
+        return new TrtOptions(cacheDir, mb, optimizationLevel, precision, contexts, progress);
     }
 
     public TrtOptions withOptimizationLevel(int level) {
-        return new TrtOptions(cacheDir, workspaceMb, level, fp16, contexts, progress);
+        return new TrtOptions(cacheDir, workspaceMb, level, precision, contexts, progress);
     }
 
-    public TrtOptions withFp16(boolean half) {
-        return new TrtOptions(cacheDir, workspaceMb, optimizationLevel, half, contexts, progress);
+    public TrtOptions withPrecision(Precision p) {
+        return new TrtOptions(cacheDir, workspaceMb, optimizationLevel, p, contexts, progress);
     }
 
     public TrtOptions withContexts(int n) {
-        return new TrtOptions(cacheDir, workspaceMb, optimizationLevel, fp16, n, progress);
+        return new TrtOptions(cacheDir, workspaceMb, optimizationLevel, precision, n, progress);
     }
 
     public TrtOptions withProgress(Progress p) {
-        return new TrtOptions(cacheDir, workspaceMb, optimizationLevel, fp16, contexts, p);
+        return new TrtOptions(cacheDir, workspaceMb, optimizationLevel, precision, contexts, p);
     }
 }

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.engine.EngineException;
-import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.progress.RecordingProgress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -70,7 +70,7 @@ class PlanCacheTest {
         byte[] fp32Graph = "a graph of Conv and Relu nodes".getBytes(StandardCharsets.ISO_8859_1);
         byte[] int8Graph = "a graph with QuantizeLinear and DequantizeLinear".getBytes(StandardCharsets.ISO_8859_1);
         TrtOptions fp32 = TrtOptions.defaults();
-        TrtOptions fp16 = new TrtOptions(null, 4096, 3, true, 2, Progress.silent());
+        TrtOptions fp16 = TrtOptions.defaults().withPrecision(Precision.FP16);
         String profile = "1..1x3x[256..256]x[256..256] opt 256x256";
         java.util.function.BiFunction<byte[], TrtOptions, PlanCache.Key> key =
                 (g, o) -> PlanCache.Key.of("NVIDIA H200", "9.0", "10.15.1", "13.1", g, profile, o);

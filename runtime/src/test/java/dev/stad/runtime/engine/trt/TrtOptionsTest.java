@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stad.runtime.bundle.Precision;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,7 @@ class TrtOptionsTest {
         TrtOptions d = TrtOptions.defaults();
         assertEquals(3, d.optimizationLevel());
         assertEquals(4096, d.workspaceMb());
-        assertEquals(false, d.fp16());
+        assertEquals(Precision.FP32, d.precision());
         assertEquals(PlanCache.defaultDirectory(), d.cacheDirOrDefault());
         assertTrue(
                 PlanCache.defaultDirectory().endsWith(Path.of("tensorrt")),
@@ -28,5 +29,8 @@ class TrtOptionsTest {
         assertTrue(level.getMessage().contains("optimisation level must be 0 to 5"), level.getMessage());
         assertThrows(IllegalArgumentException.class, () -> TrtOptions.defaults().withWorkspaceMb(0));
         assertThrows(IllegalArgumentException.class, () -> TrtOptions.defaults().withContexts(0));
+        IllegalArgumentException int8 = assertThrows(
+                IllegalArgumentException.class, () -> TrtOptions.defaults().withPrecision(Precision.INT8));
+        assertTrue(int8.getMessage().contains("quantize / dequantize pairs"), int8.getMessage());
     }
 }
