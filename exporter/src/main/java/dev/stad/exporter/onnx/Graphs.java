@@ -123,10 +123,14 @@ public final class Graphs {
             nets.addAll(s.students());
             List<String> outs = new ArrayList<>();
             outs.addAll(networks(g, s, nets, image, layout, quantizer));
+            // Everything after the networks is the scoring tail, which TensorRT keeps in fp32 by name.
+            g.prefixNodeNames(BundleManifest.DetectorGraph.FP32_NODE_PREFIX);
             scores.put(
                     s.spec().name(), score(g, outs.get(0), outs.subList(1, outs.size()), s.statistics(), s.gaussian()));
+            g.prefixNodeNames("");
             margins.put(s.spec().name(), s.spec().margin());
         }
+        g.prefixNodeNames(BundleManifest.DetectorGraph.FP32_NODE_PREFIX);
         if (!margins.keySet().equals(new HashSet<>(combination.scaleNames()))) {
             throw new IllegalArgumentException("the combination covers scales " + combination.scaleNames()
                     + ", the detector has " + margins.keySet());
@@ -162,13 +166,11 @@ public final class Graphs {
         if (r > 0) {
             // Zero padding: the same as ScaleCombination's, which counts no value twice.
             float[] k = combination.smoothingKernel();
-            map = g.namedNode(
-                    BundleManifest.DetectorGraph.FP32_CONV_PREFIX + "_smooth_rows",
+            map = g.node(
                     OnnxOperator.CONV,
                     List.of(map, g.floats("gauss_rows", new long[] {1, 1, k.length, 1}, k)),
                     Map.of("pads", new long[] {r, 0, r, 0}));
-            map = g.namedNode(
-                    BundleManifest.DetectorGraph.FP32_CONV_PREFIX + "_smooth_cols",
+            map = g.node(
                     OnnxOperator.CONV,
                     List.of(map, g.floats("gauss_cols", new long[] {1, 1, 1, k.length}, k)),
                     Map.of("pads", new long[] {0, r, 0, r}));
@@ -362,8 +364,7 @@ public final class Graphs {
         for (int i = 0; i < d; i++) {
             bias[i] = -bias[i];
         }
-        String z = g.namedNode(
-                BundleManifest.DetectorGraph.FP32_CONV_PREFIX + "_whitening",
+        String z = g.node(
                 OnnxOperator.CONV,
                 List.of(
                         teacher,

@@ -29,6 +29,7 @@ public final class OnnxGraph {
     private final OnnxMl.GraphProto.Builder graph = OnnxMl.GraphProto.newBuilder();
     private final Set<String> names = new HashSet<>();
     private int counter;
+    private String nodePrefix = "";
 
     public OnnxGraph(String name) {
         graph.setName(Objects.requireNonNull(name, "name must not be null"));
@@ -132,16 +133,16 @@ public final class OnnxGraph {
     }
 
     /**
-     * {@link #node(OnnxOperator, List, Map)} whose node name starts with {@code namePrefix}, for
-     * nodes an engine finds by name (TensorRT's parser names each layer after its node).
+     * Starts the name of every node added from now on with {@code prefix} ("": none), for nodes an
+     * engine finds by name (TensorRT's parser names each layer after its node).
      */
-    public String namedNode(String namePrefix, OnnxOperator op, List<String> inputs, Map<String, Object> attributes) {
-        return add(op.opType(), namePrefix, inputs, attributes, 1).get(0);
+    public void prefixNodeNames(String prefix) {
+        nodePrefix = Objects.requireNonNull(prefix, "prefix must not be null (\"\": none)");
     }
 
     /** A node with {@code outputs} outputs. */
     public List<String> nodeN(OnnxOperator op, List<String> inputs, Map<String, Object> attributes, int outputs) {
-        return add(op.opType(), op.opType().toLowerCase(Locale.ROOT), inputs, attributes, outputs);
+        return add(op.opType(), inputs, attributes, outputs);
     }
 
     /**
@@ -149,12 +150,11 @@ public final class OnnxGraph {
      * (the bench's sgemm yardstick): a bundle graph holding one would be refused when loaded.
      */
     public String nodeOutsideBundles(String opType, String... inputs) {
-        return add(opType, opType.toLowerCase(Locale.ROOT), List.of(inputs), Map.of(), 1)
-                .get(0);
+        return add(opType, List.of(inputs), Map.of(), 1).get(0);
     }
 
-    private List<String> add(
-            String opType, String name, List<String> inputs, Map<String, Object> attributes, int outputs) {
+    private List<String> add(String opType, List<String> inputs, Map<String, Object> attributes, int outputs) {
+        String name = nodePrefix + opType.toLowerCase(Locale.ROOT);
         OnnxMl.NodeProto.Builder n =
                 OnnxMl.NodeProto.newBuilder().setOpType(opType).setName(fresh(name));
         n.addAllInput(inputs);
@@ -176,7 +176,7 @@ public final class OnnxGraph {
         claim(publicName);
         graph.addNode(OnnxMl.NodeProto.newBuilder()
                 .setOpType(OnnxOperator.IDENTITY.opType())
-                .setName(fresh("identity"))
+                .setName(fresh(nodePrefix + "identity"))
                 .addInput(value)
                 .addOutput(publicName));
         return publicName;

@@ -81,11 +81,13 @@ public record BundleManifest(
             @JsonProperty("combination") ScaleCombination combination) {
 
         /**
-         * Start of the node names of the scoring tail's convolutions (the map's smoothing, the calm
-         * term's whitening): an engine that runs the networks in half precision keeps these in
-         * fp32, and a layer's type alone cannot tell them from the networks' convolutions.
+         * Start of the node names of the scoring tail, every node after the networks (e, v and the
+         * calm term with its whitening convolution, the combination of scales, the smoothing, the
+         * outer band): an engine that runs the networks in half precision keeps these in fp32,
+         * where e's sums pass fp16's range and the standardisation cancels; a layer's type alone
+         * cannot tell the tail's convolutions and maxima from the networks'.
          */
-        public static final String FP32_CONV_PREFIX = "fp32_conv";
+        public static final String FP32_NODE_PREFIX = "fp32_";
 
         public DetectorGraph {
             if (precision != null && !precision.isGraphPrecision()) {

@@ -114,8 +114,9 @@ public final class PlanCache {
                     profile,
                     PlanCache.precision(isQuantized(onnx), options.precision()),
                     "workspace=" + options.workspaceMb() + "MB;level=" + options.optimizationLevel()
-                            // Plans of fp16 builds that only preferred the fp32 pins are other plans.
-                            + ";pins=obey");
+                            // Plans of fp16 builds that only preferred the fp32 pins, or pinned by
+                            // layer type alone, or let TF32 into them, are other plans.
+                            + ";pins=obey,names;tf32=" + (options.precision() == Precision.FP16 ? "off" : "default"));
         }
 
         /** The key as text, one {@code field=value} per line: what the plan file carries. */

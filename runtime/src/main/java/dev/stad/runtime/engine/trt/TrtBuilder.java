@@ -94,8 +94,16 @@ final class TrtBuilder {
                 // OBEY, not PREFER: a preference lets TensorRT run a pinned layer in fp16 anyway, and the
                 // pins exist because the scoring overflows or cancels there.
                 config.setFlag(BuilderFlag.kOBEY_PRECISION_CONSTRAINTS);
-                int kept = keepScoringInFp32(network);
-                progress.line("TensorRT: fp16 networks, " + kept + " scoring layers kept in fp32");
+                // TF32 (on by default) would run the pinned convolutions with fp16's 10-bit mantissa.
+                config.clearFlag(BuilderFlag.kTF32);
+                Pins pins = keepScoringInFp32(network);
+                progress.line("TensorRT: fp16 networks, " + pins.layers() + " scoring layers kept in fp32");
+                if (pins.named() == 0) {
+                    progress.line("TensorRT: this bundle's scoring tail has no "
+                            + BundleManifest.DetectorGraph.FP32_NODE_PREFIX
+                            + " node names (exported by an earlier version): its convolutions and maxima may run in"
+                            + " fp16; export it again to keep all of it in fp32");
+                }
             }
             IOptimizationProfile p = require(builder.createOptimizationProfile(), "createOptimizationProfile", logger);
             try (Dims64 min = dims(1, profile.channels(), profile.minHeight(), profile.minWidth());
@@ -172,28 +180,31 @@ final class TrtBuilder {
         }
     }
 
+    /** What {@link #keepScoringInFp32} pinned: every layer, and those found by the scoring tail's name. */
+    record Pins(int layers, int named) {}
+
     /**
-     * Pins every scoring layer (the element-wise arithmetic, reductions and unary functions after
-     * the networks: {@code e}, {@code v}, their standardisation and the combination of scales; and
-     * the convolutions the exporter names with {@link BundleManifest.DetectorGraph#FP32_CONV_PREFIX}:
-     * the calm term's whitening and the map's smoothing) to fp32. In half precision the sum of 128 squared descriptor differences passes 65504 on a
-     * strong anomaly, and the standardisation subtracts nearly equal numbers; the networks' own
-     * layers (convolutions, activations, max pools) are safe in fp16. Layers on integer or boolean
-     * data (shape arithmetic) are left alone. Returns how many were pinned.
+     * Pins the scoring tail to fp32: every layer whose ONNX node the exporter named with {@link
+     * BundleManifest.DetectorGraph#FP32_NODE_PREFIX} (everything after the networks: e, v and the
+     * calm term with its whitening convolution, the combination of scales, the smoothing, the
+     * outer band), and for bundles exported before those names every reduction, unary function
+     * and element-wise layer but a maximum (the networks' dense pools are maxima). In half
+     * precision the sum of 128 squared descriptor differences passes 65504 on a strong anomaly,
+     * and the standardisation subtracts nearly equal numbers; the networks' own layers
+     * (convolutions, activations, max pools) are safe in fp16. Layers on integer or boolean data
+     * (shape arithmetic) are left alone.
      */
-    static int keepScoringInFp32(INetworkDefinition network) {
+    static Pins keepScoringInFp32(INetworkDefinition network) {
         int kept = 0;
+        int named = 0;
         for (int i = 0; i < network.getNbLayers(); i++) {
             ILayer layer = network.getLayer(i);
             int type = layer.getType().value;
-            boolean scoring = type == LayerType.kREDUCE.value || type == LayerType.kUNARY.value;
-            if (type == LayerType.kCONVOLUTION.value) {
-                // The parser names a layer after its ONNX node; the exporter names the scoring
-                // tail's convolutions so that they can be told from the networks'.
-                String name = layer.getName();
-                scoring = name != null && name.startsWith(BundleManifest.DetectorGraph.FP32_CONV_PREFIX);
-            }
-            if (type == LayerType.kELEMENTWISE.value) {
+            // The parser names each layer after its ONNX node (a suffix added where a name repeats).
+            String name = layer.getName();
+            boolean byName = name != null && name.startsWith(BundleManifest.DetectorGraph.FP32_NODE_PREFIX);
+            boolean scoring = byName || type == LayerType.kREDUCE.value || type == LayerType.kUNARY.value;
+            if (!scoring && type == LayerType.kELEMENTWISE.value) {
                 int op = new IElementWiseLayer(layer).getOperation().value;
                 scoring = op != ElementWiseOperation.kMAX.value;
             }
@@ -210,9 +221,12 @@ final class TrtBuilder {
                     layer.setOutputType(o, DataType.kFLOAT);
                 }
                 kept++;
+                if (byName) {
+                    named++;
+                }
             }
         }
-        return kept;
+        return new Pins(kept, named);
     }
 
     private static boolean hasLayer(INetworkDefinition network, LayerType type) {

@@ -83,7 +83,10 @@ class PlanCacheTest {
                 key.apply(int8Graph, fp32).digest(), key.apply(int8Graph, fp16).digest());
         PlanCache.Key k = key.apply(fp32Graph, fp16);
         assertEquals(dev.stad.runtime.bundle.ModelBundle.sha256(fp32Graph), k.graphSha256());
-        assertEquals("workspace=4096MB;level=3;pins=obey", k.builder());
+        assertEquals("workspace=4096MB;level=3;pins=obey,names;tf32=off", k.builder());
+        assertEquals(
+                "workspace=4096MB;level=3;pins=obey,names;tf32=default",
+                key.apply(fp32Graph, fp32).builder());
         assertEquals(profile, k.profile());
     }
 
