@@ -177,6 +177,7 @@ public final class Graphs {
         }
         map = fillOuterBand(g, map, levels.get(0).margin(), combination.outerBand());
         g.output(g.rename(map, ANOMALY_MAP), 1L, 1L, "height", "width");
+        g.prefixNodeNames(""); // the probes are values inside the networks
         for (Map.Entry<String, String> p : quantizer.probes().entrySet()) {
             g.output(g.rename(p.getValue(), p.getKey()), 1L, "channels", "rows", "columns");
         }

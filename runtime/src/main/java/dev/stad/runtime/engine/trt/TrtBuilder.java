@@ -180,7 +180,11 @@ final class TrtBuilder {
         }
     }
 
-    /** What {@link #keepScoringInFp32} pinned: every layer, and those found by the scoring tail's name. */
+    /**
+     * What {@link #keepScoringInFp32} pinned: every layer, and those found by the scoring tail's
+     * name that are not convolutions (a graph whose tail is named has many; one exported while
+     * only the tail's convolutions were named has none, and its maxima and slices are not pinned).
+     */
     record Pins(int layers, int named) {}
 
     /**
@@ -203,7 +207,9 @@ final class TrtBuilder {
             // The parser names each layer after its ONNX node (a suffix added where a name repeats).
             String name = layer.getName();
             boolean byName = name != null && name.startsWith(BundleManifest.DetectorGraph.FP32_NODE_PREFIX);
-            boolean scoring = byName || type == LayerType.kREDUCE.value || type == LayerType.kUNARY.value;
+            boolean scoring = (byName && type != LayerType.kCONSTANT.value)
+                    || type == LayerType.kREDUCE.value
+                    || type == LayerType.kUNARY.value;
             if (!scoring && type == LayerType.kELEMENTWISE.value) {
                 int op = new IElementWiseLayer(layer).getOperation().value;
                 scoring = op != ElementWiseOperation.kMAX.value;
@@ -212,7 +218,8 @@ final class TrtBuilder {
             // shape arithmetic, which must keep its own types.
             for (int o = 0; o < layer.getNbOutputs() && scoring; o++) {
                 ITensor t = layer.getOutput(o);
-                scoring = !t.isShapeTensor()
+                scoring = t.isExecutionTensor()
+                        && !t.isShapeTensor()
                         && (t.getType().value == DataType.kFLOAT.value || t.getType().value == DataType.kHALF.value);
             }
             if (scoring) {
@@ -221,7 +228,7 @@ final class TrtBuilder {
                     layer.setOutputType(o, DataType.kFLOAT);
                 }
                 kept++;
-                if (byName) {
+                if (byName && type != LayerType.kCONVOLUTION.value) {
                     named++;
                 }
             }
