@@ -178,11 +178,9 @@ public final class Int8Detector {
         }
         List<Graphs.ScaleNetworks> own = new ArrayList<>();
         for (Graphs.ScaleNetworks s : scales) {
-            ScoreStatistics measured = ErrorAndUncertainty.statistics(
+            ScoreStatistics st = ErrorAndUncertainty.statistics(
                             maps.get(s.spec().name()))
-                    .withVWeight(s.statistics().vWeight());
-            ScoreStatistics st = measured.withCalm(
-                    measured.cMean(), measured.cStd(), s.statistics().cWeight());
+                    .withWeights(s.statistics().vWeight(), s.statistics().cWeight());
             statistics.put(s.spec().name(), st);
             own.add(new Graphs.ScaleNetworks(s.spec(), s.teacher(), s.students(), st, s.gaussian()));
         }

@@ -11,8 +11,9 @@ import picocli.CommandLine;
 /**
  * Builds the picocli command line of every stad command ({@code train}, {@code export},
  * {@code runtime}) the same way: output to the given streams, so tests see exactly what users
- * see; enum values case-insensitive, engines, precisions and layouts by the names manifests use; an exception becomes one {@code error: ...} line and exit
- * code {@link #FAILED}, with the stack trace only when the command line has {@code --stacktrace}.
+ * see; enum values case-insensitive, engines, precisions and layouts by the names manifests use;
+ * an exception becomes one {@code error: ...} line and exit code {@link #FAILED}, with the stack
+ * trace only when the command line has {@code --stacktrace}.
  */
 public final class Commands {
     /** Exit code of a command whose work failed; picocli's own usage errors exit with 2. */

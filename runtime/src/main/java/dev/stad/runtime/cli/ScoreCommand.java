@@ -24,6 +24,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -336,7 +338,7 @@ public final class ScoreCommand implements Callable<Integer> {
     static String why(Throwable e) {
         StringBuilder s = new StringBuilder(
                 e.getMessage() != null ? e.getMessage() : e.getClass().getName());
-        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Throwable c = e.getCause(); c != null && seen.add(c); c = c.getCause()) {
             String m = c.getMessage() != null ? c.getMessage() : c.getClass().getName();
             if (!s.toString().contains(m)) {

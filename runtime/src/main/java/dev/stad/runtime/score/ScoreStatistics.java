@@ -73,6 +73,11 @@ public record ScoreStatistics(
         return new ScoreStatistics(eMean, eStd, vMean, vStd, weight, cMean, cStd, cWeight);
     }
 
+    /** The same measured statistics weighing v with {@code vWeight} and c with {@code cWeight}. */
+    public ScoreStatistics withWeights(double vWeight, double cWeight) {
+        return new ScoreStatistics(eMean, eStd, vMean, vStd, vWeight, cMean, cStd, cWeight);
+    }
+
     /** The same statistics with the calm term's mean, deviation and weight. */
     public ScoreStatistics withCalm(double mean, double std, double weight) {
         return new ScoreStatistics(eMean, eStd, vMean, vStd, vWeight, mean, std, weight);

@@ -35,5 +35,7 @@ class ScoreStatisticsTest {
         assertEquals(2f, s.withCalm(0.5, 0.25, 0).score(10, 3, 1.5f), 1e-6f, "weight 0 ignores c");
         assertThrows(IllegalArgumentException.class, () -> s.withCalm(0.5, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> s.withCalm(0.5, 1, -1));
+        // Weights set together keep every measured mean and deviation.
+        assertEquals(s.withVWeight(0.5).withCalm(0.5, 0.25, 1), s.withWeights(0.5, 1));
     }
 }

@@ -44,8 +44,7 @@ public final class Calibrator {
             if (cWeight != 0 && gaussian == null) {
                 throw new IllegalArgumentException("the calm term was not measured on this calibration");
             }
-            ScoreStatistics st = statistics.withVWeight(vWeight);
-            return new ScaleCalibration(st.withCalm(st.cMean(), st.cStd(), cWeight), gaussian, maps);
+            return new ScaleCalibration(statistics.withWeights(vWeight, cWeight), gaussian, maps);
         }
     }
 
