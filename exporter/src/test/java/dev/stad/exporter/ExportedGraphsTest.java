@@ -21,6 +21,7 @@ import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.score.DescriptorGaussian;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
+import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,6 +63,29 @@ class ExportedGraphsTest {
         ModelBundle bundle = layout == DetectorLayout.FUSED ? fused : separate;
         assertEquals(layout, bundle.manifest().detector().layoutOrDefault());
         ExportCheck.Report r = ExportCheck.verify(bundle, 37, 3);
+        assertTrue(r.detectorVsJava() <= 1e-4, "detector vs Java: " + r.detectorVsJava());
+        assertTrue(r.denseVsPatch() <= 1e-4, "dense vs patch: " + r.denseVsPatch());
+    }
+
+    /**
+     * The layers only imported teachers use (strided convs, ReLU, a slope of their own, average
+     * pools, a conv without activation) go through export and its checks like the design ones.
+     */
+    @Test
+    void importedLayersExportWithDenseEqualToPatch(@TempDir Path tmp) throws Exception {
+        NetworkSpec stem = new NetworkSpec(
+                "stem",
+                List.of(
+                        Layer.conv(16, 3, 2, Layer.Activation.RELU, 0f),
+                        Layer.avgPool(2, 2),
+                        Layer.conv(16, 3, 1, Layer.Activation.LEAKY, 0.1f),
+                        Layer.avgPool(3, 1),
+                        Layer.conv(16, 2, 1, Layer.Activation.NONE, 0f),
+                        Layer.maxPool(2, 2),
+                        Layer.conv(8, 2)));
+        Path run = RandomRun.write(tmp.resolve("run"), List.of(stem), 2, 6);
+        BundleWriter.write(BundleWriter.build(TrainedModel.load(run), DetectorLayout.FUSED), tmp.resolve("bundle"));
+        ExportCheck.Report r = ExportCheck.verify(ModelBundle.open(tmp.resolve("bundle")), 61, 4);
         assertTrue(r.detectorVsJava() <= 1e-4, "detector vs Java: " + r.detectorVsJava());
         assertTrue(r.denseVsPatch() <= 1e-4, "dense vs patch: " + r.denseVsPatch());
     }

@@ -10,8 +10,12 @@ import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.checkpoint.score.DescriptorNormalization;
 import dev.stad.checkpoint.spec.NetworkForm;
+import dev.stad.exporter.ExportCheck;
 import dev.stad.exporter.Exporter;
+import dev.stad.exporter.ImportCheck;
+import dev.stad.exporter.onnx.TeacherImport;
 import dev.stad.runtime.StadVersion;
+import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.score.DescriptorGaussian;
@@ -65,6 +69,8 @@ public final class TrainingRun {
     private final boolean fresh;
     private final boolean recalibrate;
     private final TeacherStore teachers;
+    private List<NetworkSpec> specs;
+    private TeacherImport.Imported imported;
 
     public TrainingRun(TrainingConfig config, Progress progress, boolean fresh) {
         this(config, progress, fresh, false);
@@ -81,9 +87,70 @@ public final class TrainingRun {
         this.progress = progress;
         this.fresh = fresh;
         this.recalibrate = recalibrate;
-        this.teachers = config.teacher().path() == null
-                ? null
-                : new TeacherStore(Path.of(config.teacher().path()));
+        this.teachers = config.teacher().source() == TeacherConfig.Source.PRETRAINED
+                ? new TeacherStore(Path.of(config.teacher().path()))
+                : null;
+    }
+
+    /**
+     * Every scale's network: as the config spells it out, or, for a teacher read from ONNX, as
+     * imported (and checked against its source) on first use, before anything is trained.
+     */
+    private List<NetworkSpec> specs() throws IOException {
+        if (specs == null) {
+            NetworkSpec importedSpec = null;
+            if (config.teacher().source() == TeacherConfig.Source.ONNX) {
+                imported = importTeacher();
+                importedSpec = imported.spec();
+            }
+            List<NetworkSpec> resolved = config.networkSpecs(importedSpec);
+            try {
+                TrainingConfig.requireFits(resolved, config.input(), config.students());
+            } catch (IllegalArgumentException e) {
+                throw new IOException(config.teacher().path() + ": " + e.getMessage(), e);
+            }
+            specs = resolved;
+        }
+        return specs;
+    }
+
+    private TeacherImport.Imported importTeacher() throws IOException {
+        Path file = Path.of(config.teacher().path());
+        String scale = config.scales().get(0).name();
+        TeacherImport.Imported imp;
+        try {
+            imp = TeacherImport.read(
+                    file, scale, config.teacher().output(), config.teacher().maxBytes());
+        } catch (TeacherImport.ImportException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        progress.line("teacher " + scale + ": imported from " + file + ": " + imp.summary());
+        ImportCheck.Report check;
+        try {
+            check = ImportCheck.compare(file, imp, config.seed());
+        } catch (EngineException e) {
+            throw new IOException(
+                    file + ": ONNX Runtime cannot run the source graph to check the import: " + e.getMessage(), e);
+        }
+        if (check.positions() == 0) {
+            progress.line("teacher " + scale + ": no output of the source lies clear of its padding on a "
+                    + check.side() + "x" + check.side() + " image; the import is not compared with it");
+        } else if (!(check.relativeDifference() <= ExportCheck.TOLERANCE)) {
+            throw new IOException(String.format(
+                    Locale.ROOT,
+                    "%s: the imported network differs from its source by %.2e (relative) away from the padding;"
+                            + " the graph holds something the import does not reproduce",
+                    file,
+                    check.relativeDifference()));
+        } else {
+            progress.line(String.format(
+                    Locale.ROOT,
+                    "teacher %s: equals its source within %.1e at %d positions clear of the padding",
+                    scale,
+                    check.relativeDifference(),
+                    check.positions()));
+        }
+        return imp;
     }
 
     /** What a run produced: the run folder, the model bundle, and whether this call trained anything. */
@@ -127,6 +194,7 @@ public final class TrainingRun {
             }
         }
 
+        specs(); // an imported teacher is read and checked before anything is written
         if (config.data().path() == null) {
             throw new IOException("no training data: set data.path in the config or pass --data <folder>");
         }
@@ -175,7 +243,7 @@ public final class TrainingRun {
                 dataRoot,
                 dataset.kind(),
                 config.scales().size(),
-                config.networkSpecs().stream()
+                specs().stream()
                         .map(s -> s.name() + " (rf " + s.receptiveField() + ")")
                         .toList(),
                 config.students().count(),
@@ -190,7 +258,7 @@ public final class TrainingRun {
         List<RunMetadata.TrainedScale> scales = new ArrayList<>();
         Map<String, Calibrator.ScaleCalibration> calibrations = new LinkedHashMap<>();
         try (NDManager manager = Djl.newManager()) {
-            for (NetworkSpec spec : config.networkSpecs()) {
+            for (NetworkSpec spec : specs()) {
                 try (NDManager scaleManager = manager.newSubManager()) {
                     ScaleOutcome o = trainScale(scaleManager, dir, spec, images);
                     scales.add(o.metadata);
@@ -201,7 +269,7 @@ public final class TrainingRun {
         List<Map<String, FloatImage>> validationScores = validationScores(calibrations);
         stagesRun.add("combination");
         ScaleCombination combination = ScaleCombination.calibrate(
-                config.networkSpecs(),
+                specs(),
                 validationScores,
                 config.input().height(),
                 config.input().width(),
@@ -385,7 +453,9 @@ public final class TrainingRun {
         stagesRun.add("teacher " + spec.name());
         Map<String, FloatTensor> weights;
         List<Double> pretrainLoss = null;
-        if (config.teacher().source() == TeacherConfig.Source.RANDOM) {
+        if (config.teacher().source() == TeacherConfig.Source.ONNX) {
+            weights = new LinkedHashMap<>(imported.weights());
+        } else if (config.teacher().source() == TeacherConfig.Source.RANDOM) {
             weights = WeightInit.heUniform(spec, Seeds.derive(config.seed(), "teacher/" + spec.name() + "/0"));
         } else if (config.teacher().source() == TeacherConfig.Source.PRETRAINED) {
             TeacherStore.Teacher t =
@@ -461,7 +531,7 @@ public final class TrainingRun {
         for (int i = 0; i < scores.length; i++) {
             float[] map = combination
                     .combine(
-                            config.networkSpecs(),
+                            specs,
                             validation.get(i),
                             config.input().height(),
                             config.input().width())

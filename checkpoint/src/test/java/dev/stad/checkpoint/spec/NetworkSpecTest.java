@@ -74,15 +74,53 @@ class NetworkSpecTest {
 
     @Test
     void invalidLayersAreRejectedWithTheReason() {
-        IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> new Layer(Layer.Type.CONV, 8, 3, 2));
-        assertTrue(e.getMessage().contains("stride 1"), e.getMessage());
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new NetworkSpec("bad", List.of(Layer.conv(8, 3, 2, Layer.Activation.RELU, 0f))));
+        assertTrue(e.getMessage().contains("takes no activation"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Layer.conv(8, 3, 1, Layer.Activation.RELU, 0.1f));
+        assertTrue(e.getMessage().contains("\"slope\" belongs to a \"leaky\" activation"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new Layer(Layer.Type.AVGPOOL, 0, 2, 2, Layer.Activation.RELU, 0f));
+        assertTrue(e.getMessage().contains("avgpool layer has no activation"), e.getMessage());
         e = assertThrows(
                 IllegalArgumentException.class,
                 () -> new NetworkSpec("bad", List.of(Layer.conv(8, 3), Layer.maxPool(2, 2))));
         assertTrue(e.getMessage().contains("last layer must be a conv"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Architectures.named("p99"));
         assertTrue(e.getMessage().contains("p17"), e.getMessage());
+    }
+
+    @Test
+    void importedLayersKeepTheirStrideAndActivationAndOldSpecsReadAsBefore() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        // A VGG-like stem: strided conv with ReLU, average pool, leaky conv, plain last conv.
+        NetworkSpec s = new NetworkSpec(
+                "stem",
+                List.of(
+                        Layer.conv(8, 3, 2, Layer.Activation.RELU, 0f),
+                        Layer.avgPool(2, 2),
+                        Layer.conv(8, 3, 1, Layer.Activation.LEAKY, 0.1f),
+                        Layer.conv(4, 2)));
+        // rf: 3, then jump 2 (conv s2): +1*2 = 5, jump 4 (pool): +2*4 = 13, +1*4 = 17
+        assertEquals(17, s.receptiveField());
+        assertEquals(4, s.totalStride());
+        assertEquals(2, s.denseDilation(1));
+        assertEquals(Layer.Activation.RELU, s.activation(0));
+        assertEquals(0.1f, s.leakySlope(2));
+        assertEquals(Layer.Activation.NONE, s.activation(3));
+        // 17 -k3 s2-> 8 -pool-> 4 -k3-> 2 -k2-> 1
+        assertEquals(8L * 8 * 3 * 8 * 9 + 2L * 2 * 8 * 8 * 9 + 8L * 4 * 4, s.patchMacs());
+        String text = json.writeValueAsString(s);
+        assertEquals(s, json.readValue(text, NetworkSpec.class), text);
+        // The project's own layers are written as they always were: no activation, no slope.
+        assertEquals(
+                "{\"type\":\"conv\",\"out\":16,\"kernel\":3,\"stride\":1}", json.writeValueAsString(Layer.conv(16, 3)));
+        NetworkSpec p17 = Architectures.P17;
+        assertEquals(Layer.Activation.LEAKY, p17.activation(0));
+        assertEquals(NetworkSpec.LEAKY_SLOPE, p17.leakySlope(0));
+        assertEquals(Layer.Activation.NONE, p17.activation(p17.layers().size() - 1));
     }
 
     @Test

@@ -14,9 +14,10 @@ import java.util.Map;
 
 /**
  * Writes patch networks into an {@link OnnxGraph}, in the same two forms as the trainer's DJL
- * block: patch (layers as written) and dense (pools at stride 1, later layers dilated). A dense
- * pool that is not dilated (the first) is a stride-1 MaxPool; a dilated one becomes the
- * element-wise Max of shifted Slices, because TensorRT rejects MaxPool with dilations.
+ * block: patch (layers as written) and dense (every layer at stride 1, later layers dilated). A
+ * dense pool that is not dilated (the first) is a stride-1 pool node; a dilated one becomes the
+ * element-wise Max (or Sum times 1/k^2) of shifted Slices, because TensorRT rejects pools with
+ * dilations.
  *
  * <p>Several networks of one architecture that read the same input can be emitted
  * <em>fused</em>: the first conv of all of them as one conv with their output channels stacked,
@@ -138,7 +139,9 @@ public final class NetworkEmitter {
         boolean first = true;
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
-            int dil = form == NetworkForm.DENSE ? spec.denseDilation(i) : 1;
+            boolean dense = form == NetworkForm.DENSE;
+            int dil = dense ? spec.denseDilation(i) : 1;
+            int stride = dense ? 1 : l.stride();
             if (l.isConv()) {
                 if (!quantized) {
                     x = quantizer.activation(g, point, x);
@@ -148,7 +151,7 @@ public final class NetworkEmitter {
                 Map<String, Object> attrs = new LinkedHashMap<>();
                 attrs.put("kernel_shape", new long[] {l.kernel(), l.kernel()});
                 attrs.put("dilations", new long[] {dil, dil});
-                attrs.put("strides", new long[] {1, 1});
+                attrs.put("strides", new long[] {stride, stride});
                 attrs.put("pads", new long[] {0, 0, 0, 0});
                 attrs.put("group", (long) (first ? 1 : k));
                 List<String> inputs = new ArrayList<>();
@@ -156,33 +159,32 @@ public final class NetworkEmitter {
                 inputs.addAll(quantizer.convParameters(g, String.valueOf(i), w, b, point));
                 x = g.node(OnnxOperator.CONV, inputs, attrs);
                 first = false;
+                Layer.Activation activation = spec.activation(i);
                 if (i != layers.size() - 1) {
                     x = quantizer.activation(g, point(prefix, "conv" + i), x);
-                    x = g.node(OnnxOperator.LEAKY_RELU, List.of(x), Map.of("alpha", NetworkSpec.LEAKY_SLOPE));
+                    if (activation == Layer.Activation.LEAKY) {
+                        x = g.node(OnnxOperator.LEAKY_RELU, List.of(x), Map.of("alpha", spec.leakySlope(i)));
+                    } else if (activation == Layer.Activation.RELU) {
+                        x = g.node(OnnxOperator.RELU, x);
+                    }
                     point = point(prefix, "act" + i);
                     x = quantizer.activation(g, point, x);
                     quantized = true;
                 }
-            } else if (form == NetworkForm.PATCH) {
-                x = g.node(
-                        OnnxOperator.MAX_POOL,
-                        List.of(x),
-                        Map.of(
-                                "kernel_shape", new long[] {l.kernel(), l.kernel()},
-                                "strides", new long[] {l.stride(), l.stride()}));
-                quantized = false;
-            } else if (dil == 1) {
-                // The first pool of a dense network is a plain stride-1 pool: one MaxPool node, which
+            } else if (!dense || dil == 1) {
+                // A patch-form pool, or the first pool of a dense network: a plain pool node, which
                 // every engine has a fast kernel for (TensorRT rejects only pools with dilations).
                 x = g.node(
-                        OnnxOperator.MAX_POOL,
+                        l.type() == Layer.Type.MAXPOOL ? OnnxOperator.MAX_POOL : OnnxOperator.AVERAGE_POOL,
                         List.of(x),
                         Map.of(
                                 "kernel_shape", new long[] {l.kernel(), l.kernel()},
-                                "strides", new long[] {1, 1}));
+                                "strides", new long[] {stride, stride}));
                 quantized = false;
             } else {
-                x = dilatedMaxPool(g, x, l.kernel(), dil);
+                x = l.type() == Layer.Type.MAXPOOL
+                        ? dilatedMaxPool(g, x, l.kernel(), dil)
+                        : dilatedAvgPool(g, x, l.kernel(), dil);
                 quantized = false;
             }
         }
@@ -201,10 +203,20 @@ public final class NetworkEmitter {
 
     /**
      * Stride-1 max pool of {@code kernel x kernel} taps {@code d} apart: the Max of kernel^2
-     * slices of the input, shifted by multiples of d. Negative slice ends keep the graph valid
-     * for any input size.
+     * slices of the input, shifted by multiples of d.
      */
     static String dilatedMaxPool(OnnxGraph g, String x, int kernel, int d) {
+        return g.node(OnnxOperator.MAX, shiftedSlices(g, x, kernel, d), Map.of());
+    }
+
+    /** Stride-1 average pool of {@code kernel x kernel} taps {@code d} apart: the Sum of the slices over k^2. */
+    static String dilatedAvgPool(OnnxGraph g, String x, int kernel, int d) {
+        String sum = g.node(OnnxOperator.SUM, shiftedSlices(g, x, kernel, d), Map.of());
+        return g.node(OnnxOperator.MUL, sum, g.scalar("pool_mean", 1f / (kernel * kernel)));
+    }
+
+    /** The kernel^2 shifted slices of a dilated pool; negative slice ends keep any input size valid. */
+    private static List<String> shiftedSlices(OnnxGraph g, String x, int kernel, int d) {
         List<String> slices = new ArrayList<>();
         for (int a = 0; a < kernel; a++) {
             for (int b = 0; b < kernel; b++) {
@@ -220,7 +232,7 @@ public final class NetworkEmitter {
                         Map.of()));
             }
         }
-        return g.node(OnnxOperator.MAX, slices, Map.of());
+        return slices;
     }
 
     /** The named tensor of every network, stacked along the first (output channel) axis. */

@@ -150,7 +150,12 @@ public final class OnnxGraph {
      * (the bench's sgemm yardstick): a bundle graph holding one would be refused when loaded.
      */
     public String nodeOutsideBundles(String opType, String... inputs) {
-        return add(opType, List.of(inputs), Map.of(), 1).get(0);
+        return nodeOutsideBundles(opType, List.of(inputs), Map.of());
+    }
+
+    /** {@link #nodeOutsideBundles(String, String...)} with attributes (as {@link #node}'s). */
+    public String nodeOutsideBundles(String opType, List<String> inputs, Map<String, Object> attributes) {
+        return add(opType, inputs, attributes, 1).get(0);
     }
 
     private List<String> add(String opType, List<String> inputs, Map<String, Object> attributes, int outputs) {

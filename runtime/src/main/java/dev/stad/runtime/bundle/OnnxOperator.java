@@ -6,11 +6,13 @@ import java.util.Optional;
 /**
  * The ONNX operators a bundle's graphs may use: the exporter can only write these, and
  * {@link OnnxInspector} refuses a graph with any other. Each is in ONNX Runtime's CPU and CUDA
- * providers and in TensorRT's ONNX parser; {@code MaxPool} never has dilations, which TensorRT
- * rejects (a dense graph's dilated pools are Max of shifted Slices).
+ * providers and in TensorRT's ONNX parser; pools never have dilations, which TensorRT rejects (a
+ * dense graph's dilated pools are the Max, or the Sum times 1/k^2, of shifted Slices).
  */
 public enum OnnxOperator {
     ADD("Add"),
+    /** Average pools of imported teachers (patch form, and the dense form's first pool). */
+    AVERAGE_POOL("AveragePool"),
     CONCAT("Concat"),
     CONV("Conv"),
     /** Back from int8 to float: the QDQ pairs of int8 detectors (weights, biases, activations). */
@@ -26,6 +28,8 @@ public enum OnnxOperator {
     /** Float to int8 with a calibrated scale: the QDQ pairs of int8 detectors. */
     QUANTIZE_LINEAR("QuantizeLinear"),
     REDUCE_SUM("ReduceSum"),
+    /** The activation of imported teachers' convolutions. */
+    RELU("Relu"),
     SLICE("Slice"),
     /** Splits a fused stack of networks back into one descriptor tensor per network. */
     SPLIT("Split"),

@@ -8,14 +8,14 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A patch network (teacher or student) as data: a list of stride-1 unpadded convolutions and
- * max pools with a LeakyReLU after every conv but the last. The same spec describes two forms
- * that share weights:
+ * A patch network (teacher or student) as data: a list of unpadded convolutions and pools, with a
+ * LeakyReLU after every conv but the last unless a layer names its own activation (imported
+ * teachers do). The same spec describes two forms that share weights:
  *
  * <ul>
  *   <li><b>patch form</b>: a {@code receptiveField() x receptiveField()} patch in, one descriptor
  *       out, layers exactly as written;
- *   <li><b>dense form</b> (fast dense feature extraction, Bailer et al. 2017): every pool gets
+ *   <li><b>dense form</b> (fast dense feature extraction, Bailer et al. 2017): every layer gets
  *       stride 1 and every later layer's dilation is multiplied by the product of the earlier
  *       strides, so one pass over an image yields the patch-form descriptor of every position where
  *       the patch lies wholly inside the image (see {@link #margin()}).
@@ -57,6 +57,12 @@ public record NetworkSpec(
                     "network " + name + ": the last layer must be a conv (it yields the descriptor), found "
                             + layers.get(layers.size() - 1));
         }
+        Layer last = layers.get(layers.size() - 1);
+        if (last.activation() != null && last.activation() != Layer.Activation.NONE) {
+            // The descriptor's normalisation is folded into the last conv, which an activation after it would break.
+            throw new IllegalArgumentException(
+                    "network " + name + ": the last conv yields the descriptor and takes no activation, found " + last);
+        }
     }
 
     public NetworkSpec(String name, List<Layer> layers) {
@@ -78,6 +84,27 @@ public record NetworkSpec(
             }
         }
         return c;
+    }
+
+    /**
+     * What follows conv layer {@code i}: its own activation if it names one, else a LeakyReLU for
+     * every conv but the last and nothing for the last.
+     */
+    public Layer.Activation activation(int i) {
+        Layer l = layers.get(i);
+        if (!l.isConv()) {
+            throw new IllegalArgumentException("layer " + i + " of " + name + " is " + l + ", not a conv");
+        }
+        if (l.activation() != null) {
+            return l.activation();
+        }
+        return i == layers.size() - 1 ? Layer.Activation.NONE : Layer.Activation.LEAKY;
+    }
+
+    /** The negative slope of conv layer {@code i}'s leaky activation. */
+    public float leakySlope(int i) {
+        float slope = layers.get(i).slope();
+        return slope == 0 ? LEAKY_SLOPE : slope;
     }
 
     /** Indices of the conv layers, in order; parameter names are derived from them. */
@@ -189,11 +216,9 @@ public record NetworkSpec(
         int side = receptiveField();
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
+            side = (side - l.kernel()) / l.stride() + 1;
             if (l.isConv()) {
-                side = side - l.kernel() + 1;
                 macs += (long) side * side * inChannels(i) * l.out() * l.kernel() * l.kernel();
-            } else {
-                side = (side - l.kernel()) / l.stride() + 1;
             }
         }
         return macs;

@@ -1,6 +1,7 @@
 package dev.stad.trainer.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.stad.checkpoint.spec.Architectures;
@@ -9,14 +10,18 @@ import dev.stad.runtime.spec.NetworkSpec;
 import java.util.List;
 
 /**
- * One scale of the detector: a preset ({@code "architecture": "p33"}) or an explicit layer list
- * ({@code "name": "p17", "layers": [...]}). Teacher and students of the scale share it.
+ * One scale of the detector: a preset ({@code "architecture": "p33"}), an explicit layer list
+ * ({@code "name": "p17", "layers": [...]}), or the architecture of a teacher imported from ONNX
+ * ({@code "name": "vgg", "architecture": "teacher"}). Teacher and students of the scale share it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ScaleConfig(
         @JsonProperty("architecture") String architecture,
         @JsonProperty("name") String name,
         @JsonProperty("layers") List<Layer> layers) {
+
+    /** The architecture name that stands for an imported teacher's. */
+    public static final String TEACHER = "teacher";
 
     @JsonCreator
     public ScaleConfig {
@@ -27,10 +32,32 @@ public record ScaleConfig(
         if (layers != null && name == null) {
             throw new IllegalArgumentException("a scale with explicit \"layers\" needs a \"name\"");
         }
-        spec(architecture, name, layers); // validate now, so a bad layer list fails when the config is read
+        if (TEACHER.equals(architecture)) { // the parameter: the fields are set when this body ends
+            if (name == null) {
+                throw new IllegalArgumentException("a scale with \"architecture\": \"teacher\" needs a \"name\"");
+            }
+            new NetworkSpec(name, List.of(Layer.conv(1, 1))); // the name's rules
+        } else {
+            spec(architecture, name, layers); // validate now, so a bad layer list fails when the config is read
+        }
     }
 
+    /** Whether the scale takes the architecture of the teacher imported from ONNX. */
+    @JsonIgnore
+    public boolean isImported() {
+        return TEACHER.equals(architecture);
+    }
+
+    /**
+     * The scale's network.
+     *
+     * @throws IllegalStateException for an imported architecture, which only the teacher's file gives
+     */
     public NetworkSpec toSpec() {
+        if (isImported()) {
+            throw new IllegalStateException(
+                    "scale " + name + " takes its architecture from the teacher's ONNX file; import it first");
+        }
         return spec(architecture, name, layers);
     }
 

@@ -3,6 +3,7 @@ package dev.stad.trainer.config;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.stad.exporter.onnx.TeacherImport;
 
 /**
  * Where each scale's teacher comes from.
@@ -11,8 +12,13 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *     pretrained by the run on patches of its own training images; {@code pretrained}: a teacher
  *     pretrained once on a broad corpus and kept in the folder {@code path}, shared by every run
  *     that names that folder (pretrained there by the first run that needs it, or by the
- *     {@code pretrain-teacher} command). Its descriptor statistics are still measured per run.
- * @param path the pretrained teachers' folder (one file per architecture)
+ *     {@code pretrain-teacher} command). Its descriptor statistics are still measured per run;
+ *     {@code onnx}: a pretrained image network read from the ONNX file {@code path} and cut at
+ *     {@code output}, its paddings dropped (the scale's architecture is then {@code "teacher"})
+ * @param path the pretrained teachers' folder (one file per architecture), or the ONNX file
+ * @param output for {@code onnx}: the tensor or node the network is cut at, which must be a conv's
+ *     output; may be left out when the graph has one output
+ * @param maxMegabytes for {@code onnx}: larger files are refused unread (default 1024)
  * @param pretrain pretraining settings for {@code self-supervised}, and for {@code pretrained}
  *     where {@code path} does not hold the teacher yet (then they must name a {@code corpus}; a
  *     teacher already there is used as it is, whatever settings made it)
@@ -21,7 +27,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 public record TeacherConfig(
         @JsonProperty("source") Source source,
         @JsonProperty("path") String path,
-        @JsonProperty("pretrain") PretrainConfig pretrain) {
+        @JsonProperty("pretrain") PretrainConfig pretrain,
+        @JsonProperty("output") String output,
+        @JsonProperty("maxMegabytes") Double maxMegabytes) {
 
     /** Teacher sources. */
     public enum Source {
@@ -30,7 +38,14 @@ public record TeacherConfig(
         @JsonProperty("self-supervised")
         SELF_SUPERVISED,
         @JsonProperty("pretrained")
-        PRETRAINED
+        PRETRAINED,
+        @JsonProperty("onnx")
+        ONNX
+    }
+
+    /** A teacher of {@code source} in {@code path} with {@code pretrain}, none of the ONNX settings. */
+    public TeacherConfig(Source source, String path, PretrainConfig pretrain) {
+        this(source, path, pretrain, null, null);
     }
 
     @JsonCreator
@@ -39,6 +54,21 @@ public record TeacherConfig(
         if (source == Source.SELF_SUPERVISED && pretrain == null) {
             pretrain = new PretrainConfig(
                     null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        }
+        if (source != Source.ONNX && (output != null || maxMegabytes != null)) {
+            throw new IllegalArgumentException(
+                    "teacher.output and teacher.maxMegabytes are only used with" + " \"source\": \"onnx\"");
+        }
+        if (source == Source.ONNX) {
+            if (path == null || path.isBlank()) {
+                throw new IllegalArgumentException("an onnx teacher needs teacher.path, the .onnx file");
+            }
+            if (pretrain != null) {
+                throw new IllegalArgumentException("an onnx teacher is used as it is; remove teacher.pretrain");
+            }
+            if (maxMegabytes != null && !(maxMegabytes > 0)) {
+                throw new IllegalArgumentException("teacher.maxMegabytes must be > 0, found " + maxMegabytes);
+            }
         }
         if (source == Source.RANDOM && pretrain != null) {
             throw new IllegalArgumentException(
@@ -58,9 +88,14 @@ public record TeacherConfig(
                         + PretrainConfig.PROCEDURAL + "\" or a folder of photos) to pretrain it on where teacher.path"
                         + " does not hold it yet");
             }
-        } else if (path != null) {
-            throw new IllegalArgumentException("teacher.path is only used with \"source\": \"pretrained\"");
+        } else if (path != null && source != Source.ONNX) {
+            throw new IllegalArgumentException("teacher.path is only used with \"source\": \"pretrained\" or \"onnx\"");
         }
+    }
+
+    /** The largest ONNX file read, in bytes. */
+    public long maxBytes() {
+        return maxMegabytes == null ? TeacherImport.DEFAULT_MAX_BYTES : (long) (maxMegabytes * 1e6);
     }
 
     /**

@@ -53,13 +53,53 @@ public record TrainingConfig(
         students = Checks.orDefault(students, new StudentConfig(null, null, null, null, null, null, null));
         calibration = Checks.orDefault(calibration, new CalibrationConfig(null, null, null, null));
         Set<String> names = new HashSet<>();
+        List<NetworkSpec> known = new java.util.ArrayList<>();
+        int imported = 0;
+        for (ScaleConfig s : scales) {
+            String scaleName = s.isImported() ? s.name() : s.toSpec().name();
+            if (!names.add(scaleName)) {
+                throw new IllegalArgumentException("two scales are named '" + scaleName + "'; names must differ");
+            }
+            if (s.isImported()) {
+                imported++;
+            } else {
+                known.add(s.toSpec());
+            }
+        }
+        if (teacher.source() == TeacherConfig.Source.ONNX && (imported != 1 || scales.size() != 1)) {
+            throw new IllegalArgumentException("an onnx teacher is one network: give one scale, with"
+                    + " \"architecture\": \"teacher\" (students of another architecture are not supported yet)");
+        }
+        if (imported > 0 && teacher.source() != TeacherConfig.Source.ONNX) {
+            throw new IllegalArgumentException(
+                    "\"architecture\": \"teacher\" needs a teacher read from ONNX (\"source\": \"onnx\")");
+        }
+        if (!known.isEmpty()) {
+            requireFits(known, input, students);
+        }
+        PretrainConfig p = teacher.pretrain();
+        if (p != null) {
+            // A corpus teacher learns on the corpus images, a self-supervised one on the inputs.
+            int largest =
+                    known.stream().mapToInt(NetworkSpec::receptiveField).max().orElse(1);
+            int positions = Math.min(input.width(), input.height()) - largest + 1;
+            int pretrainPositions = p.corpus() != null ? p.corpusImageSize() - largest + 1 : positions;
+            if (p.cropSize() + 2 * p.positiveShift() > pretrainPositions) {
+                throw new IllegalArgumentException("teacher.pretrain.cropSize plus twice positiveShift must fit the "
+                        + pretrainPositions + " patch positions per side of the "
+                        + (p.corpus() != null ? "corpus images (corpusImageSize)" : "input"));
+            }
+        }
+    }
+
+    /**
+     * Checks that every scale's patches fit the input and leave room for the students' crops:
+     * at construction for the scales a config spells out, and by the run for an imported one.
+     */
+    public static void requireFits(List<NetworkSpec> specs, Preprocessing input, StudentConfig students) {
         int side = Math.min(input.width(), input.height());
         int largest = 0;
-        for (ScaleConfig s : scales) {
-            NetworkSpec spec = s.toSpec();
-            if (!names.add(spec.name())) {
-                throw new IllegalArgumentException("two scales are named '" + spec.name() + "'; names must differ");
-            }
+        for (NetworkSpec spec : specs) {
             if (spec.receptiveField() > side) {
                 throw new IllegalArgumentException("scale " + spec.name() + " sees " + spec.receptiveField()
                         + " pixels; an input of " + input.width() + "x" + input.height() + " is too small for it");
@@ -73,18 +113,23 @@ public record TrainingConfig(
                     + positions + " patch positions per side that an input of " + input.width() + "x" + input.height()
                     + " has for a receptive field of " + largest);
         }
-        PretrainConfig p = teacher.pretrain();
-        if (p != null) {
-            // A corpus teacher learns on the corpus images, a self-supervised one on the inputs.
-            int pretrainPositions = p.corpus() != null ? p.corpusImageSize() - largest + 1 : positions;
-            if (p.cropSize() + 2 * p.positiveShift() > pretrainPositions) {
-                throw new IllegalArgumentException("teacher.pretrain.cropSize plus twice positiveShift must fit the "
-                        + pretrainPositions + " patch positions per side of the "
-                        + (p.corpus() != null ? "corpus images (corpusImageSize)" : "input"));
-            }
-        }
     }
 
+    /**
+     * Every scale's network; a scale with an imported architecture takes {@code importedSpec}'s
+     * layers under its own name.
+     *
+     * @param importedSpec the imported teacher's network; null when no scale imports one
+     */
+    public List<NetworkSpec> networkSpecs(NetworkSpec importedSpec) {
+        return scales.stream()
+                .map(s -> s.isImported()
+                        ? new NetworkSpec(s.name(), importedSpec.inputChannels(), importedSpec.layers())
+                        : s.toSpec())
+                .toList();
+    }
+
+    /** Every scale's network, for configs whose scales are all spelled out (no imported teacher). */
     public List<NetworkSpec> networkSpecs() {
         return scales.stream().map(ScaleConfig::toSpec).toList();
     }

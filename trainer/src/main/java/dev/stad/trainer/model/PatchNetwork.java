@@ -16,6 +16,7 @@ import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.spec.NetworkForm;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,11 +28,11 @@ import java.util.Objects;
  * share the same {@link Parameter} objects ({@link #withForm}), so a student trained densely is
  * the very network evaluated patch by patch.
  *
- * <p>Dense form: each max pool runs at stride 1 and is dilated by the product of the strides
- * before it; each conv is dilated likewise. A dilated pool is written as the element-wise max of
- * shifted slices (TensorRT cannot run MaxPool with dilations, and it keeps this block, the
- * exporter and the runtime on one formulation). The input must already be padded: an input of
- * {@code H x W} yields {@code (H - rf + 1) x (W - rf + 1)} descriptors.
+ * <p>Dense form: each layer runs at stride 1 and is dilated by the product of the strides before
+ * it. A dilated pool is written as the element-wise max (or mean) of shifted slices (TensorRT
+ * cannot run pools with dilations, and it keeps this block, the exporter and the runtime on one
+ * formulation). An input of {@code H x W} yields {@code (H - rf + 1) x (W - rf + 1)} descriptors:
+ * only patches wholly inside it.
  */
 public final class PatchNetwork extends AbstractBlock {
     private static final byte VERSION = 1;
@@ -152,24 +153,38 @@ public final class PatchNetwork extends AbstractBlock {
         int last = layers.size() - 1;
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
-            int dil = form == NetworkForm.DENSE ? spec.denseDilation(i) : 1;
+            boolean dense = form == NetworkForm.DENSE;
+            int dil = dense ? spec.denseDilation(i) : 1;
+            int stride = dense ? 1 : l.stride();
             if (l.isConv()) {
                 NDArray w = ps.getValue(weights.get(i), x.getDevice(), training);
                 NDArray b = ps.getValue(biases.get(i), x.getDevice(), training);
-                x = Conv2d.conv2d(x, w, b, new Shape(1, 1), new Shape(0, 0), new Shape(dil, dil), 1)
+                x = Conv2d.conv2d(x, w, b, new Shape(stride, stride), new Shape(0, 0), new Shape(dil, dil), 1)
                         .singletonOrThrow();
-                if (i != last) {
-                    x = Activation.leakyRelu(x, NetworkSpec.LEAKY_SLOPE);
-                }
-            } else if (form == NetworkForm.PATCH) {
-                x = Pool.maxPool2d(
-                        x,
-                        new Shape(l.kernel(), l.kernel()),
-                        new Shape(l.stride(), l.stride()),
-                        new Shape(0, 0),
-                        false);
+                x = switch (spec.activation(i)) {
+                    case LEAKY -> Activation.leakyRelu(x, spec.leakySlope(i));
+                    case RELU -> Activation.relu(x);
+                    case NONE -> x;
+                };
+            } else if (l.type() == Layer.Type.MAXPOOL) {
+                x = dense
+                        ? dilatedMaxPool(x, l.kernel(), dil)
+                        : Pool.maxPool2d(
+                                x,
+                                new Shape(l.kernel(), l.kernel()),
+                                new Shape(l.stride(), l.stride()),
+                                new Shape(0, 0),
+                                false);
             } else {
-                x = dilatedMaxPool(x, l.kernel(), dil);
+                x = dense
+                        ? dilatedAvgPool(x, l.kernel(), dil)
+                        : Pool.avgPool2d(
+                                x,
+                                new Shape(l.kernel(), l.kernel()),
+                                new Shape(l.stride(), l.stride()),
+                                new Shape(0, 0),
+                                false,
+                                true);
             }
         }
         return new NDList(x);
@@ -177,6 +192,23 @@ public final class PatchNetwork extends AbstractBlock {
 
     /** Stride-1 max pool with dilation {@code d}: the max of kernel^2 shifted slices. */
     static NDArray dilatedMaxPool(NDArray x, int kernel, int d) {
+        NDArray out = null;
+        for (NDArray slice : shiftedSlices(x, kernel, d)) {
+            out = out == null ? slice : out.maximum(slice);
+        }
+        return out;
+    }
+
+    /** Stride-1 average pool with dilation {@code d}: the mean of kernel^2 shifted slices. */
+    static NDArray dilatedAvgPool(NDArray x, int kernel, int d) {
+        NDArray sum = null;
+        for (NDArray slice : shiftedSlices(x, kernel, d)) {
+            sum = sum == null ? slice : sum.add(slice);
+        }
+        return sum.div((float) kernel * kernel);
+    }
+
+    private static List<NDArray> shiftedSlices(NDArray x, int kernel, int d) {
         Shape s = x.getShape();
         long outH = s.get(2) - (long) (kernel - 1) * d;
         long outW = s.get(3) - (long) (kernel - 1) * d;
@@ -184,15 +216,14 @@ public final class PatchNetwork extends AbstractBlock {
             throw new IllegalArgumentException(
                     "input " + s + " too small for a dilated pool of kernel " + kernel + " and dilation " + d);
         }
-        NDArray out = null;
+        List<NDArray> slices = new ArrayList<>();
         for (int a = 0; a < kernel; a++) {
             for (int b = 0; b < kernel; b++) {
-                NDArray slice = x.get(
-                        new NDIndex(":, :, {}:{}, {}:{}", (long) a * d, a * d + outH, (long) b * d, b * d + outW));
-                out = out == null ? slice : out.maximum(slice);
+                slices.add(x.get(
+                        new NDIndex(":, :, {}:{}, {}:{}", (long) a * d, a * d + outH, (long) b * d, b * d + outW)));
             }
         }
-        return out;
+        return slices;
     }
 
     @Override

@@ -12,6 +12,7 @@ import ai.djl.training.ParameterStore;
 import dev.stad.checkpoint.spec.Architectures;
 import dev.stad.checkpoint.spec.NetworkForm;
 import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +28,23 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class PatchNetworkTest {
 
+    /**
+     * What an imported teacher may hold beyond the design architectures: strided convs, ReLU,
+     * a leaky slope of its own, average pools, a conv without activation before a pool.
+     */
+    static final NetworkSpec IMPORTED_LAYERS = new NetworkSpec(
+            "stem",
+            List.of(
+                    Layer.conv(16, 3, 2, Layer.Activation.RELU, 0f),
+                    Layer.avgPool(2, 2),
+                    Layer.conv(16, 3, 1, Layer.Activation.LEAKY, 0.1f),
+                    Layer.avgPool(3, 1),
+                    Layer.conv(16, 2, 1, Layer.Activation.NONE, 0f),
+                    Layer.maxPool(2, 2),
+                    Layer.conv(8, 2)));
+
     static Stream<NetworkSpec> designArchitectures() {
-        return Stream.of(Architectures.P17, Architectures.P33, Architectures.P65);
+        return Stream.of(Architectures.P17, Architectures.P33, Architectures.P65, IMPORTED_LAYERS);
     }
 
     @ParameterizedTest

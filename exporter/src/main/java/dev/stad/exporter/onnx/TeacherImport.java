@@ -1,0 +1,583 @@
+package dev.stad.exporter.onnx;
+
+import ai.onnx.proto.OnnxMl;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.stad.checkpoint.safetensors.FloatTensor;
+import dev.stad.runtime.spec.Layer;
+import dev.stad.runtime.spec.NetworkSpec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reads a pretrained image network from an ONNX file as a patch network: the chain of layers from
+ * its image input to a chosen output (a VGG's features cut at {@code conv3_4}, a ResNet stem),
+ * with the pretrained weights kept and every padding dropped, so each descriptor comes from one
+ * whole patch, the receptive field. What it accepts: {@code Conv} (any stride, no dilation, one
+ * group), {@code BatchNormalization} folded into the conv before it, {@code Relu} and
+ * {@code LeakyRelu} after a conv, {@code MaxPool} and {@code AveragePool} (no dilation, no ceil
+ * mode), {@code Pad} (dropped), {@code Identity} and {@code Dropout} (skipped), and
+ * {@code Flatten} or {@code Reshape} after the last layer (ignored: the descriptor is the last
+ * conv's channels). The descriptor must be a conv's output: its normalisation is folded into
+ * that conv, which an activation after it would break.
+ *
+ * <p>Every refusal is an {@link ImportException} whose message is one line naming the file and
+ * the problem (and the node, where there is one). Nothing is trained or written before it.
+ */
+public final class TeacherImport {
+    /** The largest file read unless a config says otherwise: 1 GiB (VGG19's features are 80 MB). */
+    public static final long DEFAULT_MAX_BYTES = 1L << 30;
+
+    private static final List<String> IMPORTED = List.of(
+            "Conv",
+            "BatchNormalization",
+            "Relu",
+            "LeakyRelu",
+            "MaxPool",
+            "AveragePool",
+            "Pad",
+            "Identity",
+            "Dropout",
+            "Flatten",
+            "Reshape");
+
+    private TeacherImport() {}
+
+    /** A refused file: the message names the file and the problem in one line. */
+    public static final class ImportException extends Exception {
+        public ImportException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * An imported network.
+     *
+     * @param spec the patch network (layers as imported, named as asked)
+     * @param weights its conv weights and biases, batch norms folded in, named as {@link NetworkSpec#weightName}
+     * @param input the source graph's image input
+     * @param output the tensor the network was cut at
+     * @param inputHeight the source input's fixed height, or 0 where it is symbolic
+     * @param inputWidth the source input's fixed width, or 0 where it is symbolic
+     * @param offsetY where the source's output row 0 starts in the image, before the dropped
+     *     padding: its rows start at {@code i * totalStride - offsetY}
+     * @param offsetX the same for columns
+     * @param dropped how many paddings (conv and pool pads, Pad nodes) were dropped
+     */
+    public record Imported(
+            NetworkSpec spec,
+            Map<String, FloatTensor> weights,
+            String input,
+            String output,
+            int inputHeight,
+            int inputWidth,
+            int offsetY,
+            int offsetX,
+            int dropped) {
+
+        /** One line for logs: what was imported. */
+        public String summary() {
+            return String.format(
+                    Locale.ROOT,
+                    "%d layers up to '%s', receptive field %d, stride %d, %d-channel descriptor%s",
+                    spec.layers().size(),
+                    output,
+                    spec.receptiveField(),
+                    spec.totalStride(),
+                    spec.descriptorDim(),
+                    dropped == 0 ? "" : ", " + dropped + " padding(s) dropped");
+        }
+    }
+
+    /**
+     * Reads {@code file}.
+     *
+     * @param name the imported network's name (the scale's)
+     * @param output the tensor or node to cut at; null to take the graph's only output
+     * @param maxBytes files larger than this are refused before they are read
+     */
+    public static Imported read(Path file, String name, String output, long maxBytes)
+            throws ImportException, IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new ImportException(file + ": no such file");
+        }
+        long size = Files.size(file);
+        if (size > maxBytes) {
+            throw new ImportException(String.format(
+                    Locale.ROOT,
+                    "%s: %.1f MB is over the limit of %.1f MB for a teacher graph (teacher.maxMegabytes)",
+                    file,
+                    size / 1e6,
+                    maxBytes / 1e6));
+        }
+        OnnxMl.ModelProto model;
+        try {
+            model = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(file));
+        } catch (InvalidProtocolBufferException e) {
+            throw new ImportException(file + ": not an ONNX model, or a truncated one (" + e.getMessage() + ")");
+        }
+        if (!model.hasGraph() || model.getGraph().getNodeCount() == 0 || model.getIrVersion() <= 0) {
+            throw new ImportException(file + ": not an ONNX model (no graph or no IR version)");
+        }
+        return new Reader(file, model.getGraph()).read(name, output);
+    }
+
+    /** The walk over one graph. */
+    private static final class Reader {
+        private final Path file;
+        private final OnnxMl.GraphProto graph;
+        private final Map<String, OnnxMl.TensorProto> constants = new HashMap<>();
+        private final Map<String, OnnxMl.NodeProto> producers = new HashMap<>();
+
+        Reader(Path file, OnnxMl.GraphProto graph) {
+            this.file = file;
+            this.graph = graph;
+        }
+
+        Imported read(String name, String output) throws ImportException {
+            for (OnnxMl.TensorProto t : graph.getInitializerList()) {
+                if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
+                    throw new ImportException(file + ": tensor '" + t.getName() + "' is kept in an external data file;"
+                            + " save the model with every tensor inside the .onnx file");
+                }
+                constants.put(t.getName(), t);
+            }
+            for (OnnxMl.NodeProto n : graph.getNodeList()) {
+                for (String o : n.getOutputList()) {
+                    producers.put(o, n);
+                }
+                if (n.getOpType().equals("Constant") && n.getDomain().isEmpty()) {
+                    for (OnnxMl.AttributeProto a : n.getAttributeList()) {
+                        if (a.getName().equals("value")) {
+                            constants.put(n.getOutput(0), a.getT());
+                        }
+                    }
+                }
+            }
+            OnnxMl.ValueInfoProto input = imageInput();
+            String cut = cutTensor(output);
+            List<OnnxMl.NodeProto> chain = chain(input.getName(), cut);
+            return build(name, input, cut, chain);
+        }
+
+        private OnnxMl.ValueInfoProto imageInput() throws ImportException {
+            List<OnnxMl.ValueInfoProto> inputs = graph.getInputList().stream()
+                    .filter(v -> !constants.containsKey(v.getName()))
+                    .toList();
+            if (inputs.size() != 1) {
+                throw new ImportException(file + ": has " + inputs.size() + " inputs ("
+                        + String.join(
+                                ", ",
+                                inputs.stream()
+                                        .map(OnnxMl.ValueInfoProto::getName)
+                                        .toList())
+                        + "); a teacher reads one image");
+            }
+            OnnxMl.ValueInfoProto in = inputs.get(0);
+            OnnxMl.TypeProto.Tensor t = in.getType().getTensorType();
+            List<OnnxMl.TensorShapeProto.Dimension> dims = t.getShape().getDimList();
+            boolean threeChannels =
+                    dims.size() == 4 && dims.get(1).hasDimValue() && dims.get(1).getDimValue() == 3;
+            if (t.getElemType() != OnnxMl.TensorProto.DataType.FLOAT.getNumber() || !threeChannels) {
+                throw new ImportException(file + ": input '" + in.getName() + "' is " + describe(t)
+                        + "; a teacher reads a float 3-channel image, N x 3 x H x W");
+            }
+            return in;
+        }
+
+        private String cutTensor(String output) throws ImportException {
+            if (output == null || output.isBlank()) {
+                if (graph.getOutputCount() != 1) {
+                    throw new ImportException(file + ": has " + graph.getOutputCount() + " outputs ("
+                            + String.join(
+                                    ", ",
+                                    graph.getOutputList().stream()
+                                            .map(OnnxMl.ValueInfoProto::getName)
+                                            .toList())
+                            + "); name the descriptor's with teacher.output");
+                }
+                return graph.getOutput(0).getName();
+            }
+            if (producers.containsKey(output)) {
+                return output;
+            }
+            for (OnnxMl.NodeProto n : graph.getNodeList()) {
+                if (n.getName().equals(output)) {
+                    return n.getOutput(0);
+                }
+            }
+            throw new ImportException(file + ": no node or tensor is named '" + output + "' (teacher.output)");
+        }
+
+        /** The nodes from the input to {@code cut}, in order; each must have one data input. */
+        private List<OnnxMl.NodeProto> chain(String input, String cut) throws ImportException {
+            List<OnnxMl.NodeProto> reversed = new ArrayList<>();
+            String t = cut;
+            while (!t.equals(input)) {
+                OnnxMl.NodeProto n = producers.get(t);
+                if (n == null) {
+                    throw new ImportException(
+                            file + ": tensor '" + t + "' is neither produced by a node nor the input");
+                }
+                if (!n.getDomain().isEmpty() || !IMPORTED.contains(n.getOpType())) {
+                    throw new ImportException(file + ": unsupported operator " + n.getOpType() + " at node "
+                            + nodeName(n) + " (a teacher imports " + String.join(", ", IMPORTED) + ")");
+                }
+                List<String> data = n.getOpType().equals("Reshape")
+                        ? List.of(n.getInput(0))
+                        : n.getInputList().stream()
+                                .filter(i -> !i.isEmpty() && !constants.containsKey(i))
+                                .toList();
+                if (data.size() != 1) {
+                    throw new ImportException(file + ": node " + nodeName(n) + " (" + n.getOpType() + ") reads "
+                            + data.size() + " tensors that are not constants; a teacher is one chain of layers");
+                }
+                reversed.add(n);
+                t = data.get(0);
+            }
+            List<OnnxMl.NodeProto> chain = new ArrayList<>();
+            for (int i = reversed.size() - 1; i >= 0; i--) {
+                chain.add(reversed.get(i));
+            }
+            return chain;
+        }
+
+        private Imported build(String name, OnnxMl.ValueInfoProto input, String cut, List<OnnxMl.NodeProto> chain)
+                throws ImportException {
+            List<Layer> layers = new ArrayList<>();
+            List<float[]> w = new ArrayList<>();
+            List<float[]> b = new ArrayList<>();
+            List<long[]> wShape = new ArrayList<>();
+            int channels = 3;
+            int jump = 1;
+            int offsetY = 0;
+            int offsetX = 0;
+            int dropped = 0;
+            boolean flattened = false;
+            for (OnnxMl.NodeProto n : chain) {
+                String op = n.getOpType();
+                if (flattened && !op.equals("Flatten") && !op.equals("Reshape") && !op.equals("Identity")) {
+                    throw new ImportException(file + ": node " + nodeName(n) + " (" + op + ") follows a "
+                            + "Flatten or Reshape; those may only end the network");
+                }
+                Layer last = layers.isEmpty() ? null : layers.get(layers.size() - 1);
+                switch (op) {
+                    case "Conv" -> {
+                        OnnxMl.TensorProto weight = constant(n, 1, "weight");
+                        long[] shape = dims(weight);
+                        if (shape.length != 4 || shape[2] != shape[3]) {
+                            throw refuse(
+                                    n,
+                                    "has a " + java.util.Arrays.toString(shape)
+                                            + " weight; only square 2-D kernels import");
+                        }
+                        requireOnes(n, "dilations");
+                        if (attrInt(n, "group", 1) != 1) {
+                            throw refuse(
+                                    n,
+                                    "is a grouped convolution (group " + attrInt(n, "group", 1)
+                                            + "); only group 1 imports");
+                        }
+                        if (shape[1] != channels) {
+                            throw refuse(n, "reads " + shape[1] + " channels where the layer before gives " + channels);
+                        }
+                        int stride = squareStride(n);
+                        long[] pads = attrInts(n, "pads");
+                        String autoPad = attrString(n, "auto_pad", "NOTSET");
+                        if (pads.length == 4 && (pads[0] != 0 || pads[1] != 0 || pads[2] != 0 || pads[3] != 0)
+                                || autoPad.startsWith("SAME")) {
+                            dropped++;
+                        }
+                        int[] before = padsBefore(pads, autoPad, (int) shape[2], stride);
+                        offsetY += before[0] * jump;
+                        offsetX += before[1] * jump;
+                        float[] bias = n.getInputCount() > 2 && !n.getInput(2).isEmpty()
+                                ? floats(constant(n, 2, "bias"))
+                                : new float[(int) shape[0]];
+                        layers.add(Layer.conv((int) shape[0], (int) shape[2], stride, Layer.Activation.NONE, 0f));
+                        w.add(floats(weight));
+                        b.add(bias);
+                        wShape.add(shape);
+                        channels = (int) shape[0];
+                        jump *= stride;
+                    }
+                    case "BatchNormalization" -> {
+                        if (last == null || !last.isConv() || last.activation() != Layer.Activation.NONE) {
+                            throw refuse(
+                                    n,
+                                    "does not directly follow a convolution; only a batch norm"
+                                            + " right after a conv imports (it is folded into the conv)");
+                        }
+                        float eps = attrFloat(n, "epsilon", 1e-5f);
+                        float[] scale = floats(constant(n, 1, "scale"));
+                        float[] shift = floats(constant(n, 2, "bias"));
+                        float[] mean = floats(constant(n, 3, "mean"));
+                        float[] var = floats(constant(n, 4, "variance"));
+                        int k = layers.size() - 1;
+                        float[] cw = w.get(k);
+                        float[] cb = b.get(k);
+                        int per = cw.length / cb.length;
+                        for (int o = 0; o < cb.length; o++) {
+                            float f = (float) (scale[o] / Math.sqrt(var[o] + eps));
+                            for (int j = 0; j < per; j++) {
+                                cw[o * per + j] *= f;
+                            }
+                            cb[o] = (cb[o] - mean[o]) * f + shift[o];
+                        }
+                    }
+                    case "Relu", "LeakyRelu" -> {
+                        if (last == null || !last.isConv() || last.activation() != Layer.Activation.NONE) {
+                            throw refuse(
+                                    n,
+                                    "does not follow a convolution (or its batch norm); an activation"
+                                            + " imports only right after a conv");
+                        }
+                        layers.set(
+                                layers.size() - 1,
+                                op.equals("Relu")
+                                        ? Layer.conv(
+                                                last.out(), last.kernel(), last.stride(), Layer.Activation.RELU, 0f)
+                                        : Layer.conv(
+                                                last.out(),
+                                                last.kernel(),
+                                                last.stride(),
+                                                Layer.Activation.LEAKY,
+                                                attrFloat(n, "alpha", 0.01f)));
+                    }
+                    case "MaxPool", "AveragePool" -> {
+                        long[] kernel = attrInts(n, "kernel_shape");
+                        if (kernel.length != 2 || kernel[0] != kernel[1]) {
+                            throw refuse(
+                                    n,
+                                    "has kernel " + java.util.Arrays.toString(kernel)
+                                            + "; only square 2-D pools import");
+                        }
+                        requireOnes(n, "dilations");
+                        if (attrInt(n, "ceil_mode", 0) != 0) {
+                            throw refuse(n, "rounds its output size up (ceil_mode 1); only floor mode imports");
+                        }
+                        if (attrInt(n, "storage_order", 0) != 0) {
+                            throw refuse(n, "has storage_order 1; only row-major pools import");
+                        }
+                        int stride = squareStride(n);
+                        long[] pads = attrInts(n, "pads");
+                        String autoPad = attrString(n, "auto_pad", "NOTSET");
+                        if (pads.length == 4 && (pads[0] != 0 || pads[1] != 0 || pads[2] != 0 || pads[3] != 0)
+                                || autoPad.startsWith("SAME")) {
+                            dropped++;
+                        }
+                        int[] before = padsBefore(pads, autoPad, (int) kernel[0], stride);
+                        offsetY += before[0] * jump;
+                        offsetX += before[1] * jump;
+                        layers.add(
+                                op.equals("MaxPool")
+                                        ? Layer.maxPool((int) kernel[0], stride)
+                                        : Layer.avgPool((int) kernel[0], stride));
+                        w.add(null);
+                        b.add(null);
+                        wShape.add(null);
+                        jump *= stride;
+                    }
+                    case "Pad" -> {
+                        long[] pads = n.getInputCount() > 1 ? longs(constant(n, 1, "pads")) : attrInts(n, "pads");
+                        if (pads.length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0) {
+                            throw refuse(
+                                    n,
+                                    "pads " + java.util.Arrays.toString(pads)
+                                            + "; only padding of the two spatial axes of an N x C x H x W tensor imports");
+                        }
+                        offsetY += (int) pads[2] * jump;
+                        offsetX += (int) pads[3] * jump;
+                        dropped++;
+                    }
+                    case "Flatten", "Reshape" -> flattened = true;
+                    default -> {
+                        // Identity and Dropout (inference): nothing to do.
+                    }
+                }
+            }
+            if (layers.isEmpty() || !layers.get(layers.size() - 1).isConv()) {
+                throw new ImportException(file + ": the cut at '" + cut + "' does not end in a convolution; the"
+                        + " descriptor must be a conv's output (set teacher.output to the last conv's)");
+            }
+            if (layers.get(layers.size() - 1).activation() != Layer.Activation.NONE) {
+                throw new ImportException(file + ": the cut at '" + cut + "' ends in an activation; the descriptor"
+                        + " must be a conv's output before it (set teacher.output to the conv's output)");
+            }
+            NetworkSpec spec;
+            try {
+                spec = new NetworkSpec(name, 3, layers);
+            } catch (IllegalArgumentException e) {
+                throw new ImportException(file + ": " + e.getMessage());
+            }
+            Map<String, FloatTensor> weights = new LinkedHashMap<>();
+            for (int i : spec.convIndices()) {
+                weights.put(NetworkSpec.weightName(i), new FloatTensor(wShape.get(i), w.get(i)));
+                weights.put(NetworkSpec.biasName(i), new FloatTensor(new long[] {b.get(i).length}, b.get(i)));
+            }
+            List<OnnxMl.TensorShapeProto.Dimension> dims =
+                    input.getType().getTensorType().getShape().getDimList();
+            int h = dims.get(2).hasDimValue() ? (int) dims.get(2).getDimValue() : 0;
+            int wd = dims.get(3).hasDimValue() ? (int) dims.get(3).getDimValue() : 0;
+            int rf = spec.receptiveField();
+            if (h > 0 && wd > 0 && (rf > h || rf > wd)) {
+                throw new ImportException(file + ": the receptive field up to '" + cut + "' is " + rf
+                        + " pixels, larger than the " + h + "x" + wd + " input; cut at an earlier layer");
+            }
+            return new Imported(spec, weights, input.getName(), cut, h, wd, offsetY, offsetX, dropped);
+        }
+
+        private int[] padsBefore(long[] pads, String autoPad, int kernel, int stride) throws ImportException {
+            if (autoPad.startsWith("SAME")) {
+                // SAME padding depends on the input size; with it the source's outputs sit where a
+                // symmetric pad of (kernel - 1) / 2 puts them when the size is a multiple of the stride.
+                int total = Math.max(kernel - stride, 0);
+                int before = autoPad.equals("SAME_UPPER") ? total / 2 : total - total / 2;
+                return new int[] {before, before};
+            }
+            if (pads.length == 0) {
+                return new int[] {0, 0};
+            }
+            return new int[] {(int) pads[0], (int) pads[1]};
+        }
+
+        private int squareStride(OnnxMl.NodeProto n) throws ImportException {
+            long[] s = attrInts(n, "strides");
+            if (s.length == 0) {
+                return 1;
+            }
+            if (s.length != 2 || s[0] != s[1]) {
+                throw refuse(n, "has strides " + java.util.Arrays.toString(s) + "; only equal strides import");
+            }
+            return (int) s[0];
+        }
+
+        private void requireOnes(OnnxMl.NodeProto n, String attr) throws ImportException {
+            for (long v : attrInts(n, attr)) {
+                if (v != 1) {
+                    throw refuse(
+                            n,
+                            "has " + attr + " " + java.util.Arrays.toString(attrInts(n, attr))
+                                    + "; only undilated layers import");
+                }
+            }
+        }
+
+        private OnnxMl.TensorProto constant(OnnxMl.NodeProto n, int index, String what) throws ImportException {
+            if (n.getInputCount() <= index || !constants.containsKey(n.getInput(index))) {
+                throw refuse(
+                        n,
+                        "has no constant " + what + " (input " + index + "); its shape or value is"
+                                + " computed in the graph, which does not import");
+            }
+            return constants.get(n.getInput(index));
+        }
+
+        private ImportException refuse(OnnxMl.NodeProto n, String problem) {
+            return new ImportException(file + ": node " + nodeName(n) + " (" + n.getOpType() + ") " + problem);
+        }
+
+        private float[] floats(OnnxMl.TensorProto t) throws ImportException {
+            if (t.getDataType() != OnnxMl.TensorProto.DataType.FLOAT.getNumber()) {
+                throw new ImportException(file + ": tensor '" + t.getName() + "' is not float32 (data type "
+                        + t.getDataType() + "); export the model in float32");
+            }
+            long n = 1;
+            for (long d : t.getDimsList()) {
+                n *= d;
+            }
+            float[] out = new float[(int) n];
+            if (!t.getRawData().isEmpty()) {
+                if (t.getRawData().size() != n * Float.BYTES) {
+                    throw new ImportException(file + ": tensor '" + t.getName() + "' holds "
+                            + t.getRawData().size() + " bytes for " + n + " floats (truncated?)");
+                }
+                t.getRawData()
+                        .asReadOnlyByteBuffer()
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .asFloatBuffer()
+                        .get(out);
+            } else {
+                if (t.getFloatDataCount() != n) {
+                    throw new ImportException(file + ": tensor '" + t.getName() + "' holds " + t.getFloatDataCount()
+                            + " floats for its " + n + " elements (truncated?)");
+                }
+                for (int i = 0; i < n; i++) {
+                    out[i] = t.getFloatData(i);
+                }
+            }
+            return out;
+        }
+
+        private long[] longs(OnnxMl.TensorProto t) {
+            if (!t.getRawData().isEmpty()) {
+                ByteBuffer buf = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+                long[] out = new long[buf.remaining() / Long.BYTES];
+                buf.asLongBuffer().get(out);
+                return out;
+            }
+            return t.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
+        }
+    }
+
+    private static long[] dims(OnnxMl.TensorProto t) {
+        return t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static String nodeName(OnnxMl.NodeProto n) {
+        return "'" + (n.getName().isEmpty() ? n.getOutput(0) : n.getName()) + "'";
+    }
+
+    private static String describe(OnnxMl.TypeProto.Tensor t) {
+        List<String> dims = new ArrayList<>();
+        for (OnnxMl.TensorShapeProto.Dimension d : t.getShape().getDimList()) {
+            dims.add(
+                    d.hasDimValue()
+                            ? Long.toString(d.getDimValue())
+                            : d.getDimParam().isEmpty() ? "?" : d.getDimParam());
+        }
+        String type = OnnxMl.TensorProto.DataType.forNumber(t.getElemType()) == null
+                ? "type " + t.getElemType()
+                : OnnxMl.TensorProto.DataType.forNumber(t.getElemType()).name().toLowerCase(Locale.ROOT);
+        return type + " [" + String.join(", ", dims) + "]";
+    }
+
+    private static OnnxMl.AttributeProto attr(OnnxMl.NodeProto n, String name) {
+        for (OnnxMl.AttributeProto a : n.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    private static long attrInt(OnnxMl.NodeProto n, String name, long otherwise) {
+        OnnxMl.AttributeProto a = attr(n, name);
+        return a == null ? otherwise : a.getI();
+    }
+
+    private static float attrFloat(OnnxMl.NodeProto n, String name, float otherwise) {
+        OnnxMl.AttributeProto a = attr(n, name);
+        return a == null ? otherwise : a.getF();
+    }
+
+    private static long[] attrInts(OnnxMl.NodeProto n, String name) {
+        OnnxMl.AttributeProto a = attr(n, name);
+        return a == null
+                ? new long[0]
+                : a.getIntsList().stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static String attrString(OnnxMl.NodeProto n, String name, String otherwise) {
+        OnnxMl.AttributeProto a = attr(n, name);
+        return a == null ? otherwise : a.getS().toStringUtf8();
+    }
+}

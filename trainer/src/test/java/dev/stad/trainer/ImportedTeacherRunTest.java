@@ -1,0 +1,175 @@
+package dev.stad.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stad.checkpoint.RunDirectory;
+import dev.stad.checkpoint.RunMetadata;
+import dev.stad.checkpoint.safetensors.Safetensors;
+import dev.stad.exporter.onnx.OnnxGraph;
+import dev.stad.exporter.onnx.TeacherImport;
+import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.bundle.OnnxOperator;
+import dev.stad.runtime.cli.ConsoleProgress;
+import dev.stad.runtime.progress.Progress;
+import dev.stad.runtime.spec.Layer;
+import dev.stad.runtime.spec.NetworkSpec;
+import dev.stad.trainer.config.ConfigLoader;
+import dev.stad.trainer.config.ScaleConfig;
+import dev.stad.trainer.config.TeacherConfig;
+import dev.stad.trainer.config.TrainingConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A teacher read from an ONNX file (padded convs, a batch norm, ReLU, a pool) trains students of
+ * its architecture through the whole pipeline, unchanged by training, and a file it cannot take
+ * stops the run before anything is written.
+ */
+class ImportedTeacherRunTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream log = new ByteArrayOutputStream();
+    private final Progress progress = new ConsoleProgress(new PrintWriter(log, true, StandardCharsets.UTF_8), false);
+
+    /** conv3 pad1 (16) + BN + ReLU, MaxPool 2, conv3 pad1 (16): the descriptor, then a ReLU output. */
+    private record Source(Path file, String descriptor) {}
+
+    private Source source() throws IOException {
+        SplittableRandom rnd = new SplittableRandom(3);
+        OnnxGraph g = new OnnxGraph("small");
+        String x = g.input("input", 1L, 3L, "h", "w");
+        x = conv(g, x, 3, 16, rnd);
+        float[][] bn = new float[4][16];
+        for (int i = 0; i < 16; i++) {
+            bn[0][i] = (float) rnd.nextDouble(0.5, 1.5);
+            bn[1][i] = (float) rnd.nextDouble(-0.2, 0.2);
+            bn[2][i] = (float) rnd.nextDouble(-0.3, 0.3);
+            bn[3][i] = (float) rnd.nextDouble(0.5, 2);
+        }
+        x = g.nodeOutsideBundles(
+                "BatchNormalization",
+                List.of(
+                        x,
+                        g.floats("s", new long[] {16}, bn[0]),
+                        g.floats("b", new long[] {16}, bn[1]),
+                        g.floats("m", new long[] {16}, bn[2]),
+                        g.floats("v", new long[] {16}, bn[3])),
+                Map.of());
+        x = g.node(OnnxOperator.RELU, x);
+        x = g.node(
+                OnnxOperator.MAX_POOL, List.of(x), Map.of("kernel_shape", new long[] {2, 2}, "strides", new long[] {2, 2
+                }));
+        String descriptor = conv(g, x, 16, 16, rnd);
+        g.output(g.node(OnnxOperator.RELU, descriptor), 1L, 16L, "oh", "ow");
+        Path file = dir.resolve("small.onnx");
+        Files.write(file, g.model("test", Map.of()).toByteArray());
+        return new Source(file, descriptor);
+    }
+
+    private static String conv(OnnxGraph g, String x, int in, int out, SplittableRandom rnd) {
+        float[] w = new float[out * in * 9];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (rnd.nextGaussian() * Math.sqrt(2.0 / (in * 9)));
+        }
+        Map<String, Object> attrs = new LinkedHashMap<>();
+        attrs.put("kernel_shape", new long[] {3, 3});
+        attrs.put("pads", new long[] {1, 1, 1, 1});
+        return g.node(
+                OnnxOperator.CONV,
+                List.of(
+                        x,
+                        g.floats("w", new long[] {out, in, 3, 3}, w),
+                        g.floats("b", new long[] {out}, new float[out])),
+                attrs);
+    }
+
+    private TrainingConfig config(Source s, String output, Path out) {
+        TrainingConfig tiny = TinyRuns.config(dir.resolve("data"), out, 3, 2e-3);
+        return new TrainingConfig(
+                tiny.name(),
+                tiny.seed(),
+                tiny.out(),
+                tiny.bundle(),
+                tiny.data(),
+                tiny.input(),
+                List.of(new ScaleConfig(ScaleConfig.TEACHER, "small", null)),
+                new TeacherConfig(TeacherConfig.Source.ONNX, s.file().toString(), null, output, null),
+                tiny.students(),
+                tiny.calibration());
+    }
+
+    @Test
+    void studentsLearnAnImportedTeacherThatTrainingLeavesAsImported() throws Exception {
+        Source s = source();
+        Path out = dir.resolve("run");
+        TrainingRun.Summary summary = new TrainingRun(config(s, s.descriptor(), out), progress, false).run();
+
+        RunMetadata m = summary.metadata();
+        assertEquals(RunMetadata.COMPLETE, m.status());
+        NetworkSpec spec = m.scales().get(0).spec();
+        assertEquals(
+                List.of(
+                        Layer.conv(16, 3, 1, Layer.Activation.RELU, 0f),
+                        Layer.maxPool(2, 2),
+                        Layer.conv(16, 3, 1, Layer.Activation.NONE, 0f)),
+                spec.layers());
+        for (List<Double> epoch : m.scales().get(0).studentEpochLosses()) {
+            assertTrue(epoch.stream().allMatch(Double::isFinite), "non-finite loss: " + epoch);
+        }
+        TeacherImport.Imported imported =
+                TeacherImport.read(s.file(), "small", s.descriptor(), TeacherImport.DEFAULT_MAX_BYTES);
+        Safetensors.Contents saved = Safetensors.read(new RunDirectory(out).teacherFile("small"));
+        for (var e : imported.weights().entrySet()) {
+            assertArrayEquals(e.getValue().data(), saved.tensor(e.getKey()).data(), 0f, e.getKey());
+        }
+        assertEquals(
+                8, ModelBundle.open(summary.bundle()).manifest().scales().get(0).receptiveField());
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("equals its source within"), text);
+    }
+
+    @Test
+    void aTeacherFileItCannotTakeStopsTheRunBeforeAnythingIsWritten() throws Exception {
+        Source s = source();
+        Path out = dir.resolve("refused");
+        IOException e = assertThrows(
+                IOException.class, () -> new TrainingRun(config(s, "relu_out_9", out), progress, false).run());
+        assertTrue(e.getMessage().startsWith(s.file() + ": no node or tensor is named 'relu_out_9'"), e.getMessage());
+        assertFalse(Files.exists(new RunDirectory(out).runFile()), "the refused run wrote " + out);
+    }
+
+    @Test
+    void aConfigNamesAnOnnxTeacherAndTheTeachersArchitecture() throws Exception {
+        Path f = dir.resolve("c.json");
+        Files.writeString(f, """
+                {"name": "vgg", "input": {"width": 64, "height": 64},
+                 "scales": [{"name": "vgg3", "architecture": "teacher"}],
+                 "teacher": {"source": "onnx", "path": "vgg19.onnx", "output": "conv3_4", "maxMegabytes": 200}}
+                """);
+        TrainingConfig c = ConfigLoader.load(f);
+        assertEquals(TeacherConfig.Source.ONNX, c.teacher().source());
+        assertEquals(200_000_000L, c.teacher().maxBytes());
+        assertTrue(c.scales().get(0).isImported());
+
+        Files.writeString(f, """
+                {"input": {"width": 64, "height": 64}, "scales": [{"name": "vgg3", "architecture": "teacher"}]}
+                """);
+        Exception wrong = assertThrows(Exception.class, () -> ConfigLoader.load(f));
+        assertTrue(String.valueOf(wrong.getMessage()).contains("needs a teacher read from ONNX"), wrong.getMessage());
+    }
+}
