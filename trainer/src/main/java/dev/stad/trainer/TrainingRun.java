@@ -23,8 +23,10 @@ import dev.stad.runtime.score.Quantiles;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.ConfigLoader;
+import dev.stad.trainer.config.PretrainConfig;
 import dev.stad.trainer.config.TeacherConfig;
 import dev.stad.trainer.config.TrainingConfig;
+import dev.stad.trainer.corpus.Corpus;
 import dev.stad.trainer.data.DatasetSource;
 import dev.stad.trainer.data.SyntheticDataset;
 import dev.stad.trainer.data.TrainingImages;
@@ -69,6 +71,9 @@ public final class TrainingRun {
     private final boolean fresh;
     private final boolean recalibrate;
     private final TeacherStore teachers;
+    /** Patches per anchor crop and step whose targets a distillation from ONNX computes. */
+    static final int DISTILLATION_PATCHES_PER_CROP = 16;
+
     private List<NetworkSpec> specs;
     private TeacherImport.Imported imported;
 
@@ -467,17 +472,43 @@ public final class TrainingRun {
             weights = t.weights();
             pretrainLoss = t.pretrainLoss();
         } else {
-            TeacherPretrainer.Result r = new TeacherPretrainer(
-                            spec, config.teacher().pretrain(), config.input().std(), config.seed(), progress)
-                    .train(manager, train, dir.teacherPartialFile(spec.name()));
+            TeacherPretrainer pretrainer = new TeacherPretrainer(
+                    spec, config.teacher().pretrain(), config.input().std(), config.seed(), progress);
+            List<FloatImage> pool = train;
+            if (config.teacher().source() == TeacherConfig.Source.DISTILL) {
+                pretrainer = pretrainer.distillingFrom(new TeacherPretrainer.OnnxDistillation(
+                        Path.of(config.teacher().path()),
+                        config.teacher().output(),
+                        config.teacher().maxBytes(),
+                        DISTILLATION_PATCHES_PER_CROP));
+                PretrainConfig p = config.teacher().pretrain();
+                if (p.corpus() != null) {
+                    pool = Corpus.load(
+                            p.corpus(),
+                            p.corpusImages(),
+                            p.corpusImageSize(),
+                            p.seed(),
+                            config.input().mean(),
+                            config.input().std(),
+                            progress);
+                }
+            }
+            TeacherPretrainer.Result r = pretrainer.train(manager, pool, dir.teacherPartialFile(spec.name()));
             weights = r.weights();
             pretrainLoss = List.of(r.firstLoss(), r.lastLoss());
             progress.line(String.format(
                     Locale.ROOT,
-                    "teacher %s pretrained: loss %.4f -> %.4f (first / last tenth" + " of steps)",
+                    "teacher %s pretrained: loss %.4f -> %.4f (first / last tenth of steps)%s",
                     spec.name(),
                     r.firstLoss(),
-                    r.lastLoss()));
+                    r.lastLoss(),
+                    Double.isNaN(r.firstDistillation())
+                            ? ""
+                            : String.format(
+                                    Locale.ROOT,
+                                    ", distillation %.4f -> %.4f",
+                                    r.firstDistillation(),
+                                    r.lastDistillation())));
         }
         teacher.setParameters(manager, weights, "");
         return new Teacher(teacher, weights, null, pretrainLoss);

@@ -18,6 +18,7 @@ import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.ConfigLoader;
+import dev.stad.trainer.config.PretrainConfig;
 import dev.stad.trainer.config.ScaleConfig;
 import dev.stad.trainer.config.TeacherConfig;
 import dev.stad.trainer.config.TrainingConfig;
@@ -141,6 +142,34 @@ class ImportedTeacherRunTest {
                 8, ModelBundle.open(summary.bundle()).manifest().scales().get(0).receptiveField());
         String text = log.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("equals its source within"), text);
+    }
+
+    @Test
+    void aTeacherDistilledFromAnOnnxNetworkLowersItsDistillationLossAndServesThePipeline() throws Exception {
+        Source s = source();
+        Path out = dir.resolve("distilled");
+        TrainingConfig tiny = TinyRuns.config(dir.resolve("data"), out, 2, 2e-3);
+        TrainingConfig c = tiny.withTeacher(new TeacherConfig(
+                TeacherConfig.Source.DISTILL,
+                s.file().toString(),
+                new PretrainConfig(80, 4, 8, 2e-3, 1e-5, 1.0, 1e-3, 2, 0.1, 0.05, 1.0, null, null, null, null, null),
+                s.descriptor(),
+                null));
+        TrainingRun.Summary summary = new TrainingRun(c, progress, false).run();
+        assertEquals(RunMetadata.COMPLETE, summary.metadata().status());
+        assertTrue(Files.exists(summary.bundle()));
+        String text = log.toString(StandardCharsets.UTF_8);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                        "teacher (\\S+) pretrained: .*distillation ([0-9.]+) -> ([0-9.]+)")
+                .matcher(text);
+        int scales = 0;
+        while (m.find()) {
+            scales++;
+            double first = Double.parseDouble(m.group(2));
+            double last = Double.parseDouble(m.group(3));
+            assertTrue(last < 0.8 * first, m.group(1) + ": distillation loss " + first + " -> " + last);
+        }
+        assertEquals(2, scales, text);
     }
 
     @Test

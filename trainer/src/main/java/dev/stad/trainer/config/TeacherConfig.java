@@ -14,7 +14,10 @@ import dev.stad.exporter.onnx.TeacherImport;
  *     that names that folder (pretrained there by the first run that needs it, or by the
  *     {@code pretrain-teacher} command). Its descriptor statistics are still measured per run;
  *     {@code onnx}: a pretrained image network read from the ONNX file {@code path} and cut at
- *     {@code output}, its paddings dropped (the scale's architecture is then {@code "teacher"})
+ *     {@code output}, its paddings dropped (the scale's architecture is then {@code "teacher"});
+ *     {@code distill}: the scale's own architecture, pretrained by the run with the paper's losses,
+ *     its distillation term predicting the output of the network in the ONNX file {@code path} on
+ *     each patch; on the images of {@code pretrain.corpus}, or the run's training images
  * @param path the pretrained teachers' folder (one file per architecture), or the ONNX file
  * @param output for {@code onnx}: the tensor or node the network is cut at, which must be a conv's
  *     output; may be left out when the graph has one output
@@ -40,7 +43,9 @@ public record TeacherConfig(
         @JsonProperty("pretrained")
         PRETRAINED,
         @JsonProperty("onnx")
-        ONNX
+        ONNX,
+        @JsonProperty("distill")
+        DISTILL
     }
 
     /** A teacher of {@code source} in {@code path} with {@code pretrain}, none of the ONNX settings. */
@@ -55,9 +60,13 @@ public record TeacherConfig(
             pretrain = new PretrainConfig(
                     null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         }
-        if (source != Source.ONNX && (output != null || maxMegabytes != null)) {
-            throw new IllegalArgumentException(
-                    "teacher.output and teacher.maxMegabytes are only used with" + " \"source\": \"onnx\"");
+        boolean readsOnnx = source == Source.ONNX || source == Source.DISTILL;
+        if (!readsOnnx && (output != null || maxMegabytes != null)) {
+            throw new IllegalArgumentException("teacher.output and teacher.maxMegabytes are only used with"
+                    + " \"source\": \"onnx\" or \"distill\"");
+        }
+        if (readsOnnx && maxMegabytes != null && !(maxMegabytes > 0)) {
+            throw new IllegalArgumentException("teacher.maxMegabytes must be > 0, found " + maxMegabytes);
         }
         if (source == Source.ONNX) {
             if (path == null || path.isBlank()) {
@@ -66,8 +75,15 @@ public record TeacherConfig(
             if (pretrain != null) {
                 throw new IllegalArgumentException("an onnx teacher is used as it is; remove teacher.pretrain");
             }
-            if (maxMegabytes != null && !(maxMegabytes > 0)) {
-                throw new IllegalArgumentException("teacher.maxMegabytes must be > 0, found " + maxMegabytes);
+        }
+        if (source == Source.DISTILL) {
+            if (path == null || path.isBlank()) {
+                throw new IllegalArgumentException(
+                        "a distilled teacher needs teacher.path, the .onnx file of the" + " network to distil from");
+            }
+            if (pretrain == null || !(pretrain.distillationWeight() > 0)) {
+                throw new IllegalArgumentException("a distilled teacher needs teacher.pretrain with"
+                        + " distillationWeight > 0 (the weight of the distillation loss)");
             }
         }
         if (source == Source.RANDOM && pretrain != null) {
@@ -88,8 +104,9 @@ public record TeacherConfig(
                         + PretrainConfig.PROCEDURAL + "\" or a folder of photos) to pretrain it on where teacher.path"
                         + " does not hold it yet");
             }
-        } else if (path != null && source != Source.ONNX) {
-            throw new IllegalArgumentException("teacher.path is only used with \"source\": \"pretrained\" or \"onnx\"");
+        } else if (path != null && !readsOnnx) {
+            throw new IllegalArgumentException(
+                    "teacher.path is only used with \"source\": \"pretrained\", \"onnx\" or \"distill\"");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.stad.trainer.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -9,7 +10,6 @@ import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.spec.NetworkSpec;
-import dev.stad.trainer.model.Tensors;
 import dev.stad.trainer.model.TextureEnergy;
 import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
@@ -19,15 +19,15 @@ import java.util.SplittableRandom;
 
 /**
  * The knowledge-distillation term of teacher pretraining: a linear decoder from the teacher's
- * descriptor to the standardised {@link TextureEnergy} of the same patch, trained with its own
- * Adam alongside the teacher and saved in the teacher's checkpoint, so a resumed pretraining
- * continues exactly. The standardisation (per energy dimension) is measured once on the pool.
+ * descriptor to what a {@link DistillationSource} says about the same patch (the fixed
+ * {@link TextureEnergy}, or a pretrained network read from ONNX), standardised per dimension,
+ * trained with its own Adam alongside the teacher and saved in the teacher's checkpoint, so a
+ * resumed pretraining continues exactly. The standardisation is measured once on the pool.
  */
 final class Distillation {
     private static final String PREFIX = "distillation.";
-    private static final int STATISTICS_IMAGES = 32;
 
-    private final TextureEnergy energy;
+    private final DistillationSource source;
     private final NDArray targetMean;
     private final NDArray targetStd;
     private final Parameter weight;
@@ -35,8 +35,13 @@ final class Distillation {
     private final Adam adam;
 
     private Distillation(
-            TextureEnergy energy, NDArray targetMean, NDArray targetStd, Parameter weight, Parameter bias, Adam adam) {
-        this.energy = energy;
+            DistillationSource source,
+            NDArray targetMean,
+            NDArray targetStd,
+            Parameter weight,
+            Parameter bias,
+            Adam adam) {
+        this.source = source;
         this.targetMean = targetMean;
         this.targetStd = targetStd;
         this.weight = weight;
@@ -44,34 +49,21 @@ final class Distillation {
         this.adam = adam;
     }
 
-    /** A fresh decoder (seeded) and the energy's statistics over up to 32 images of the pool. */
+    /** A fresh decoder (seeded) and the source's statistics over the pool. */
     static Distillation create(
-            NDManager manager, NetworkSpec spec, List<FloatImage> pool, long seed, double lr, double wd) {
-        TextureEnergy energy = new TextureEnergy(spec.receptiveField());
-        int dims = energy.dims();
-        double[] sum = new double[dims];
-        double[] sq = new double[dims];
-        long count = 0;
-        int images = Math.min(STATISTICS_IMAGES, pool.size());
-        for (int k = 0; k < images; k++) {
-            FloatImage img = pool.get((int) ((long) k * pool.size() / images));
-            try (NDManager sub = manager.newSubManager()) {
-                float[] e = energy.compute(Tensors.batch(sub, List.of(img))).toFloatArray();
-                int plane = e.length / dims;
-                for (int c = 0; c < dims; c++) {
-                    for (int i = c * plane; i < (c + 1) * plane; i++) {
-                        sum[c] += e[i];
-                        sq[c] += (double) e[i] * e[i];
-                    }
-                }
-                count += plane;
-            }
-        }
-        float[] mean = new float[dims];
+            NDManager manager,
+            NetworkSpec spec,
+            DistillationSource source,
+            List<FloatImage> pool,
+            long seed,
+            double lr,
+            double wd) {
+        int dims = source.dims();
+        float[][] stats = source.statistics(manager, pool, seed);
+        float[] mean = stats[0];
         float[] std = new float[dims];
         for (int c = 0; c < dims; c++) {
-            mean[c] = (float) (sum[c] / count);
-            std[c] = (float) Math.max(1e-3, Math.sqrt(Math.max(0, sq[c] / count - mean[c] * (double) mean[c])));
+            std[c] = Math.max(1e-3f, stats[1][c]);
         }
         int d = spec.descriptorDim();
         SplittableRandom rnd = new SplittableRandom(Seeds.derive(seed, "distillation/" + spec.name()));
@@ -84,7 +76,7 @@ final class Distillation {
         Parameter bias = parameter(manager, "bias", Parameter.Type.BIAS, manager.zeros(new Shape(dims)));
         Adam adam = new Adam(manager, List.of(weight, bias), lr, wd);
         return new Distillation(
-                energy,
+                source,
                 manager.create(mean, new Shape(1, dims)),
                 manager.create(std, new Shape(1, dims)),
                 weight,
@@ -100,22 +92,21 @@ final class Distillation {
     }
 
     /**
-     * Mean squared error between the decoded descriptors and the standardised energy.
+     * Mean squared error between the decoded descriptors and the standardised targets, over the
+     * positions the source gives targets for.
      *
      * @param descriptors the teacher's anchor descriptors as [B * crop * crop, D] rows, in the
      *     order of the crops, row by row
      * @param anchors the anchor windows [B, 3, crop + rf - 1, crop + rf - 1]
+     * @param rnd the step's random stream, for sources that sample positions
      */
-    NDArray loss(ParameterStore ps, NDArray descriptors, NDArray anchors) {
-        int dims = energy.dims();
-        NDArray target = energy.compute(anchors)
-                .transpose(0, 2, 3, 1)
-                .reshape(-1, dims)
-                .sub(targetMean)
-                .div(targetStd);
+    NDArray loss(ParameterStore ps, NDArray descriptors, NDArray anchors, SplittableRandom rnd) {
+        DistillationSource.Targets t = source.targets(anchors, rnd);
+        NDArray target = t.values().sub(targetMean).div(targetStd);
+        NDArray rows = t.rows() == null ? descriptors : descriptors.get(new NDIndex("{}", t.rows()));
         NDArray w = ps.getValue(weight, descriptors.getDevice(), true);
         NDArray b = ps.getValue(bias, descriptors.getDevice(), true);
-        NDArray decoded = descriptors.matMul(w).add(b);
+        NDArray decoded = rows.matMul(w).add(b);
         return decoded.sub(target).square().mean();
     }
 

@@ -65,6 +65,17 @@ public final class TeacherPretrainer {
     private final float[] channelStd;
     private final long seed;
     private final Progress progress;
+    private final OnnxDistillation onnx;
+
+    /**
+     * A pretrained network read from ONNX to distil from instead of the texture energy.
+     *
+     * @param file the .onnx file
+     * @param output the tensor or node whose value is the target; null for the graph's only output
+     * @param maxBytes larger files are refused unread
+     * @param perCrop patch positions sampled per anchor crop and step
+     */
+    public record OnnxDistillation(Path file, String output, long maxBytes, int perCrop) {}
 
     /**
      * @param channelStd the preprocessing's per-channel std, to express the positives' brightness
@@ -72,15 +83,48 @@ public final class TeacherPretrainer {
      */
     public TeacherPretrainer(
             NetworkSpec spec, PretrainConfig config, float[] channelStd, long seed, Progress progress) {
+        this(spec, config, channelStd, seed, progress, null);
+    }
+
+    private TeacherPretrainer(
+            NetworkSpec spec,
+            PretrainConfig config,
+            float[] channelStd,
+            long seed,
+            Progress progress,
+            OnnxDistillation onnx) {
         this.spec = spec;
         this.channelStd = channelStd.clone();
         this.config = config;
         this.seed = seed;
         this.progress = progress;
+        this.onnx = onnx;
     }
 
-    /** The pretrained weights, the loss of the first and last 10% of steps, and the steps done. */
-    public record Result(Map<String, FloatTensor> weights, double firstLoss, double lastLoss, int steps) {}
+    /**
+     * The same pretraining with its distillation term taken from a network read from ONNX (the
+     * paper's way) instead of the texture energy; {@code distillationWeight} must be positive.
+     */
+    public TeacherPretrainer distillingFrom(OnnxDistillation source) {
+        if (!(config.distillationWeight() > 0)) {
+            throw new IllegalArgumentException("distilling from " + source.file()
+                    + " needs teacher.pretrain.distillationWeight > 0, found " + config.distillationWeight());
+        }
+        return new TeacherPretrainer(spec, config, channelStd, seed, progress, source);
+    }
+
+    /**
+     * The pretrained weights, the loss of the first and last 10% of steps, the distillation term's
+     * over the same steps of this call (NaN without distillation, or when no step ran), and the
+     * steps done.
+     */
+    public record Result(
+            Map<String, FloatTensor> weights,
+            double firstLoss,
+            double lastLoss,
+            int steps,
+            double firstDistillation,
+            double lastDistillation) {}
 
     /**
      * Pretrains, resuming from {@code checkpoint} if it exists; the checkpoint is rewritten every
@@ -117,12 +161,40 @@ public final class TeacherPretrainer {
             net = TrainedNetworks.fresh(
                     manager, spec, 1, seed, "teacher/" + spec.name(), config.learningRate(), config.weightDecay());
         }
-        Distillation kd = config.distillationWeight() > 0
-                ? Distillation.create(manager, spec, images, seed, config.learningRate(), config.weightDecay())
-                : null;
+        DistillationSource source = null;
+        if (config.distillationWeight() > 0) {
+            source = onnx == null
+                    ? new EnergySource(spec.receptiveField())
+                    : OnnxSource.open(
+                            onnx.file(), onnx.output(), onnx.maxBytes(), spec.receptiveField(), onnx.perCrop());
+        }
+        try {
+            return train(manager, images, checkpoint, net, startStep, losses, saved, source);
+        } finally {
+            if (source != null) {
+                source.close();
+            }
+        }
+    }
+
+    private Result train(
+            NDManager manager,
+            List<FloatImage> images,
+            Path checkpoint,
+            TrainedNetworks net,
+            int startStep,
+            List<Double> losses,
+            Safetensors.Contents saved,
+            DistillationSource source)
+            throws IOException, TrainingDivergedException {
+        String task = "teacher " + spec.name();
+        Distillation kd = source == null
+                ? null
+                : Distillation.create(manager, spec, source, images, seed, config.learningRate(), config.weightDecay());
         if (kd != null && saved != null) {
             kd.restore(saved);
         }
+        List<Double> distillation = new ArrayList<>();
         PatchNetwork teacher = net.networks().get(0);
         ParameterStore ps = new ParameterStore(manager, false);
         int rf = spec.receptiveField();
@@ -176,13 +248,16 @@ public final class TeacherPretrainer {
                     NDArray loss = triplet.add(compact);
                     NDArray distil = null;
                     if (kd != null) {
-                        distil = kd.loss(ps, a, anchorBatch)
+                        distil = kd.loss(ps, a, anchorBatch, rnd)
                                 .mul(Tensors.scalar(
                                         sub, config.distillationWeight().floatValue()));
                         loss = loss.add(distil);
                     }
                     gc.backward(loss);
                     lossValue = loss.getFloat();
+                    if (distil != null) {
+                        distillation.add((double) distil.getFloat() / config.distillationWeight());
+                    }
                     terms = String.format(
                             Locale.ROOT,
                             "triplet %.3f, compactness %.3f%s",
@@ -220,11 +295,16 @@ public final class TeacherPretrainer {
             }
         }
         int window = Math.max(1, losses.size() / 10);
+        int kdWindow = Math.max(1, distillation.size() / 10);
         return new Result(
                 net.weights(0),
                 mean(losses.subList(0, window)),
                 mean(losses.subList(losses.size() - window, losses.size())),
-                losses.size());
+                losses.size(),
+                distillation.isEmpty() ? Double.NaN : mean(distillation.subList(0, kdWindow)),
+                distillation.isEmpty()
+                        ? Double.NaN
+                        : mean(distillation.subList(distillation.size() - kdWindow, distillation.size())));
     }
 
     private static double mean(List<Double> values) {
