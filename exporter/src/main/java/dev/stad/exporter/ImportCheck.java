@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
 
 /**
  * Proves an imported teacher computes what its source graph computes: both run on ONNX Runtime on
- * one random image, the source cut at the imported output, and wherever a source output's window
+ * one random image, the source cut at the imported descriptor map (the last conv's output), and wherever a source output's window
  * lies wholly inside the image (no padding reached it) its descriptor must equal the imported
  * dense form's at that window. Padding is all the import drops, so nothing else may differ: a
  * wrongly folded batch norm, a lost activation or a misread stride shows here.
@@ -39,7 +39,7 @@ public final class ImportCheck {
         OnnxMl.ModelProto source = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(file));
         OnnxMl.GraphProto.Builder graph = source.getGraph().toBuilder().clearOutput();
         graph.addOutput(OnnxMl.ValueInfoProto.newBuilder()
-                .setName(imported.output())
+                .setName(imported.compareAt())
                 .setType(OnnxMl.TypeProto.newBuilder()
                         .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
                                 .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()))));
@@ -56,8 +56,8 @@ public final class ImportCheck {
         }
         FloatImage image = random(h, w, seed);
         FloatImage expected;
-        try (GraphSession g = ExportCheck.session(cut, file.toString(), imported.input(), imported.output())) {
-            expected = g.run(image).get(imported.output());
+        try (GraphSession g = ExportCheck.session(cut, file.toString(), imported.input(), imported.compareAt())) {
+            expected = g.run(image).get(imported.compareAt());
         }
         FloatImage dense;
         try (GraphSession g = ExportCheck.session(
@@ -70,7 +70,7 @@ public final class ImportCheck {
         }
         if (expected.channels() != dense.channels()) {
             throw new IllegalStateException("the source gives " + expected.channels() + " channels at '"
-                    + imported.output() + "', the import " + dense.channels());
+                    + imported.compareAt() + "', the import " + dense.channels());
         }
         List<Float> a = new ArrayList<>();
         List<Float> b = new ArrayList<>();

@@ -78,6 +78,13 @@ public final class PretrainTeacherCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainingConfig cfg = config != null ? ConfigLoader.load(config) : ConfigLoader.loadDefault();
         TeacherConfig teacher = cfg.teacher();
+        if (teacher.source() == TeacherConfig.Source.ONNX || teacher.source() == TeacherConfig.Source.DISTILL) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "the config's teacher is read from " + teacher.path() + " (\"source\": \""
+                            + teacher.source().name().toLowerCase(Locale.ROOT) + "\"), not pretrained into a folder;"
+                            + " train with it directly");
+        }
         PretrainConfig settings = teacher.pretrain() != null
                 ? teacher.pretrain()
                 : new PretrainConfig(

@@ -138,8 +138,9 @@ public final class TrainingRun {
                     file + ": ONNX Runtime cannot run the source graph to check the import: " + e.getMessage(), e);
         }
         if (check.positions() == 0) {
-            progress.line("teacher " + scale + ": no output of the source lies clear of its padding on a "
-                    + check.side() + "x" + check.side() + " image; the import is not compared with it");
+            throw new IOException(file + ": no output of the source lies clear of its padding on its "
+                    + check.side() + "-pixel input, so the import cannot be checked against it; cut at an earlier"
+                    + " layer or export the graph with free height and width");
         } else if (!(check.relativeDifference() <= ExportCheck.TOLERANCE)) {
             throw new IOException(String.format(
                     Locale.ROOT,

@@ -33,8 +33,8 @@ import java.util.Map;
  * the problem (and the node, where there is one). Nothing is trained or written before it.
  */
 public final class TeacherImport {
-    /** The largest file read unless a config says otherwise: 1 GiB (VGG19's features are 80 MB). */
-    public static final long DEFAULT_MAX_BYTES = 1L << 30;
+    /** The largest file read unless a config says otherwise: 1024 MB (VGG19's features are 80 MB). */
+    public static final long DEFAULT_MAX_BYTES = 1024L * 1_000_000L;
 
     private static final List<String> IMPORTED = List.of(
             "Conv",
@@ -65,6 +65,8 @@ public final class TeacherImport {
      * @param weights its conv weights and biases, batch norms folded in, named as {@link NetworkSpec#weightName}
      * @param input the source graph's image input
      * @param output the tensor the network was cut at
+     * @param compareAt the tensor of the source that holds the descriptor map: the last conv's
+     *     output (after its batch norm), which {@code output} may flatten
      * @param inputHeight the source input's fixed height, or 0 where it is symbolic
      * @param inputWidth the source input's fixed width, or 0 where it is symbolic
      * @param offsetY where the source's output row 0 starts in the image, before the dropped
@@ -77,6 +79,7 @@ public final class TeacherImport {
             Map<String, FloatTensor> weights,
             String input,
             String output,
+            String compareAt,
             int inputHeight,
             int inputWidth,
             int offsetY,
@@ -240,6 +243,12 @@ public final class TeacherImport {
                     throw new ImportException(file + ": node " + nodeName(n) + " (" + n.getOpType() + ") reads "
                             + data.size() + " tensors that are not constants; a teacher is one chain of layers");
                 }
+                if (!n.getOutput(0).equals(t)) {
+                    throw new ImportException(file + ": tensor '" + t + "' is output "
+                            + n.getOutputList().indexOf(t)
+                            + " of node " + nodeName(n) + " (" + n.getOpType() + "); only a node's first output"
+                            + " continues a chain of layers");
+                }
                 reversed.add(n);
                 t = data.get(0);
             }
@@ -262,147 +271,191 @@ public final class TeacherImport {
             int offsetX = 0;
             int dropped = 0;
             boolean flattened = false;
-            for (OnnxMl.NodeProto n : chain) {
-                String op = n.getOpType();
-                if (flattened && !op.equals("Flatten") && !op.equals("Reshape") && !op.equals("Identity")) {
-                    throw new ImportException(file + ": node " + nodeName(n) + " (" + op + ") follows a "
-                            + "Flatten or Reshape; those may only end the network");
-                }
-                Layer last = layers.isEmpty() ? null : layers.get(layers.size() - 1);
-                switch (op) {
-                    case "Conv" -> {
-                        OnnxMl.TensorProto weight = constant(n, 1, "weight");
-                        long[] shape = dims(weight);
-                        if (shape.length != 4 || shape[2] != shape[3]) {
-                            throw refuse(
-                                    n,
-                                    "has a " + java.util.Arrays.toString(shape)
-                                            + " weight; only square 2-D kernels import");
-                        }
-                        requireOnes(n, "dilations");
-                        if (attrInt(n, "group", 1) != 1) {
-                            throw refuse(
-                                    n,
-                                    "is a grouped convolution (group " + attrInt(n, "group", 1)
-                                            + "); only group 1 imports");
-                        }
-                        if (shape[1] != channels) {
-                            throw refuse(n, "reads " + shape[1] + " channels where the layer before gives " + channels);
-                        }
-                        int stride = squareStride(n);
-                        long[] pads = attrInts(n, "pads");
-                        String autoPad = attrString(n, "auto_pad", "NOTSET");
-                        if (pads.length == 4 && (pads[0] != 0 || pads[1] != 0 || pads[2] != 0 || pads[3] != 0)
-                                || autoPad.startsWith("SAME")) {
-                            dropped++;
-                        }
-                        int[] before = padsBefore(pads, autoPad, (int) shape[2], stride);
-                        offsetY += before[0] * jump;
-                        offsetX += before[1] * jump;
-                        float[] bias = n.getInputCount() > 2 && !n.getInput(2).isEmpty()
-                                ? floats(constant(n, 2, "bias"))
-                                : new float[(int) shape[0]];
-                        layers.add(Layer.conv((int) shape[0], (int) shape[2], stride, Layer.Activation.NONE, 0f));
-                        w.add(floats(weight));
-                        b.add(bias);
-                        wShape.add(shape);
-                        channels = (int) shape[0];
-                        jump *= stride;
+            String compareAt = null;
+            try {
+                for (OnnxMl.NodeProto n : chain) {
+                    String op = n.getOpType();
+                    if (flattened && !op.equals("Flatten") && !op.equals("Reshape") && !op.equals("Identity")) {
+                        throw new ImportException(file + ": node " + nodeName(n) + " (" + op + ") follows a "
+                                + "Flatten or Reshape; those may only end the network");
                     }
-                    case "BatchNormalization" -> {
-                        if (last == null || !last.isConv() || last.activation() != Layer.Activation.NONE) {
-                            throw refuse(
-                                    n,
-                                    "does not directly follow a convolution; only a batch norm"
-                                            + " right after a conv imports (it is folded into the conv)");
-                        }
-                        float eps = attrFloat(n, "epsilon", 1e-5f);
-                        float[] scale = floats(constant(n, 1, "scale"));
-                        float[] shift = floats(constant(n, 2, "bias"));
-                        float[] mean = floats(constant(n, 3, "mean"));
-                        float[] var = floats(constant(n, 4, "variance"));
-                        int k = layers.size() - 1;
-                        float[] cw = w.get(k);
-                        float[] cb = b.get(k);
-                        int per = cw.length / cb.length;
-                        for (int o = 0; o < cb.length; o++) {
-                            float f = (float) (scale[o] / Math.sqrt(var[o] + eps));
-                            for (int j = 0; j < per; j++) {
-                                cw[o * per + j] *= f;
+                    Layer last = layers.isEmpty() ? null : layers.get(layers.size() - 1);
+                    switch (op) {
+                        case "Conv" -> {
+                            OnnxMl.TensorProto weight = constant(n, 1, "weight");
+                            long[] shape = dims(weight);
+                            if (shape.length != 4 || shape[2] != shape[3]) {
+                                throw refuse(
+                                        n,
+                                        "has a " + java.util.Arrays.toString(shape)
+                                                + " weight; only square 2-D kernels import");
                             }
-                            cb[o] = (cb[o] - mean[o]) * f + shift[o];
+                            requireOnes(n, "dilations");
+                            if (attrInt(n, "group", 1) != 1) {
+                                throw refuse(
+                                        n,
+                                        "is a grouped convolution (group " + attrInt(n, "group", 1)
+                                                + "); only group 1 imports");
+                            }
+                            if (shape[1] != channels) {
+                                throw refuse(
+                                        n, "reads " + shape[1] + " channels where the layer before gives " + channels);
+                            }
+                            int stride = squareStride(n);
+                            long[] pads = attrInts(n, "pads");
+                            String autoPad = attrString(n, "auto_pad", "NOTSET");
+                            if (autoPad.startsWith("SAME")) {
+                                throw refuse(
+                                        n,
+                                        "pads by auto_pad " + autoPad + ", which depends on the input size;"
+                                                + " export the model with explicit pads");
+                            }
+                            if (pads.length == 4 && (pads[0] != 0 || pads[1] != 0 || pads[2] != 0 || pads[3] != 0)) {
+                                dropped++;
+                            }
+                            int[] before = padsBefore(pads);
+                            offsetY += before[0] * jump;
+                            offsetX += before[1] * jump;
+                            float[] bias =
+                                    n.getInputCount() > 2 && !n.getInput(2).isEmpty()
+                                            ? floats(constant(n, 2, "bias"))
+                                            : new float[(int) shape[0]];
+                            layers.add(Layer.conv((int) shape[0], (int) shape[2], stride, Layer.Activation.NONE, 0f));
+                            compareAt = n.getOutput(0);
+                            w.add(floats(weight));
+                            b.add(bias);
+                            wShape.add(shape);
+                            channels = (int) shape[0];
+                            jump *= stride;
                         }
-                    }
-                    case "Relu", "LeakyRelu" -> {
-                        if (last == null || !last.isConv() || last.activation() != Layer.Activation.NONE) {
-                            throw refuse(
-                                    n,
-                                    "does not follow a convolution (or its batch norm); an activation"
-                                            + " imports only right after a conv");
+                        case "BatchNormalization" -> {
+                            if (last == null || !last.isConv() || last.activation() != Layer.Activation.NONE) {
+                                throw refuse(
+                                        n,
+                                        "does not directly follow a convolution; only a batch norm"
+                                                + " right after a conv imports (it is folded into the conv)");
+                            }
+                            if (attrInt(n, "training_mode", 0) != 0 || attrInt(n, "spatial", 1) != 1) {
+                                throw refuse(n, "is in training mode (or not spatial); export the model in eval mode");
+                            }
+                            float eps = attrFloat(n, "epsilon", 1e-5f);
+                            float[] scale = floats(constant(n, 1, "scale"));
+                            float[] shift = floats(constant(n, 2, "bias"));
+                            float[] mean = floats(constant(n, 3, "mean"));
+                            float[] var = floats(constant(n, 4, "variance"));
+                            int k = layers.size() - 1;
+                            float[] cw = w.get(k);
+                            float[] cb = b.get(k);
+                            for (float[] p : List.of(scale, shift, mean, var)) {
+                                if (p.length != cb.length) {
+                                    throw refuse(
+                                            n,
+                                            "has " + p.length + " values per parameter for the conv's " + cb.length
+                                                    + " channels");
+                                }
+                            }
+                            compareAt = n.getOutput(0);
+                            int per = cw.length / cb.length;
+                            for (int o = 0; o < cb.length; o++) {
+                                float f = (float) (scale[o] / Math.sqrt(var[o] + eps));
+                                for (int j = 0; j < per; j++) {
+                                    cw[o * per + j] *= f;
+                                }
+                                cb[o] = (cb[o] - mean[o]) * f + shift[o];
+                            }
                         }
-                        layers.set(
-                                layers.size() - 1,
-                                op.equals("Relu")
-                                        ? Layer.conv(
-                                                last.out(), last.kernel(), last.stride(), Layer.Activation.RELU, 0f)
-                                        : Layer.conv(
-                                                last.out(),
-                                                last.kernel(),
-                                                last.stride(),
-                                                Layer.Activation.LEAKY,
-                                                attrFloat(n, "alpha", 0.01f)));
-                    }
-                    case "MaxPool", "AveragePool" -> {
-                        long[] kernel = attrInts(n, "kernel_shape");
-                        if (kernel.length != 2 || kernel[0] != kernel[1]) {
-                            throw refuse(
-                                    n,
-                                    "has kernel " + java.util.Arrays.toString(kernel)
-                                            + "; only square 2-D pools import");
+                        case "Relu", "LeakyRelu" -> {
+                            if (last == null || !last.isConv() || last.activation() != Layer.Activation.NONE) {
+                                throw refuse(
+                                        n,
+                                        "does not follow a convolution (or its batch norm); an activation"
+                                                + " imports only right after a conv");
+                            }
+                            // A leaky slope of 0 is a ReLU (and a stored slope of 0 would mean the default one).
+                            float alpha = op.equals("Relu") ? 0f : attrFloat(n, "alpha", 0.01f);
+                            layers.set(
+                                    layers.size() - 1,
+                                    alpha == 0f
+                                            ? Layer.conv(
+                                                    last.out(), last.kernel(), last.stride(), Layer.Activation.RELU, 0f)
+                                            : Layer.conv(
+                                                    last.out(),
+                                                    last.kernel(),
+                                                    last.stride(),
+                                                    Layer.Activation.LEAKY,
+                                                    alpha));
                         }
-                        requireOnes(n, "dilations");
-                        if (attrInt(n, "ceil_mode", 0) != 0) {
-                            throw refuse(n, "rounds its output size up (ceil_mode 1); only floor mode imports");
+                        case "MaxPool", "AveragePool" -> {
+                            long[] kernel = attrInts(n, "kernel_shape");
+                            if (kernel.length != 2 || kernel[0] != kernel[1]) {
+                                throw refuse(
+                                        n,
+                                        "has kernel " + java.util.Arrays.toString(kernel)
+                                                + "; only square 2-D pools import");
+                            }
+                            requireOnes(n, "dilations");
+                            if (attrInt(n, "ceil_mode", 0) != 0) {
+                                throw refuse(n, "rounds its output size up (ceil_mode 1); only floor mode imports");
+                            }
+                            if (attrInt(n, "storage_order", 0) != 0) {
+                                throw refuse(n, "has storage_order 1; only row-major pools import");
+                            }
+                            int stride = squareStride(n);
+                            long[] pads = attrInts(n, "pads");
+                            String autoPad = attrString(n, "auto_pad", "NOTSET");
+                            if (autoPad.startsWith("SAME")) {
+                                throw refuse(
+                                        n,
+                                        "pads by auto_pad " + autoPad + ", which depends on the input size;"
+                                                + " export the model with explicit pads");
+                            }
+                            if (pads.length == 4 && (pads[0] != 0 || pads[1] != 0 || pads[2] != 0 || pads[3] != 0)) {
+                                dropped++;
+                            }
+                            int[] before = padsBefore(pads);
+                            offsetY += before[0] * jump;
+                            offsetX += before[1] * jump;
+                            layers.add(
+                                    op.equals("MaxPool")
+                                            ? Layer.maxPool((int) kernel[0], stride)
+                                            : Layer.avgPool((int) kernel[0], stride));
+                            w.add(null);
+                            b.add(null);
+                            wShape.add(null);
+                            jump *= stride;
                         }
-                        if (attrInt(n, "storage_order", 0) != 0) {
-                            throw refuse(n, "has storage_order 1; only row-major pools import");
-                        }
-                        int stride = squareStride(n);
-                        long[] pads = attrInts(n, "pads");
-                        String autoPad = attrString(n, "auto_pad", "NOTSET");
-                        if (pads.length == 4 && (pads[0] != 0 || pads[1] != 0 || pads[2] != 0 || pads[3] != 0)
-                                || autoPad.startsWith("SAME")) {
+                        case "Pad" -> {
+                            long[] pads = n.getInputCount() > 1 ? longs(constant(n, 1, "pads")) : attrInts(n, "pads");
+                            if (pads.length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0) {
+                                throw refuse(
+                                        n,
+                                        "pads " + java.util.Arrays.toString(pads)
+                                                + "; only padding of the two spatial axes of an N x C x H x W tensor imports");
+                            }
+                            offsetY += (int) pads[2] * jump;
+                            offsetX += (int) pads[3] * jump;
                             dropped++;
                         }
-                        int[] before = padsBefore(pads, autoPad, (int) kernel[0], stride);
-                        offsetY += before[0] * jump;
-                        offsetX += before[1] * jump;
-                        layers.add(
-                                op.equals("MaxPool")
-                                        ? Layer.maxPool((int) kernel[0], stride)
-                                        : Layer.avgPool((int) kernel[0], stride));
-                        w.add(null);
-                        b.add(null);
-                        wShape.add(null);
-                        jump *= stride;
-                    }
-                    case "Pad" -> {
-                        long[] pads = n.getInputCount() > 1 ? longs(constant(n, 1, "pads")) : attrInts(n, "pads");
-                        if (pads.length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0) {
-                            throw refuse(
-                                    n,
-                                    "pads " + java.util.Arrays.toString(pads)
-                                            + "; only padding of the two spatial axes of an N x C x H x W tensor imports");
+                        case "Flatten", "Reshape" -> flattened = true;
+                        case "Dropout" -> {
+                            if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()) {
+                                OnnxMl.TensorProto mode = constants.get(n.getInput(2));
+                                if (mode == null
+                                        || mode.getRawData().isEmpty() && mode.getInt32DataCount() == 0
+                                        || !mode.getRawData().isEmpty()
+                                                && mode.getRawData().byteAt(0) != 0
+                                        || mode.getInt32DataCount() > 0 && mode.getInt32Data(0) != 0) {
+                                    throw refuse(n, "may run in training mode; export the model in eval mode");
+                                }
+                            }
                         }
-                        offsetY += (int) pads[2] * jump;
-                        offsetX += (int) pads[3] * jump;
-                        dropped++;
-                    }
-                    case "Flatten", "Reshape" -> flattened = true;
-                    default -> {
-                        // Identity and Dropout (inference): nothing to do.
+                        default -> {
+                            // Identity: nothing to do.
+                        }
                     }
                 }
+            } catch (IllegalArgumentException e) {
+                throw new ImportException(file + ": " + e.getMessage());
             }
             if (layers.isEmpty() || !layers.get(layers.size() - 1).isConv()) {
                 throw new ImportException(file + ": the cut at '" + cut + "' does not end in a convolution; the"
@@ -432,17 +485,10 @@ public final class TeacherImport {
                 throw new ImportException(file + ": the receptive field up to '" + cut + "' is " + rf
                         + " pixels, larger than the " + h + "x" + wd + " input; cut at an earlier layer");
             }
-            return new Imported(spec, weights, input.getName(), cut, h, wd, offsetY, offsetX, dropped);
+            return new Imported(spec, weights, input.getName(), cut, compareAt, h, wd, offsetY, offsetX, dropped);
         }
 
-        private int[] padsBefore(long[] pads, String autoPad, int kernel, int stride) throws ImportException {
-            if (autoPad.startsWith("SAME")) {
-                // SAME padding depends on the input size; with it the source's outputs sit where a
-                // symmetric pad of (kernel - 1) / 2 puts them when the size is a multiple of the stride.
-                int total = Math.max(kernel - stride, 0);
-                int before = autoPad.equals("SAME_UPPER") ? total / 2 : total - total / 2;
-                return new int[] {before, before};
-            }
+        private static int[] padsBefore(long[] pads) {
             if (pads.length == 0) {
                 return new int[] {0, 0};
             }

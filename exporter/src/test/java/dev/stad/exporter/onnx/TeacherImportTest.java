@@ -181,6 +181,25 @@ class TeacherImportTest {
     }
 
     @Test
+    void aNetworkEndingInFlattenIsComparedWithItsSourceAtItsLastConv() throws Exception {
+        SplittableRandom rnd = new SplittableRandom(8);
+        OnnxGraph g = new OnnxGraph("flat");
+        String x = g.input("pixels", 1L, 3L, "h", "w");
+        x = conv(g, x, 3, 8, 3, 1, 1, rnd);
+        x = g.node(OnnxOperator.LEAKY_RELU, List.of(x), Map.of("alpha", 0f));
+        x = conv(g, x, 8, 8, 3, 2, 1, rnd);
+        x = batchNorm(g, x, 8, rnd);
+        g.output(g.nodeOutsideBundles("Flatten", List.of(x), Map.of("axis", 1L)), 1L, "features");
+        Path file = write("flat.onnx", g.model("t", Map.of()).toByteArray());
+        TeacherImport.Imported imp = TeacherImport.read(file, "flat", null, TeacherImport.DEFAULT_MAX_BYTES);
+        // LeakyRelu with alpha 0 is a ReLU, not the project's default slope.
+        assertEquals(Layer.Activation.RELU, imp.spec().activation(0));
+        assertEquals(x, imp.compareAt());
+        ImportCheck.Report r = ImportCheck.compare(file, imp, 5);
+        assertTrue(r.positions() > 0 && r.relativeDifference() <= 1e-4, r.toString());
+    }
+
+    @Test
     void aNetworkCutAtANodeNameImportsAsAtItsOutput() throws Exception {
         Stem s = stem(0, 3);
         Path file = write("stem.onnx", s.onnx());
@@ -219,6 +238,24 @@ class TeacherImportTest {
         g.output(out, 1L, 4L, "oh", "ow");
         Path res = write("residual.onnx", g.model("t", Map.of()).toByteArray());
         assertRefused(res, null, "unsupported operator Add at node 'add");
+
+        // Padding that depends on the input size, and a batch norm in training mode.
+        OnnxGraph same = new OnnxGraph("same");
+        String in = same.input("pixels", 1L, 3L, "h", "w");
+        String c = same.node(
+                OnnxOperator.CONV,
+                List.of(in, same.floats("w", new long[] {4, 3, 3, 3}, new float[4 * 27])),
+                Map.of("kernel_shape", new long[] {3, 3}, "auto_pad", "SAME_UPPER"));
+        same.output(c, 1L, 4L, "oh", "ow");
+        assertRefused(write("same.onnx", same.model("t", Map.of()).toByteArray()), null, "auto_pad SAME_UPPER");
+        OnnxGraph train = new OnnxGraph("train");
+        String t = conv(train, train.input("pixels", 1L, 3L, "h", "w"), 3, 4, 3, 1, 0, new SplittableRandom(3));
+        List<String> bn = new ArrayList<>(List.of(t));
+        for (int i = 0; i < 4; i++) {
+            bn.add(train.floats("bn", new long[] {4}, new float[] {1, 1, 1, 1}));
+        }
+        train.output(train.nodeOutsideBundles("BatchNormalization", bn, Map.of("training_mode", 1L)), 1L, 4L, "h", "w");
+        assertRefused(write("train.onnx", train.model("t", Map.of()).toByteArray()), null, "training mode");
 
         // Weights kept outside the file.
         OnnxMl.ModelProto m = OnnxMl.ModelProto.parseFrom(s.onnx());

@@ -88,7 +88,7 @@ public record TeacherConfig(
         }
         if (source == Source.RANDOM && pretrain != null) {
             throw new IllegalArgumentException(
-                    "teacher.pretrain is only used with \"source\": \"self-supervised\" or" + " \"pretrained\"");
+                    "teacher.pretrain is only used with \"source\": \"self-supervised\", \"pretrained\" or \"distill\"");
         }
         if (source == Source.SELF_SUPERVISED && pretrain.corpus() != null) {
             throw new IllegalArgumentException(
