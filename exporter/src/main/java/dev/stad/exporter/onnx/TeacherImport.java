@@ -302,18 +302,8 @@ public final class TeacherImport {
                                         n, "reads " + shape[1] + " channels where the layer before gives " + channels);
                             }
                             int stride = squareStride(n);
-                            long[] pads = attrInts(n, "pads");
-                            String autoPad = attrString(n, "auto_pad", "NOTSET");
-                            if (autoPad.startsWith("SAME")) {
-                                throw refuse(
-                                        n,
-                                        "pads by auto_pad " + autoPad + ", which depends on the input size;"
-                                                + " export the model with explicit pads");
-                            }
-                            if (pads.length == 4 && (pads[0] != 0 || pads[1] != 0 || pads[2] != 0 || pads[3] != 0)) {
-                                dropped++;
-                            }
-                            int[] before = padsBefore(pads);
+                            int[] before = padsBefore(n);
+                            dropped += before[2];
                             offsetY += before[0] * jump;
                             offsetX += before[1] * jump;
                             float[] bias =
@@ -401,18 +391,8 @@ public final class TeacherImport {
                                 throw refuse(n, "has storage_order 1; only row-major pools import");
                             }
                             int stride = squareStride(n);
-                            long[] pads = attrInts(n, "pads");
-                            String autoPad = attrString(n, "auto_pad", "NOTSET");
-                            if (autoPad.startsWith("SAME")) {
-                                throw refuse(
-                                        n,
-                                        "pads by auto_pad " + autoPad + ", which depends on the input size;"
-                                                + " export the model with explicit pads");
-                            }
-                            if (pads.length == 4 && (pads[0] != 0 || pads[1] != 0 || pads[2] != 0 || pads[3] != 0)) {
-                                dropped++;
-                            }
-                            int[] before = padsBefore(pads);
+                            int[] before = padsBefore(n);
+                            dropped += before[2];
                             offsetY += before[0] * jump;
                             offsetX += before[1] * jump;
                             layers.add(
@@ -488,11 +468,24 @@ public final class TeacherImport {
             return new Imported(spec, weights, input.getName(), cut, compareAt, h, wd, offsetY, offsetX, dropped);
         }
 
-        private static int[] padsBefore(long[] pads) {
-            if (pads.length == 0) {
-                return new int[] {0, 0};
+        /**
+         * The top and left padding a conv or pool adds before its input (dropped on import), and
+         * 1 if it pads at all, else 0; SAME auto-padding, which depends on the input size, is refused.
+         */
+        private int[] padsBefore(OnnxMl.NodeProto n) throws ImportException {
+            String autoPad = attrString(n, "auto_pad", "NOTSET");
+            if (autoPad.startsWith("SAME")) {
+                throw refuse(
+                        n,
+                        "pads by auto_pad " + autoPad + ", which depends on the input size;"
+                                + " export the model with explicit pads");
             }
-            return new int[] {(int) pads[0], (int) pads[1]};
+            long[] pads = attrInts(n, "pads");
+            if (pads.length == 0) {
+                return new int[] {0, 0, 0};
+            }
+            boolean any = java.util.Arrays.stream(pads).anyMatch(v -> v != 0);
+            return new int[] {(int) pads[0], (int) pads[1], any ? 1 : 0};
         }
 
         private int squareStride(OnnxMl.NodeProto n) throws ImportException {
