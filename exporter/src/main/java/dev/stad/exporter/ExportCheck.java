@@ -76,7 +76,7 @@ public final class ExportCheck {
                     + " against; check the full bundle (export checks it before leaving them out)");
         }
         size = Math.max(size, Tiles.minimumSide(m) + MIN_BAND);
-        FloatImage image = randomImage(size, seed);
+        FloatImage image = randomImage(size, size, seed);
         Map<String, FloatImage> scores = new LinkedHashMap<>();
         double denseVsPatch = 0;
         for (BundleManifest.Scale s : m.scales()) {
@@ -254,12 +254,13 @@ public final class ExportCheck {
         return scale == 0 ? diff : diff / scale;
     }
 
-    private static FloatImage randomImage(int size, long seed) {
+    /** A 3-channel image of standard normal values (seeded). */
+    static FloatImage randomImage(int height, int width, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        float[] d = new float[3 * size * size];
+        float[] d = new float[3 * height * width];
         for (int i = 0; i < d.length; i++) {
             d[i] = (float) rnd.nextGaussian();
         }
-        return new FloatImage(3, size, size, d);
+        return new FloatImage(3, height, width, d);
     }
 }

@@ -1,18 +1,13 @@
 package dev.stad.exporter;
 
-import ai.onnx.proto.OnnxMl;
 import dev.stad.exporter.onnx.Graphs;
 import dev.stad.exporter.onnx.TeacherImport;
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.image.FloatImage;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Proves an imported teacher computes what its source graph computes: both run on ONNX Runtime on
@@ -33,18 +28,10 @@ public final class ImportCheck {
      */
     public record Report(double relativeDifference, int positions, int side) {}
 
-    /** Compares {@code imported} with its source {@code file} on a random image (seeded). */
-    public static Report compare(Path file, TeacherImport.Imported imported, long seed)
-            throws IOException, EngineException {
-        OnnxMl.ModelProto source = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(file));
-        OnnxMl.GraphProto.Builder graph = source.getGraph().toBuilder().clearOutput();
-        graph.addOutput(OnnxMl.ValueInfoProto.newBuilder()
-                .setName(imported.compareAt())
-                .setType(OnnxMl.TypeProto.newBuilder()
-                        .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
-                                .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()))));
-        byte[] cut = source.toBuilder().setGraph(graph).build().toByteArray();
-
+    /** Compares {@code imported} with {@code source}, the model it was imported from, on a random image (seeded). */
+    public static Report compare(TeacherImport.Source source, TeacherImport.Imported imported, long seed)
+            throws EngineException {
+        byte[] cut = source.cutAt(imported.compareAt());
         int rf = imported.spec().receptiveField();
         int stride = imported.spec().totalStride();
         int h = imported.inputHeight();
@@ -54,9 +41,10 @@ public final class ImportCheck {
             h = side;
             w = side;
         }
-        FloatImage image = random(h, w, seed);
+        FloatImage image = ExportCheck.randomImage(h, w, seed);
         FloatImage expected;
-        try (GraphSession g = ExportCheck.session(cut, file.toString(), imported.input(), imported.compareAt())) {
+        try (GraphSession g =
+                ExportCheck.session(cut, source.file().toString(), imported.input(), imported.compareAt())) {
             expected = g.run(image).get(imported.compareAt());
         }
         FloatImage dense;
@@ -96,14 +84,5 @@ public final class ImportCheck {
             fb[k] = b.get(k);
         }
         return new Report(positions == 0 ? Double.NaN : ExportCheck.relativeDifference(fa, fb), positions, h);
-    }
-
-    private static FloatImage random(int h, int w, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        float[] d = new float[3 * h * w];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = (float) rnd.nextGaussian();
-        }
-        return new FloatImage(3, h, w, d);
     }
 }

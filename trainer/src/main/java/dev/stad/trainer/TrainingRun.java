@@ -122,17 +122,19 @@ public final class TrainingRun {
     private TeacherImport.Imported importTeacher() throws IOException {
         Path file = Path.of(config.teacher().path());
         String scale = config.scales().get(0).name();
+        TeacherImport.Source source;
         TeacherImport.Imported imp;
         try {
-            imp = TeacherImport.read(
-                    file, scale, config.teacher().output(), config.teacher().maxBytes());
+            source = TeacherImport.open(
+                    file, config.teacher().output(), config.teacher().maxBytes());
+            imp = source.importAs(scale);
         } catch (TeacherImport.ImportException e) {
             throw new IOException(e.getMessage(), e);
         }
         progress.line("teacher " + scale + ": imported from " + file + ": " + imp.summary());
         ImportCheck.Report check;
         try {
-            check = ImportCheck.compare(file, imp, config.seed());
+            check = ImportCheck.compare(source, imp, config.seed());
         } catch (EngineException e) {
             throw new IOException(
                     file + ": ONNX Runtime cannot run the source graph to check the import: " + e.getMessage(), e);

@@ -101,14 +101,23 @@ public final class TeacherImport {
     }
 
     /**
-     * Reads {@code file}.
-     *
-     * @param name the imported network's name (the scale's)
-     * @param output the tensor or node to cut at; null to take the graph's only output
-     * @param maxBytes files larger than this are refused before they are read
+     * Reads {@code file} and imports it, cut at {@code output}: {@code open(file, output,
+     * maxBytes).importAs(name)}.
      */
     public static Imported read(Path file, String name, String output, long maxBytes)
             throws ImportException, IOException {
+        return open(file, output, maxBytes).importAs(name);
+    }
+
+    /**
+     * Reads {@code file} as the source of a teacher: an ONNX model with one float 3-channel image
+     * input, cut at {@code output}. What the import, its check against the source and a
+     * distillation from the network all start from.
+     *
+     * @param output the tensor or node to cut at; null to take the graph's only output
+     * @param maxBytes files larger than this are refused before they are read
+     */
+    public static Source open(Path file, String output, long maxBytes) throws ImportException, IOException {
         if (!Files.isRegularFile(file)) {
             throw new ImportException(file + ": no such file");
         }
@@ -130,7 +139,58 @@ public final class TeacherImport {
         if (!model.hasGraph() || model.getGraph().getNodeCount() == 0 || model.getIrVersion() <= 0) {
             throw new ImportException(file + ": not an ONNX model (no graph or no IR version)");
         }
-        return new Reader(file, model.getGraph()).read(name, output);
+        Reader reader = new Reader(file, model.getGraph());
+        return new Source(model, reader, reader.imageInput(), reader.cutTensor(output));
+    }
+
+    /** An ONNX model read as a teacher's source: its image input and the tensor it is cut at. */
+    public static final class Source {
+        private final OnnxMl.ModelProto model;
+        private final Reader reader;
+        private final OnnxMl.ValueInfoProto input;
+        private final String cut;
+
+        private Source(OnnxMl.ModelProto model, Reader reader, OnnxMl.ValueInfoProto input, String cut) {
+            this.model = model;
+            this.reader = reader;
+            this.input = input;
+            this.cut = cut;
+        }
+
+        public Path file() {
+            return reader.file;
+        }
+
+        /** The image input's name. */
+        public String input() {
+            return input.getName();
+        }
+
+        /** The image input's dimensions, N x 3 x H x W, each fixed or symbolic. */
+        public List<OnnxMl.TensorShapeProto.Dimension> inputDims() {
+            return input.getType().getTensorType().getShape().getDimList();
+        }
+
+        /** The tensor the model is cut at. */
+        public String cut() {
+            return cut;
+        }
+
+        /** The chain of layers up to the cut as a patch network named {@code name}. */
+        public Imported importAs(String name) throws ImportException {
+            return reader.build(name, input, cut, reader.chain(input.getName(), cut));
+        }
+
+        /** The model with {@code tensor} as its only output, for ONNX Runtime to run up to there. */
+        public byte[] cutAt(String tensor) {
+            OnnxMl.GraphProto.Builder graph = model.getGraph().toBuilder().clearOutput();
+            graph.addOutput(OnnxMl.ValueInfoProto.newBuilder()
+                    .setName(tensor)
+                    .setType(OnnxMl.TypeProto.newBuilder()
+                            .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
+                                    .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()))));
+            return model.toBuilder().setGraph(graph).build().toByteArray();
+        }
     }
 
     /** The walk over one graph. */
@@ -140,12 +200,9 @@ public final class TeacherImport {
         private final Map<String, OnnxMl.TensorProto> constants = new HashMap<>();
         private final Map<String, OnnxMl.NodeProto> producers = new HashMap<>();
 
-        Reader(Path file, OnnxMl.GraphProto graph) {
+        Reader(Path file, OnnxMl.GraphProto graph) throws ImportException {
             this.file = file;
             this.graph = graph;
-        }
-
-        Imported read(String name, String output) throws ImportException {
             for (OnnxMl.TensorProto t : graph.getInitializerList()) {
                 if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL) {
                     throw new ImportException(file + ": tensor '" + t.getName() + "' is kept in an external data file;"
@@ -165,10 +222,6 @@ public final class TeacherImport {
                     }
                 }
             }
-            OnnxMl.ValueInfoProto input = imageInput();
-            String cut = cutTensor(output);
-            List<OnnxMl.NodeProto> chain = chain(input.getName(), cut);
-            return build(name, input, cut, chain);
         }
 
         private OnnxMl.ValueInfoProto imageInput() throws ImportException {
@@ -205,7 +258,7 @@ public final class TeacherImport {
                                     graph.getOutputList().stream()
                                             .map(OnnxMl.ValueInfoProto::getName)
                                             .toList())
-                            + "); name the descriptor's with teacher.output");
+                            + "); name the one to use with teacher.output");
                 }
                 return graph.getOutput(0).getName();
             }

@@ -118,7 +118,8 @@ class TeacherImportTest {
     void importedStemComputesWhatItsSourceComputesWhereverNoPaddingReaches() throws Exception {
         Stem s = stem(0, 3);
         Path file = write("stem.onnx", s.onnx());
-        TeacherImport.Imported imp = TeacherImport.read(file, "stem", s.lastConv(), TeacherImport.DEFAULT_MAX_BYTES);
+        TeacherImport.Source source = TeacherImport.open(file, s.lastConv(), TeacherImport.DEFAULT_MAX_BYTES);
+        TeacherImport.Imported imp = source.importAs("stem");
 
         List<Layer> layers = imp.spec().layers();
         assertEquals(6, layers.size(), layers.toString());
@@ -134,7 +135,7 @@ class TeacherImportTest {
         // Offsets: pad 1 (jump 1) + pad 1 (jump 1) + Pad 1 (jump 4) + pad 1 (jump 8).
         assertEquals(1 + 1 + 4 + 8, imp.offsetY());
 
-        ImportCheck.Report r = ImportCheck.compare(file, imp, 3);
+        ImportCheck.Report r = ImportCheck.compare(source, imp, 3);
         assertTrue(r.positions() >= 9, "only " + r.positions() + " positions compared");
         assertTrue(r.relativeDifference() <= 1e-4, "import vs source: " + r.relativeDifference());
     }
@@ -191,11 +192,12 @@ class TeacherImportTest {
         x = batchNorm(g, x, 8, rnd);
         g.output(g.nodeOutsideBundles("Flatten", List.of(x), Map.of("axis", 1L)), 1L, "features");
         Path file = write("flat.onnx", g.model("t", Map.of()).toByteArray());
-        TeacherImport.Imported imp = TeacherImport.read(file, "flat", null, TeacherImport.DEFAULT_MAX_BYTES);
+        TeacherImport.Source source = TeacherImport.open(file, null, TeacherImport.DEFAULT_MAX_BYTES);
+        TeacherImport.Imported imp = source.importAs("flat");
         // LeakyRelu with alpha 0 is a ReLU, not the project's default slope.
         assertEquals(Layer.Activation.RELU, imp.spec().activation(0));
         assertEquals(x, imp.compareAt());
-        ImportCheck.Report r = ImportCheck.compare(file, imp, 5);
+        ImportCheck.Report r = ImportCheck.compare(source, imp, 5);
         assertTrue(r.positions() > 0 && r.relativeDifference() <= 1e-4, r.toString());
     }
 

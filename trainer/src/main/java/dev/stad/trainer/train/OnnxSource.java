@@ -10,16 +10,13 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.InvalidProtocolBufferException;
+import dev.stad.exporter.onnx.TeacherImport;
 import dev.stad.runtime.image.FloatImage;
 import java.io.IOException;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -77,79 +74,30 @@ final class OnnxSource implements DistillationSource {
      * @throws IOException naming the file and the problem when it cannot be used
      */
     static OnnxSource open(Path file, String output, long maxBytes, int rf, int perCrop) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IOException(file + ": no such file (teacher.path)");
-        }
-        if (Files.size(file) > maxBytes) {
-            throw new IOException(String.format(
-                    Locale.ROOT,
-                    "%s: %.1f MB is over the limit of %.1f MB (teacher.maxMegabytes)",
-                    file,
-                    Files.size(file) / 1e6,
-                    maxBytes / 1e6));
-        }
-        OnnxMl.ModelProto model;
+        TeacherImport.Source source;
         try {
-            model = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(file));
-        } catch (InvalidProtocolBufferException e) {
-            throw new IOException(file + ": not an ONNX model, or a truncated one (" + e.getMessage() + ")");
+            source = TeacherImport.open(file, output, maxBytes);
+        } catch (TeacherImport.ImportException e) {
+            throw new IOException(e.getMessage(), e);
         }
-        if (!model.hasGraph() || model.getGraph().getNodeCount() == 0) {
-            throw new IOException(file + ": not an ONNX model (no graph)");
-        }
-        OnnxMl.GraphProto graph = model.getGraph();
-        Set<String> constants = new HashSet<>();
-        graph.getInitializerList().forEach(t -> constants.add(t.getName()));
-        List<OnnxMl.ValueInfoProto> inputs = graph.getInputList().stream()
-                .filter(v -> !constants.contains(v.getName()))
-                .toList();
-        if (inputs.size() != 1) {
-            throw new IOException(
-                    file + ": has " + inputs.size() + " inputs; a network to distil from reads one image");
-        }
-        List<OnnxMl.TensorShapeProto.Dimension> dims =
-                inputs.get(0).getType().getTensorType().getShape().getDimList();
-        if (dims.size() != 4 || !dims.get(1).hasDimValue() || dims.get(1).getDimValue() != 3) {
-            throw new IOException(
-                    file + ": input '" + inputs.get(0).getName() + "' is not a 3-channel image N x 3 x H x W");
-        }
+        List<OnnxMl.TensorShapeProto.Dimension> dims = source.inputDims();
         if (dims.get(2).hasDimValue() && dims.get(2).getDimValue() != rf
                 || dims.get(3).hasDimValue() && dims.get(3).getDimValue() != rf) {
-            throw new IOException(file + ": input '" + inputs.get(0).getName() + "' is fixed at "
+            throw new IOException(file + ": input '" + source.input() + "' is fixed at "
                     + dims.get(2).getDimValue() + "x" + dims.get(3).getDimValue() + "; the teacher's patches are "
                     + rf + "x" + rf + ": export it with dynamic height and width");
         }
         // A graph exported for one image at a time is fed one patch at a time.
         int batchLimit =
                 dims.get(0).hasDimValue() ? (int) Math.max(1, dims.get(0).getDimValue()) : CHUNK;
-        String cut = output;
-        if (cut == null || cut.isBlank()) {
-            if (graph.getOutputCount() != 1) {
-                throw new IOException(file + ": has " + graph.getOutputCount() + " outputs ("
-                        + String.join(
-                                ", ",
-                                graph.getOutputList().stream()
-                                        .map(OnnxMl.ValueInfoProto::getName)
-                                        .toList())
-                        + "); name the one to distil from with teacher.output");
-            }
-            cut = graph.getOutput(0).getName();
-        } else {
-            cut = tensorNamed(file, graph, cut);
-        }
-        OnnxMl.GraphProto.Builder g = graph.toBuilder().clearOutput();
-        g.addOutput(OnnxMl.ValueInfoProto.newBuilder()
-                .setName(cut)
-                .setType(OnnxMl.TypeProto.newBuilder()
-                        .setTensorType(OnnxMl.TypeProto.Tensor.newBuilder()
-                                .setElemType(OnnxMl.TensorProto.DataType.FLOAT.getNumber()))));
-        byte[] bytes = model.toBuilder().setGraph(g).build().toByteArray();
+        String cut = source.cut();
+        byte[] bytes = source.cutAt(cut);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
             OrtSession session = env.createSession(bytes, options);
             try {
-                return new OnnxSource(file, env, session, inputs.get(0).getName(), cut, rf, perCrop, batchLimit);
+                return new OnnxSource(file, env, session, source.input(), cut, rf, perCrop, batchLimit);
             } catch (IOException | RuntimeException e) {
                 session.close();
                 throw e;
@@ -157,20 +105,6 @@ final class OnnxSource implements DistillationSource {
         } catch (OrtException e) {
             throw new IOException(file + ": ONNX Runtime cannot load it: " + firstLine(e.getMessage()), e);
         }
-    }
-
-    private static String tensorNamed(Path file, OnnxMl.GraphProto graph, String name) throws IOException {
-        for (OnnxMl.NodeProto n : graph.getNodeList()) {
-            if (n.getOutputList().contains(name)) {
-                return name;
-            }
-        }
-        for (OnnxMl.NodeProto n : graph.getNodeList()) {
-            if (n.getName().equals(name)) {
-                return n.getOutput(0);
-            }
-        }
-        throw new IOException(file + ": no node or tensor is named '" + name + "' (teacher.output)");
     }
 
     @Override
