@@ -5,6 +5,7 @@ import dev.stad.bench.latency.LatencyCommand;
 import dev.stad.bench.layout.LayoutCommand;
 import dev.stad.bench.oneclass.OneClassCommand;
 import dev.stad.bench.realset.RealSetCommand;
+import dev.stad.bench.serve.ServeLoadCommand;
 import dev.stad.bench.soak.SoakCommand;
 import dev.stad.bench.terms.TermsCommand;
 import dev.stad.runtime.cli.Commands;
@@ -28,10 +29,11 @@ import picocli.CommandLine.Spec;
             OneClassCommand.class,
             LayoutCommand.class,
             SoakCommand.class,
+            ServeLoadCommand.class,
             RealSetCommand.class,
             TermsCommand.class
         },
-        synopsisSubcommandLabel = "(latency | accuracy | one-class | layout | soak | real-set | terms)")
+        synopsisSubcommandLabel = "(latency | accuracy | one-class | layout | soak | serve-load | real-set | terms)")
 public final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -51,6 +53,7 @@ public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                spec.commandLine(), "missing command: latency, accuracy, one-class, layout, soak, real-set or terms");
+                spec.commandLine(),
+                "missing command: latency, accuracy, one-class, layout, soak, serve-load, real-set or terms");
     }
 }

@@ -328,4 +328,42 @@ class BenchCommandsTest {
         assertEquals(r.get("passed").asBoolean() ? 0 : 1, code, log);
         assertTrue(log.contains("0 maps differ from the sequential ones"), log);
     }
+
+    @Test
+    void serveLoadAnswersEveryRequestAtTheLimitAndOnly503sAboveIt(@TempDir Path out) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        int code = BenchCommand.commandLine(ps, ps, false)
+                .execute(
+                        "serve-load",
+                        "--bundle",
+                        TinyModel.bundle().toString(),
+                        "--images",
+                        TinyModel.data().resolve("test").toString(),
+                        "--requests",
+                        "60",
+                        "--queue",
+                        "2",
+                        "--threads",
+                        "1",
+                        "--out",
+                        out.toString());
+        String log = buf.toString(StandardCharsets.UTF_8);
+        System.out.print(log);
+        JsonNode r = new ObjectMapper().readTree(out.resolve("serve-load.json").toFile());
+        JsonNode atLimit = r.get("phases").get(0);
+        assertEquals(3, atLimit.get("clients").asInt());
+        // Each phase runs until 60 are answered; requests already in flight then finish too.
+        assertTrue(atLimit.get("byStatus").get("200").asInt() >= 60, atLimit.toString());
+        assertEquals(1, atLimit.get("byStatus").size(), atLimit.toString());
+        JsonNode over = r.get("phases").get(1);
+        assertEquals(9, over.get("clients").asInt());
+        for (var e : (Iterable<java.util.Map.Entry<String, JsonNode>>) over.get("byStatus")::fields) {
+            assertTrue(e.getKey().equals("200") || e.getKey().equals("503"), over.toString());
+        }
+        assertTrue(over.get("byStatus").get("200").asInt() >= 60, over.toString());
+        assertTrue(atLimit.get("passed").asBoolean() && over.get("passed").asBoolean(), log);
+        assertEquals(r.get("passed").asBoolean() ? 0 : 1, code, log);
+        assertTrue(Files.readString(out.resolve("serve-load.md")).contains("| over the limit | 9 |"), log);
+    }
 }

@@ -13,9 +13,9 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
 /** The {@code runtime} command run in-process, output captured as a user would see it. */
-record Cli(int exit, String out, String err) {
+public record Cli(int exit, String out, String err) {
 
-    static Cli run(String... args) {
+    public static Cli run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = RuntimeCommand.commandLine(

@@ -38,11 +38,13 @@ public final class ModelBundle {
     private final Path source;
     private final boolean zip;
     private final BundleManifest manifest;
+    private final String sha256;
 
-    private ModelBundle(Path source, boolean zip, BundleManifest manifest) {
+    private ModelBundle(Path source, boolean zip, BundleManifest manifest, String sha256) {
         this.source = source;
         this.zip = zip;
         this.manifest = manifest;
+        this.sha256 = sha256;
     }
 
     /** Opens and verifies the bundle at {@code path} (a folder or a .zip file). */
@@ -67,7 +69,7 @@ public final class ModelBundle {
         } else {
             throw new BundleException(path + ": no such bundle (expected a folder or a .zip file)");
         }
-        ModelBundle unchecked = new ModelBundle(path, zip, null);
+        ModelBundle unchecked = new ModelBundle(path, zip, null, null);
         byte[] manifestBytes = unchecked.rawRead(BundleManifest.FILE_NAME);
         if (!trusted.isEmpty()) {
             byte[] signature =
@@ -75,7 +77,7 @@ public final class ModelBundle {
             BundleSignature.verify(path, manifestBytes, signature, trusted);
         }
         BundleManifest manifest = parseManifest(path, manifestBytes);
-        ModelBundle bundle = new ModelBundle(path, zip, manifest);
+        ModelBundle bundle = new ModelBundle(path, zip, manifest, sha256(manifestBytes));
         for (String f : manifest.referencedFiles()) {
             if (!manifest.files().containsKey(f)) {
                 throw new BundleException(path + ": manifest refers to " + f + " but lists no checksum for it");
@@ -93,6 +95,15 @@ public final class ModelBundle {
 
     public Path source() {
         return source;
+    }
+
+    /**
+     * The bundle's identity: the sha256 of its manifest, which lists the sha256 of every other
+     * file, so it changes when any byte of the model does, and is the same for a folder and its
+     * zip. Results record it so that a score can be traced to the exact model.
+     */
+    public String sha256() {
+        return sha256;
     }
 
     /**

@@ -61,13 +61,17 @@ public final class InfoCommand implements Callable<Integer> {
 
     /** The human-readable description {@code info} prints. */
     public static String describe(ModelBundle b) {
-        BundleManifest m = b.manifest();
+        return describe(b.source(), b.manifest());
+    }
+
+    /** {@link #describe(ModelBundle)} of a verified bundle's manifest, {@code source} naming the bundle. */
+    public static String describe(Path source, BundleManifest m) {
         StringBuilder s = new StringBuilder();
         Preprocessing p = m.preprocessing();
         line(
                 s,
                 "Bundle      %s (format %d, %d files, every sha256 verified)",
-                b.source(),
+                source,
                 m.formatVersion(),
                 m.files().size());
         line(s, "Model       %s", m.name());

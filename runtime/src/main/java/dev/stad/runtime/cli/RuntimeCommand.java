@@ -12,8 +12,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Scores images with a stad model bundle on ONNX Runtime.",
-        subcommands = {ScoreCommand.class, InfoCommand.class, KeygenCommand.class},
-        synopsisSubcommandLabel = "(score | info)")
+        subcommands = {ScoreCommand.class, ServeCommand.class, InfoCommand.class, KeygenCommand.class},
+        synopsisSubcommandLabel = "(score | serve | info | keygen)")
 public final class RuntimeCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -32,6 +32,6 @@ public final class RuntimeCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: score or info");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: score, serve, info or keygen");
     }
 }

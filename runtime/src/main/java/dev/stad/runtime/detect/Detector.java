@@ -137,6 +137,11 @@ public final class Detector implements AutoCloseable {
         return bundle.source();
     }
 
+    /** The bundle's identity, {@link ModelBundle#sha256()}. */
+    public String bundleSha256() {
+        return bundle.sha256();
+    }
+
     /** The threshold decisions use: the option's, or the detector graph's default. */
     public double threshold() {
         return threshold;

@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -15,6 +16,7 @@ import java.util.Set;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Reads images into values in [0, 1] straight from the raster, never through {@code getRGB()},
@@ -81,7 +83,7 @@ public final class ImageDecoder {
      * pixels is refused from its header, before any pixel memory is allocated (a small file can
      * promise gigabytes: a decompression bomb).
      *
-     * @throws ImageFormatException also when the image is larger than {@code maxPixels}
+     * @throws ImageTooLargeException when the image is larger than {@code maxPixels}
      */
     public static FloatImage read(Path file, long maxPixels) throws IOException {
         Objects.requireNonNull(file, "file must not be null");
@@ -94,8 +96,60 @@ public final class ImageDecoder {
         if (Files.size(file) == 0) {
             throw new ImageFormatException(file, "file is empty (0 bytes)");
         }
-        BufferedImage image;
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            return decode(in, maxPixels, new Source(file, null));
+        }
+    }
+
+    /**
+     * Decodes an image held in memory (a request body), with the same limit and errors as {@link
+     * #read(Path, long)}; {@code where} names it in messages.
+     *
+     * @throws ImageFormatException if the bytes are empty, truncated, not a supported image, or
+     *     larger than {@code maxPixels}
+     */
+    public static FloatImage decode(byte[] bytes, String where, long maxPixels) throws ImageFormatException {
+        Objects.requireNonNull(bytes, "bytes must not be null");
+        Objects.requireNonNull(where, "where must not be null");
+        if (maxPixels < 1) {
+            throw new IllegalArgumentException("maxPixels must be >= 1, found " + maxPixels);
+        }
+        if (bytes.length == 0) {
+            throw new ImageFormatException(where, "empty (0 bytes)");
+        }
+        // In memory: ImageIO's default stream would copy every body to a temporary file.
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            return decode(in, maxPixels, new Source(null, where));
+        } catch (ImageFormatException e) {
+            throw e;
+        } catch (IOException e) {
+            ImageFormatException f = new ImageFormatException(where, "cannot read (" + e.getMessage() + ")");
+            f.initCause(e);
+            throw f;
+        }
+    }
+
+    /** Where an image comes from: a file, or a named thing in memory; errors name it. */
+    private record Source(Path file, String name) {
+        ImageFormatException of(String problem, Throwable cause) {
+            if (file != null) {
+                return new ImageFormatException(file, problem, cause);
+            }
+            ImageFormatException e = new ImageFormatException(name, problem);
+            if (cause != null) {
+                e.initCause(cause);
+            }
+            return e;
+        }
+
+        ImageFormatException tooLarge(String problem) {
+            return file != null ? new ImageTooLargeException(file, problem) : new ImageTooLargeException(name, problem);
+        }
+    }
+
+    private static FloatImage decode(ImageInputStream in, long maxPixels, Source problem) throws ImageFormatException {
+        BufferedImage image;
+        try {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
                 image = null;
@@ -106,20 +160,21 @@ public final class ImageDecoder {
                     long w = reader.getWidth(0);
                     long h = reader.getHeight(0);
                     if (w < 1 || h < 1) {
-                        throw new ImageFormatException(file, "header gives a size of " + w + "x" + h + " pixels");
+                        throw problem.of("header gives a size of " + w + "x" + h + " pixels", null);
                     }
                     if (w * h > maxPixels) {
-                        throw new ImageFormatException(
-                                file,
-                                String.format(
-                                        Locale.ROOT,
-                                        "image is %dx%d pixels (%.1f MP), more than the limit of %.1f MP; refused"
-                                                + " before decoding (raise it with -D%s=PIXELS if it is real)",
-                                        w,
-                                        h,
-                                        w * h / 1e6,
-                                        maxPixels / 1e6,
-                                        MAX_PIXELS_PROPERTY));
+                        throw problem.tooLarge(String.format(
+                                Locale.ROOT,
+                                "image is %dx%d pixels (%.1f MP), more than the limit of %.1f MP; refused"
+                                        + " before decoding%s",
+                                w,
+                                h,
+                                w * h / 1e6,
+                                maxPixels / 1e6,
+                                // A file's limit is the property's; an image in memory has its caller's.
+                                problem.file() != null
+                                        ? " (raise it with -D" + MAX_PIXELS_PROPERTY + "=PIXELS if it is real)"
+                                        : ""));
                     }
                     image = reader.read(0);
                 } finally {
@@ -130,18 +185,18 @@ public final class ImageDecoder {
             throw e;
         } catch (IOException | RuntimeException e) {
             // ImageIO reports truncation as IIOException, EOFException or even IndexOutOfBounds.
-            throw new ImageFormatException(file, "cannot decode image (truncated or corrupt?): " + e.getMessage(), e);
+            throw problem.of("cannot decode image (truncated or corrupt?): " + e.getMessage(), e);
         }
         if (image == null) {
-            throw new ImageFormatException(
-                    file,
+            throw problem.of(
                     "not a readable image format (supported: " + String.join(", ", ImageIO.getReaderFileSuffixes())
-                            + ")");
+                            + ")",
+                    null);
         }
         try {
             return toFloat(image);
         } catch (IllegalArgumentException e) {
-            throw new ImageFormatException(file, e.getMessage(), e);
+            throw problem.of(e.getMessage(), e);
         }
     }
 

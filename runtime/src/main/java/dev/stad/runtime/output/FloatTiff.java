@@ -12,9 +12,12 @@ import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferFloat;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * One-channel 32-bit float TIFF files, the format MVTec AD's evaluation reads anomaly maps from.
@@ -30,6 +33,18 @@ public final class FloatTiff {
                 throw new IOException(file + ": this JVM has no TIFF writer");
             }
         });
+    }
+
+    /** The TIFF file's bytes, for a map sent rather than saved. */
+    public static byte[] bytes(FloatImage map) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // In memory: ImageIO's default stream would go through a temporary file.
+        try (ImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
+            if (!ImageIO.write(toImage(map), "tiff", stream)) {
+                throw new IOException("this JVM has no TIFF writer");
+            }
+        }
+        return out.toByteArray();
     }
 
     /** A one-channel map as a float grey image sharing its data. */

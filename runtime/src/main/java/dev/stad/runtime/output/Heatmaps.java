@@ -3,9 +3,12 @@ package dev.stad.runtime.output;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.io.AtomicFiles;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * Pictures of anomaly maps for people. The colour scale is fixed per model, not per image, so
@@ -101,6 +104,18 @@ public final class Heatmaps {
                 }
             }
         }
+    }
+
+    /** A picture's PNG bytes, for a picture sent rather than saved. */
+    public static byte[] pngBytes(BufferedImage image) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // In memory: ImageIO's default stream would go through a temporary file.
+        try (ImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
+            if (!ImageIO.write(image, "png", stream)) {
+                throw new IOException("this JVM has no PNG writer");
+            }
+        }
+        return out.toByteArray();
     }
 
     /** Writes a picture as PNG, atomically. */

@@ -147,6 +147,35 @@ class ImageDecoderTest {
     }
 
     @Test
+    void bytesInMemoryDecodeAsTheirFileDoesAndAreRefusedTheSameWay() throws IOException {
+        BufferedImage img = new BufferedImage(3, 2, BufferedImage.TYPE_3BYTE_BGR);
+        img.getRaster().setPixel(2, 1, new int[] {255, 128, 0});
+        Path f = write(img, "part.png");
+        FloatImage fromFile = ImageDecoder.read(f);
+        FloatImage fromBytes = ImageDecoder.decode(Files.readAllBytes(f), "request body", 100);
+        assertEquals(fromFile.channels(), fromBytes.channels());
+        assertArrayEquals(fromFile.data(), fromBytes.data());
+
+        ImageTooLargeException large = assertThrows(
+                ImageTooLargeException.class, () -> ImageDecoder.decode(Files.readAllBytes(bomb(30, 30)), "body", 800));
+        assertEquals(
+                "body: image is 30x30 pixels (0.0 MP), more than the limit of 0.0 MP; refused before decoding",
+                large.getMessage());
+        assertTrue(large.file() == null);
+        ImageFormatException empty =
+                assertThrows(ImageFormatException.class, () -> ImageDecoder.decode(new byte[0], "body", 100));
+        assertEquals("body: empty (0 bytes)", empty.getMessage());
+        ImageFormatException text =
+                assertThrows(ImageFormatException.class, () -> ImageDecoder.decode("hello".getBytes(), "body", 100));
+        assertTrue(text.getMessage().startsWith("body: not a readable image format"), text.getMessage());
+        byte[] png = Files.readAllBytes(f);
+        ImageFormatException cut = assertThrows(
+                ImageFormatException.class,
+                () -> ImageDecoder.decode(java.util.Arrays.copyOf(png, png.length / 2), "body", 100));
+        assertTrue(cut.getMessage().startsWith("body: cannot decode image"), cut.getMessage());
+    }
+
+    @Test
     void imageWithinTheLimitButShorterThanItsHeaderIsATruncationNotACrash() throws IOException {
         ImageFormatException e = assertThrows(ImageFormatException.class, () -> ImageDecoder.read(bomb(4000, 4000)));
         assertTrue(e.getMessage().contains("cannot decode image"), e.getMessage());
