@@ -147,30 +147,8 @@ public final class ScoreCommand implements Callable<Integer> {
                     + " allocated and the run goes on (default: 100, or -Dstad.image.maxPixels).")
     Double maxMegapixels;
 
-    @Option(names = "--device", paramLabel = "N", defaultValue = "0", description = "GPU index (default: 0).")
-    int device;
-
-    @Option(
-            names = "--trt-cache",
-            paramLabel = "DIR",
-            description = "Where TensorRT engines are cached (default: $STAD_CACHE_DIR/tensorrt, else"
-                    + " $XDG_CACHE_HOME/stad/tensorrt, else ~/.cache/stad/tensorrt).")
-    Path trtCache;
-
-    @Option(
-            names = "--trt-workspace",
-            paramLabel = "MB",
-            defaultValue = "" + TrtOptions.DEFAULT_WORKSPACE_MB,
-            description = "TensorRT builder workspace limit (default: ${DEFAULT-VALUE}).")
-    long trtWorkspaceMb;
-
-    @Option(
-            names = "--trt-level",
-            paramLabel = "0-5",
-            defaultValue = "" + TrtOptions.DEFAULT_OPTIMIZATION_LEVEL,
-            description = "TensorRT builder optimisation level: higher builds slower, may run faster (default:"
-                    + " ${DEFAULT-VALUE}).")
-    int trtLevel;
+    @Mixin
+    GpuOptions gpu;
 
     @Mixin
     DetectorChoiceOptions detectorChoice;
@@ -215,14 +193,9 @@ public final class ScoreCommand implements Callable<Integer> {
         if (engine == EngineKind.AUTO) {
             progress.line("engine " + choice);
         }
-        TrtOptions trt = TrtOptions.defaults()
-                .withCacheDir(trtCache)
-                .withWorkspaceMb(trtWorkspaceMb)
-                .withOptimizationLevel(trtLevel)
-                .withContexts(Math.max(TrtOptions.DEFAULT_CONTEXTS, parallel))
-                .withProgress(progress);
+        TrtOptions trt = gpu.trt(parallel).withProgress(progress);
         DetectorOptions options = DetectorOptions.defaults()
-                .withEngine(new EngineOptions(engine, threads, device, trt))
+                .withEngine(new EngineOptions(engine, threads, gpu.device(), trt))
                 .withThreshold(threshold)
                 .withTile(tile)
                 .withMemoryBudgetMb(memoryBudgetMb)

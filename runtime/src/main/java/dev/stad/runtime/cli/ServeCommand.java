@@ -5,7 +5,6 @@ import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.engine.EngineKind;
 import dev.stad.runtime.engine.EngineOptions;
 import dev.stad.runtime.engine.Engines;
-import dev.stad.runtime.engine.trt.TrtOptions;
 import dev.stad.runtime.serve.ServeOptions;
 import dev.stad.runtime.serve.StationServer;
 import java.io.IOException;
@@ -115,8 +114,8 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Image threshold for decisions and regions (default: the bundle's).")
     Double threshold;
 
-    @Option(names = "--device", paramLabel = "N", defaultValue = "0", description = "GPU index (default: 0).")
-    int device;
+    @Mixin
+    GpuOptions gpu;
 
     @Mixin
     DetectorChoiceOptions detectorChoice;
@@ -141,11 +140,7 @@ public final class ServeCommand implements Callable<Integer> {
         Engines.Choice choice = Engines.choose(engine);
         detectorChoice.requirePrecisionRunsOn(choice.kind());
         DetectorOptions detectorOptions = DetectorOptions.defaults()
-                .withEngine(new EngineOptions(
-                        engine,
-                        detectorChoice.threads(),
-                        device,
-                        TrtOptions.defaults().withContexts(Math.max(TrtOptions.DEFAULT_CONTEXTS, parallel))))
+                .withEngine(new EngineOptions(engine, detectorChoice.threads(), gpu.device(), gpu.trt(parallel)))
                 .withThreshold(threshold)
                 .withTile(tiles.tile())
                 .withMemoryBudgetMb(tiles.memoryBudgetMb())
