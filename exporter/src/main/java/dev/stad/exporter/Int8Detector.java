@@ -191,13 +191,9 @@ public final class Int8Detector {
             }
             validationMaps.add(scores);
         }
-        FloatImage first = images.validation().get(0);
+        // Each validation image at its own size (a native-resolution model's differ).
         ScaleCombination ownCombination = ScaleCombination.calibrate(
-                own.stream().map(Graphs.ScaleNetworks::spec).toList(),
-                validationMaps,
-                first.height(),
-                first.width(),
-                combination.smoothingSigma());
+                own.stream().map(Graphs.ScaleNetworks::spec).toList(), validationMaps, combination.smoothingSigma());
         OnnxMl.ModelProto graph = Graphs.detector(own, ownCombination, LAYOUT, quantizer, version, metadata);
         double[] scores = new double[images.validation().size()];
         try (GraphSession session = Engines.open(

@@ -27,6 +27,7 @@ import dev.stad.trainer.config.PretrainConfig;
 import dev.stad.trainer.config.TeacherConfig;
 import dev.stad.trainer.config.TrainingConfig;
 import dev.stad.trainer.corpus.Corpus;
+import dev.stad.trainer.data.DatasetException;
 import dev.stad.trainer.data.DatasetSource;
 import dev.stad.trainer.data.SyntheticDataset;
 import dev.stad.trainer.data.TrainingImages;
@@ -262,6 +263,9 @@ public final class TrainingRun {
         try (Progress.Stage stage = progress.stage("loading images", total, 0)) {
             images = TrainingImages.load(split, dataRoot, config.input(), i -> stage.step(""));
         }
+        if (config.input().isNative()) {
+            requireNativeSizes(images, dataRoot);
+        }
 
         List<RunMetadata.TrainedScale> scales = new ArrayList<>();
         Map<String, Calibrator.ScaleCalibration> calibrations = new LinkedHashMap<>();
@@ -276,12 +280,9 @@ public final class TrainingRun {
         }
         List<Map<String, FloatImage>> validationScores = validationScores(calibrations);
         stagesRun.add("combination");
+        // Each validation image at its own size: all the input's in resize mode, their own in native.
         ScaleCombination combination = ScaleCombination.calibrate(
-                specs(),
-                validationScores,
-                config.input().height(),
-                config.input().width(),
-                config.calibration().smoothingSigma());
+                specs(), validationScores, config.calibration().smoothingSigma());
         for (ScaleCombination.Level level : combination.levels()) {
             progress.line(String.format(
                     Locale.ROOT,
@@ -539,6 +540,29 @@ public final class TrainingRun {
         return new Teacher(teacher.network(), teacher.weights(), norm, teacher.pretrainLoss());
     }
 
+    /**
+     * A native-resolution run trains on crops of each image as it is: every image must hold the
+     * largest patch plus a student crop (what {@link TrainingConfig#requireFits} checks of a
+     * resize run's one input size). The first that does not is named.
+     */
+    private void requireNativeSizes(TrainingImages images, Path dataRoot) throws IOException {
+        int largest =
+                specs().stream().mapToInt(NetworkSpec::receptiveField).max().orElse(1);
+        int side = largest + config.students().cropSize() - 1;
+        List<TrainingImages.Named> all = new ArrayList<>(images.train());
+        all.addAll(images.validation());
+        for (TrainingImages.Named n : all) {
+            if (n.image().height() < side || n.image().width() < side) {
+                double scale = config.input().scale();
+                throw new DatasetException(dataRoot.resolve(n.name()) + ": the image is "
+                        + n.image().width() + "x"
+                        + n.image().height() + (scale == 1.0 ? "" : " at input.scale " + scale) + ", smaller than the "
+                        + side + "x" + side + " pixels a native run needs (receptive field " + largest
+                        + " plus students.cropSize " + config.students().cropSize() + " less one)");
+            }
+        }
+    }
+
     private String sourceName() {
         return config.teacher().source().name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
@@ -563,12 +587,9 @@ public final class TrainingRun {
     private RunMetadata.Threshold threshold(ScaleCombination combination, List<Map<String, FloatImage>> validation) {
         double[] scores = new double[validation.size()];
         for (int i = 0; i < scores.length; i++) {
+            int[] size = ScaleCombination.imageSize(validation.get(i), specs);
             float[] map = combination
-                    .combine(
-                            specs,
-                            validation.get(i),
-                            config.input().height(),
-                            config.input().width())
+                    .combine(specs, validation.get(i), size[0], size[1])
                     .data();
             double max = Double.NEGATIVE_INFINITY;
             for (float v : map) {

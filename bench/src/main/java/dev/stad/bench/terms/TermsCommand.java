@@ -201,6 +201,11 @@ public final class TermsCommand implements Callable<Integer> {
                 .readMetadata()
                 .orElseThrow(() -> new IOException(work.resolve("run") + ": no run.json"));
         Path root = Path.of(run.dataset().root());
+        if (m.preprocessing().isNative()) {
+            // Its maps of every term are kept whole per image: at camera sizes that is gigabytes.
+            throw new IOException(work.resolve("bundle") + ": a native-resolution model; bench terms compares the"
+                    + " scoring terms of resize models only");
+        }
         List<NetworkSpec> specs = m.specs();
         int h = m.preprocessing().height();
         int w = m.preprocessing().width();

@@ -75,14 +75,25 @@ public final class InfoCommand implements Callable<Integer> {
                 m.formatVersion(),
                 m.files().size());
         line(s, "Model       %s", m.name());
-        line(
-                s,
-                "Input       %d x %d RGB, resized with a %s filter, normalised with mean %s std %s",
-                p.width(),
-                p.height(),
-                m.resize(),
-                Arrays.toString(p.mean()),
-                Arrays.toString(p.std()));
+        if (p.isNative()) {
+            line(
+                    s,
+                    "Input       native size%s RGB (reference %d x %d), normalised with mean %s std %s",
+                    p.scale() == 1.0 ? "" : String.format(Locale.ROOT, " x %s (%s filter)", p.scale(), m.resize()),
+                    p.width(),
+                    p.height(),
+                    Arrays.toString(p.mean()),
+                    Arrays.toString(p.std()));
+        } else {
+            line(
+                    s,
+                    "Input       %d x %d RGB, resized with a %s filter, normalised with mean %s std %s",
+                    p.width(),
+                    p.height(),
+                    m.resize(),
+                    Arrays.toString(p.mean()),
+                    Arrays.toString(p.std()));
+        }
         line(s, "Threshold   %.4f (%s)", m.threshold().value(), m.threshold().rule());
         line(
                 s,

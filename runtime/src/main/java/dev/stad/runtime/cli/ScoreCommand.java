@@ -4,6 +4,7 @@ import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
+import dev.stad.runtime.detect.ImageTooSmallException;
 import dev.stad.runtime.engine.EngineKind;
 import dev.stad.runtime.engine.EngineOptions;
 import dev.stad.runtime.engine.Engines;
@@ -340,6 +341,8 @@ public final class ScoreCommand implements Callable<Integer> {
         Detection d;
         try {
             d = detector.score(image);
+        } catch (ImageTooSmallException e) {
+            return ScoreResults.Image.failed(file, in.name(), file + ": " + e.getMessage());
         } catch (Exception e) {
             if (common.stacktrace) {
                 synchronized (spec) {

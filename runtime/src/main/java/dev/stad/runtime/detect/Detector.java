@@ -11,6 +11,7 @@ import dev.stad.runtime.engine.Engines;
 import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
+import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.image.Resampler;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -22,7 +23,10 @@ import java.util.Objects;
 /**
  * A model bundle on an engine, ready to score images: open it once, then call {@code score} from
  * as many threads as you like. Every image goes through the bundle's own preprocessing (resize to
- * the input size, normalisation), the detector graph, and back to the image's resolution.
+ * the input size, or for a native-resolution bundle none beyond its fixed scale; then
+ * normalisation), the detector graph (in exact tiles where the memory budget asks), and back to
+ * the image's resolution. A native bundle's tile is planned for an image of any size, so every
+ * image a camera sends is computed within the same budget.
  *
  * <pre>{@code
  * try (Detector detector = Detector.open(Path.of("models/default"))) {
@@ -89,13 +93,7 @@ public final class Detector implements AutoCloseable {
         } else {
             d = m.detector(DetectorOptions.DEFAULT_PRECISION).orElse(m.detector());
         }
-        int tile = Tiles.tileFor(
-                m,
-                d.precisionOrDefault(),
-                m.preprocessing().height(),
-                m.preprocessing().width(),
-                options.tile(),
-                options.memoryBudgetMb());
+        int tile = Tiles.tileFor(m, d.precisionOrDefault(), options.tile(), options.memoryBudgetMb());
         byte[] onnx = bundle.read(d.file());
         EngineOptions engine = options.engine();
         if (options.precision() == Precision.FP16) {
@@ -168,7 +166,19 @@ public final class Detector implements AutoCloseable {
      */
     public Detection score(FloatImage image) throws EngineException {
         long t0 = System.nanoTime();
-        FloatImage input = manifest.preprocessing().apply(image);
+        Preprocessing pre = manifest.preprocessing();
+        if (pre.isNative()) {
+            int[] size = pre.inputSize(image.height(), image.width());
+            int min = geometry.minimumSide();
+            if (size[0] < min || size[1] < min) {
+                throw new ImageTooSmallException("the image is " + image.width() + "x" + image.height()
+                        + (size[0] == image.height() && size[1] == image.width()
+                                ? ""
+                                : " (" + size[1] + "x" + size[0] + " at the bundle's scale " + pre.scale() + ")")
+                        + ", smaller than the model's largest receptive field, " + min + "x" + min + " pixels");
+            }
+        }
+        FloatImage input = pre.apply(image);
         FloatImage small = Tiles.run(session, graph.output(), input, tile, geometry);
         if (small == null
                 || small.channels() != 1

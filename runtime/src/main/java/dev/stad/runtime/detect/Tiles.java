@@ -7,6 +7,7 @@ import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.engine.InputProfile;
 import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -167,25 +168,81 @@ public final class Tiles {
     }
 
     /**
-     * The input shapes {@link #run} gives the detector graph for the bundle's input size and
-     * {@code tile}: exactly the input when it is computed whole; else from the smallest cut to the
-     * whole input, tuned for the first (largest) cut. Batch 1.
+     * The side of the square image a native bundle's tile is planned for: any camera image is
+     * smaller, so a budget's tile for it is the largest any image gets.
+     */
+    static final int NATIVE_PLAN_SIDE = 1 << 14;
+
+    /**
+     * The largest input side TensorRT's profile admits for a native bundle computed without a
+     * memory limit (no tiles): an image beyond it needs a budget.
+     */
+    public static final int NATIVE_UNTILED_MAX_SIDE = 4096;
+
+    /**
+     * The tile a station computes the bundle's inputs in: for a resize bundle the one its input
+     * size needs ({@link #tileFor(BundleManifest, Precision, int, int, int, long)}); for a native
+     * bundle the one an image of any size needs, so that every cut, and every image computed
+     * whole, is at most a tile plus its halo.
+     */
+    public static int tileFor(BundleManifest manifest, Precision precision, int fixedTile, long budgetMb) {
+        Preprocessing pre = manifest.preprocessing();
+        if (!pre.isNative()) {
+            return tileFor(manifest, precision, pre.height(), pre.width(), fixedTile, budgetMb);
+        }
+        return tileFor(manifest, precision, NATIVE_PLAN_SIDE, NATIVE_PLAN_SIDE, fixedTile, budgetMb);
+    }
+
+    /**
+     * The input shapes {@link #run} gives the detector graph for the bundle's inputs and
+     * {@code tile}. Resize bundles: exactly the input when it is computed whole, else from the
+     * smallest cut to the whole input, tuned for the first (largest) cut. Native bundles: from
+     * the smallest image accepted to the largest cut (or {@link #NATIVE_UNTILED_MAX_SIDE} without
+     * tiles), tuned for the largest cut (or the reference size). Batch 1.
      */
     public static InputProfile inputProfile(BundleManifest manifest, int tile) {
+        int min = Geometry.of(manifest).minimumSide();
+        if (manifest.preprocessing().isNative()) {
+            if (tile <= 0) {
+                int h = manifest.preprocessing().height();
+                int w = manifest.preprocessing().width();
+                return new InputProfile(
+                        3,
+                        min,
+                        min,
+                        h,
+                        w,
+                        Math.max(h, NATIVE_UNTILED_MAX_SIDE),
+                        Math.max(w, NATIVE_UNTILED_MAX_SIDE),
+                        1);
+            }
+            int side = largestCut(manifest, tile);
+            return new InputProfile(3, min, min, side, side, side, side, 1);
+        }
         int h = manifest.preprocessing().height();
         int w = manifest.preprocessing().width();
         if (tile <= 0 || (h <= tile && w <= tile)) {
             return InputProfile.fixed(3, h, w);
         }
         FloatImage first = warmUpInput(manifest, tile);
-        int min = Geometry.of(manifest).minimumSide();
         return new InputProfile(3, Math.min(h, min), Math.min(w, min), first.height(), first.width(), h, w, 1);
     }
 
-    /** A blank input the size of the first cut {@link #run} makes, to run a graph once before use. */
+    /**
+     * A blank input to run a graph once before use: the size of the first cut {@link #run} makes
+     * of a resize bundle's input; for a native bundle the largest cut (or the reference size
+     * where nothing is tiled).
+     */
     public static FloatImage warmUpInput(BundleManifest manifest, int tile) {
         int h = manifest.preprocessing().height();
         int w = manifest.preprocessing().width();
+        if (manifest.preprocessing().isNative()) {
+            if (tile <= 0) {
+                return FloatImage.zeros(3, h, w);
+            }
+            int side = largestCut(manifest, tile);
+            return FloatImage.zeros(3, side, side);
+        }
         if (tile <= 0 || (h <= tile && w <= tile)) {
             return FloatImage.zeros(3, h, w);
         }
@@ -193,6 +250,15 @@ public final class Tiles {
         int[] cy = cut(0, Math.min(h, tile), h, geometry, true);
         int[] cx = cut(0, Math.min(w, tile), w, geometry, true);
         return FloatImage.zeros(3, cy[1] - cy[0], cx[1] - cx[0]);
+    }
+
+    /** The longest side {@link #run} cuts with {@code tile}, whatever the image: a tile inside it with its halo. */
+    static int largestCut(BundleManifest manifest, int tile) {
+        Geometry geometry = Geometry.of(manifest);
+        int n = NATIVE_PLAN_SIDE;
+        int[] edge = cut(0, tile, n, geometry, true);
+        int[] middle = cut(n / 2, n / 2 + tile, n, geometry, true);
+        return Math.max(edge[1] - edge[0], middle[1] - middle[0]);
     }
 
     /**

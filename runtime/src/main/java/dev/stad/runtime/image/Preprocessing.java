@@ -1,6 +1,7 @@
 package dev.stad.runtime.image;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -10,19 +11,27 @@ import java.util.Objects;
 /**
  * How an image file becomes a network input; defined once here so training and inference
  * cannot disagree. Steps: decode from the raster to [0, 1]; grey is replicated to 3 channels;
- * resize to {@code height x width} with {@link Resampler} (antialiased bilinear); then
- * {@code (x - mean[c]) / std[c]} per channel.
+ * resize with {@link Resampler} (antialiased bilinear): to {@code height x width} in
+ * {@link InputMode#RESIZE} mode, by the factor {@code scale} in {@link InputMode#NATIVE} mode
+ * (not at all at scale 1); then {@code (x - mean[c]) / std[c]} per channel.
  *
- * @param width network input width in pixels
- * @param height network input height in pixels
+ * @param width network input width in pixels (resize mode); in native mode the reference width:
+ *     the size graphs are checked and warmed up at, never a resize target
+ * @param height network input height in pixels, or the reference height in native mode
  * @param mean per-channel mean subtracted after scaling to [0, 1]
  * @param std per-channel standard deviation divided by
+ * @param mode whether images are resized to {@code width x height} or keep their size; null:
+ *     resize
+ * @param scale native mode only: the fixed factor every image is resized by, in (0, 1] (a camera
+ *     finer than the defects need); null: 1
  */
 public record Preprocessing(
         @JsonProperty("width") int width,
         @JsonProperty("height") int height,
         @JsonProperty("mean") float[] mean,
-        @JsonProperty("std") float[] std) {
+        @JsonProperty("std") float[] std,
+        @JsonProperty("mode") InputMode mode,
+        @JsonProperty("scale") Double scale) {
 
     /** ImageNet statistics: the usual choice, and what a teacher brought from elsewhere expects. */
     public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
@@ -33,6 +42,17 @@ public record Preprocessing(
     public Preprocessing {
         if (width < 1 || height < 1) {
             throw new IllegalArgumentException("input size must be positive, found " + width + "x" + height);
+        }
+        mode = mode == null ? InputMode.RESIZE : mode;
+        if (scale == null) {
+            scale = 1.0;
+        }
+        if (!(scale > 0 && scale <= 1)) {
+            throw new IllegalArgumentException("scale must be in (0, 1], found " + scale);
+        }
+        if (mode == InputMode.RESIZE && scale != 1.0) {
+            throw new IllegalArgumentException("scale " + scale + " is for native mode only; in resize mode images"
+                    + " are resized to width x height");
         }
         mean = mean == null ? IMAGENET_MEAN.clone() : mean.clone();
         std = std == null ? IMAGENET_STD.clone() : std.clone();
@@ -52,8 +72,44 @@ public record Preprocessing(
         }
     }
 
+    /** Resize mode: every image becomes {@code height x width}. */
+    public Preprocessing(int width, int height, float[] mean, float[] std) {
+        this(width, height, mean, std, InputMode.RESIZE, 1.0);
+    }
+
     public static Preprocessing imagenet(int width, int height) {
         return new Preprocessing(width, height, IMAGENET_MEAN, IMAGENET_STD);
+    }
+
+    /** The same statistics in native mode at {@code scale}, {@code width x height} the reference size. */
+    public Preprocessing asNative(double scale) {
+        return new Preprocessing(width, height, mean, std, InputMode.NATIVE, scale);
+    }
+
+    /** The same statistics resizing to {@code width x height}: a native model's reference size, say. */
+    public Preprocessing resizedTo(int newWidth, int newHeight) {
+        return new Preprocessing(newWidth, newHeight, mean, std);
+    }
+
+    /** Whether images keep their own size ({@link InputMode#NATIVE}). */
+    @JsonIgnore
+    public boolean isNative() {
+        return mode == InputMode.NATIVE;
+    }
+
+    /**
+     * The network input's {@code {height, width}} for a decoded {@code height x width} image: the
+     * bundle's size in resize mode, the image's own times {@code scale} in native mode.
+     */
+    public int[] inputSize(int imageHeight, int imageWidth) {
+        if (mode == InputMode.RESIZE) {
+            return new int[] {height, width};
+        }
+        return new int[] {scaled(imageHeight), scaled(imageWidth)};
+    }
+
+    private int scaled(int side) {
+        return scale == 1.0 ? side : (int) Math.max(1, Math.round(side * scale));
     }
 
     @Override
@@ -75,7 +131,11 @@ public record Preprocessing(
     public FloatImage apply(FloatImage decoded) {
         Objects.requireNonNull(decoded, "decoded must not be null");
         FloatImage rgb = toRgb(decoded);
-        return Resampler.resize(rgb, height, width).standardize(mean, std);
+        int[] size = inputSize(rgb.height(), rgb.width());
+        if (mode == InputMode.NATIVE && size[0] == rgb.height() && size[1] == rgb.width()) {
+            return rgb.standardize(mean, std);
+        }
+        return Resampler.resize(rgb, size[0], size[1]).standardize(mean, std);
     }
 
     /** A grey image as three equal channels; an RGB image as it is. */
@@ -100,17 +160,21 @@ public record Preprocessing(
                 && p.width == width
                 && p.height == height
                 && Arrays.equals(p.mean, mean)
-                && Arrays.equals(p.std, std);
+                && Arrays.equals(p.std, std)
+                && p.mode == mode
+                && p.scale.equals(scale);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(width, height, Arrays.hashCode(mean), Arrays.hashCode(std));
+        return Objects.hash(width, height, Arrays.hashCode(mean), Arrays.hashCode(std), mode, scale);
     }
 
     @Override
     public String toString() {
-        return "Preprocessing[" + width + "x" + height + ", mean=" + Arrays.toString(mean) + ", std="
-                + Arrays.toString(std) + "]";
+        String size = mode == InputMode.RESIZE
+                ? width + "x" + height
+                : "native" + (scale == 1.0 ? "" : " x" + scale) + ", reference " + width + "x" + height;
+        return "Preprocessing[" + size + ", mean=" + Arrays.toString(mean) + ", std=" + Arrays.toString(std) + "]";
     }
 }

@@ -8,6 +8,7 @@ import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -173,6 +174,47 @@ public record ScaleCombination(
             int height,
             int width,
             double smoothingSigma) {
+        return calibrate(
+                scales, validation, Collections.nCopies(validation.size(), new int[] {height, width}), smoothingSigma);
+    }
+
+    /**
+     * {@link #calibrate(List, List, int, int, double)} for validation images of any sizes (a
+     * native-resolution model's): each image's size is its maps' plus the scale's margins.
+     */
+    public static ScaleCombination calibrate(
+            List<NetworkSpec> scales, List<Map<String, FloatImage>> validation, double smoothingSigma) {
+        Map<String, NetworkSpec.Margin> margins = margins(scales);
+        List<int[]> sizes = new ArrayList<>();
+        for (Map<String, FloatImage> maps : validation) {
+            sizes.add(imageSize(maps, margins));
+        }
+        return calibrate(scales, validation, sizes, smoothingSigma);
+    }
+
+    /** The {@code {height, width}} of the image whose valid-region maps {@code maps} are. */
+    public static int[] imageSize(Map<String, FloatImage> maps, Map<String, NetworkSpec.Margin> margins) {
+        for (Map.Entry<String, FloatImage> e : maps.entrySet()) {
+            NetworkSpec.Margin m = margins.get(e.getKey());
+            if (m != null) {
+                return new int[] {
+                    e.getValue().height() + m.total(), e.getValue().width() + m.total()
+                };
+            }
+        }
+        throw new IllegalArgumentException("no map of a known scale among " + maps.keySet());
+    }
+
+    /** {@link #imageSize(Map, Map)} with the margins of {@code scales}. */
+    public static int[] imageSize(Map<String, FloatImage> maps, List<NetworkSpec> scales) {
+        return imageSize(maps, margins(scales));
+    }
+
+    private static ScaleCombination calibrate(
+            List<NetworkSpec> scales,
+            List<Map<String, FloatImage>> validation,
+            List<int[]> sizes,
+            double smoothingSigma) {
         ScaleCombination shape = uncalibrated(scales, smoothingSigma);
         Map<String, NetworkSpec.Margin> margins = margins(scales);
         int count = shape.levels.size();
@@ -185,7 +227,10 @@ public record ScaleCombination(
             NetworkSpec.Margin m = level.margin();
             List<float[]> perImage = new ArrayList<>();
             int n = 0;
-            for (Map<String, FloatImage> maps : validation) {
+            for (int i = 0; i < validation.size(); i++) {
+                Map<String, FloatImage> maps = validation.get(i);
+                int height = sizes.get(i)[0];
+                int width = sizes.get(i)[1];
                 List<float[]> z = shape.checked(maps, margins, height, width);
                 float[] values = new float[(height - m.total()) * (width - m.total())];
                 int used = 0;
@@ -201,7 +246,7 @@ public record ScaleCombination(
             }
             if (n == 0) {
                 throw new IllegalArgumentException(
-                        "level " + level.scales() + " has no pixel of its own in a " + height + "x" + width + " image");
+                        "level " + level.scales() + " has no pixel of its own in the validation images");
             }
             float[] all = new float[n];
             int o = 0;
@@ -236,7 +281,7 @@ public record ScaleCombination(
         }
         ScaleCombination inside = new ScaleCombination(levels, smoothingSigma);
         return new ScaleCombination(
-                levels, smoothingSigma, inside.calibrateOuterBand(scales, validation, height, width, interior));
+                levels, smoothingSigma, inside.calibrateOuterBand(scales, validation, sizes, interior));
     }
 
     /**
@@ -248,11 +293,7 @@ public record ScaleCombination(
      * deeper the ring), so without this the band holds the good images' maxima.
      */
     private List<Affine> calibrateOuterBand(
-            List<NetworkSpec> scales,
-            List<Map<String, FloatImage>> validation,
-            int height,
-            int width,
-            double interior) {
+            List<NetworkSpec> scales, List<Map<String, FloatImage>> validation, List<int[]> sizes, double interior) {
         NetworkSpec.Margin first = levels.get(0).margin();
         int rings = Math.max(first.before(), first.after());
         if (rings == 0) {
@@ -262,8 +303,10 @@ public record ScaleCombination(
         for (int d = 0; d < rings; d++) {
             values.add(new ArrayList<>());
         }
-        for (Map<String, FloatImage> maps : validation) {
-            float[] map = combine(scales, maps, height, width).data();
+        for (int i = 0; i < validation.size(); i++) {
+            int height = sizes.get(i)[0];
+            int width = sizes.get(i)[1];
+            float[] map = combine(scales, validation.get(i), height, width).data();
             for (int r = 0; r < height; r++) {
                 for (int c = 0; c < width; c++) {
                     int d = ring(first, height, width, r, c);

@@ -12,6 +12,7 @@ import dev.stad.runtime.cli.InfoCommand;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
+import dev.stad.runtime.detect.ImageTooSmallException;
 import dev.stad.runtime.detect.Region;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
@@ -558,6 +559,8 @@ public final class StationServer implements AutoCloseable {
         Detection det;
         try {
             det = d.score(image);
+        } catch (ImageTooSmallException e) {
+            return Reply.error(422, "too_small", e.getMessage());
         } catch (Exception e) {
             if (detector == null) {
                 return Reply.error(503, "stopping", "the station is shutting down");
@@ -771,6 +774,8 @@ public final class StationServer implements AutoCloseable {
         i.put(
                 "input",
                 Map.of(
+                        "mode", m.preprocessing().mode().id(),
+                        "scale", m.preprocessing().scale(),
                         "width", m.preprocessing().width(),
                         "height", m.preprocessing().height(),
                         "mean", m.preprocessing().mean(),

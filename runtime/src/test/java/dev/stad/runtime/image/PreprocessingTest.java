@@ -3,7 +3,9 @@ package dev.stad.runtime.image;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 class PreprocessingTest {
@@ -23,6 +25,45 @@ class PreprocessingTest {
         FloatImage out = pre.apply(new FloatImage(3, 10, 10, new float[300]));
         assertEquals(3, out.height());
         assertEquals(4, out.width());
+    }
+
+    @Test
+    void nativeModeKeepsEachImagesSizeOrScalesItByTheFixedFactor() {
+        Preprocessing pre = Preprocessing.imagenet(4, 3).asNative(1.0);
+        FloatImage in = new FloatImage(3, 10, 7, new float[210]);
+        FloatImage out = pre.apply(in);
+        assertEquals(10, out.height());
+        assertEquals(7, out.width());
+        assertArrayEquals(Preprocessing.imagenet(7, 10).apply(in).data(), out.data(), 0f, "no resize at scale 1");
+        FloatImage half = Preprocessing.imagenet(4, 3).asNative(0.5).apply(in);
+        assertEquals(5, half.height());
+        assertEquals(4, half.width(), "7 x 0.5 rounds to 4");
+        assertArrayEquals(
+                new int[] {5, 4}, Preprocessing.imagenet(4, 3).asNative(0.5).inputSize(10, 7));
+        assertArrayEquals(new int[] {3, 4}, Preprocessing.imagenet(4, 3).inputSize(10, 7));
+    }
+
+    @Test
+    void theModeAndScaleSurviveJsonAndOldManifestsReadAsResize() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Preprocessing pre = Preprocessing.imagenet(64, 48).asNative(0.5);
+        String text = json.writeValueAsString(pre);
+        assertTrue(text.contains("\"mode\":\"native\"") && text.contains("\"scale\":0.5"), text);
+        assertEquals(pre, json.readValue(text, Preprocessing.class));
+        Preprocessing old = json.readValue("{\"width\": 8, \"height\": 6}", Preprocessing.class);
+        assertEquals(InputMode.RESIZE, old.mode());
+        assertEquals(1.0, old.scale());
+    }
+
+    @Test
+    void aScaleOutsideNativeModeOrOutsideTheUnitIntervalIsRejected() {
+        float[] m = Preprocessing.IMAGENET_MEAN;
+        float[] s = Preprocessing.IMAGENET_STD;
+        assertThrows(IllegalArgumentException.class, () -> new Preprocessing(4, 4, m, s, InputMode.RESIZE, 0.5));
+        assertThrows(IllegalArgumentException.class, () -> new Preprocessing(4, 4, m, s, InputMode.NATIVE, 0.0));
+        assertThrows(IllegalArgumentException.class, () -> new Preprocessing(4, 4, m, s, InputMode.NATIVE, 2.0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> InputMode.parse("nativ"));
+        assertTrue(e.getMessage().contains("native"), e.getMessage());
     }
 
     @Test

@@ -10,12 +10,16 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param trainImages good images in train/good
  * @param testGoodImages good images in test/good
  * @param defectImagesPerType images per defect type in test/&lt;defect&gt;
+ * @param smallDefects also the defect types of a fixed size in pixels, whatever the image size
+ *     ({@code speck}, 3 to 9 px across; {@code spot}, 10 to 20 px): what a camera image shows
+ *     of a small flaw, for comparing native resolution with a resize; null: false
  */
 public record SyntheticConfig(
         @JsonProperty("size") Integer size,
         @JsonProperty("trainImages") Integer trainImages,
         @JsonProperty("testGoodImages") Integer testGoodImages,
-        @JsonProperty("defectImagesPerType") Integer defectImagesPerType) {
+        @JsonProperty("defectImagesPerType") Integer defectImagesPerType,
+        @JsonProperty("smallDefects") Boolean smallDefects) {
 
     @JsonCreator
     public SyntheticConfig {
@@ -23,9 +27,15 @@ public record SyntheticConfig(
         trainImages = Checks.orDefault(trainImages, 60);
         testGoodImages = Checks.orDefault(testGoodImages, 20);
         defectImagesPerType = Checks.orDefault(defectImagesPerType, 10);
+        smallDefects = Checks.orDefault(smallDefects, false);
         Checks.atLeast("data.generate.size", size, 32);
         Checks.atLeast("data.generate.trainImages", trainImages, 2);
         Checks.atLeast("data.generate.testGoodImages", testGoodImages, 0);
         Checks.atLeast("data.generate.defectImagesPerType", defectImagesPerType, 0);
+    }
+
+    /** Without the small defect types. */
+    public SyntheticConfig(Integer size, Integer trainImages, Integer testGoodImages, Integer defectImagesPerType) {
+        this(size, trainImages, testGoodImages, defectImagesPerType, null);
     }
 }

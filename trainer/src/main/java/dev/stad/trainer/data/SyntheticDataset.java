@@ -36,6 +36,11 @@ import java.util.SplittableRandom;
  *       around the same local mean: texture missing, not added.
  * </ul>
  *
+ * With {@code smallDefects}, two more types whose size is fixed in pixels whatever the image
+ * size, as a small flaw is on a camera image: {@code speck}, a stain 3 to 9 px across, and
+ * {@code spot}, one 10 to 20 px across (discs, coloured like {@code stain}). At 900 px they are
+ * what a resize to 256 shrinks to one or two pixels.
+ *
  * The output depends only on the seed and the {@link SyntheticConfig}. The dataset is written to
  * a temporary folder that is renamed into place when complete, so an interrupted generation
  * never leaves a partial dataset behind.
@@ -50,6 +55,9 @@ public final class SyntheticDataset {
      * and smoothed after the others; the images of version 1 are unchanged.
      */
     public static final int GENERATOR_VERSION = 2;
+
+    /** The defect types {@link SyntheticConfig#smallDefects} adds, with their diameters in pixels. */
+    public static final List<String> SMALL_DEFECT_TYPES = List.of("speck", "spot");
 
     private final SyntheticConfig config;
     private final long seed;
@@ -102,7 +110,7 @@ public final class SyntheticDataset {
             ImageFiles.writePng(
                     s.rgb, MvtecLayout.test(root).resolve(MvtecLayout.GOOD).resolve(name(i)));
         }
-        for (String defect : DEFECT_TYPES) {
+        for (String defect : defectTypes()) {
             Files.createDirectories(root.resolve(MvtecLayout.GROUND_TRUTH).resolve(defect));
             for (int i = 0; i < config.defectImagesPerType(); i++) {
                 Sample s = render(index++, defect);
@@ -116,8 +124,18 @@ public final class SyntheticDataset {
         info.put("generatorVersion", GENERATOR_VERSION);
         info.put("seed", seed);
         info.put("config", config);
-        info.put("defectTypes", DEFECT_TYPES);
+        info.put("defectTypes", defectTypes());
         Json.mapper().writeValue(root.resolve("dataset.json").toFile(), info);
+    }
+
+    /** The defect types this config generates: {@link #DEFECT_TYPES}, then the small ones if asked. */
+    public List<String> defectTypes() {
+        if (!config.smallDefects()) {
+            return DEFECT_TYPES;
+        }
+        List<String> all = new ArrayList<>(DEFECT_TYPES);
+        all.addAll(SMALL_DEFECT_TYPES);
+        return List.copyOf(all);
     }
 
     private static String name(int i) {
@@ -166,8 +184,8 @@ public final class SyntheticDataset {
             }
         }
         boolean[] mask = new boolean[n * n];
-        if (defect != null && !DEFECT_TYPES.contains(defect)) {
-            throw new IllegalArgumentException("unknown defect type " + defect + ", expected one of " + DEFECT_TYPES);
+        if (defect != null && !defectTypes().contains(defect)) {
+            throw new IllegalArgumentException("unknown defect type " + defect + ", expected one of " + defectTypes());
         }
         if ("misplaced_hole".equals(defect)) {
             misplaceHole(rnd, holes, mask, n, spacing, radius);
@@ -186,6 +204,10 @@ public final class SyntheticDataset {
             drawBorderStain(rnd, noiseSeed, img, mask, n);
         } else if ("smoothed".equals(defect)) {
             smoothPatch(rnd, img, mask, n);
+        } else if ("speck".equals(defect)) {
+            drawSmallStain(rnd, noiseSeed, img, mask, n, 3, 9);
+        } else if ("spot".equals(defect)) {
+            drawSmallStain(rnd, noiseSeed, img, mask, n, 10, 20);
         }
 
         BufferedImage rgb = new BufferedImage(n, n, BufferedImage.TYPE_3BYTE_BGR);
@@ -281,6 +303,17 @@ public final class SyntheticDataset {
         double cx = rnd.nextDouble(0.2, 0.8) * n;
         double cy = rnd.nextDouble(0.2, 0.8) * n;
         stain(rnd, noiseSeed, img, mask, n, Blobs.wobbly(rnd, n, cx, cy, r0));
+    }
+
+    /** A round stain {@code min} to {@code max} pixels across (every pixel whose centre lies within the disc). */
+    private static void drawSmallStain(
+            SplittableRandom rnd, long noiseSeed, float[][] img, boolean[] mask, int n, double min, double max) {
+        double r = rnd.nextDouble(min, max + 1e-9) / 2;
+        double cx = rnd.nextDouble(0.1, 0.9) * n;
+        double cy = rnd.nextDouble(0.1, 0.9) * n;
+        boolean[] region = new boolean[n * n];
+        markDisc(region, n, cx, cy, r);
+        stain(rnd, noiseSeed, img, mask, n, region);
     }
 
     /**

@@ -15,7 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs one scale's teacher and students densely over the validation images and measures the
+ * Runs one scale's teacher and students densely over the validation images (in tiles of
+ * {@link DenseTiles} where an image is large) and measures the
  * mean and standard deviation of the regression error e, the predictive uncertainty v and (with
  * a descriptor Gaussian) the calm term c over every valid position. The per-image maps are kept
  * for the combination of the scales and the threshold, which need every scale.
@@ -58,14 +59,32 @@ public final class Calibrator {
             DescriptorNormalization norm,
             List<FloatImage> train,
             Progress progress) {
+        return fitGaussian(manager, denseTeacher, norm, train, progress, DenseTiles.TILE);
+    }
+
+    /** {@link #fitGaussian} computing the teacher in tiles of {@code tile} descriptors (even). */
+    static DescriptorGaussian fitGaussian(
+            NDManager manager,
+            PatchNetwork denseTeacher,
+            DescriptorNormalization norm,
+            List<FloatImage> train,
+            Progress progress,
+            int tile) {
+        if (tile % GAUSSIAN_STRIDE != 0) {
+            throw new IllegalArgumentException("tile " + tile + " is not a multiple of the stride " + GAUSSIAN_STRIDE);
+        }
         ParameterStore ps = new ParameterStore(manager, false);
         DescriptorGaussian.Accumulator acc = new DescriptorGaussian.Accumulator(norm.channels(), GAUSSIAN_STRIDE);
         try (Progress.Stage stage =
                 progress.stage("descriptor Gaussian " + denseTeacher.spec().name(), train.size(), 0)) {
+            int rf = denseTeacher.spec().receptiveField();
             for (FloatImage img : train) {
-                try (NDManager sub = manager.newSubManager()) {
-                    NDArray input = Tensors.batch(sub, List.of(img));
-                    acc.add(norm.normalize(Tensors.image(denseTeacher.predict(ps, input), 0)));
+                // Tiles start on even rows and columns, so the stride samples the same positions.
+                for (DenseTiles.Tile t : DenseTiles.of(img.height() - rf + 1, img.width() - rf + 1, tile)) {
+                    try (NDManager sub = manager.newSubManager()) {
+                        NDArray input = Tensors.batch(sub, List.of(t.window(img, rf)));
+                        acc.add(norm.normalize(Tensors.image(denseTeacher.predict(ps, input), 0)));
+                    }
                 }
                 stage.step("");
             }
@@ -85,21 +104,60 @@ public final class Calibrator {
             List<FloatImage> validation,
             Progress progress)
             throws TrainingDivergedException {
+        return calibrate(manager, denseTeacher, norm, gaussian, denseStudents, validation, progress, DenseTiles.TILE);
+    }
+
+    /** {@link #calibrate} computing the networks in tiles of {@code tile} descriptors. */
+    static ScaleCalibration calibrate(
+            NDManager manager,
+            PatchNetwork denseTeacher,
+            DescriptorNormalization norm,
+            DescriptorGaussian gaussian,
+            List<PatchNetwork> denseStudents,
+            List<FloatImage> validation,
+            Progress progress,
+            int tile)
+            throws TrainingDivergedException {
         ParameterStore ps = new ParameterStore(manager, false);
         List<ErrorAndUncertainty> maps = new ArrayList<>();
         try (Progress.Stage stage =
                 progress.stage("calibration " + denseTeacher.spec().name(), validation.size(), 0)) {
+            int rf = denseTeacher.spec().receptiveField();
             for (FloatImage img : validation) {
-                FloatImage teacher;
-                List<FloatImage> students = new ArrayList<>();
-                try (NDManager sub = manager.newSubManager()) {
-                    NDArray input = Tensors.batch(sub, List.of(img));
-                    teacher = norm.normalize(Tensors.image(denseTeacher.predict(ps, input), 0));
-                    for (PatchNetwork s : denseStudents) {
-                        students.add(Tensors.image(s.predict(ps, input), 0));
+                int h = img.height() - rf + 1;
+                int w = img.width() - rf + 1;
+                List<DenseTiles.Tile> tiles = DenseTiles.of(h, w, tile);
+                ErrorAndUncertainty whole = null;
+                for (DenseTiles.Tile t : tiles) {
+                    FloatImage teacher;
+                    List<FloatImage> students = new ArrayList<>();
+                    try (NDManager sub = manager.newSubManager()) {
+                        NDArray input = Tensors.batch(sub, List.of(t.window(img, rf)));
+                        teacher = norm.normalize(Tensors.image(denseTeacher.predict(ps, input), 0));
+                        for (PatchNetwork s : denseStudents) {
+                            students.add(Tensors.image(s.predict(ps, input), 0));
+                        }
+                    }
+                    ErrorAndUncertainty part = ErrorAndUncertainty.compute(teacher, students, gaussian);
+                    if (tiles.size() == 1) {
+                        whole = part;
+                    } else {
+                        if (whole == null) {
+                            whole = new ErrorAndUncertainty(
+                                    h,
+                                    w,
+                                    new float[h * w],
+                                    new float[h * w],
+                                    gaussian == null ? null : new float[h * w]);
+                        }
+                        DenseTiles.paste(part.e(), t, whole.e(), 1, h, w);
+                        DenseTiles.paste(part.v(), t, whole.v(), 1, h, w);
+                        if (gaussian != null) {
+                            DenseTiles.paste(part.c(), t, whole.c(), 1, h, w);
+                        }
                     }
                 }
-                maps.add(ErrorAndUncertainty.compute(teacher, students, gaussian));
+                maps.add(whole);
                 stage.step("");
             }
         }

@@ -97,8 +97,6 @@ public final class StudentTrainer {
 
         int rf = spec.receptiveField();
         int crop = config.cropSize();
-        int h = images.get(0).height() - rf + 1;
-        int w = images.get(0).width() - rf + 1;
         int n = images.size();
         int batch = Math.min(config.batchSize(), n);
         int stepsPerEpoch = (n + batch - 1) / batch;
@@ -123,15 +121,17 @@ public final class StudentTrainer {
                         List<TeacherTargets.Crop> crops = new ArrayList<>();
                         List<FloatImage> windows = new ArrayList<>();
                         for (int k = s * batch; k < Math.min(n, (s + 1) * batch); k++) {
+                            // Images may differ in size (native-resolution models): each its own positions.
+                            FloatImage image = images.get(order[i][k]);
                             TeacherTargets.Crop c = new TeacherTargets.Crop(
                                     order[i][k],
-                                    Crops.uniformStart(rnd[i], h, crop),
-                                    Crops.uniformStart(rnd[i], w, crop),
+                                    Crops.uniformStart(rnd[i], image.height() - rf + 1, crop),
+                                    Crops.uniformStart(rnd[i], image.width() - rf + 1, crop),
                                     crop,
                                     flip.horizontal() && rnd[i].nextBoolean(),
                                     flip.vertical() && rnd[i].nextBoolean());
                             crops.add(c);
-                            windows.add(Crops.window(images.get(c.image()), c.y(), c.x(), crop, rf)
+                            windows.add(Crops.window(image, c.y(), c.x(), crop, rf)
                                     .flip(c.flipHorizontal(), c.flipVertical()));
                         }
                         try (NDManager sub = manager.newSubManager()) {

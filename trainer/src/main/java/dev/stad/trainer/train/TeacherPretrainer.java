@@ -200,8 +200,6 @@ public final class TeacherPretrainer {
         int rf = spec.receptiveField();
         int crop = config.cropSize();
         int shift = config.positiveShift();
-        int h = images.get(0).height() - rf + 1;
-        int w = images.get(0).width() - rf + 1;
         int n = images.size();
         int batch = Math.min(config.batchSize(), n);
         long lastSave = System.nanoTime();
@@ -214,6 +212,9 @@ public final class TeacherPretrainer {
                 List<FloatImage> negatives = new ArrayList<>();
                 for (int b = 0; b < batch; b++) {
                     FloatImage img = images.get(chosen[b]);
+                    // Images may differ in size (a native-resolution run's): each its own positions.
+                    int h = img.height() - rf + 1;
+                    int w = img.width() - rf + 1;
                     int y = Crops.uniformStart(rnd, h, crop);
                     int x = Crops.uniformStart(rnd, w, crop);
                     anchors.add(Crops.window(img, y, x, crop, rf));
@@ -221,10 +222,11 @@ public final class TeacherPretrainer {
                     int px = shifted(rnd, x, shift, w - crop);
                     positives.add(jittered(Crops.window(img, py, px, crop, rf), rnd));
                     int other = (chosen[b] + 1 + rnd.nextInt(n - 1)) % n;
+                    FloatImage otherImage = images.get(other);
                     FloatImage negative = Crops.window(
-                            images.get(other),
-                            Crops.uniformStart(rnd, h, crop),
-                            Crops.uniformStart(rnd, w, crop),
+                            otherImage,
+                            Crops.uniformStart(rnd, otherImage.height() - rf + 1, crop),
+                            Crops.uniformStart(rnd, otherImage.width() - rf + 1, crop),
                             crop,
                             rf);
                     // Drawn only when enabled, so the crops of teachers without it are unchanged.

@@ -15,8 +15,9 @@ import java.util.List;
 /**
  * What the students regress: the teacher's descriptors of the training images, normalised to
  * {@code (T - mu_T) / sigma_T}, with mu_T and sigma_T the per-channel mean and standard deviation
- * over every valid descriptor of every training image (per-image moments merged in double
- * precision, Chan et al.).
+ * over every valid descriptor of every training image (moments per image, or per tile of a
+ * full-size image ({@link DenseTiles}), merged in double precision, Chan et al.). Images may
+ * differ in size (native-resolution models).
  *
  * <p>The teacher is fixed, so its map of each training image is computed once and kept when all
  * maps fit {@code budgetBytes}; a crop then takes its targets from the map instead of running
@@ -34,22 +35,22 @@ public final class TeacherTargets {
     private final DescriptorNormalization normalization;
     private final List<float[]> maps;
     private final int channels;
-    private final int height;
-    private final int width;
+    private final int[] heights;
+    private final int[] widths;
 
     private TeacherTargets(
             PatchNetwork teacher,
             DescriptorNormalization normalization,
             List<float[]> maps,
             int channels,
-            int height,
-            int width) {
+            int[] heights,
+            int[] widths) {
         this.teacher = teacher;
         this.normalization = normalization;
         this.maps = maps;
         this.channels = channels;
-        this.height = height;
-        this.width = width;
+        this.heights = heights;
+        this.widths = widths;
     }
 
     /**
@@ -65,42 +66,72 @@ public final class TeacherTargets {
             Progress progress,
             String task)
             throws TrainingDivergedException {
+        return compute(manager, denseTeacher, images, known, budgetBytes, progress, task, DenseTiles.TILE);
+    }
+
+    /** {@link #compute} running the teacher in tiles of {@code tile} descriptors. */
+    static TeacherTargets compute(
+            NDManager manager,
+            PatchNetwork denseTeacher,
+            List<FloatImage> images,
+            DescriptorNormalization known,
+            long budgetBytes,
+            Progress progress,
+            String task,
+            int tile)
+            throws TrainingDivergedException {
         int d = denseTeacher.spec().descriptorDim();
         int rf = denseTeacher.spec().receptiveField();
-        int h = images.get(0).height() - rf + 1;
-        int w = images.get(0).width() - rf + 1;
-        boolean keep = (long) images.size() * d * h * w * Float.BYTES <= budgetBytes;
+        int[] heights = new int[images.size()];
+        int[] widths = new int[images.size()];
+        long bytes = 0;
+        for (int i = 0; i < images.size(); i++) {
+            heights[i] = images.get(i).height() - rf + 1;
+            widths[i] = images.get(i).width() - rf + 1;
+            bytes += (long) d * heights[i] * widths[i] * Float.BYTES;
+        }
+        boolean keep = bytes <= budgetBytes;
         List<float[]> maps = keep ? new ArrayList<>() : null;
         double[] mean = new double[d];
         double[] m2 = new double[d];
         long count = 0;
         ParameterStore ps = new ParameterStore(manager, false);
         try (Progress.Stage stage = progress.stage(task, images.size(), 0)) {
-            for (FloatImage img : images) {
-                float[] map;
-                try (NDManager sub = manager.newSubManager()) {
-                    map = denseTeacher
-                            .predict(ps, Tensors.batch(sub, List.of(img)))
-                            .toFloatArray();
-                }
-                int n = h * w;
-                for (int c = 0; c < d; c++) {
-                    double s = 0;
-                    for (int i = c * n; i < (c + 1) * n; i++) {
-                        s += map[i];
+            for (int i = 0; i < images.size(); i++) {
+                FloatImage img = images.get(i);
+                int h = heights[i];
+                int w = widths[i];
+                float[] map = keep ? new float[d * h * w] : null;
+                // Moments per tile, merged (Chan et al.): a tile is a chunk like any other.
+                for (DenseTiles.Tile t : DenseTiles.of(h, w, tile)) {
+                    float[] part;
+                    try (NDManager sub = manager.newSubManager()) {
+                        part = denseTeacher
+                                .predict(ps, Tensors.batch(sub, List.of(t.window(img, rf))))
+                                .toFloatArray();
                     }
-                    double imgMean = s / n;
-                    double imgM2 = 0;
-                    for (int i = c * n; i < (c + 1) * n; i++) {
-                        double dev = map[i] - imgMean;
-                        imgM2 += dev * dev;
+                    int n = t.height() * t.width();
+                    for (int c = 0; c < d; c++) {
+                        double s = 0;
+                        for (int k = c * n; k < (c + 1) * n; k++) {
+                            s += part[k];
+                        }
+                        double tileMean = s / n;
+                        double tileM2 = 0;
+                        for (int k = c * n; k < (c + 1) * n; k++) {
+                            double dev = part[k] - tileMean;
+                            tileM2 += dev * dev;
+                        }
+                        double delta = tileMean - mean[c];
+                        long total = count + n;
+                        mean[c] += delta * n / total;
+                        m2[c] += tileM2 + delta * delta * count * n / total;
                     }
-                    double delta = imgMean - mean[c];
-                    long total = count + n;
-                    mean[c] += delta * n / total;
-                    m2[c] += imgM2 + delta * delta * count * n / total;
+                    count += n;
+                    if (keep) {
+                        DenseTiles.paste(part, t, map, d, h, w);
+                    }
                 }
-                count += n;
                 if (keep) {
                     maps.add(map);
                 }
@@ -111,16 +142,17 @@ public final class TeacherTargets {
         if (keep) {
             float[] mu = norm.mean();
             float[] sigma = norm.std();
-            int n = h * w;
-            for (float[] map : maps) {
+            for (int i = 0; i < maps.size(); i++) {
+                float[] map = maps.get(i);
+                int n = heights[i] * widths[i];
                 for (int c = 0; c < d; c++) {
-                    for (int i = c * n; i < (c + 1) * n; i++) {
-                        map[i] = (map[i] - mu[c]) / sigma[c];
+                    for (int k = c * n; k < (c + 1) * n; k++) {
+                        map[k] = (map[k] - mu[c]) / sigma[c];
                     }
                 }
             }
         }
-        return new TeacherTargets(denseTeacher, norm, maps, d, h, w);
+        return new TeacherTargets(denseTeacher, norm, maps, d, heights, widths);
     }
 
     private static DescriptorNormalization normalization(double[] mean, double[] m2, long count, String task)
@@ -167,6 +199,8 @@ public final class TeacherTargets {
         int o = 0;
         for (Crop c : crops) {
             float[] map = maps.get(c.image());
+            int height = heights[c.image()];
+            int width = widths[c.image()];
             for (int ch = 0; ch < channels; ch++) {
                 for (int r = 0; r < size; r++) {
                     System.arraycopy(map, (ch * height + c.y() + r) * width + c.x(), out, o, size);

@@ -39,6 +39,40 @@ class SyntheticDatasetTest {
     }
 
     @Test
+    void smallDefectsHaveTheirSizeInPixelsWhateverTheImageSize() {
+        for (int size : new int[] {64, 300}) {
+            SyntheticDataset d = new SyntheticDataset(new SyntheticConfig(size, 2, 1, 1, true), 5);
+            assertTrue(
+                    d.defectTypes().containsAll(SyntheticDataset.SMALL_DEFECT_TYPES),
+                    d.defectTypes().toString());
+            for (int i = 0; i < 12; i++) {
+                assertDiameterWithin(d.render(100 + i, "speck"), 3, 9, "speck at " + size + " px");
+                assertDiameterWithin(d.render(200 + i, "spot"), 10, 20, "spot at " + size + " px");
+            }
+        }
+        assertEquals(SyntheticDataset.DEFECT_TYPES, new SyntheticDataset(SMALL, 1).defectTypes(), "off by default");
+    }
+
+    /** The mask's bounding box is {@code min} to {@code max} pixels wide and high (a disc of that diameter). */
+    private static void assertDiameterWithin(SyntheticDataset.Sample s, int min, int max, String what) {
+        var r = s.mask().getRaster();
+        int x0 = Integer.MAX_VALUE, x1 = -1, y0 = Integer.MAX_VALUE, y1 = -1;
+        for (int y = 0; y < r.getHeight(); y++) {
+            for (int x = 0; x < r.getWidth(); x++) {
+                if (r.getSample(x, y, 0) > 0) {
+                    x0 = Math.min(x0, x);
+                    x1 = Math.max(x1, x);
+                    y0 = Math.min(y0, y);
+                    y1 = Math.max(y1, y);
+                }
+            }
+        }
+        int w = x1 - x0 + 1;
+        int h = y1 - y0 + 1;
+        assertTrue(w >= min - 1 && w <= max + 1 && h >= min - 1 && h <= max + 1, what + ": " + w + "x" + h);
+    }
+
+    @Test
     void sameSeedGivesIdenticalFilesAndAnotherSeedDifferentOnes() throws IOException {
         new SyntheticDataset(SMALL, 1).generate(dir.resolve("a"));
         new SyntheticDataset(SMALL, 1).generate(dir.resolve("b"));
