@@ -78,6 +78,23 @@ public final class Int8Detector {
         return image.crop((image.height() - h) / 2, (image.width() - w) / 2, h, w);
     }
 
+    /**
+     * Largest side of the part of a validation image the int8 networks' e / v / c statistics are
+     * measured on: every resize-mode input is smaller; a native model's camera image is cut to its
+     * centre, which bounds the untiled graph's memory (about 7 KB per pixel).
+     */
+    static final int STATISTICS_SIDE = 512;
+
+    /** The centre {@link #STATISTICS_SIDE} square of {@code image}, or all of it. */
+    static FloatImage statisticsPart(FloatImage image) {
+        int h = Math.min(image.height(), STATISTICS_SIDE);
+        int w = Math.min(image.width(), STATISTICS_SIDE);
+        if (h == image.height() && w == image.width()) {
+            return image;
+        }
+        return image.crop((image.height() - h) / 2, (image.width() - w) / 2, h, w);
+    }
+
     /** The largest magnitude in {@code x}: the range that lets no good part saturate. */
     static float range(float[] x) {
         float m = 0;
@@ -163,7 +180,9 @@ public final class Int8Detector {
                 Progress.Stage stage =
                         progress.stage("int8 statistics", images.validation().size(), 0)) {
             for (FloatImage image : images.validation()) {
-                Map<String, FloatImage> out = session.run(image);
+                // The e / v graph runs a whole input at once: a native model's full-size image
+                // gives its statistics through its centre (the threshold below sees all of it).
+                Map<String, FloatImage> out = session.run(statisticsPart(image));
                 for (Graphs.ScaleNetworks s : scales) {
                     String name = s.spec().name();
                     FloatImage e = out.get(Graphs.errorOutput(name));

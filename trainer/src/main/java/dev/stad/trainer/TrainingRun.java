@@ -548,7 +548,17 @@ public final class TrainingRun {
     private void requireNativeSizes(TrainingImages images, Path dataRoot) throws IOException {
         int largest =
                 specs().stream().mapToInt(NetworkSpec::receptiveField).max().orElse(1);
-        int side = largest + config.students().cropSize() - 1;
+        int crop = config.students().cropSize();
+        String what = "students.cropSize " + crop;
+        PretrainConfig p = config.teacher().pretrain();
+        if (config.teacher().source() == TeacherConfig.Source.SELF_SUPERVISED
+                && p != null
+                && p.cropSize() + 2 * p.positiveShift() > crop) {
+            // The teacher pretrains on these images too, with crops shifted for the positives.
+            crop = p.cropSize() + 2 * p.positiveShift();
+            what = "teacher.pretrain.cropSize plus twice positiveShift, " + crop + ",";
+        }
+        int side = largest + crop - 1;
         List<TrainingImages.Named> all = new ArrayList<>(images.train());
         all.addAll(images.validation());
         for (TrainingImages.Named n : all) {
@@ -557,8 +567,8 @@ public final class TrainingRun {
                 throw new DatasetException(dataRoot.resolve(n.name()) + ": the image is "
                         + n.image().width() + "x"
                         + n.image().height() + (scale == 1.0 ? "" : " at input.scale " + scale) + ", smaller than the "
-                        + side + "x" + side + " pixels a native run needs (receptive field " + largest
-                        + " plus students.cropSize " + config.students().cropSize() + " less one)");
+                        + side + "x" + side + " pixels a native run needs (receptive field " + largest + " plus "
+                        + what + " less one)");
             }
         }
     }

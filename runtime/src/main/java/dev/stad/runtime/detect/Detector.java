@@ -177,6 +177,13 @@ public final class Detector implements AutoCloseable {
                                 : " (" + size[1] + "x" + size[0] + " at the bundle's scale " + pre.scale() + ")")
                         + ", smaller than the model's largest receptive field, " + min + "x" + min + " pixels");
             }
+            if (tile <= 0 && Math.max(size[0], size[1]) > Tiles.NATIVE_UNTILED_MAX_SIDE) {
+                // Without tiles the whole image is one input; beyond this no engine profile (and
+                // no station's memory) is planned for it.
+                throw new IllegalArgumentException("the image is " + size[1] + "x" + size[0] + " pixels at the"
+                        + " bundle's scale, above the " + Tiles.NATIVE_UNTILED_MAX_SIDE + " px side computed without"
+                        + " tiles; set a memory budget (or a tile) to score it in tiles");
+            }
         }
         FloatImage input = pre.apply(image);
         FloatImage small = Tiles.run(session, graph.output(), input, tile, geometry);

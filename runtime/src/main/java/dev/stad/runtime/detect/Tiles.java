@@ -190,7 +190,15 @@ public final class Tiles {
         if (!pre.isNative()) {
             return tileFor(manifest, precision, pre.height(), pre.width(), fixedTile, budgetMb);
         }
-        return tileFor(manifest, precision, NATIVE_PLAN_SIDE, NATIVE_PLAN_SIDE, fixedTile, budgetMb);
+        // A fixed tile beyond the plan's side would let an image between the two run whole,
+        // larger than the largest cut the engine's input profile was built for.
+        return tileFor(
+                manifest,
+                precision,
+                NATIVE_PLAN_SIDE,
+                NATIVE_PLAN_SIDE,
+                Math.min(fixedTile, NATIVE_PLAN_SIDE),
+                budgetMb);
     }
 
     /**

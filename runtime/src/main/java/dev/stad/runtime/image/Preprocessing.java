@@ -2,6 +2,7 @@ package dev.stad.runtime.image;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,7 +17,8 @@ import java.util.Objects;
  * (not at all at scale 1); then {@code (x - mean[c]) / std[c]} per channel.
  *
  * @param width network input width in pixels (resize mode); in native mode the reference width:
- *     the size graphs are checked and warmed up at, never a resize target
+ *     a network input size (after the scale) that graphs are checked and warmed up at, never a
+ *     resize target
  * @param height network input height in pixels, or the reference height in native mode
  * @param mean per-channel mean subtracted after scaling to [0, 1]
  * @param std per-channel standard deviation divided by
@@ -30,8 +32,13 @@ public record Preprocessing(
         @JsonProperty("height") int height,
         @JsonProperty("mean") float[] mean,
         @JsonProperty("std") float[] std,
-        @JsonProperty("mode") InputMode mode,
-        @JsonProperty("scale") Double scale) {
+        // Left out where they hold their defaults: resize bundles and run files read as before
+        // this field existed, by older stations and by resume's comparison of configs alike.
+        @JsonProperty("mode") @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = ResizeMode.class)
+        InputMode mode,
+
+        @JsonProperty("scale") @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = UnitScale.class)
+        Double scale) {
 
     /** ImageNet statistics: the usual choice, and what a teacher brought from elsewhere expects. */
     public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
@@ -69,6 +76,32 @@ public record Preprocessing(
             if (!Float.isFinite(m)) {
                 throw new IllegalArgumentException("mean values must be finite, found " + Arrays.toString(mean));
             }
+        }
+    }
+
+    /** Jackson's filter for {@link #mode}: true (left out) for the default, resize. */
+    static final class ResizeMode {
+        @Override
+        public boolean equals(Object o) {
+            return o == null || o == InputMode.RESIZE;
+        }
+
+        @Override
+        public int hashCode() {
+            return 0;
+        }
+    }
+
+    /** Jackson's filter for {@link #scale}: true (left out) for the default, 1. */
+    static final class UnitScale {
+        @Override
+        public boolean equals(Object o) {
+            return o == null || o instanceof Double d && d == 1.0;
+        }
+
+        @Override
+        public int hashCode() {
+            return 0;
         }
     }
 

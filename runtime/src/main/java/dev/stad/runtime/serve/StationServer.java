@@ -271,11 +271,13 @@ public final class StationServer implements AutoCloseable {
             BundleManifest m = d.manifest();
             // The whole path once (decode-side conversion, preprocessing, map resize, regions),
             // not only the graph Detector.open runs, so the first client is not the slow one.
-            float[] grey =
-                    new float[3 * m.preprocessing().height() * m.preprocessing().width()];
+            // An image that becomes the reference size after a native bundle's scale.
+            double scale = m.preprocessing().scale();
+            int h = (int) Math.ceil(m.preprocessing().height() / scale);
+            int w = (int) Math.ceil(m.preprocessing().width() / scale);
+            float[] grey = new float[3 * h * w];
             Arrays.fill(grey, 0.5f);
-            d.score(new FloatImage(
-                    3, m.preprocessing().height(), m.preprocessing().width(), grey));
+            d.score(new FloatImage(3, h, w, grey));
             byte[] infoJson = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(infoOf(d));
             synchronized (lifecycle) {
                 if (closed) {

@@ -50,6 +50,10 @@ class PreprocessingTest {
         String text = json.writeValueAsString(pre);
         assertTrue(text.contains("\"mode\":\"native\"") && text.contains("\"scale\":0.5"), text);
         assertEquals(pre, json.readValue(text, Preprocessing.class));
+        String resize = json.writeValueAsString(Preprocessing.imagenet(8, 6));
+        assertTrue(
+                !resize.contains("mode") && !resize.contains("scale"),
+                "a resize manifest or run file is written as before the fields existed: " + resize);
         Preprocessing old = json.readValue("{\"width\": 8, \"height\": 6}", Preprocessing.class);
         assertEquals(InputMode.RESIZE, old.mode());
         assertEquals(1.0, old.scale());

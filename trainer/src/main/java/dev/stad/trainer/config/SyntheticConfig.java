@@ -1,6 +1,7 @@
 package dev.stad.trainer.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
@@ -19,7 +20,9 @@ public record SyntheticConfig(
         @JsonProperty("trainImages") Integer trainImages,
         @JsonProperty("testGoodImages") Integer testGoodImages,
         @JsonProperty("defectImagesPerType") Integer defectImagesPerType,
-        @JsonProperty("smallDefects") Boolean smallDefects) {
+        // Left out when false, so configs saved before it existed compare equal on resume.
+        @JsonProperty("smallDefects") @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        Boolean smallDefects) {
 
     @JsonCreator
     public SyntheticConfig {

@@ -9,7 +9,8 @@ import java.util.List;
  * full-size camera image with the memory of one tile. Exact: the networks are valid
  * convolutions, so the descriptors of a tile are those of its input window (the tile plus the
  * receptive field less one pixel) and nothing else. An image whose grid fits one tile (every
- * resize-mode input) is computed whole, as before tiles existed.
+ * input up to {@link #TILE} plus the receptive field less one pixel per side, so the default and
+ * the 256-pixel configs) is computed whole, as before tiles existed.
  */
 final class DenseTiles {
     private DenseTiles() {}
