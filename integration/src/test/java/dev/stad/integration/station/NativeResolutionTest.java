@@ -104,16 +104,7 @@ class NativeResolutionTest {
         write(texture(900, 900, 7), in.resolve("square.png"));
         write(texture(2448, 2048, 8), in.resolve("five-megapixel.png"));
         Path out = root.resolve("camera-out");
-        Cli cli = Cli.run(
-                "score",
-                "--bundle",
-                bundle.toString(),
-                "--input",
-                in.toString(),
-                "--out",
-                out.toString(),
-                "--save",
-                "tiff,json");
+        Cli cli = score(in, out);
         assertEquals(0, cli.exit(), cli.toString());
         Map<String, int[]> expected =
                 Map.of("square.png", new int[] {900, 900}, "five-megapixel.png", new int[] {2448, 2048});
@@ -163,16 +154,7 @@ class NativeResolutionTest {
             assertTrue(e.getMessage().contains("6x30") && e.getMessage().contains("receptive field"), e.getMessage());
         }
         Path out = root.resolve("mixed-out");
-        Cli cli = Cli.run(
-                "score",
-                "--bundle",
-                bundle.toString(),
-                "--input",
-                in.toString(),
-                "--out",
-                out.toString(),
-                "--save",
-                "tiff,json");
+        Cli cli = score(in, out);
         assertNotEquals(0, cli.exit(), "a failed image makes the run's exit code say so: " + cli);
         ScoreResults results = Cli.results(out);
         Map<String, int[]> expected = Map.of("a.png", new int[] {70, 50}, "c.png", new int[] {45, 80});
@@ -267,6 +249,20 @@ class NativeResolutionTest {
             }
         }
         return img;
+    }
+
+    /** {@code runtime score} of a folder with the native bundle, TIFF maps and results.json. */
+    private static Cli score(Path in, Path out) {
+        return Cli.run(
+                "score",
+                "--bundle",
+                bundle.toString(),
+                "--input",
+                in.toString(),
+                "--out",
+                out.toString(),
+                "--save",
+                "tiff,json");
     }
 
     private static byte[] png(BufferedImage image) throws IOException {
