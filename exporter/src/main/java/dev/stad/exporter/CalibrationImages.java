@@ -19,8 +19,11 @@ import java.util.List;
  * @param calibration preprocessed training images
  * @param validation preprocessed validation images
  * @param thresholdQuantile the quantile of validation scores the run's threshold is
+ * @param nativeSize whether the images keep their own size (a native-resolution run's), so they
+ *     may be camera-sized
  */
-public record CalibrationImages(List<FloatImage> calibration, List<FloatImage> validation, double thresholdQuantile) {
+public record CalibrationImages(
+        List<FloatImage> calibration, List<FloatImage> validation, double thresholdQuantile, boolean nativeSize) {
     /** Enough to see every activation's range on good parts; each costs one dense run at export. */
     public static final int MAX_CALIBRATION = 8;
     /** The trainer's default, for runs whose config does not say. */
@@ -64,7 +67,7 @@ public record CalibrationImages(List<FloatImage> calibration, List<FloatImage> v
         }
         JsonNode q = m.config() == null ? null : m.config().path("calibration").path("thresholdQuantile");
         double quantile = q != null && q.isNumber() ? q.asDouble() : DEFAULT_QUANTILE;
-        return new CalibrationImages(calibration, validation, quantile);
+        return new CalibrationImages(calibration, validation, quantile, pre.isNative());
     }
 
     private static FloatImage read(Path root, String file, Preprocessing pre) throws IOException {

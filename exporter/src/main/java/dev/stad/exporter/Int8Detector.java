@@ -69,7 +69,11 @@ public final class Int8Detector {
 
     /** The centre {@link #CALIBRATION_SIDE} square of {@code image} (at least {@code minimumSide}), or all of it. */
     static FloatImage centre(FloatImage image, int minimumSide) {
-        int side = Math.max(CALIBRATION_SIDE, minimumSide);
+        return centreSquare(image, Math.max(CALIBRATION_SIDE, minimumSide));
+    }
+
+    /** The centre {@code side x side} part of {@code image}, or all of it along a shorter side. */
+    private static FloatImage centreSquare(FloatImage image, int side) {
         int h = Math.min(image.height(), side);
         int w = Math.min(image.width(), side);
         if (h == image.height() && w == image.width()) {
@@ -80,19 +84,14 @@ public final class Int8Detector {
 
     /**
      * Largest side of the part of a validation image the int8 networks' e / v / c statistics are
-     * measured on: every resize-mode input is smaller; a native model's camera image is cut to its
-     * centre, which bounds the untiled graph's memory (about 7 KB per pixel).
+     * measured on for a native model: its camera image is cut to its centre, which bounds the
+     * untiled graph's memory (about 7 KB per pixel). Resize models' inputs are taken whole.
      */
     static final int STATISTICS_SIDE = 512;
 
     /** The centre {@link #STATISTICS_SIDE} square of {@code image}, or all of it. */
     static FloatImage statisticsPart(FloatImage image) {
-        int h = Math.min(image.height(), STATISTICS_SIDE);
-        int w = Math.min(image.width(), STATISTICS_SIDE);
-        if (h == image.height() && w == image.width()) {
-            return image;
-        }
-        return image.crop((image.height() - h) / 2, (image.width() - w) / 2, h, w);
+        return centreSquare(image, STATISTICS_SIDE);
     }
 
     /** The largest magnitude in {@code x}: the range that lets no good part saturate. */
@@ -182,7 +181,7 @@ public final class Int8Detector {
             for (FloatImage image : images.validation()) {
                 // The e / v graph runs a whole input at once: a native model's full-size image
                 // gives its statistics through its centre (the threshold below sees all of it).
-                Map<String, FloatImage> out = session.run(statisticsPart(image));
+                Map<String, FloatImage> out = session.run(images.nativeSize() ? statisticsPart(image) : image);
                 for (Graphs.ScaleNetworks s : scales) {
                     String name = s.spec().name();
                     FloatImage e = out.get(Graphs.errorOutput(name));

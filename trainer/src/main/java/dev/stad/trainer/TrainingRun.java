@@ -553,9 +553,9 @@ public final class TrainingRun {
         PretrainConfig p = config.teacher().pretrain();
         if (config.teacher().source() == TeacherConfig.Source.SELF_SUPERVISED
                 && p != null
-                && p.cropSize() + 2 * p.positiveShift() > crop) {
+                && p.positionsNeeded() > crop) {
             // The teacher pretrains on these images too, with crops shifted for the positives.
-            crop = p.cropSize() + 2 * p.positiveShift();
+            crop = p.positionsNeeded();
             what = "teacher.pretrain.cropSize plus twice positiveShift, " + crop + ",";
         }
         int side = largest + crop - 1;

@@ -125,4 +125,12 @@ public record PretrainConfig(
                     "teacher.pretrain.degradedNegatives must be in [0, 1], found " + degradedNegatives);
         }
     }
+
+    /**
+     * Patch positions per side a pretraining image must have: a crop plus the positive's shift
+     * either way.
+     */
+    public int positionsNeeded() {
+        return cropSize + 2 * positiveShift;
+    }
 }

@@ -84,7 +84,7 @@ public record TrainingConfig(
                     known.stream().mapToInt(NetworkSpec::receptiveField).max().orElse(1);
             int positions = Math.min(input.width(), input.height()) - largest + 1;
             int pretrainPositions = p.corpus() != null ? p.corpusImageSize() - largest + 1 : positions;
-            if (p.cropSize() + 2 * p.positiveShift() > pretrainPositions) {
+            if (p.positionsNeeded() > pretrainPositions) {
                 throw new IllegalArgumentException("teacher.pretrain.cropSize plus twice positiveShift must fit the "
                         + pretrainPositions + " patch positions per side of the "
                         + (p.corpus() != null ? "corpus images (corpusImageSize)" : "input"));
