@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stad.bench.BenchCommand;
 import dev.stad.bench.realset.PhotoSource;
 import dev.stad.bench.realset.TestPhotos;
-import dev.stad.integration.TinyModel;
+import dev.stad.trainer.TinyModel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stad.bench.BenchCommand;
 import dev.stad.bench.oneclass.IdxFileTest;
-import dev.stad.integration.TinyModel;
+import dev.stad.trainer.TinyModel;
 import dev.stad.trainer.config.SyntheticConfig;
 import dev.stad.trainer.data.SyntheticDataset;
 import java.awt.image.BufferedImage;

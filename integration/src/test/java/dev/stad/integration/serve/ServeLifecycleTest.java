@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stad.integration.TinyModel;
 import dev.stad.integration.station.Cli;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.serve.ServeOptions;
 import dev.stad.runtime.serve.StationServer;
+import dev.stad.trainer.TinyModel;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Socket;

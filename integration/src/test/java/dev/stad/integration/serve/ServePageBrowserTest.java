@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.stad.integration.TinyModel;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.image.ImageDecoder;
 import dev.stad.runtime.serve.ServeOptions;
 import dev.stad.runtime.serve.StationServer;
+import dev.stad.trainer.TinyModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.stad.integration.TinyModel;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
@@ -16,6 +15,7 @@ import dev.stad.runtime.detect.Region;
 import dev.stad.runtime.image.ImageDecoder;
 import dev.stad.runtime.serve.ServeOptions;
 import dev.stad.runtime.serve.StationServer;
+import dev.stad.trainer.TinyModel;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import dev.stad.integration.TinyModel;
 import dev.stad.runtime.cli.ScoreCommand;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.output.ScoreResults;
+import dev.stad.trainer.TinyModel;
 import java.awt.image.BufferedImage;
 import java.awt.image.WritableRaster;
 import java.nio.file.Files;

@@ -2,11 +2,11 @@ package dev.stad.integration.station;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stad.integration.TinyModel;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
+import dev.stad.trainer.TinyModel;
 import dev.stad.trainer.config.SyntheticConfig;
 import dev.stad.trainer.data.SyntheticDataset;
 import java.nio.file.Files;

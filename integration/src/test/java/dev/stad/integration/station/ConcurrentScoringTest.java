@@ -3,12 +3,12 @@ package dev.stad.integration.station;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.stad.integration.TinyModel;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
+import dev.stad.trainer.TinyModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,11 +2,11 @@ package dev.stad.integration.station;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stad.integration.TinyModel;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.detect.Region;
+import dev.stad.trainer.TinyModel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stad.integration.TinyModel;
 import dev.stad.runtime.output.ScoreJournal;
 import dev.stad.runtime.output.ScoreResults;
+import dev.stad.trainer.TinyModel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

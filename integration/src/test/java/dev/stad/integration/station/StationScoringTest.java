@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stad.integration.TinyModel;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
@@ -13,6 +12,7 @@ import dev.stad.runtime.detect.Regions;
 import dev.stad.runtime.image.ImageDecoder;
 import dev.stad.runtime.output.Heatmaps;
 import dev.stad.runtime.output.ScoreResults;
+import dev.stad.trainer.TinyModel;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stad.exporter.Exporter;
-import dev.stad.integration.TinyModel;
 import dev.stad.runtime.progress.Progress;
+import dev.stad.trainer.TinyModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

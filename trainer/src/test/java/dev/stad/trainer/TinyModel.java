@@ -1,10 +1,8 @@
-package dev.stad.integration;
+package dev.stad.trainer;
 
 import dev.stad.exporter.Exporter;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.progress.Progress;
-import dev.stad.trainer.TinyRuns;
-import dev.stad.trainer.TrainingRun;
 import dev.stad.trainer.config.ConfigLoader;
 import dev.stad.trainer.config.TrainingConfig;
 import java.io.IOException;
@@ -14,7 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The one small model every integration test uses: trained for real once per test JVM (16
+ * The one small model the integration and Spark tests use: trained for real once per test JVM (16
  * synthetic 32 px images, two narrow scales, 2 students each, 8 epochs; {@link TinyRuns}) and
  * exported to a bundle, so the tests score, export and measure the same kind of model a user
  * gets. 16 images and 8 epochs are enough for its maps to be a model's, not noise: the border
