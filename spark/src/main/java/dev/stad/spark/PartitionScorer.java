@@ -5,6 +5,8 @@ import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
+import dev.stad.runtime.image.ImageFormatException;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -113,7 +115,11 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
             bytes = read(path, length, conf);
             image = ImageDecoder.decode(bytes, path, ImageDecoder.maxPixels());
             d = detector.score(image);
-        } catch (IOException | IllegalArgumentException | EngineException e) {
+        } catch (ImageFormatException | FileNotFoundException | IllegalArgumentException e) {
+            // About this file only: not an image, truncated, too large, gone since the listing,
+            // or (IllegalArgumentException) too small for the receptive field. Anything else
+            // (a file system or engine failure) fails the task below, so that Spark retries it
+            // and --resume never takes it for done.
             // IllegalArgumentException: an image too small for the receptive field, or too large untiled.
             errors.add(1);
             return RowFactory.create(
@@ -134,6 +140,10 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
                     settings.bundleSha256(),
                     detector.precision().id(),
                     null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+        } catch (EngineException e) {
+            throw new IllegalStateException("scoring " + path + " failed: " + e.getMessage(), e);
         }
         String mapPath = null;
         if (maps != null) {
@@ -169,7 +179,8 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
 
     private static byte[] read(String path, long length, Configuration conf) throws IOException {
         if (length > MAX_FILE_BYTES) {
-            throw new IOException(length + " bytes, above the " + (MAX_FILE_BYTES >> 20) + " MiB read for one image");
+            throw new ImageFormatException(
+                    path, length + " bytes, above the " + (MAX_FILE_BYTES >> 20) + " MiB read for one image");
         }
         Path p = new Path(path);
         FileSystem fs = p.getFileSystem(conf);
