@@ -21,7 +21,6 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.LongAccumulator;
 
 /**
@@ -106,7 +105,6 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
 
     private Row score(Detector detector, Configuration conf, MapStore maps, String attempt, Row in) {
         String path = in.getString(0);
-        Object modified = in.get(1);
         long length = in.getLong(2);
         byte[] bytes;
         FloatImage image;
@@ -120,26 +118,8 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
             // or (IllegalArgumentException) too small for the receptive field. Anything else
             // (a file system or engine failure) fails the task below, so that Spark retries it
             // and --resume never takes it for done.
-            // IllegalArgumentException: an image too small for the receptive field, or too large untiled.
             errors.add(1);
-            return RowFactory.create(
-                    path,
-                    modified,
-                    length,
-                    ResultSchema.ERROR,
-                    message(path, e),
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    settings.bundleName(),
-                    settings.bundleSha256(),
-                    detector.precision().id(),
-                    null);
+            return ResultSchema.row(in, null, message(path, e), null, settings, detector.precision());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
         } catch (EngineException e) {
@@ -157,24 +137,7 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
             }
         }
         scored.add(1);
-        return RowFactory.create(
-                path,
-                modified,
-                length,
-                ResultSchema.OK,
-                null,
-                d.score(),
-                d.threshold(),
-                d.anomalous(),
-                d.topMean(),
-                ResultSchema.regions(d.regions()),
-                d.width(),
-                d.height(),
-                mapPath,
-                settings.bundleName(),
-                settings.bundleSha256(),
-                detector.precision().id(),
-                d.millis());
+        return ResultSchema.row(in, d, null, mapPath, settings, detector.precision());
     }
 
     private static byte[] read(String path, long length, Configuration conf) throws IOException {

@@ -1,5 +1,7 @@
 package dev.stad.spark;
 
+import dev.stad.runtime.bundle.Precision;
+import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Region;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,8 +68,34 @@ public final class ResultSchema {
 
     private ResultSchema() {}
 
+    /**
+     * The table row of one listed image ({@link #INPUT}): scored when {@code d} is given, else an
+     * error row with {@code error}, whose detection columns are null.
+     */
+    static Row row(Row input, Detection d, String error, String mapPath, JobSettings settings, Precision precision) {
+        boolean ok = d != null;
+        return RowFactory.create(
+                input.get(0),
+                input.get(1),
+                input.get(2),
+                ok ? OK : ERROR,
+                error,
+                ok ? d.score() : null,
+                ok ? d.threshold() : null,
+                ok ? d.anomalous() : null,
+                ok ? d.topMean() : null,
+                ok ? regions(d.regions()) : null,
+                ok ? d.width() : null,
+                ok ? d.height() : null,
+                mapPath,
+                settings.bundleName(),
+                settings.bundleSha256(),
+                precision.id(),
+                ok ? d.millis() : null);
+    }
+
     /** The regions as rows of {@link #REGION}, in the Scala sequence a row's array column holds. */
-    static scala.collection.Seq<Row> regions(List<Region> regions) {
+    private static scala.collection.Seq<Row> regions(List<Region> regions) {
         List<Row> out = new ArrayList<>(regions.size());
         for (Region r : regions) {
             out.add(RowFactory.create(r.x(), r.y(), r.width(), r.height(), r.area(), r.peak(), r.peakX(), r.peakY()));
