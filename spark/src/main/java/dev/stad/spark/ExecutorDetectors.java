@@ -9,24 +9,62 @@ import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One {@link Detector} per executor JVM and bundle, shared by the tasks that run there at once:
  * opening one compiles the graph and warms it up (a second or more), and its native memory is the
  * bulk of an executor's, so neither is paid per task. Opened on first use, keyed by the bundle's
- * SHA-256 and the options that change the session, and closed when the JVM exits.
+ * SHA-256 and the options that change the session.
+ *
+ * <p>A task holds a {@link Lease} while it scores. Detectors nobody holds stay open for the next
+ * task, up to {@link #MAX_OPEN} of them (an executor that serves jobs with several bundles, as a
+ * long-lived session can, does not keep every one): beyond that the least recently used idle one
+ * is closed. The rest close when the JVM exits.
  */
 final class ExecutorDetectors {
-    private static final Map<String, Detector> OPEN = new ConcurrentHashMap<>();
+    /** Detectors kept open per JVM, idle or not, unless more are in use at once. */
+    static final int MAX_OPEN = 2;
+
+    /** In access order: the first idle entry is the least recently used. Guarded by itself. */
+    private static final LinkedHashMap<String, Entry> OPEN = new LinkedHashMap<>(8, 0.75f, true);
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(ExecutorDetectors::closeAll, "stad-detectors-close"));
     }
 
     private ExecutorDetectors() {}
+
+    private static final class Entry {
+        /** Set once, under the entry's own lock, by the first task that needs it. */
+        private volatile Detector detector;
+        /** Tasks holding a lease; guarded by {@link #OPEN}. */
+        private int users;
+    }
+
+    /** A task's use of a detector; closing it lets the detector be closed when it is idle and old. */
+    static final class Lease implements AutoCloseable {
+        private final Entry entry;
+        private boolean released;
+
+        private Lease(Entry entry) {
+            this.entry = entry;
+        }
+
+        Detector detector() {
+            return entry.detector;
+        }
+
+        @Override
+        public void close() {
+            if (!released) {
+                released = true;
+                release(entry);
+            }
+        }
+    }
 
     /**
      * The detector for {@code settings} with {@code threads} ONNX Runtime threads, opened here the
@@ -35,13 +73,66 @@ final class ExecutorDetectors {
      * @throws IllegalStateException if the bundle cannot be found or opened here, or this
      *     machine's copy is not the bundle the driver read (a different SHA-256)
      */
-    static Detector get(JobSettings settings, int threads) {
+    static Lease acquire(JobSettings settings, int threads) {
         String key = settings.bundleSha256() + "|" + settings.precision() + "|" + threads + "|"
                 + settings.memoryBudgetMb() + "|"
                 + String.join(
                         ",",
                         settings.trustedKeys().stream().map(ModelBundle::sha256).toList());
-        return OPEN.computeIfAbsent(key, k -> open(settings, threads));
+        Entry entry;
+        synchronized (OPEN) {
+            entry = OPEN.computeIfAbsent(key, k -> new Entry());
+            entry.users++;
+        }
+        try {
+            synchronized (entry) {
+                if (entry.detector == null) {
+                    entry.detector = open(settings, threads);
+                }
+            }
+        } catch (RuntimeException e) {
+            release(entry);
+            throw e;
+        }
+        evictIdle();
+        return new Lease(entry);
+    }
+
+    /** Detectors open in this JVM now, in use or idle. */
+    static int openCount() {
+        synchronized (OPEN) {
+            return (int) OPEN.values().stream().filter(e -> e.detector != null).count();
+        }
+    }
+
+    private static void release(Entry entry) {
+        synchronized (OPEN) {
+            entry.users--;
+            if (entry.users == 0 && entry.detector == null) {
+                // Its opening failed: the next task tries again from scratch.
+                OPEN.values().remove(entry);
+            }
+        }
+        evictIdle();
+    }
+
+    private static void evictIdle() {
+        List<Detector> close = new ArrayList<>();
+        synchronized (OPEN) {
+            Iterator<Entry> it = OPEN.values().iterator();
+            int open = OPEN.size();
+            while (open > MAX_OPEN && it.hasNext()) {
+                Entry e = it.next();
+                if (e.users == 0 && e.detector != null) {
+                    close.add(e.detector);
+                    it.remove();
+                    open--;
+                }
+            }
+        }
+        for (Detector d : close) {
+            d.close();
+        }
     }
 
     private static Detector open(JobSettings settings, int threads) {
@@ -49,10 +140,8 @@ final class ExecutorDetectors {
         DetectorOptions options = DetectorOptions.defaults()
                 .withThreads(threads)
                 .withMemoryBudgetMb(settings.memoryBudgetMb())
-                .withTrust(publicKeys(settings.trustedKeys()));
-        if (settings.precision() != null) {
-            options = options.withPrecision(settings.precision());
-        }
+                .withTrust(publicKeys(settings.trustedKeys()))
+                .withPrecision(settings.precision());
         Detector detector;
         try {
             detector = Detector.open(path, options);
@@ -82,13 +171,19 @@ final class ExecutorDetectors {
     }
 
     private static void closeAll() {
-        for (Detector d : OPEN.values()) {
+        List<Entry> all;
+        synchronized (OPEN) {
+            all = new ArrayList<>(OPEN.values());
+            OPEN.clear();
+        }
+        for (Entry e : all) {
             try {
-                d.close();
+                if (e.detector != null) {
+                    e.detector.close();
+                }
             } catch (RuntimeException ignored) {
                 // the JVM is exiting; the OS takes the rest
             }
         }
-        OPEN.clear();
     }
 }

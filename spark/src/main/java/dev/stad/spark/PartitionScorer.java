@@ -36,7 +36,7 @@ import org.apache.spark.util.LongAccumulator;
 final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
 
-    /** Files above this are not read: no image a station scores comes near it. */
+    /** Files above this are never read, whatever the pixel limit: a byte array's size. */
     static final long MAX_FILE_BYTES = 1L << 30;
 
     private final JobSettings settings;
@@ -59,91 +59,137 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
     public Iterator<Row> call(Iterator<Row> input) throws IOException {
         TaskContext task = TaskContext.get();
         int threads = settings.threads() > 0 ? settings.threads() : Math.max(1, task.cpus());
-        Detector detector = ExecutorDetectors.get(settings, threads);
-        Configuration conf = new Configuration(false);
-        for (Map.Entry<String, String> e : hadoopConf.value().entrySet()) {
-            conf.set(e.getKey(), e.getValue());
+        ExecutorDetectors.Lease lease = ExecutorDetectors.acquire(settings, threads);
+        MapStore maps;
+        try {
+            Configuration conf = new Configuration(false);
+            for (Map.Entry<String, String> e : hadoopConf.value().entrySet()) {
+                conf.set(e.getKey(), e.getValue());
+            }
+            maps = settings.mapsDir() == null
+                    ? null
+                    : new MapStore(
+                            settings.mapsDir(),
+                            conf,
+                            settings.bundleSha256(),
+                            settings.precision(),
+                            settings.tempTag());
+            task.addTaskCompletionListener(ctx -> {
+                lease.close();
+                if (maps != null) {
+                    try {
+                        maps.close();
+                    } catch (IOException ignored) {
+                        // the maps are written and renamed; nothing is left open to lose
+                    }
+                }
+            });
+            return new Scoring(input, lease.detector(), conf, maps, task);
+        } catch (IOException | RuntimeException e) {
+            lease.close();
+            throw e;
         }
-        MapStore maps = settings.mapsDir() == null
-                ? null
-                : new MapStore(settings.mapsDir(), conf, settings.bundleSha256(), settings.tempTag());
-        String attempt = task.stageId() + "-" + task.partitionId() + "-" + task.attemptNumber();
-        boolean injectFailure =
-                settings.failFirstAttemptAfter() >= 0 && task.partitionId() == 0 && task.attemptNumber() == 0;
-        task.addTaskCompletionListener(ctx -> {
+    }
+
+    /** The task's rows, scored one at a time as Spark pulls them. */
+    private final class Scoring implements Iterator<Row> {
+        private final Iterator<Row> input;
+        private final Detector detector;
+        private final Configuration conf;
+        private final MapStore maps;
+        private final String attempt;
+        private final boolean injectFailure;
+        private int done;
+
+        Scoring(Iterator<Row> input, Detector detector, Configuration conf, MapStore maps, TaskContext task) {
+            this.input = input;
+            this.detector = detector;
+            this.conf = conf;
+            this.maps = maps;
+            this.attempt = task.stageId() + "-" + task.partitionId() + "-" + task.attemptNumber();
+            JobOptions.InjectedFailure f = settings.injected();
+            this.injectFailure =
+                    f != null && task.partitionId() == 0 && (f.everyAttempt() || task.attemptNumber() == 0);
+        }
+
+        @Override
+        public boolean hasNext() {
+            return input.hasNext();
+        }
+
+        @Override
+        public Row next() {
+            if (!input.hasNext()) {
+                throw new NoSuchElementException();
+            }
+            Row row = score(input.next());
+            done++;
+            return row;
+        }
+
+        /** Fails here when a test asked for it at this image (with maps: before the rename). */
+        private void maybeFail() {
+            if (injectFailure && done == settings.injected().afterImages()) {
+                throw new IllegalStateException("injected failure of partition 0, attempt " + attempt + ", after "
+                        + done + " images (a test asked for it)");
+            }
+        }
+
+        private Row score(Row in) {
+            String path = in.getString(0);
+            long length = in.getLong(2);
+            byte[] bytes;
+            Detection d;
+            try {
+                bytes = read(path, length, settings.maxPixels(), conf);
+                FloatImage image = ImageDecoder.decode(bytes, path, settings.maxPixels());
+                d = detector.score(image);
+            } catch (ImageFormatException | FileNotFoundException | IllegalArgumentException e) {
+                // About this file only: not an image, truncated, too large, gone since the listing,
+                // or (IllegalArgumentException) too small for the receptive field. Anything else
+                // (a file system or engine failure) fails the task below, so that Spark retries it
+                // and --resume never takes it for done.
+                maybeFail();
+                errors.add(1);
+                return ResultSchema.row(in, null, message(path, e), null, settings);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+            } catch (EngineException e) {
+                throw new IllegalStateException("scoring " + path + " failed: " + e.getMessage(), e);
+            }
+            String mapPath = null;
             if (maps != null) {
                 try {
-                    maps.close();
-                } catch (IOException ignored) {
-                    // the maps are written and renamed; nothing is left open to lose
+                    mapPath = maps.put(bytes, d.map(), attempt, this::maybeFail);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(
+                            "cannot write the anomaly map of " + path + " under " + settings.mapsDir() + ": "
+                                    + e.getMessage(),
+                            e);
                 }
+            } else {
+                maybeFail();
             }
-        });
-        return new Iterator<>() {
-            private int done;
-
-            @Override
-            public boolean hasNext() {
-                return input.hasNext();
-            }
-
-            @Override
-            public Row next() {
-                if (!input.hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                if (injectFailure && done == settings.failFirstAttemptAfter()) {
-                    throw new IllegalStateException("injected failure of the first attempt of partition 0 after " + done
-                            + " images (a test asked for it)");
-                }
-                Row row = score(detector, conf, maps, attempt, input.next());
-                done++;
-                return row;
-            }
-        };
+            scored.add(1);
+            return ResultSchema.row(in, d, null, mapPath, settings);
+        }
     }
 
-    private Row score(Detector detector, Configuration conf, MapStore maps, String attempt, Row in) {
-        String path = in.getString(0);
-        long length = in.getLong(2);
-        byte[] bytes;
-        FloatImage image;
-        Detection d;
-        try {
-            bytes = read(path, length, conf);
-            image = ImageDecoder.decode(bytes, path, ImageDecoder.maxPixels());
-            d = detector.score(image);
-        } catch (ImageFormatException | FileNotFoundException | IllegalArgumentException e) {
-            // About this file only: not an image, truncated, too large, gone since the listing,
-            // or (IllegalArgumentException) too small for the receptive field. Anything else
-            // (a file system or engine failure) fails the task below, so that Spark retries it
-            // and --resume never takes it for done.
-            errors.add(1);
-            return ResultSchema.row(in, null, message(path, e), null, settings, detector.precision());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
-        } catch (EngineException e) {
-            throw new IllegalStateException("scoring " + path + " failed: " + e.getMessage(), e);
-        }
-        String mapPath = null;
-        if (maps != null) {
-            try {
-                mapPath = maps.put(bytes, d.map(), attempt);
-            } catch (IOException e) {
-                throw new UncheckedIOException(
-                        "cannot write the anomaly map of " + path + " under " + settings.mapsDir() + ": "
-                                + e.getMessage(),
-                        e);
-            }
-        }
-        scored.add(1);
-        return ResultSchema.row(in, d, null, mapPath, settings, detector.precision());
+    /**
+     * The most bytes read for one image of at most {@code maxPixels} pixels: an uncompressed
+     * 16-bit RGBA file's size plus room for headers, and never above {@link #MAX_FILE_BYTES}.
+     */
+    static long maxFileBytes(long maxPixels) {
+        return Math.min(MAX_FILE_BYTES, 8 * maxPixels + (16L << 20));
     }
 
-    private static byte[] read(String path, long length, Configuration conf) throws IOException {
-        if (length > MAX_FILE_BYTES) {
+    private static byte[] read(String path, long length, long maxPixels, Configuration conf) throws IOException {
+        long limit = maxFileBytes(maxPixels);
+        if (length > limit) {
             throw new ImageFormatException(
-                    path, length + " bytes, above the " + (MAX_FILE_BYTES >> 20) + " MiB read for one image");
+                    path,
+                    length + " bytes, above the " + (limit >> 20) + " MiB read for one image of at most " + maxPixels
+                            + " pixels (--max-pixels)");
         }
         Path p = new Path(path);
         FileSystem fs = p.getFileSystem(conf);

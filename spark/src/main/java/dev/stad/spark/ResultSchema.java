@@ -1,6 +1,5 @@
 package dev.stad.spark;
 
-import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Region;
 import java.util.ArrayList;
@@ -43,8 +42,8 @@ public final class ResultSchema {
 
     /**
      * The table. Columns that only a scored image has ({@code score} to {@code map_path}) are null
-     * on error rows; {@code modification_time} and {@code path} together with {@code bundle_sha256}
-     * are what {@code --resume} matches.
+     * on error rows; {@code path} and {@code modification_time} together with {@code bundle_sha256}
+     * and {@code precision} are what {@code --resume} matches.
      */
     public static final StructType TABLE = new StructType(new StructField[] {
         DataTypes.createStructField("path", DataTypes.StringType, false),
@@ -72,7 +71,7 @@ public final class ResultSchema {
      * The table row of one listed image ({@link #INPUT}): scored when {@code d} is given, else an
      * error row with {@code error}, whose detection columns are null.
      */
-    static Row row(Row input, Detection d, String error, String mapPath, JobSettings settings, Precision precision) {
+    static Row row(Row input, Detection d, String error, String mapPath, JobSettings settings) {
         boolean ok = d != null;
         return RowFactory.create(
                 input.get(0),
@@ -90,7 +89,7 @@ public final class ResultSchema {
                 mapPath,
                 settings.bundleName(),
                 settings.bundleSha256(),
-                precision.id(),
+                settings.precision().id(),
                 ok ? d.millis() : null);
     }
 

@@ -1,6 +1,7 @@
 package dev.stad.spark;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.not;
 
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
@@ -10,8 +11,10 @@ import dev.stad.runtime.cli.Commands;
 import dev.stad.runtime.cli.TrustOptions;
 import dev.stad.runtime.cli.VersionProvider;
 import dev.stad.runtime.detect.DetectorOptions;
+import dev.stad.runtime.image.ImageDecoder;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,6 +23,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -104,15 +108,15 @@ public final class ScoreJob implements Callable<Integer> {
     @Option(
             names = "--resume",
             description = "Add to an existing table: score only the images it has no row for with this bundle"
-                    + " (same path and modification time).")
+                    + " and precision (same path and modification time).")
     boolean resume;
 
     @Option(
             names = "--threads",
             paramLabel = "N",
             defaultValue = "0",
-            description = "ONNX Runtime threads per task. Default: spark.task.cpus, the executor's cores divided"
-                    + " by the tasks it runs at once.")
+            description = "ONNX Runtime threads of the executor's detector (intra-op), which the tasks running"
+                    + " there at once share, each scoring on its own thread besides. Default: spark.task.cpus.")
     int threads;
 
     @Option(
@@ -130,11 +134,19 @@ public final class ScoreJob implements Callable<Integer> {
     long memoryBudgetMb;
 
     @Option(
+            names = "--max-pixels",
+            paramLabel = "N",
+            description = "Largest image decoded; a larger one becomes an error row from its header. Size the"
+                    + " executor heap to it: about 30 bytes per pixel per task running at once (default:"
+                    + " ${DEFAULT-VALUE}).")
+    long maxPixels = ImageDecoder.maxPixels();
+
+    @Option(
             names = "--partitions",
             paramLabel = "N",
             defaultValue = "0",
-            description = "Tasks to spread the images over. Default: four per core of the cluster, at most one"
-                    + " per image.")
+            description = "Tasks to spread the images over. Default: four per core of the cluster, more where a"
+                    + " task would get over 256 images, at most one per image.")
     int partitions;
 
     @Option(names = "--stacktrace", description = "Print the stack trace of a failure.")
@@ -160,19 +172,26 @@ public final class ScoreJob implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, BundleException {
-        JobOptions options = new JobOptions(
-                bundle,
-                inputs,
-                out,
-                maps,
-                glob,
-                resume,
-                threads,
-                trust.publicKeys(),
-                precision,
-                memoryBudgetMb,
-                partitions,
-                -1);
+        JobOptions options;
+        try {
+            options = new JobOptions(
+                    bundle,
+                    inputs,
+                    out,
+                    maps,
+                    glob,
+                    resume,
+                    threads,
+                    trust.publicKeys(),
+                    precision,
+                    memoryBudgetMb,
+                    maxPixels,
+                    partitions,
+                    null);
+        } catch (IllegalArgumentException e) {
+            // A value no run can use: a command-line error (exit 2), not a failed job.
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         boolean existed = SparkSession.getActiveSession().isDefined()
                 || SparkSession.getDefaultSession().isDefined();
         SparkSession spark = SparkSession.builder().appName("stad score").getOrCreate();
@@ -192,47 +211,57 @@ public final class ScoreJob implements Callable<Integer> {
      *
      * @throws BundleException if the bundle cannot be opened on the driver (missing, corrupt, not
      *     signed by a trusted key) or lacks the precision asked for
-     * @throws IOException if the table or maps folder cannot be inspected or cleaned
+     * @throws IOException if the table or maps folder cannot be inspected, created or cleaned
      * @throws IllegalArgumentException if the table exists without {@code resume}, or is not one
      *     this job wrote
      */
     public static JobSummary run(SparkSession spark, JobOptions options) throws BundleException, IOException {
         long t0 = System.nanoTime();
-        ModelBundle bundle = ModelBundle.open(BundleLocation.resolve(options.bundle()), options.trust());
+        java.nio.file.Path bundlePath = BundleLocation.resolve(options.bundle());
+        ModelBundle bundle = ModelBundle.open(bundlePath, options.trust());
         BundleManifest manifest = bundle.manifest();
-        if (options.precision() != null
-                && manifest.detector(options.precision()).isEmpty()) {
-            throw new BundleException(options.bundle() + ": the bundle has no "
-                    + options.precision().id()
-                    + " detector (export it again with the int8 detector, or use --precision fp32)");
-        }
+        Precision precision = precision(options, manifest);
+        // Found where given: absolute, so that executors do not read it against their own working
+        // directory. Else it was shipped with --files, and executors look it up by its name.
+        java.nio.file.Path asGiven = java.nio.file.Path.of(options.bundle());
+        String bundleForTasks = Files.exists(asGiven) ? asGiven.toAbsolutePath().toString() : options.bundle();
+
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         Path table = new Path(options.out());
         FileSystem tableFs = table.getFileSystem(hadoop);
-        boolean tableExists = tableFs.exists(table);
-        if (tableExists && !options.resume()) {
+        TableState state = tableState(tableFs, table, options.out());
+        if (state == TableState.TABLE && !options.resume()) {
             throw new IllegalArgumentException(
-                    options.out() + " exists; pass --resume to add what it lacks, or" + " choose another --out");
+                    options.out() + " exists; pass --resume to add what it lacks, or choose another --out");
         }
+        // A run that failed or whose driver died leaves its uncommitted task files under
+        // _temporary, where the next commit would take them for its own: never reuse them.
+        if (state == TableState.LEFTOVER) {
+            delete(tableFs, table);
+        } else if (state == TableState.TABLE) {
+            Path temporary = new Path(table, "_temporary");
+            if (tableFs.exists(temporary)) {
+                delete(tableFs, temporary);
+            }
+        }
+        boolean tableExists = state == TableState.TABLE;
 
-        Dataset<Row> listed = spark.read()
-                .format("binaryFile")
-                .option("recursiveFileLookup", "true")
-                .option("pathGlobFilter", options.glob())
-                .load(options.inputs().toArray(String[]::new))
-                .select(col("path"), col("modificationTime").as("modification_time"), col("length"));
+        String mapsDir = options.maps() == null ? null : createMapsDir(options.maps(), hadoop);
+        Dataset<Row> listed = listImages(spark, options.inputs(), options.glob(), mapsDir);
         Dataset<Row> todo = listed;
         long listedCount = listed.count();
         if (tableExists) {
             Dataset<Row> done = spark.read().parquet(options.out());
             StructType schema = done.schema();
-            for (String c : List.of("path", "modification_time", "bundle_sha256")) {
+            for (String c : List.of("path", "modification_time", "bundle_sha256", "precision")) {
                 if (!List.of(schema.fieldNames()).contains(c)) {
                     throw new IllegalArgumentException(
                             options.out() + ": not a table this job wrote (no column " + c + "); choose another --out");
                 }
             }
-            done = done.filter(col("bundle_sha256").equalTo(bundle.sha256()))
+            done = done.filter(col("bundle_sha256")
+                            .equalTo(bundle.sha256())
+                            .and(col("precision").equalTo(precision.id())))
                     .select(
                             col("path").as("done_path"),
                             col("modification_time").as("done_time"));
@@ -250,7 +279,6 @@ public final class ScoreJob implements Callable<Integer> {
         for (Map.Entry<String, String> e : hadoop) {
             conf.put(e.getKey(), e.getValue());
         }
-        Broadcast<HashMap<String, String>> hadoopConf = jsc.broadcast(conf);
         LongAccumulator scored = spark.sparkContext().longAccumulator("stad images scored");
         LongAccumulator errors = spark.sparkContext().longAccumulator("stad image errors");
         List<byte[]> keys = new ArrayList<>();
@@ -259,23 +287,24 @@ public final class ScoreJob implements Callable<Integer> {
         }
         String tempTag = UUID.randomUUID().toString().substring(0, 8);
         JobSettings settings = new JobSettings(
-                options.bundle(),
+                bundleForTasks,
                 bundle.sha256(),
                 manifest.name(),
                 keys,
-                options.precision(),
+                precision,
                 options.threads(),
                 options.memoryBudgetMb(),
-                options.maps() == null ? null : options.maps(),
+                options.maxPixels(),
+                mapsDir,
                 tempTag,
-                options.failFirstAttemptAfter());
+                options.injected());
 
         int removed = 0;
         if (todoCount > 0 || !tableExists) {
             int parts = options.partitions() > 0
                     ? options.partitions()
-                    : (int) Math.max(
-                            1, Math.min(todoCount, 4L * spark.sparkContext().defaultParallelism()));
+                    : JobOptions.partitionsFor(todoCount, spark.sparkContext().defaultParallelism());
+            Broadcast<HashMap<String, String>> hadoopConf = jsc.broadcast(conf);
             Dataset<Row> rows = todo.repartition(parts)
                     .mapPartitions(
                             new PartitionScorer(settings, hadoopConf, scored, errors),
@@ -284,11 +313,26 @@ public final class ScoreJob implements Callable<Integer> {
                 rows.write()
                         .mode(tableExists ? SaveMode.Append : SaveMode.ErrorIfExists)
                         .parquet(options.out());
-            } finally {
-                if (options.maps() != null) {
-                    removed = MapStore.removeTemporary(options.maps(), hadoop, tempTag);
+            } catch (Exception e) {
+                // The job failed (Spark's SparkException is checked, though Scala declares it
+                // nowhere): leave nothing that blocks or pollutes the next run, and keep this
+                // failure the one reported.
+                try {
+                    if (mapsDir != null) {
+                        MapStore.removeTemporary(mapsDir, hadoop, tempTag);
+                    }
+                    if (!tableExists && tableState(tableFs, table, options.out()) == TableState.LEFTOVER) {
+                        delete(tableFs, table);
+                    }
+                } catch (IOException | RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
                 }
+                throw e;
+            } finally {
                 hadoopConf.destroy();
+            }
+            if (mapsDir != null) {
+                removed = MapStore.removeTemporary(mapsDir, hadoop, tempTag);
             }
         }
         return new JobSummary(
@@ -299,5 +343,88 @@ public final class ScoreJob implements Callable<Integer> {
                 removed,
                 (System.nanoTime() - t0) / 1e9,
                 tableFs.makeQualified(table).toString());
+    }
+
+    /**
+     * The images under {@code inputs} whose names match {@code glob}, as path, modification time
+     * and length ({@link ResultSchema#INPUT}); files under {@code exclude} (the maps folder, whose
+     * TIFFs are images too) are left out. Spark lists the files here, on the driver; a file deleted
+     * before a task gets to it is left out of the rows ({@code ignoreMissingFiles}), not a failure.
+     */
+    static Dataset<Row> listImages(SparkSession spark, List<String> inputs, String glob, String exclude) {
+        Dataset<Row> listed = spark.read()
+                .format("binaryFile")
+                .option("recursiveFileLookup", "true")
+                .option("pathGlobFilter", glob)
+                .option("ignoreMissingFiles", "true")
+                .load(inputs.toArray(String[]::new))
+                .select(col("path"), col("modificationTime").as("modification_time"), col("length"));
+        if (exclude != null) {
+            listed = listed.filter(not(col("path").startsWith(exclude.endsWith("/") ? exclude : exclude + "/")));
+        }
+        return listed;
+    }
+
+    /** What is at {@code --out} before the job writes. */
+    enum TableState {
+        /** Nothing. */
+        ABSENT,
+        /** A folder with nothing of a table in it: what a failed run leaves (or an empty folder). */
+        LEFTOVER,
+        /** A folder with data or a committed run's marker. */
+        TABLE
+    }
+
+    static TableState tableState(FileSystem fs, Path table, String given) throws IOException {
+        if (!fs.exists(table)) {
+            return TableState.ABSENT;
+        }
+        FileStatus status = fs.getFileStatus(table);
+        if (!status.isDirectory()) {
+            throw new IllegalArgumentException(given + " is a file, not a table folder; choose another --out");
+        }
+        for (FileStatus s : fs.listStatus(table)) {
+            String name = s.getPath().getName();
+            boolean leftover = name.equals("_temporary") || (name.startsWith(".") && name.endsWith(".crc"));
+            if (!leftover) {
+                return TableState.TABLE;
+            }
+        }
+        return TableState.LEFTOVER;
+    }
+
+    /** The precision the executors run: the one asked for, or the runtime's default for this bundle. */
+    static Precision precision(JobOptions options, BundleManifest manifest) throws BundleException {
+        if (options.precision() != null) {
+            if (manifest.detector(options.precision()).isEmpty()) {
+                throw new BundleException(options.bundle() + ": the bundle has no "
+                        + options.precision().id()
+                        + " detector (export it again with the int8 detector, or use --precision fp32)");
+            }
+            return options.precision();
+        }
+        return manifest.detector(DetectorOptions.DEFAULT_PRECISION)
+                .orElse(manifest.detector())
+                .precisionOrDefault();
+    }
+
+    /** Creates the maps folder on the driver, so that a path no task could write fails here; its qualified path. */
+    private static String createMapsDir(String maps, Configuration hadoop) throws IOException {
+        Path dir = new Path(maps);
+        FileSystem fs = dir.getFileSystem(hadoop);
+        try {
+            if (!fs.mkdirs(dir)) {
+                throw new IOException("mkdirs returned false");
+            }
+        } catch (IOException e) {
+            throw new IOException(maps + ": cannot create the maps folder: " + e.getMessage(), e);
+        }
+        return fs.makeQualified(dir).toString();
+    }
+
+    private static void delete(FileSystem fs, Path path) throws IOException {
+        if (!fs.delete(path, true) && fs.exists(path)) {
+            throw new IOException("cannot remove " + path);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.stad.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.stad.exporter.Exporter;
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleSignature;
+import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.progress.Progress;
@@ -19,6 +21,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +66,12 @@ class ScoreJobTest {
                 Files.copy(test.get(i), target);
                 expected.put(target.toRealPath().toString(), detector.score(target));
             }
+        }
+        // Extensions in any case are images: cameras write .JPG, some tools .Png.
+        Path mixed = images.resolve("line-2/MIXED-CASE.Png");
+        Files.copy(test.get(1), mixed);
+        try (Detector detector = Detector.open(TinyModel.bundle())) {
+            expected.put(mixed.toRealPath().toString(), detector.score(mixed));
         }
         byte[] png = Files.readAllBytes(test.get(0));
         Files.write(images.resolve("line-1/empty.png"), new byte[0]);
@@ -142,14 +151,40 @@ class ScoreJobTest {
             assertNull(r.getAs("score"), bad);
             assertNull(r.getAs("map_path"), bad);
         }
-        try (Stream<Path> s = Files.list(maps)) {
-            List<String> names = s.map(p -> p.getFileName().toString()).toList();
-            assertTrue(names.stream().allMatch(n -> n.matches("[0-9a-f]{32}-[0-9a-f]{12}\\.tiff")), names.toString());
+        try (Stream<Path> s = Files.walk(maps)) {
+            List<String> names = s.filter(Files::isRegularFile)
+                    .map(p -> maps.relativize(p).toString())
+                    .toList();
+            // One map per distinct image content: the mixed-case file is a copy of another image.
+            assertEquals(expected.size() - 1, names.size(), names.toString());
+            assertTrue(
+                    names.stream().allMatch(n -> n.matches("([0-9a-f]{2})/\\1[0-9a-f]{30}-[0-9a-f]{12}-fp32\\.tiff")),
+                    names.toString());
+        }
+        assertEquals(List.of(), temporaryLeft(maps));
+    }
+
+    /** Temporary map files or folders under {@code maps}. */
+    private static List<Path> temporaryLeft(Path maps) throws java.io.IOException {
+        try (Stream<Path> s = Files.walk(maps)) {
+            return s.filter(p -> p.getFileName().toString().startsWith(MapStore.TEMPORARY_PREFIX)
+                            || p.toString().endsWith(".tmp"))
+                    .toList();
         }
     }
 
+    /** {@code n} of the tiny model's good test images, copied into a new folder {@code name}. */
+    private Path goodImages(String name, int n) throws java.io.IOException {
+        Path input = Files.createDirectories(dir.resolve(name));
+        List<Path> test = TinyModel.testImages();
+        for (int i = 0; i < n; i++) {
+            Files.copy(test.get(i), input.resolve("a" + i + ".png"));
+        }
+        return input;
+    }
+
     @Test
-    void aTaskThatFailsAndIsRetriedLeavesExactlyOneRowPerImage() throws Exception {
+    void aTaskThatFailsAndIsRetriedLeavesExactlyOneRowPerImageAndNoTemporaryMap() throws Exception {
         AtomicInteger failed = new AtomicInteger();
         SparkListener listener = new SparkListener() {
             @Override
@@ -161,14 +196,17 @@ class ScoreJobTest {
         };
         spark().sparkContext().addSparkListener(listener);
         try {
+            // Good images only, so that the failing attempt's fourth image writes a map: the
+            // failure comes after its temporary file and before the rename, as a killed task's.
+            Path input = goodImages("input", 8);
             Path table = dir.resolve("table");
             Path maps = dir.resolve("maps");
             JobSummary summary = ScoreJob.run(
                     spark(),
-                    JobOptions.of(TinyModel.bundle().toString(), List.of(images.toString()), table.toString())
+                    JobOptions.of(TinyModel.bundle().toString(), List.of(input.toString()), table.toString())
                             .withMaps(maps.toString())
                             .withPartitions(2)
-                            .withFailFirstAttemptAfter(3));
+                            .withInjectedFailure(new JobOptions.InjectedFailure(3, false)));
 
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (failed.get() == 0 && System.nanoTime() < deadline) {
@@ -176,10 +214,12 @@ class ScoreJobTest {
             }
             assertEquals(1, failed.get(), "the injected failure did not happen once");
             Map<String, Row> rows = rowsByPath(table); // asserts one row per path
-            assertEquals(expected.size() + BAD.size(), rows.size());
-            assertEquals(expected.size(), summary.scored(), "a failed attempt's images are not counted");
-            try (Stream<Path> s = Files.list(maps)) {
-                assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temporary maps left");
+            assertEquals(8, rows.size());
+            assertEquals(8, summary.scored(), "a failed attempt's images are not counted");
+            assertEquals(1, summary.removedTemporary(), "the killed attempt's temporary map was not found");
+            assertEquals(List.of(), temporaryLeft(maps));
+            try (Stream<Path> s = Files.walk(maps)) {
+                assertEquals(8, s.filter(p -> p.toString().endsWith(".tiff")).count());
             }
         } finally {
             spark().sparkContext().removeSparkListener(listener);
@@ -187,15 +227,72 @@ class ScoreJobTest {
     }
 
     @Test
-    void resumeScoresOnlyTheImagesTheTableLacks() throws Exception {
-        Path input = dir.resolve("input");
-        Files.createDirectories(input);
-        List<Path> test = TinyModel.testImages();
-        for (int i = 0; i < 4; i++) {
-            Files.copy(test.get(i), input.resolve("a" + i + ".png"));
-        }
+    void aJobThatFailsLeavesNothingThatBlocksOrPollutesTheNextRun() throws Exception {
+        Path input = goodImages("input", 6);
         Path table = dir.resolve("table");
-        JobOptions options = JobOptions.of(TinyModel.bundle().toString(), List.of(input.toString()), table.toString());
+        Path maps = dir.resolve("maps");
+        JobOptions options = JobOptions.of(TinyModel.bundle().toString(), List.of(input.toString()), table.toString())
+                .withMaps(maps.toString())
+                .withPartitions(2);
+
+        // Every attempt of partition 0 fails, as on a broken node: Spark gives up, the job fails.
+        Exception e = assertThrows(
+                Exception.class,
+                () -> ScoreJob.run(spark(), options.withInjectedFailure(new JobOptions.InjectedFailure(1, true))));
+        assertTrue(String.valueOf(e.getMessage()).contains("injected failure"), String.valueOf(e.getMessage()));
+        assertFalse(Files.exists(table), "the failed run left " + table);
+        assertEquals(List.of(), temporaryLeft(maps));
+
+        // What a driver killed mid-commit leaves: a folder with nothing but uncommitted task
+        // files. The next run neither refuses the folder nor takes those files for its own.
+        Path stale = Files.createDirectories(table.resolve("_temporary/0/task_stale"));
+        Files.write(stale.resolve("part-00000-stale.snappy.parquet"), new byte[] {1, 2, 3});
+        JobSummary rerun = ScoreJob.run(spark(), options);
+        assertEquals(6, rerun.scored(), rerun.line());
+        assertEquals(6, rowsByPath(table).size());
+        assertTrue(Files.exists(table.resolve("_SUCCESS")));
+    }
+
+    @Test
+    void imagesAboveThePixelLimitAreErrorRowsAndTheListingSurvivesADeletedFile() throws Exception {
+        Path input = goodImages("input", 3);
+        JobSummary summary = ScoreJob.run(
+                spark(),
+                JobOptions.of(
+                                TinyModel.bundle().toString(),
+                                List.of(input.toString()),
+                                dir.resolve("table").toString())
+                        .withMaxPixels(100));
+        assertEquals(3, summary.errors(), summary.line());
+        for (Row r : rowsByPath(dir.resolve("table")).values()) {
+            assertEquals("error", r.getAs("status"));
+            assertTrue(((String) r.getAs("error")).contains("limit"), (String) r.getAs("error"));
+        }
+
+        // Listed, then deleted before a task reads its status: left out, not a failed job.
+        var listed = ScoreJob.listImages(spark(), List.of(input.toString()), JobOptions.DEFAULT_GLOB, null);
+        assertEquals(3, listed.count());
+        Files.delete(input.resolve("a0.png"));
+        assertEquals(2, listed.collectAsList().size());
+    }
+
+    @Test
+    void partitionsFollowTheImageCountAndTheClusterCores() {
+        assertEquals(1, JobOptions.partitionsFor(0, 2));
+        assertEquals(3, JobOptions.partitionsFor(3, 2), "at most one task per image");
+        assertEquals(8, JobOptions.partitionsFor(100, 2), "four per core");
+        assertEquals(40, JobOptions.partitionsFor(10_000, 2), "at most 256 images per task");
+        assertEquals(3907, JobOptions.partitionsFor(1_000_000, 64));
+    }
+
+    @Test
+    void resumeScoresOnlyWhatTheTableLacksForThisBundleAndPrecision() throws Exception {
+        Path input = goodImages("input", 4);
+        // Maps under the input: their TIFFs must not be listed as images.
+        Path maps = input.resolve("maps");
+        Path table = dir.resolve("table");
+        JobOptions options = JobOptions.of(TinyModel.bundle().toString(), List.of(input.toString()), table.toString())
+                .withMaps(maps.toString());
         JobSummary first = ScoreJob.run(spark(), options);
         assertEquals(4, first.scored());
 
@@ -203,19 +300,44 @@ class ScoreJobTest {
                 assertThrows(IllegalArgumentException.class, () -> ScoreJob.run(spark(), options));
         assertTrue(exists.getMessage().contains("--resume"), exists.getMessage());
 
+        List<Path> test = TinyModel.testImages();
         for (int i = 4; i < 7; i++) {
             Files.copy(test.get(i), input.resolve("a" + i + ".png"));
         }
-        JobSummary second = ScoreJob.run(spark(), options.withResume(true));
+        JobOptions resume = options.withResume(true);
+        JobSummary second = ScoreJob.run(spark(), resume);
         assertEquals(7, second.listed(), second.line());
         assertEquals(4, second.skipped(), second.line());
         assertEquals(3, second.scored(), second.line());
-        assertEquals(7, rowsByPath(table).size());
 
-        JobSummary third = ScoreJob.run(spark(), options.withResume(true));
-        assertEquals(7, third.skipped(), third.line());
+        JobSummary third = ScoreJob.run(spark(), resume);
+        assertEquals(7, third.listed(), third.line());
         assertEquals(0, third.scored(), third.line());
-        assertEquals(7, rowsByPath(table).size());
+
+        // A file written again since (a new modification time) is scored again.
+        Path touched = input.resolve("a0.png");
+        Files.setLastModifiedTime(
+                touched, FileTime.fromMillis(Files.getLastModifiedTime(touched).toMillis() + 60_000));
+        JobSummary fourth = ScoreJob.run(spark(), resume);
+        assertEquals(6, fourth.skipped(), fourth.line());
+        assertEquals(1, fourth.scored(), fourth.line());
+
+        // Another precision is another result: every image again, maps beside the fp32 ones.
+        JobSummary int8 = ScoreJob.run(spark(), resume.withPrecision(Precision.INT8));
+        assertEquals(0, int8.skipped(), int8.line());
+        assertEquals(7, int8.scored(), int8.line());
+
+        List<Row> all = spark().read().parquet(table.toString()).collectAsList();
+        assertEquals(4 + 3 + 1 + 7, all.size());
+        assertEquals(
+                7, all.stream().filter(r -> "int8".equals(r.getAs("precision"))).count());
+        try (Stream<Path> s = Files.walk(maps)) {
+            List<String> names = s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".tiff"))
+                    .toList();
+            assertEquals(7, names.stream().filter(n -> n.endsWith("-fp32.tiff")).count(), names.toString());
+            assertEquals(7, names.stream().filter(n -> n.endsWith("-int8.tiff")).count(), names.toString());
+        }
     }
 
     @Test
@@ -282,5 +404,19 @@ class ScoreJobTest {
                 .execute("--input", input.toString(), "--out", dir.resolve("u").toString());
         assertEquals(2, usage);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--bundle"), err.toString(StandardCharsets.UTF_8));
+
+        err.reset();
+        int badValue = ScoreJob.commandLine(new PrintStream(out, true), new PrintStream(err, true))
+                .execute(
+                        "--bundle",
+                        TinyModel.bundle().toString(),
+                        "--input",
+                        input.toString(),
+                        "--out",
+                        dir.resolve("v").toString(),
+                        "--threads",
+                        "-1");
+        assertEquals(2, badValue, err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--threads"), err.toString(StandardCharsets.UTF_8));
     }
 }

@@ -65,12 +65,16 @@ class SubmittedJobTest {
         Path log = dir.resolve("job.log");
         pb.redirectOutput(log.toFile());
         Process p = pb.start();
-        assertTrue(p.waitFor(3, TimeUnit.MINUTES), "the job did not finish in 3 minutes");
+        if (!p.waitFor(3, TimeUnit.MINUTES)) {
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            throw new AssertionError(
+                    "the job did not finish in 3 minutes:\n" + Files.readString(log, StandardCharsets.UTF_8));
+        }
         String out = Files.readString(log, StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("3 images listed, 0 skipped (done), 3 scored, 0 errors"), out);
         assertTrue(Files.exists(dir.resolve("table/_SUCCESS")), out);
-        try (Stream<Path> maps = Files.list(dir.resolve("maps"))) {
+        try (Stream<Path> maps = Files.walk(dir.resolve("maps"))) {
             assertEquals(3, maps.filter(m -> m.toString().endsWith(".tiff")).count());
         }
     }
