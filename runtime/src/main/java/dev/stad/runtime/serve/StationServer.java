@@ -338,18 +338,27 @@ public final class StationServer implements AutoCloseable {
                 reply.headers().put("Connection", "close");
             }
             try {
-                send(ex, reply, unread, Math.max(options.maxBodyBytes(), LINGER_BYTES));
+                send(ex, reply, unread, Math.max(options.maxBodyBytes(), LINGER_BYTES), () -> releasePlace(call));
             } catch (IOException e) {
                 // The client went away before the answer was sent.
             }
             metrics.request(endpoint, reply.status(), reply.outcome());
         } finally {
-            // A scoring request keeps its place until its answer is sent: answers can be larger
-            // than the image (a float map), and a slow reader must not multiply them.
-            if (call.admitted) {
-                admitted.release();
-            }
+            releasePlace(call);
             ex.close();
+        }
+    }
+
+    /**
+     * Gives back a scoring request's admitted place, once. A request keeps its place until its
+     * answer is all but sent (answers can be larger than the image, a float map, and a slow reader
+     * must not multiply them), and gives it back before the last byte goes out: a client that
+     * has its whole answer can send the next request and find the place free.
+     */
+    private void releasePlace(Call call) {
+        if (call.admitted) {
+            call.admitted = false;
+            admitted.release();
         }
     }
 
@@ -504,7 +513,7 @@ public final class StationServer implements AutoCloseable {
                             + " (--parallel " + options.workers() + ", --queue " + options.queue() + ")",
                     retryAfterSeconds());
         }
-        call.admitted = true; // released once the answer is sent
+        call.admitted = true; // released when the answer is all but sent
         byte[] body;
         try {
             body = readBody(ex.getRequestBody(), declared, options.maxBodyBytes());
@@ -688,7 +697,9 @@ public final class StationServer implements AutoCloseable {
      * data resets the connection, and a client still uploading would lose the answer (a 413, a
      * 503) it was sent.
      */
-    private static void send(HttpExchange ex, Reply r, boolean unreadBody, long lingerBytes) throws IOException {
+    /** Sends {@code r}; {@code beforeLastByte} runs when all of the answer but its last byte is written. */
+    private static void send(HttpExchange ex, Reply r, boolean unreadBody, long lingerBytes, Runnable beforeLastByte)
+            throws IOException {
         ex.getResponseHeaders().set("Content-Type", r.contentType());
         ex.getResponseHeaders().set("Cache-Control", "no-store");
         ex.getResponseHeaders().set("Referrer-Policy", "no-referrer");
@@ -697,10 +708,15 @@ public final class StationServer implements AutoCloseable {
         }
         boolean head = "HEAD".equals(ex.getRequestMethod());
         int length = head ? 0 : r.body().length;
+        if (length == 0) {
+            beforeLastByte.run();
+        }
         ex.sendResponseHeaders(r.status(), length == 0 ? -1 : length);
         try (OutputStream out = ex.getResponseBody()) {
             if (length > 0) {
-                out.write(r.body());
+                out.write(r.body(), 0, length - 1);
+                beforeLastByte.run();
+                out.write(r.body(), length - 1, 1);
             }
             out.flush();
             if (unreadBody) {
