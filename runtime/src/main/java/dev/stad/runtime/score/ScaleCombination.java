@@ -286,49 +286,64 @@ public record ScaleCombination(
 
     /**
      * The outer band's standardisation, ring by ring (ring d: the pixels d from the border, as
-     * {@link #ring} counts them): each ring's filled values on the validation maps are mapped so
-     * that their mean is 0 and their {@value #TAIL_QUANTILE} quantile lands at {@code interior},
-     * where the standardised interior's is. A maximum over the patches that contain a pixel is far
-     * above their typical value on a busy texture, and more so the more patches there are (the
-     * deeper the ring), so without this the band holds the good images' maxima.
+     * {@link #ring} counts them): each ring's filled values are mapped so that on good images their
+     * mean is 0 and their {@value #TAIL_QUANTILE} quantile lands at {@code interior}, where the
+     * standardised interior's is. A maximum over the patches that contain a pixel is far above
+     * their typical value on a busy texture, and more so the more patches there are (the deeper
+     * the ring), so without this the band holds the good images' maxima.
+     *
+     * <p>A ring's value is the maximum of level 0 over a window of fixed shape: {@code d + 1} rows
+     * of the level-0 region by the receptive field's width of columns along the top and bottom
+     * edges, the same turned along the sides ({@link #fillOuterBand}). Its distribution is
+     * measured over every position of such windows in level 0's region of the validation images,
+     * not only at the ring: the ring is a strip one pixel wide whose values repeat their
+     * neighbours', so its own tail on a few validation images is close to a single draw, and the
+     * band it standardised was twice as hot in its tail on new images as the interior. Level 0 is
+     * valid, and standardised the same way, everywhere inside its margin.
      */
     private List<Affine> calibrateOuterBand(
             List<NetworkSpec> scales, List<Map<String, FloatImage>> validation, List<int[]> sizes, double interior) {
-        NetworkSpec.Margin first = levels.get(0).margin();
+        Level zero = levels.get(0);
+        NetworkSpec.Margin first = zero.margin();
         int rings = Math.max(first.before(), first.after());
         if (rings == 0) {
             return List.of();
         }
-        List<List<Float>> values = new ArrayList<>();
+        int across = first.total() + 1;
+        Map<String, NetworkSpec.Margin> margins = margins(scales);
+        List<FloatList> values = new ArrayList<>();
         for (int d = 0; d < rings; d++) {
-            values.add(new ArrayList<>());
+            values.add(new FloatList());
         }
         for (int i = 0; i < validation.size(); i++) {
             int height = sizes.get(i)[0];
             int width = sizes.get(i)[1];
-            float[] map = combine(scales, validation.get(i), height, width).data();
-            for (int r = 0; r < height; r++) {
-                for (int c = 0; c < width; c++) {
-                    int d = ring(first, height, width, r, c);
-                    if (d >= 0) {
-                        values.get(d).add(map[r * width + c]);
-                    }
+            List<float[]> z = checked(validation.get(i), margins, height, width);
+            int h = height - first.total();
+            int w = width - first.total();
+            float[] l0 = new float[h * w];
+            for (int r = 0; r < h; r++) {
+                for (int c = 0; c < w; c++) {
+                    double v = levelMean(zero, z, margins, width, r + first.before(), c + first.before());
+                    l0[r * w + c] = (float) ((v - zero.mean()) / zero.std());
                 }
             }
+            // Large images: every position would be millions of near-repeats; a stride keeps
+            // about 16,000 windows per image, ring and orientation.
+            int stride = (int) Math.max(1, Math.ceil(Math.sqrt((double) h * w / 16_000)));
+            windowMaxima(l0, h, w, across, rings, stride, values);
+            windowMaxima(transpose(l0, h, w), w, h, across, rings, stride, values);
         }
         List<Affine> out = new ArrayList<>();
         for (int d = 0; d < rings; d++) {
-            List<Float> v = values.get(d);
-            if (v.isEmpty()) {
-                // A ring only the wider side has (an even receptive field): share the previous one's.
-                out.add(out.isEmpty() ? new Affine(0, 1) : out.get(out.size() - 1));
-                continue;
+            float[] sorted = values.get(d).toArray();
+            if (sorted.length == 0) {
+                throw new IllegalArgumentException("outer band ring " + d + ": level 0's region of the validation"
+                        + " images is smaller than the band's window (" + (d + 1) + " x " + across + ")");
             }
-            float[] sorted = new float[v.size()];
             double sum = 0;
-            for (int i = 0; i < sorted.length; i++) {
-                sorted[i] = v.get(i);
-                sum += sorted[i];
+            for (float x : sorted) {
+                sum += x;
             }
             Arrays.sort(sorted);
             double mean = sum / sorted.length;
@@ -340,6 +355,74 @@ public record ScaleCombination(
             out.add(new Affine(mean, tail / interior));
         }
         return out;
+    }
+
+    /**
+     * Adds to {@code values.get(d)} the maximum of {@code map} ({@code h x w}) over every window
+     * of {@code d + 1} rows by {@code across} columns that fits, at positions {@code stride}
+     * apart, for each ring {@code d < rings}: the running maximum over rows of the maxima along
+     * the rows, so each ring costs one pass.
+     */
+    private static void windowMaxima(
+            float[] map, int h, int w, int across, int rings, int stride, List<FloatList> values) {
+        int cols = w - across + 1;
+        if (cols <= 0) {
+            return;
+        }
+        float[] rowMax = new float[h * cols];
+        for (int r = 0; r < h; r++) {
+            for (int c = 0; c < cols; c++) {
+                float m = Float.NEGATIVE_INFINITY;
+                for (int x = c; x < c + across; x++) {
+                    m = Math.max(m, map[r * w + x]);
+                }
+                rowMax[r * cols + c] = m;
+            }
+        }
+        float[] running = rowMax.clone();
+        for (int d = 0; d < rings; d++) {
+            if (d > 0) {
+                // running(r, c) = maximum of rows r .. r + d
+                for (int r = 0; r + d < h; r++) {
+                    for (int c = 0; c < cols; c++) {
+                        running[r * cols + c] = Math.max(running[r * cols + c], rowMax[(r + d) * cols + c]);
+                    }
+                }
+            }
+            FloatList out = values.get(d);
+            for (int r = 0; r + d < h; r += stride) {
+                for (int c = 0; c < cols; c += stride) {
+                    out.add(running[r * cols + c]);
+                }
+            }
+        }
+    }
+
+    private static float[] transpose(float[] map, int h, int w) {
+        float[] t = new float[map.length];
+        for (int r = 0; r < h; r++) {
+            for (int c = 0; c < w; c++) {
+                t[c * h + r] = map[r * w + c];
+            }
+        }
+        return t;
+    }
+
+    /** A growable float array: a ring's window maxima, millions on a large validation set. */
+    private static final class FloatList {
+        private float[] data = new float[1024];
+        private int size;
+
+        void add(float v) {
+            if (size == data.length) {
+                data = Arrays.copyOf(data, size * 2);
+            }
+            data[size++] = v;
+        }
+
+        float[] toArray() {
+            return Arrays.copyOf(data, size);
+        }
     }
 
     /**

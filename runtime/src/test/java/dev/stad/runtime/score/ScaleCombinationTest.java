@@ -136,13 +136,14 @@ class ScaleCombinationTest {
                 }
             }
         }
-        double tail = quantile(inner, ScaleCombination.TAIL_QUANTILE);
         for (int d = 0; d < 4; d++) {
             // Unstandardised, every ring of the band is hotter than the interior ...
             assertTrue(mean(rawRings.get(d)) > mean(inner) + 0.5, "ring " + d + " raw mean " + mean(rawRings.get(d)));
-            // ... standardised, each has the interior's mean and 99.9th percentile.
-            assertEquals(0, mean(rings.get(d)), 1e-5, "ring " + d);
-            assertEquals(tail, quantile(rings.get(d), ScaleCombination.TAIL_QUANTILE), 1e-4, "ring " + d);
+            // ... standardised, each has about the interior's mean (measured on windows of the
+            // ring's shape all over level 0, not on the ring alone; in the corners a ring's
+            // window is cut short, so its mean is a little lower). The tails are checked on new
+            // images below: on a few images a ring's own tail is close to one draw.
+            assertEquals(0, mean(rings.get(d)), 0.3, "ring " + d);
         }
         // One pixel by hand: (2, 20) is in ring 2; the level-0 pixels whose 9 x 9 patches contain
         // it are rows 4..6 (those within 4 below it) and columns 16..24 of the level-0 region.
@@ -157,6 +158,41 @@ class ScaleCombinationTest {
         ScaleCombination.Affine a = c.outerBand().get(2);
         double expected = ((m - level.mean()) / level.std() - a.mean()) / a.std();
         assertEquals(expected, c.combine(List.of(RF9), v, side, side).get(0, 2, 20), 1e-5);
+    }
+
+    @Test
+    void theOuterBandStandardisedOnTwoImagesHoldsOnNewOnes() {
+        // A station has few validation images, and a ring of the band is a thin strip of
+        // maxima that repeat their neighbours': its own tail on two images is close to one draw.
+        // What the band must do is hold on images the calibration never saw.
+        SplittableRandom rnd = new SplittableRandom(5);
+        int side = 64;
+        List<Map<String, FloatImage>> validation = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            validation.add(Map.of("d", laplace(rnd, side - 8, 1.0, 0.0)));
+        }
+        ScaleCombination c = ScaleCombination.calibrate(List.of(RF9), validation, side, side, 0);
+        List<List<Float>> rings = new ArrayList<>();
+        for (int d = 0; d < 4; d++) {
+            rings.add(new ArrayList<>());
+        }
+        List<Float> inner = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            FloatImage map = c.combine(List.of(RF9), Map.of("d", laplace(rnd, side - 8, 1.0, 0.0)), side, side);
+            for (int r = 0; r < side; r++) {
+                for (int col = 0; col < side; col++) {
+                    int ring = ScaleCombination.ring(RF9.margin(), side, side, r, col);
+                    (ring < 0 ? inner : rings.get(ring)).add(map.get(0, r, col));
+                }
+            }
+        }
+        double tail = quantile(inner, ScaleCombination.TAIL_QUANTILE);
+        for (int d = 0; d < 4; d++) {
+            double ringTail = quantile(rings.get(d), ScaleCombination.TAIL_QUANTILE);
+            assertEquals(mean(inner), mean(rings.get(d)), 0.25, "ring " + d + " mean");
+            // Standardised on the ring alone, ring 0's tail was 9.0 here, twice the interior's.
+            assertEquals(tail, ringTail, 0.2 * tail, "ring " + d + " tail, interior's " + tail);
+        }
     }
 
     @Test
