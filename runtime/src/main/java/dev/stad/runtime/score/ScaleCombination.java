@@ -299,7 +299,8 @@ public record ScaleCombination(
      * not only at the ring: the ring is a strip one pixel wide whose values repeat their
      * neighbours', so its own tail on a few validation images is close to a single draw, and the
      * band it standardised was twice as hot in its tail on new images as the interior. Level 0 is
-     * valid, and standardised the same way, everywhere inside its margin.
+     * valid, and standardised the same way, everywhere inside its margin. A smoothed map keeps
+     * the statistics of the ring's own pixels ({@link #ringStatisticsOnTheRing}).
      */
     private List<Affine> calibrateOuterBand(
             List<NetworkSpec> scales, List<Map<String, FloatImage>> validation, List<int[]> sizes, double interior) {
@@ -308,6 +309,9 @@ public record ScaleCombination(
         int rings = Math.max(first.before(), first.after());
         if (rings == 0) {
             return List.of();
+        }
+        if (smoothingSigma > 0) {
+            return ringStatisticsOnTheRing(scales, validation, sizes, interior);
         }
         int across = first.total() + 1;
         Map<String, NetworkSpec.Margin> margins = margins(scales);
@@ -344,6 +348,61 @@ public record ScaleCombination(
             double sum = 0;
             for (float x : sorted) {
                 sum += x;
+            }
+            Arrays.sort(sorted);
+            double mean = sum / sorted.length;
+            double tail = quantile(sorted, TAIL_QUANTILE) - mean;
+            if (!(tail > 0)) {
+                throw new IllegalArgumentException(
+                        "outer band ring " + d + ": the validation scores do not vary (tail " + tail + ")");
+            }
+            out.add(new Affine(mean, tail / interior));
+        }
+        return out;
+    }
+
+    /**
+     * The ring statistics measured on the ring's own pixels of the combined, smoothed validation
+     * maps: what the calibration does when the map is smoothed, since the windows of {@link
+     * #calibrateOuterBand} see level 0 unsmoothed, and smoothing already tames the band's tail.
+     */
+    private List<Affine> ringStatisticsOnTheRing(
+            List<NetworkSpec> scales, List<Map<String, FloatImage>> validation, List<int[]> sizes, double interior) {
+        NetworkSpec.Margin first = levels.get(0).margin();
+        int rings = Math.max(first.before(), first.after());
+        if (rings == 0) {
+            return List.of();
+        }
+        List<List<Float>> values = new ArrayList<>();
+        for (int d = 0; d < rings; d++) {
+            values.add(new ArrayList<>());
+        }
+        for (int i = 0; i < validation.size(); i++) {
+            int height = sizes.get(i)[0];
+            int width = sizes.get(i)[1];
+            float[] map = combine(scales, validation.get(i), height, width).data();
+            for (int r = 0; r < height; r++) {
+                for (int c = 0; c < width; c++) {
+                    int d = ring(first, height, width, r, c);
+                    if (d >= 0) {
+                        values.get(d).add(map[r * width + c]);
+                    }
+                }
+            }
+        }
+        List<Affine> out = new ArrayList<>();
+        for (int d = 0; d < rings; d++) {
+            List<Float> v = values.get(d);
+            if (v.isEmpty()) {
+                // A ring only the wider side has (an even receptive field): share the previous one's.
+                out.add(out.isEmpty() ? new Affine(0, 1) : out.get(out.size() - 1));
+                continue;
+            }
+            float[] sorted = new float[v.size()];
+            double sum = 0;
+            for (int i = 0; i < sorted.length; i++) {
+                sorted[i] = v.get(i);
+                sum += sorted[i];
             }
             Arrays.sort(sorted);
             double mean = sum / sorted.length;
