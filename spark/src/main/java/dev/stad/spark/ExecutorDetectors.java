@@ -90,12 +90,15 @@ final class ExecutorDetectors {
                     entry.detector = open(settings, threads);
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too (a native library that fails to load): a user count left behind
+            // would pin the entry for the life of the executor.
             release(entry);
             throw e;
         }
+        Lease lease = new Lease(entry);
         evictIdle();
-        return new Lease(entry);
+        return lease;
     }
 
     /** Detectors open in this JVM now, in use or idle. */
@@ -131,7 +134,11 @@ final class ExecutorDetectors {
             }
         }
         for (Detector d : close) {
-            d.close();
+            try {
+                d.close();
+            } catch (RuntimeException e) {
+                // Nobody uses it any more; a failing close must not fail the task that evicts it.
+            }
         }
     }
 

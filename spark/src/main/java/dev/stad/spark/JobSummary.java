@@ -20,7 +20,7 @@ public record JobSummary(
 
     /** One line for the console. */
     public String line() {
-        return String.format(
+        String line = String.format(
                 java.util.Locale.ROOT,
                 "%d images listed, %d skipped (done), %d scored, %d errors in %.1f s (%.1f images/s); table %s",
                 listed,
@@ -30,5 +30,8 @@ public record JobSummary(
                 seconds,
                 imagesPerSecond(),
                 table);
+        return removedTemporary > 0
+                ? line + "; removed " + removedTemporary + " temporary map(s) of failed task attempts"
+                : line;
     }
 }

@@ -106,7 +106,9 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
             this.detector = detector;
             this.conf = conf;
             this.maps = maps;
-            this.attempt = task.stageId() + "-" + task.partitionId() + "-" + task.attemptNumber();
+            // The task attempt id is unique in the application; attempt numbers restart when a
+            // stage is resubmitted while the old attempts may still run.
+            this.attempt = task.stageId() + "-" + task.partitionId() + "-" + task.taskAttemptId();
             JobOptions.InjectedFailure f = settings.injected();
             this.injectFailure =
                     f != null && task.partitionId() == 0 && (f.everyAttempt() || task.attemptNumber() == 0);
@@ -180,7 +182,7 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
      * 16-bit RGBA file's size plus room for headers, and never above {@link #MAX_FILE_BYTES}.
      */
     static long maxFileBytes(long maxPixels) {
-        return Math.min(MAX_FILE_BYTES, 8 * maxPixels + (16L << 20));
+        return maxPixels >= MAX_FILE_BYTES / 8 ? MAX_FILE_BYTES : Math.min(MAX_FILE_BYTES, 8 * maxPixels + (16L << 20));
     }
 
     private static byte[] read(String path, long length, long maxPixels, Configuration conf) throws IOException {
@@ -194,7 +196,15 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
         Path p = new Path(path);
         FileSystem fs = p.getFileSystem(conf);
         try (InputStream in = fs.open(p)) {
-            return in.readAllBytes();
+            // The listed length may be stale: never read more than the limit.
+            byte[] bytes = in.readNBytes((int) limit + 1);
+            if (bytes.length > limit) {
+                throw new ImageFormatException(
+                        path,
+                        "more than " + (limit >> 20) + " MiB, the read for one image of at most " + maxPixels
+                                + " pixels (--max-pixels)");
+            }
+            return bytes;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.stad.spark;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.regexp_replace;
 
 import dev.stad.runtime.bundle.BundleException;
 import dev.stad.runtime.bundle.BundleManifest;
@@ -234,17 +235,14 @@ public final class ScoreJob implements Callable<Integer> {
             throw new IllegalArgumentException(
                     options.out() + " exists; pass --resume to add what it lacks, or choose another --out");
         }
+        boolean tableExists = state == TableState.TABLE;
         // A run that failed or whose driver died leaves its uncommitted task files under
         // _temporary, where the next commit would take them for its own: never reuse them.
+        // Only what Spark writes is removed, and the folder itself stays (its owner, ACLs or
+        // mount): a folder holding nothing else is written into as a new table.
         if (state == TableState.LEFTOVER) {
-            delete(tableFs, table);
-        } else if (state == TableState.TABLE) {
-            Path temporary = new Path(table, "_temporary");
-            if (tableFs.exists(temporary)) {
-                delete(tableFs, temporary);
-            }
+            removeHidden(tableFs, table);
         }
-        boolean tableExists = state == TableState.TABLE;
 
         String mapsDir = options.maps() == null ? null : createMapsDir(options.maps(), hadoop);
         Dataset<Row> listed = listImages(spark, options.inputs(), options.glob(), mapsDir);
@@ -265,6 +263,10 @@ public final class ScoreJob implements Callable<Integer> {
                     .select(
                             col("path").as("done_path"),
                             col("modification_time").as("done_time"));
+            Path temporary = new Path(table, "_temporary");
+            if (tableFs.exists(temporary)) {
+                delete(tableFs, temporary);
+            }
             todo = listed.join(
                     done,
                     listed.col("path")
@@ -311,7 +313,7 @@ public final class ScoreJob implements Callable<Integer> {
                             Encoders.row(ResultSchema.TABLE));
             try {
                 rows.write()
-                        .mode(tableExists ? SaveMode.Append : SaveMode.ErrorIfExists)
+                        .mode(state == TableState.ABSENT ? SaveMode.ErrorIfExists : SaveMode.Append)
                         .parquet(options.out());
             } catch (Exception e) {
                 // The job failed (Spark's SparkException is checked, though Scala declares it
@@ -322,7 +324,11 @@ public final class ScoreJob implements Callable<Integer> {
                         MapStore.removeTemporary(mapsDir, hadoop, tempTag);
                     }
                     if (!tableExists && tableState(tableFs, table, options.out()) == TableState.LEFTOVER) {
-                        delete(tableFs, table);
+                        removeHidden(tableFs, table);
+                        if (state == TableState.ABSENT) {
+                            // This run made the folder: take it away again (it is empty now).
+                            tableFs.delete(table, false);
+                        }
                     }
                 } catch (IOException | RuntimeException cleanup) {
                     e.addSuppressed(cleanup);
@@ -360,7 +366,13 @@ public final class ScoreJob implements Callable<Integer> {
                 .load(inputs.toArray(String[]::new))
                 .select(col("path"), col("modificationTime").as("modification_time"), col("length"));
         if (exclude != null) {
-            listed = listed.filter(not(col("path").startsWith(exclude.endsWith("/") ? exclude : exclude + "/")));
+            // Compared without scheme and authority: hdfs://nn:8020/x and hdfs://nameservice/x
+            // (or file:/x and file:///x) name the same folder.
+            String prefix =
+                    Path.getPathWithoutSchemeAndAuthority(new Path(exclude)).toString();
+            prefix = prefix.endsWith("/") ? prefix : prefix + "/";
+            listed = listed.filter(not(regexp_replace(col("path"), "^[a-zA-Z][a-zA-Z0-9+.-]*:(//[^/]*)?", "")
+                    .startsWith(prefix)));
         }
         return listed;
     }
@@ -385,8 +397,10 @@ public final class ScoreJob implements Callable<Integer> {
         }
         for (FileStatus s : fs.listStatus(table)) {
             String name = s.getPath().getName();
-            boolean leftover = name.equals("_temporary") || (name.startsWith(".") && name.endsWith(".crc"));
-            if (!leftover) {
+            // Data files never start with _ or .: what does is a committer's or file system's
+            // bookkeeping (_temporary, __magic, .crc, .nfs...), except a committed run's marker.
+            boolean bookkeeping = (name.startsWith("_") || name.startsWith(".")) && !name.equals("_SUCCESS");
+            if (!bookkeeping) {
                 return TableState.TABLE;
             }
         }
@@ -420,6 +434,16 @@ public final class ScoreJob implements Callable<Integer> {
             throw new IOException(maps + ": cannot create the maps folder: " + e.getMessage(), e);
         }
         return fs.makeQualified(dir).toString();
+    }
+
+    /** Removes the entries of {@code dir} whose names start with _ or . (a failed run's). */
+    private static void removeHidden(FileSystem fs, Path dir) throws IOException {
+        for (FileStatus s : fs.listStatus(dir)) {
+            String name = s.getPath().getName();
+            if (name.startsWith("_") || name.startsWith(".")) {
+                delete(fs, s.getPath());
+            }
+        }
     }
 
     private static void delete(FileSystem fs, Path path) throws IOException {

@@ -327,6 +327,14 @@ class ScoreJobTest {
         assertEquals(0, int8.skipped(), int8.line());
         assertEquals(7, int8.scored(), int8.line());
 
+        // A driver killed while appending leaves uncommitted task files in the table's
+        // _temporary: the next --resume removes them before it appends anything.
+        Path stale = Files.createDirectories(table.resolve("_temporary/0/task_stale"));
+        Files.write(stale.resolve("part-00000-stale.snappy.parquet"), new byte[] {1, 2, 3});
+        JobSummary nothing = ScoreJob.run(spark(), resume.withPrecision(Precision.INT8));
+        assertEquals(0, nothing.scored(), nothing.line());
+        assertFalse(Files.exists(table.resolve("_temporary")), "the stale _temporary was kept");
+
         List<Row> all = spark().read().parquet(table.toString()).collectAsList();
         assertEquals(4 + 3 + 1 + 7, all.size());
         assertEquals(
