@@ -243,8 +243,8 @@ public record ScaleCombination(
                         values[used++] = (float) shape.levelMean(level, z, margins, width, r, c);
                     }
                 }
-                perImage.add(Arrays.copyOf(values, used));
-                n += used;
+                perImage.add(values);
+                n += values.length;
             }
             if (n == 0) {
                 throw new IllegalArgumentException(
@@ -313,7 +313,7 @@ public record ScaleCombination(
             return List.of();
         }
         if (smoothingSigma > 0) {
-            return ringStatisticsOnTheRing(scales, validation, sizes, interior);
+            return ringStatisticsOnTheRing(scales, validation, sizes, first, rings, interior);
         }
         int across = first.total() + 1;
         Map<String, NetworkSpec.Margin> margins = margins(scales);
@@ -342,25 +342,33 @@ public record ScaleCombination(
         }
         List<Affine> out = new ArrayList<>();
         for (int d = 0; d < rings; d++) {
-            float[] sorted = values.get(d).toArray();
-            if (sorted.length == 0) {
+            float[] v = values.get(d).toArray();
+            if (v.length == 0) {
                 throw new IllegalArgumentException("outer band ring " + d + ": level 0's region of the validation"
                         + " images is smaller than the band's window (" + (d + 1) + " x " + across + ")");
             }
-            double sum = 0;
-            for (float x : sorted) {
-                sum += x;
-            }
-            Arrays.sort(sorted);
-            double mean = sum / sorted.length;
-            double tail = quantile(sorted, TAIL_QUANTILE) - mean;
-            if (!(tail > 0)) {
-                throw new IllegalArgumentException(
-                        "outer band ring " + d + ": the validation scores do not vary (tail " + tail + ")");
-            }
-            out.add(new Affine(mean, tail / interior));
+            out.add(ringAffine(v, d, interior));
         }
         return out;
+    }
+
+    /**
+     * The standardisation that gives ring {@code d}'s {@code values} mean 0 and puts their
+     * {@value #TAIL_QUANTILE} quantile at {@code interior}; sorts {@code values}.
+     */
+    private static Affine ringAffine(float[] values, int d, double interior) {
+        double sum = 0;
+        for (float x : values) {
+            sum += x;
+        }
+        Arrays.sort(values);
+        double mean = sum / values.length;
+        double tail = quantile(values, TAIL_QUANTILE) - mean;
+        if (!(tail > 0)) {
+            throw new IllegalArgumentException(
+                    "outer band ring " + d + ": the validation scores do not vary (tail " + tail + ")");
+        }
+        return new Affine(mean, tail / interior);
     }
 
     /**
@@ -369,15 +377,15 @@ public record ScaleCombination(
      * #calibrateOuterBand} see level 0 unsmoothed, and smoothing already tames the band's tail.
      */
     private List<Affine> ringStatisticsOnTheRing(
-            List<NetworkSpec> scales, List<Map<String, FloatImage>> validation, List<int[]> sizes, double interior) {
-        NetworkSpec.Margin first = levels.get(0).margin();
-        int rings = Math.max(first.before(), first.after());
-        if (rings == 0) {
-            return List.of();
-        }
-        List<List<Float>> values = new ArrayList<>();
+            List<NetworkSpec> scales,
+            List<Map<String, FloatImage>> validation,
+            List<int[]> sizes,
+            NetworkSpec.Margin first,
+            int rings,
+            double interior) {
+        List<FloatList> values = new ArrayList<>();
         for (int d = 0; d < rings; d++) {
-            values.add(new ArrayList<>());
+            values.add(new FloatList());
         }
         for (int i = 0; i < validation.size(); i++) {
             int height = sizes.get(i)[0];
@@ -394,26 +402,13 @@ public record ScaleCombination(
         }
         List<Affine> out = new ArrayList<>();
         for (int d = 0; d < rings; d++) {
-            List<Float> v = values.get(d);
-            if (v.isEmpty()) {
+            float[] v = values.get(d).toArray();
+            if (v.length == 0) {
                 // A ring only the wider side has (an even receptive field): share the previous one's.
                 out.add(out.isEmpty() ? new Affine(0, 1) : out.get(out.size() - 1));
                 continue;
             }
-            float[] sorted = new float[v.size()];
-            double sum = 0;
-            for (int i = 0; i < sorted.length; i++) {
-                sorted[i] = v.get(i);
-                sum += sorted[i];
-            }
-            Arrays.sort(sorted);
-            double mean = sum / sorted.length;
-            double tail = quantile(sorted, TAIL_QUANTILE) - mean;
-            if (!(tail > 0)) {
-                throw new IllegalArgumentException(
-                        "outer band ring " + d + ": the validation scores do not vary (tail " + tail + ")");
-            }
-            out.add(new Affine(mean, tail / interior));
+            out.add(ringAffine(v, d, interior));
         }
         return out;
     }
