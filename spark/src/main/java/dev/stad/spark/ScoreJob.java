@@ -11,6 +11,7 @@ import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.cli.Commands;
 import dev.stad.runtime.cli.TrustOptions;
 import dev.stad.runtime.cli.VersionProvider;
+import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.image.ImageDecoder;
 import java.io.IOException;
@@ -409,17 +410,7 @@ public final class ScoreJob implements Callable<Integer> {
 
     /** The precision the executors run: the one asked for, or the runtime's default for this bundle. */
     static Precision precision(JobOptions options, BundleManifest manifest) throws BundleException {
-        if (options.precision() != null) {
-            if (manifest.detector(options.precision()).isEmpty()) {
-                throw new BundleException(options.bundle() + ": the bundle has no "
-                        + options.precision().id()
-                        + " detector (export it again with the int8 detector, or use --precision fp32)");
-            }
-            return options.precision();
-        }
-        return manifest.detector(DetectorOptions.DEFAULT_PRECISION)
-                .orElse(manifest.detector())
-                .precisionOrDefault();
+        return Detector.graph(manifest, options.precision(), options.bundle()).precisionOrDefault();
     }
 
     /** Creates the maps folder on the driver, so that a path no task could write fails here; its qualified path. */

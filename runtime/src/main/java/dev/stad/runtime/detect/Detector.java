@@ -84,15 +84,7 @@ public final class Detector implements AutoCloseable {
         Objects.requireNonNull(options, "options must not be null");
         ModelBundle bundle = ModelBundle.open(bundlePath, options.trust());
         BundleManifest m = bundle.manifest();
-        BundleManifest.DetectorGraph d;
-        if (options.precision() != null) {
-            d = m.detector(options.precision())
-                    .orElseThrow(() -> new BundleException(bundlePath + ": the bundle has no "
-                            + options.precision().id() + " detector (export it again with this version's exporter,"
-                            + " or use --precision fp32)"));
-        } else {
-            d = m.detector(DetectorOptions.DEFAULT_PRECISION).orElse(m.detector());
-        }
+        BundleManifest.DetectorGraph d = graph(m, options.precision(), bundlePath.toString());
         int tile = Tiles.tileFor(m, d.precisionOrDefault(), options.tile(), options.memoryBudgetMb());
         byte[] onnx = bundle.read(d.file());
         EngineOptions engine = options.engine();
@@ -209,6 +201,23 @@ public final class Detector implements AutoCloseable {
         List<Region> regions = Regions.find(map, threshold);
         double millis = (System.nanoTime() - t0) / 1e6;
         return new Detection(map, score, sum / k, threshold, score > threshold, regions, millis);
+    }
+
+    /**
+     * The detector graph of {@code m} that runs in {@code precision}; null: the default
+     * ({@link DetectorOptions#DEFAULT_PRECISION} where the bundle has it).
+     *
+     * @param where the bundle, for the message
+     * @throws BundleException if the bundle has no detector of that precision
+     */
+    public static BundleManifest.DetectorGraph graph(BundleManifest m, Precision precision, String where)
+            throws BundleException {
+        if (precision == null) {
+            return m.detector(DetectorOptions.DEFAULT_PRECISION).orElse(m.detector());
+        }
+        return m.detector(precision)
+                .orElseThrow(() -> new BundleException(where + ": the bundle has no " + precision.id()
+                        + " detector (export it again with this version's exporter, or use --precision fp32)"));
     }
 
     @Override
