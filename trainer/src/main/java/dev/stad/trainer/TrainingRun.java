@@ -217,7 +217,7 @@ public final class TrainingRun {
         }
         DatasetSource source = DatasetSource.resolve(dataRoot);
         TrainingImages.Split split =
-                TrainingImages.Split.of(source.goodImages(), config.data().validationFraction(), config.seed());
+                TrainingImages.Split.of(source, config.data().validationFraction(), config.seed());
         RunMetadata.Dataset dataset = new RunMetadata.Dataset(
                 source.kind().name().toLowerCase(Locale.ROOT),
                 dataRoot.toString(),
@@ -244,11 +244,14 @@ public final class TrainingRun {
                 null));
         progress.line(String.format(
                 Locale.ROOT,
-                "Run %s: %d training and %d validation images from %s (%s), %d scale(s) %s,"
+                "Run %s: %d training and %d validation images (%s) from %s (%s), %d scale(s) %s,"
                         + " %d students each, teacher %s",
                 dir.root(),
                 split.train().size(),
                 split.validation().size(),
+                source.validationImages().isEmpty()
+                        ? "held back from the good images"
+                        : "from validation/good, every train/good image trains",
                 dataRoot,
                 dataset.kind(),
                 config.scales().size(),

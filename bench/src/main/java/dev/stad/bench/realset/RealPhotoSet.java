@@ -25,10 +25,14 @@ import java.util.SplittableRandom;
 /**
  * Writes the real-photo development set: one MVTec-layout category per {@link PhotoSource}. Each
  * photo (resized by its source's scale, cut to its usable part) is split along its longer side
- * into a training region (the first 60%) and a test region (the rest, after a gap of an eighth of
- * the crop size), so no test crop shares a pixel with a training crop. Training and good test
- * images are random square crops of their region; defective test images are test crops with one
- * defect from {@link PhotoDefects} painted in and its exact mask.
+ * into a training side (the first 60%) and a test region (the rest, after a gap of an eighth of
+ * the crop size), and the training side along its other axis into a training region and a
+ * validation strip one crop wide at its far end, after the same gap. No two of the three regions
+ * share a pixel: the validation images ({@code validation/good}, which training calibrates on and
+ * never trains on) are as new to the students as the test images, as a station's next parts are.
+ * Training, validation and good test images are random square crops of their region; defective
+ * test images are test crops with one defect from {@link PhotoDefects} painted in and its exact
+ * mask.
  *
  * <p>The images depend only on the photos, the seed and the {@link Options}; a category's images
  * do not depend on which other categories are generated with it, except for the foreign textures'
@@ -37,7 +41,7 @@ import java.util.SplittableRandom;
  */
 public final class RealPhotoSet {
     /** Bumped whenever the images change for a given seed, options and photos. */
-    public static final int GENERATOR_VERSION = 1;
+    public static final int GENERATOR_VERSION = 2;
 
     /** Share of the photo's longer side that the training region takes. */
     static final double TRAIN_SHARE = 0.6;
@@ -47,24 +51,29 @@ public final class RealPhotoSet {
      *
      * @param size side of every (square) image
      * @param trainImages training crops per category
+     * @param validationImages validation crops per category, from their own region
      * @param testGoodImages good test crops per category
      * @param defectImagesPerType defective test crops per category and defect type
      */
-    public record Options(int size, int trainImages, int testGoodImages, int defectImagesPerType) {
+    public record Options(
+            int size, int trainImages, int validationImages, int testGoodImages, int defectImagesPerType) {
         public Options {
             if (size < 32) {
                 throw new IllegalArgumentException("size must be at least 32 pixels, found " + size);
             }
-            if (trainImages < 2 || testGoodImages < 1 || defectImagesPerType < 1) {
-                throw new IllegalArgumentException("need at least 2 training images, 1 good test image and 1 defect"
-                        + " image per type, found " + trainImages + ", " + testGoodImages + ", "
-                        + defectImagesPerType);
+            if (trainImages < 1 || validationImages < 1 || testGoodImages < 1 || defectImagesPerType < 1) {
+                throw new IllegalArgumentException("need at least 1 training image, 1 validation image, 1 good test"
+                        + " image and 1 defect image per type, found " + trainImages + ", " + validationImages + ", "
+                        + testGoodImages + ", " + defectImagesPerType);
             }
         }
 
-        /** What {@code bench real-set} writes by default: 40 training crops, 12 good and 28 defective tests. */
+        /**
+         * What {@code bench real-set} writes by default: 40 training and 8 validation crops, 12 good
+         * and 28 defective tests.
+         */
         public static Options defaults() {
-            return new Options(128, 40, 12, 4);
+            return new Options(128, 40, 8, 12, 4);
         }
     }
 
@@ -128,6 +137,7 @@ public final class RealPhotoSet {
             photos.add(Photo.load(s, file(s), options.size()));
         }
         int perCategory = options.trainImages()
+                + options.validationImages()
                 + options.testGoodImages()
                 + options.defectImagesPerType() * PhotoDefects.TYPES.size();
         try (Progress.Stage stage = progress.stage("real-photo set", (long) perCategory * photos.size(), 0)) {
@@ -148,6 +158,14 @@ public final class RealPhotoSet {
             ImageFiles.writePng(
                     toRgb(photo.crop(rnd, photo.train())),
                     MvtecLayout.trainGood(root).resolve(name(i)));
+            stage.step(category);
+        }
+        for (int i = 0; i < options.validationImages(); i++) {
+            // A stream of its own, so the test images stay what they were before validation crops existed.
+            SplittableRandom rnd = random(category + "/validation", i);
+            ImageFiles.writePng(
+                    toRgb(photo.crop(rnd, photo.validation())),
+                    MvtecLayout.validationGood(root).resolve(name(i)));
             stage.step(category);
         }
         for (int i = 0; i < options.testGoodImages(); i++) {
@@ -179,6 +197,7 @@ public final class RealPhotoSet {
         info.put("photoSha256", photo.sha256());
         info.put("photoSize", List.of(photo.width(), photo.height()));
         info.put("trainRegion", photo.train());
+        info.put("validationRegion", photo.validation());
         info.put("testRegion", photo.test());
         info.put("defectTypes", PhotoDefects.TYPES);
         info.put(
@@ -200,8 +219,15 @@ public final class RealPhotoSet {
     /** A rectangle of the scaled photo, in pixels. */
     public record Region(int x, int y, int width, int height) {}
 
-    /** A source's photo, scaled and cut to its usable part, with its two disjoint regions. */
-    record Photo(PhotoSource source, FloatImage image, String sha256, Region train, Region test, int size) {
+    /** A source's photo, scaled and cut to its usable part, with its three disjoint regions. */
+    record Photo(
+            PhotoSource source,
+            FloatImage image,
+            String sha256,
+            Region train,
+            Region validation,
+            Region test,
+            int size) {
         int width() {
             return image.width();
         }
@@ -226,15 +252,21 @@ public final class RealPhotoSet {
             int trainLength = (int) Math.floor(longSide * TRAIN_SHARE);
             int testStart = trainLength + gap;
             int shortSide = alongX ? h : w;
-            if (shortSide < size || trainLength < size || longSide - testStart < size) {
+            int trainWidth = shortSide - size - gap;
+            if (trainWidth < size || trainLength < size || longSide - testStart < size) {
                 throw new IOException(file + " (category " + s.category() + ") is " + w + "x" + h
                         + " pixels after scaling by " + s.scale() + ": too small for " + size
-                        + "-pixel crops from disjoint training and test regions");
+                        + "-pixel crops from disjoint training, validation and test regions");
             }
-            Region train = alongX ? new Region(0, 0, trainLength, h) : new Region(0, 0, w, trainLength);
+            int validationStart = shortSide - size;
+            Region train =
+                    alongX ? new Region(0, 0, trainLength, trainWidth) : new Region(0, 0, trainWidth, trainLength);
+            Region validation = alongX
+                    ? new Region(0, validationStart, trainLength, size)
+                    : new Region(validationStart, 0, size, trainLength);
             Region test =
                     alongX ? new Region(testStart, 0, w - testStart, h) : new Region(0, testStart, w, h - testStart);
-            return new Photo(s, scaled, ModelBundle.sha256(Files.readAllBytes(file)), train, test, size);
+            return new Photo(s, scaled, ModelBundle.sha256(Files.readAllBytes(file)), train, validation, test, size);
         }
 
         /** A square crop of {@code size} pixels at a random position inside {@code r}. */

@@ -49,6 +49,12 @@ public final class RealSetCommand implements Callable<Integer> {
     int train;
 
     @Option(
+            names = "--validation",
+            defaultValue = "8",
+            description = "Validation images per category, from their own region (default: ${DEFAULT-VALUE}).")
+    int validation;
+
+    @Option(
             names = "--test-good",
             defaultValue = "12",
             description = "Good test images per category (default: ${DEFAULT-VALUE}).")
@@ -87,15 +93,17 @@ public final class RealSetCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter log = spec.commandLine().getOut();
         List<PhotoSource> sources = select(PhotoSource.DEFAULTS, categories);
-        RealPhotoSet.Options options = new RealPhotoSet.Options(size, train, testGood, perType);
+        RealPhotoSet.Options options = new RealPhotoSet.Options(size, train, validation, testGood, perType);
         RealPhotoSet set = new RealPhotoSet(photoRoot, sources, options, seed);
         set.generate(out, new ConsoleProgress(log, parent.interactive));
         log.printf(
-                "Wrote %d categories to %s (%s): %d training, %d good and %d defective test images each%n",
+                "Wrote %d categories to %s (%s): %d training, %d validation, %d good and %d defective test images"
+                        + " each%n",
                 sources.size(),
                 out,
                 String.join(", ", sources.stream().map(PhotoSource::category).toList()),
                 train,
+                validation,
                 testGood,
                 perType * PhotoDefects.TYPES.size());
         return 0;

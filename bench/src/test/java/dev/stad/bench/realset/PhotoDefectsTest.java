@@ -24,7 +24,13 @@ class PhotoDefectsTest {
         FloatImage img = ImageDecoder.toFloat(TestPhotos.texture(360, 200, seed, grain, contrast));
         PhotoSource s = PhotoSource.whole(name, PhotoSource.Kind.STOCHASTIC, "none", "/" + name + ".png", 1.0);
         return new RealPhotoSet.Photo(
-                s, img, "", new RealPhotoSet.Region(0, 0, 180, 200), new RealPhotoSet.Region(196, 0, 164, 200), N);
+                s,
+                img,
+                "",
+                new RealPhotoSet.Region(0, 0, 180, 120),
+                new RealPhotoSet.Region(0, 136, 180, 64),
+                new RealPhotoSet.Region(196, 0, 164, 200),
+                N);
     }
 
     static final RealPhotoSet.Photo PART = photo("part", 1, 3, 0.15);

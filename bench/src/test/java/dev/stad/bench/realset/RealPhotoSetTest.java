@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class RealPhotoSetTest {
     static final List<PhotoSource> SOURCES = PhotoSource.DEFAULTS.subList(0, 3);
-    static final RealPhotoSet.Options SMALL = new RealPhotoSet.Options(48, 5, 3, 2);
+    static final RealPhotoSet.Options SMALL = new RealPhotoSet.Options(48, 5, 2, 3, 2);
 
     @Test
     void writesEveryCategoryInMvtecLayoutWithAMaskPerDefectImage(@TempDir Path tmp) throws IOException {
@@ -31,6 +31,7 @@ class RealPhotoSetTest {
             Path c = out.resolve(s.category());
             assertTrue(MvtecLayout.isCategory(c), c.toString());
             assertEquals(5, count(MvtecLayout.trainGood(c)));
+            assertEquals(2, count(MvtecLayout.validationGood(c)));
             assertEquals(3, count(MvtecLayout.test(c).resolve(MvtecLayout.GOOD)));
             for (String type : PhotoDefects.TYPES) {
                 assertEquals(2, count(MvtecLayout.test(c).resolve(type)), type);
@@ -69,19 +70,30 @@ class RealPhotoSetTest {
     }
 
     @Test
-    void trainingAndTestRegionsShareNoPixel(@TempDir Path tmp) throws IOException {
+    void trainingValidationAndTestRegionsShareNoPixel(@TempDir Path tmp) throws IOException {
         TestPhotos.write(tmp, SOURCES, 200, 300);
         for (PhotoSource s : SOURCES) {
             RealPhotoSet.Photo p =
                     RealPhotoSet.Photo.load(s, tmp.resolve(s.path().substring(1)), 64);
-            RealPhotoSet.Region a = p.train();
-            RealPhotoSet.Region b = p.test();
-            boolean apartX = a.x() + a.width() <= b.x() || b.x() + b.width() <= a.x();
-            boolean apartY = a.y() + a.height() <= b.y() || b.y() + b.height() <= a.y();
-            assertTrue(apartX || apartY, s.category() + ": " + a + " and " + b);
-            assertTrue(b.height() >= 64 && b.width() >= 64 && a.height() >= 64 && a.width() >= 64);
-            assertTrue(b.y() >= a.height() + 8, "the longer side (height here) is split, with a gap: " + b);
+            RealPhotoSet.Region train = p.train();
+            RealPhotoSet.Region validation = p.validation();
+            RealPhotoSet.Region test = p.test();
+            assertApart(s.category(), train, test);
+            assertApart(s.category(), train, validation);
+            assertApart(s.category(), validation, test);
+            for (RealPhotoSet.Region r : List.of(train, validation, test)) {
+                assertTrue(r.height() >= 64 && r.width() >= 64, s.category() + ": " + r);
+                assertTrue(r.x() >= 0 && r.y() >= 0 && r.x() + r.width() <= 200 && r.y() + r.height() <= 300);
+            }
+            assertTrue(test.y() >= train.height() + 8, "the longer side (height here) is split, with a gap: " + test);
+            assertTrue(validation.x() >= train.width() + 8, "the training side is split across, with a gap");
         }
+    }
+
+    private static void assertApart(String category, RealPhotoSet.Region a, RealPhotoSet.Region b) {
+        boolean apartX = a.x() + a.width() <= b.x() || b.x() + b.width() <= a.x();
+        boolean apartY = a.y() + a.height() <= b.y() || b.y() + b.height() <= a.y();
+        assertTrue(apartX || apartY, category + ": " + a + " and " + b);
     }
 
     @Test
@@ -102,7 +114,7 @@ class RealPhotoSetTest {
         TestPhotos.write(tmp, SOURCES.subList(0, 1), 100, 100);
         IOException e = assertThrows(
                 IOException.class,
-                () -> new RealPhotoSet(tmp, SOURCES.subList(0, 1), new RealPhotoSet.Options(64, 2, 1, 1), 1)
+                () -> new RealPhotoSet(tmp, SOURCES.subList(0, 1), new RealPhotoSet.Options(64, 2, 1, 1, 1), 1)
                         .generate(tmp.resolve("out"), Progress.silent()));
         assertTrue(e.getMessage().contains("HR_Cork.png") && e.getMessage().contains("too small"), e.getMessage());
     }

@@ -6,7 +6,8 @@ import java.nio.file.Path;
 /**
  * The folder layout of an MVTec AD category, decided once for training, scoring and evaluation:
  * {@code train/good/*}, {@code test/<type>/*} (type {@code good} or a defect) and
- * {@code ground_truth/<defect>/<name>_mask.png} for every defective test image. A folder is meant
+ * {@code ground_truth/<defect>/<name>_mask.png} for every defective test image, and optionally
+ * {@code validation/good/*} (as MVTec LOCO AD has): good images kept for calibration only. A folder is meant
  * as a category when it has a {@code train/} folder: training then takes {@code train/good} (and
  * says what is missing if the rest is not there), scoring takes {@code test/}, evaluation takes
  * {@code test/} and {@code ground_truth/}.
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 public final class MvtecLayout {
     public static final String TRAIN = "train";
     public static final String TEST = "test";
+    public static final String VALIDATION = "validation";
     public static final String GOOD = "good";
     public static final String GROUND_TRUTH = "ground_truth";
     public static final String MASK_SUFFIX = "_mask.png";
@@ -28,6 +30,11 @@ public final class MvtecLayout {
     /** {@code <root>/train/good}. */
     public static Path trainGood(Path root) {
         return root.resolve(TRAIN).resolve(GOOD);
+    }
+
+    /** {@code <root>/validation/good}: optional good images that calibrate and are never trained on. */
+    public static Path validationGood(Path root) {
+        return root.resolve(VALIDATION).resolve(GOOD);
     }
 
     /** {@code <root>/test}. */

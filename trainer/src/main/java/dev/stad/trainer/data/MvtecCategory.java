@@ -19,11 +19,13 @@ public final class MvtecCategory {
 
     private final Path root;
     private final List<Path> trainGood;
+    private final List<Path> validationGood;
     private final Map<String, List<Path>> test;
 
-    private MvtecCategory(Path root, List<Path> trainGood, Map<String, List<Path>> test) {
+    private MvtecCategory(Path root, List<Path> trainGood, List<Path> validationGood, Map<String, List<Path>> test) {
         this.root = root;
         this.trainGood = trainGood;
+        this.validationGood = validationGood;
         this.test = test;
     }
 
@@ -40,6 +42,19 @@ public final class MvtecCategory {
         if (good.isEmpty()) {
             throw new DatasetException(root + " is not an MVTec AD category: train/good holds no images"
                     + " (looked for .png, .jpg, .bmp, .tif files in " + train + ")");
+        }
+        List<Path> validation = List.of();
+        Path validationDir = MvtecLayout.validationGood(root);
+        if (Files.isDirectory(validationDir)) {
+            validation = ImageFiles.list(validationDir);
+            if (validation.isEmpty()) {
+                throw new DatasetException(root + ": validation/good holds no images (looked for .png, .jpg, .bmp, .tif"
+                        + " files in " + validationDir + "); add good images there or remove the folder to hold"
+                        + " back a share of train/good instead");
+            }
+        } else if (Files.exists(root.resolve(MvtecLayout.VALIDATION))) {
+            throw new DatasetException(
+                    root + ": validation exists but has no folder good (expected " + validationDir + "/*.png)");
         }
         Path testDir = MvtecLayout.test(root);
         if (!Files.isDirectory(testDir)) {
@@ -65,7 +80,7 @@ public final class MvtecCategory {
             throw new DatasetException(root + " is not an MVTec AD category: test holds no type folders"
                     + " (expected test/good and test/<defect>)");
         }
-        return new MvtecCategory(root, good, Collections.unmodifiableMap(test));
+        return new MvtecCategory(root, good, validation, Collections.unmodifiableMap(test));
     }
 
     private static Path maskPath(Path root, String type, Path image) {
@@ -78,6 +93,14 @@ public final class MvtecCategory {
 
     public List<Path> trainGood() {
         return trainGood;
+    }
+
+    /**
+     * The good images of {@code validation/good}, sorted by name; empty when the category has no such
+     * folder (training then holds back a share of {@link #trainGood()}).
+     */
+    public List<Path> validationGood() {
+        return validationGood;
     }
 
     /** Test images by type folder name ({@code good} first if present), each list sorted by name. */

@@ -27,6 +27,17 @@ public record TrainingImages(List<Named> train, List<Named> validation) {
 
     /** Which files go where; cheap, so it is computed and checked before any image is decoded. */
     public record Split(List<Path> train, List<Path> validation) {
+        /**
+         * The dataset's own validation images when it has them (every good image then trains), or
+         * a seeded share of the good images held back.
+         */
+        public static Split of(DatasetSource source, double validationFraction, long seed) throws DatasetException {
+            if (source.validationImages().isEmpty()) {
+                return of(source.goodImages(), validationFraction, seed);
+            }
+            return new Split(source.goodImages(), source.validationImages());
+        }
+
         public static Split of(List<Path> files, double validationFraction, long seed) throws DatasetException {
             if (files.size() < 2) {
                 throw new DatasetException(

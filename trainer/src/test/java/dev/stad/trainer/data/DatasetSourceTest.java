@@ -125,4 +125,47 @@ class DatasetSourceTest {
         assertEquals(a, b);
         assertTrue(a.train().stream().noneMatch(a.validation()::contains));
     }
+
+    @Test
+    void aValidationGoodFolderCalibratesAndEveryTrainingImageTrains() throws IOException {
+        Path cat = dir.resolve("carpet");
+        for (int i = 0; i < 5; i++) {
+            png(cat.resolve(String.format("train/good/%03d.png", i)));
+        }
+        png(cat.resolve("validation/good/v1.png"));
+        png(cat.resolve("validation/good/v0.png"));
+        png(cat.resolve("test/good/000.png"));
+        DatasetSource s = DatasetSource.resolve(cat);
+        assertEquals(
+                List.of("v0.png", "v1.png"),
+                s.validationImages().stream()
+                        .map(p -> p.getFileName().toString())
+                        .toList());
+        TrainingImages.Split split = TrainingImages.Split.of(s, 0.5, 3);
+        assertEquals(s.goodImages(), split.train());
+        assertEquals(s.validationImages(), split.validation());
+
+        Path plain = dir.resolve("goods");
+        for (int i = 0; i < 4; i++) {
+            png(plain.resolve(i + ".png"));
+        }
+        DatasetSource folder = DatasetSource.resolve(plain);
+        assertTrue(folder.validationImages().isEmpty());
+        assertEquals(TrainingImages.Split.of(folder.goodImages(), 0.5, 3), TrainingImages.Split.of(folder, 0.5, 3));
+    }
+
+    @Test
+    void anEmptyOrMisplacedValidationFolderIsRejectedNamingIt() throws IOException {
+        Path cat = dir.resolve("carpet");
+        png(cat.resolve("train/good/000.png"));
+        png(cat.resolve("test/good/000.png"));
+        Files.createDirectories(cat.resolve("validation/good"));
+        DatasetException empty = assertThrows(DatasetException.class, () -> DatasetSource.resolve(cat));
+        assertTrue(empty.getMessage().contains("validation/good holds no images"), empty.getMessage());
+
+        Files.delete(cat.resolve("validation/good"));
+        png(cat.resolve("validation/000.png"));
+        DatasetException misplaced = assertThrows(DatasetException.class, () -> DatasetSource.resolve(cat));
+        assertTrue(misplaced.getMessage().contains("validation exists but has no folder good"), misplaced.getMessage());
+    }
 }
