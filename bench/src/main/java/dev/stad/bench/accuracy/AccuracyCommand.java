@@ -125,9 +125,32 @@ public final class AccuracyCommand implements Callable<Integer> {
 
     private PrintWriter log;
 
-    /** One row of the metrics table. */
+    /**
+     * One row of the metrics table: the threshold-free AUROCs, and the station's pass/fail decisions
+     * at the bundle's threshold ({@code goodFlagged} of the {@code images - defective} good images
+     * rejected, {@code defectiveFlagged} of the {@code defective} ones caught).
+     */
     public record Row(
-            String type, int images, int defective, int regions, double imageAuroc, double pixelAuroc, double auPro) {}
+            String type,
+            int images,
+            int defective,
+            int regions,
+            double imageAuroc,
+            double pixelAuroc,
+            double auPro,
+            int goodFlagged,
+            int defectiveFlagged) {
+        /** Share of the good images the threshold rejects. */
+        public double goodRejected() {
+            int good = images - defective;
+            return good == 0 ? Double.NaN : (double) goodFlagged / good;
+        }
+
+        /** Share of the defective images the threshold catches. */
+        public double defectsCaught() {
+            return defective == 0 ? Double.NaN : (double) defectiveFlagged / defective;
+        }
+    }
 
     /** What {@code accuracy.json} holds. */
     public record Report(
@@ -293,12 +316,30 @@ public final class AccuracyCommand implements Callable<Integer> {
             double[] s = subset.stream().mapToDouble(ImageScore::score).toArray();
             boolean[] positive = new boolean[s.length];
             int defective = 0;
+            int goodFlagged = 0;
+            int defectiveFlagged = 0;
             for (int i = 0; i < s.length; i++) {
                 positive[i] = !subset.get(i).type().equals(MvtecLayout.GOOD);
                 defective += positive[i] ? 1 : 0;
+                if (subset.get(i).anomalous()) {
+                    if (positive[i]) {
+                        defectiveFlagged++;
+                    } else {
+                        goodFlagged++;
+                    }
+                }
             }
             PixelMetrics.Result pr = e.getValue().compute(fprLimit);
-            rows.add(new Row(type, s.length, defective, pr.regions(), Roc.auroc(s, positive), pr.auroc(), pr.auPro()));
+            rows.add(new Row(
+                    type,
+                    s.length,
+                    defective,
+                    pr.regions(),
+                    Roc.auroc(s, positive),
+                    pr.auroc(),
+                    pr.auPro(),
+                    goodFlagged,
+                    defectiveFlagged));
             imageRocs.put(type, Roc.curve(s, positive));
             pixelRocs.put(type, pr.roc());
             pros.put(type, pr.pro());
@@ -417,21 +458,30 @@ public final class AccuracyCommand implements Callable<Integer> {
         s.append(String.format(
                 Locale.ROOT,
                 "| defect type | test images | defective | GT regions | image AUROC |"
-                        + " pixel AUROC | AU-PRO@%.1f |%n",
+                        + " pixel AUROC | AU-PRO@%.1f | good rejected | defective caught |%n",
                 r.fprLimit()));
-        s.append("| --- | --- | --- | --- | --- | --- | --- |\n");
+        s.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (Row row : r.rows()) {
             s.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %d | %d | %.3f | %.3f | %.3f |%n",
+                    "| %s | %d | %d | %d | %.3f | %.3f | %.3f | %d of %d | %d of %d |%n",
                     row.type(),
                     row.images(),
                     row.defective(),
                     row.regions(),
                     row.imageAuroc(),
                     row.pixelAuroc(),
-                    row.auPro()));
+                    row.auPro(),
+                    row.goodFlagged(),
+                    row.images() - row.defective(),
+                    row.defectiveFlagged(),
+                    row.defective()));
         }
+        s.append(String.format(
+                Locale.ROOT,
+                "%nRejected and caught: images whose score is above the bundle's threshold (%.3f), the"
+                        + " station's pass/fail decision.%n",
+                r.threshold()));
         if (!r.goodMapByDepth().isEmpty()) {
             s.append("\nGood test images' map values by distance from the border:\n\n"
                     + "| pixels from the border | pixels | mean | 99.9th percentile |\n| --- | --- | --- | --- |\n");

@@ -42,8 +42,18 @@ final class SuiteRun {
             List<AccuracyCommand.Row> types,
             List<AccuracyCommand.DepthBand> goodMapByDepth) {}
 
-    /** A mean row over several categories. */
-    record MeanRow(String name, int categories, double imageAuroc, double pixelAuroc, double auPro) {}
+    /**
+     * A mean row over several categories; the last two are the means of the categories' shares of
+     * good images rejected and defective images caught at each bundle's threshold.
+     */
+    record MeanRow(
+            String name,
+            int categories,
+            double imageAuroc,
+            double pixelAuroc,
+            double auPro,
+            double goodRejected,
+            double defectsCaught) {}
 
     /** What {@code suite.json} holds. */
     record Summary(
@@ -173,7 +183,15 @@ final class SuiteRun {
                         .mapToDouble(AccuracyCommand.Row::pixelAuroc)
                         .average()
                         .orElse(Double.NaN),
-                rows.stream().mapToDouble(AccuracyCommand.Row::auPro).average().orElse(Double.NaN));
+                rows.stream().mapToDouble(AccuracyCommand.Row::auPro).average().orElse(Double.NaN),
+                rows.stream()
+                        .mapToDouble(AccuracyCommand.Row::goodRejected)
+                        .average()
+                        .orElse(Double.NaN),
+                rows.stream()
+                        .mapToDouble(AccuracyCommand.Row::defectsCaught)
+                        .average()
+                        .orElse(Double.NaN));
     }
 
     static String markdown(Summary s) {
@@ -186,35 +204,41 @@ final class SuiteRun {
                 s.mean().imageAuroc(),
                 s.mean().pixelAuroc(),
                 s.mean().auPro()));
-        b.append("| category | kind | training s | image AUROC | pixel AUROC | AU-PRO@0.3 |\n"
-                + "| --- | --- | --- | --- | --- | --- |\n");
+        b.append("| category | kind | training s | image AUROC | pixel AUROC | AU-PRO@0.3 | good rejected |"
+                + " defects caught |\n"
+                + "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (CategoryResult r : s.categories()) {
             b.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %.0f | %.3f | %.3f | %.3f |%n",
+                    "| %s | %s | %.0f | %.3f | %.3f | %.3f | %.0f%% | %.0f%% |%n",
                     r.category(),
                     r.kind(),
                     r.trainingSeconds(),
                     r.overall().imageAuroc(),
                     r.overall().pixelAuroc(),
-                    r.overall().auPro()));
+                    r.overall().auPro(),
+                    100 * r.overall().goodRejected(),
+                    100 * r.overall().defectsCaught()));
         }
         for (MeanRow m : s.byKind()) {
             b.append(row("mean, " + m.name() + " (" + m.categories() + ")", m));
         }
         b.append(row("**mean**", s.mean()));
-        b.append(
-                "\nPer defect type, mean over the categories:\n\n"
-                        + "| defect type | categories | image AUROC | pixel AUROC | AU-PRO@0.3 |\n| --- | --- | --- | --- | --- |\n");
+        b.append("\nGood rejected and defects caught: the share of good and of defective test images scoring above"
+                + " their bundle's threshold, the station's default pass/fail decision.\n");
+        b.append("\nPer defect type, mean over the categories:\n\n"
+                + "| defect type | categories | image AUROC | pixel AUROC | AU-PRO@0.3 | caught |\n"
+                + "| --- | --- | --- | --- | --- | --- |\n");
         for (MeanRow m : s.byType()) {
             b.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %.3f | %.3f | %.3f |%n",
+                    "| %s | %d | %.3f | %.3f | %.3f | %.0f%% |%n",
                     m.name(),
                     m.categories(),
                     m.imageAuroc(),
                     m.pixelAuroc(),
-                    m.auPro()));
+                    m.auPro(),
+                    100 * m.defectsCaught()));
         }
         b.append("\nPer category and defect type, pixel AUROC:\n\n| category |");
         List<String> types = s.byType().stream().map(MeanRow::name).toList();
@@ -259,6 +283,13 @@ final class SuiteRun {
 
     private static String row(String name, MeanRow m) {
         return String.format(
-                Locale.ROOT, "| %s | | | %.3f | %.3f | %.3f |%n", name, m.imageAuroc(), m.pixelAuroc(), m.auPro());
+                Locale.ROOT,
+                "| %s | | | %.3f | %.3f | %.3f | %.0f%% | %.0f%% |%n",
+                name,
+                m.imageAuroc(),
+                m.pixelAuroc(),
+                m.auPro(),
+                100 * m.goodRejected(),
+                100 * m.defectsCaught());
     }
 }

@@ -50,8 +50,10 @@ public final class RealSetCommand implements Callable<Integer> {
 
     @Option(
             names = "--validation",
-            defaultValue = "8",
-            description = "Validation images per category, from their own region (default: ${DEFAULT-VALUE}).")
+            defaultValue = "0",
+            description = "Validation images per category (validation/good), from a strip of the training side"
+                    + " that no training crop touches; 0 writes none and training holds back a share of its"
+                    + " images (default: ${DEFAULT-VALUE}).")
     int validation;
 
     @Option(

@@ -74,7 +74,7 @@ class RealPhotoSetTest {
         TestPhotos.write(tmp, SOURCES, 200, 300);
         for (PhotoSource s : SOURCES) {
             RealPhotoSet.Photo p =
-                    RealPhotoSet.Photo.load(s, tmp.resolve(s.path().substring(1)), 64);
+                    RealPhotoSet.Photo.load(s, tmp.resolve(s.path().substring(1)), 64, true);
             RealPhotoSet.Region train = p.train();
             RealPhotoSet.Region validation = p.validation();
             RealPhotoSet.Region test = p.test();
@@ -87,7 +87,28 @@ class RealPhotoSetTest {
             }
             assertTrue(test.y() >= train.height() + 8, "the longer side (height here) is split, with a gap: " + test);
             assertTrue(validation.x() >= train.width() + 8, "the training side is split across, with a gap");
+
+            RealPhotoSet.Photo without =
+                    RealPhotoSet.Photo.load(s, tmp.resolve(s.path().substring(1)), 64, false);
+            assertEquals(null, without.validation());
+            assertEquals(new RealPhotoSet.Region(0, 0, 200, train.height()), without.train());
+            assertEquals(test, without.test());
         }
+    }
+
+    @Test
+    void withoutValidationImagesNoFolderIsWrittenAndTheTestImagesAreTheSame(@TempDir Path tmp) throws IOException {
+        TestPhotos.write(tmp.resolve("photos"), SOURCES, 200, 120);
+        new RealPhotoSet(tmp.resolve("photos"), SOURCES, SMALL, 5).generate(tmp.resolve("a"), Progress.silent());
+        RealPhotoSet.Options none = new RealPhotoSet.Options(48, 5, 0, 3, 2);
+        new RealPhotoSet(tmp.resolve("photos"), SOURCES, none, 5).generate(tmp.resolve("b"), Progress.silent());
+        Path c = tmp.resolve("b").resolve(SOURCES.get(0).category());
+        assertFalse(Files.exists(c.resolve(MvtecLayout.VALIDATION)));
+        Path rel = Path.of(SOURCES.get(0).category(), "test", "stain", "001.png");
+        assertArrayEquals(
+                Files.readAllBytes(tmp.resolve("a").resolve(rel)),
+                Files.readAllBytes(tmp.resolve("b").resolve(rel)),
+                "validation crops take no draw from the test images' streams");
     }
 
     private static void assertApart(String category, RealPhotoSet.Region a, RealPhotoSet.Region b) {

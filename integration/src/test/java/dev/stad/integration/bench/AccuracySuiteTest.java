@@ -49,6 +49,8 @@ class AccuracySuiteTest {
                 "32",
                 "--train",
                 "8",
+                "--validation",
+                "2",
                 "--test-good",
                 "3",
                 "--per-type",
@@ -75,8 +77,34 @@ class AccuracySuiteTest {
             image += c.get("overall").get("imageAuroc").asDouble() / 2;
             pixel += c.get("overall").get("pixelAuroc").asDouble() / 2;
             pro += c.get("overall").get("auPro").asDouble() / 2;
-            assertTrue(
-                    Files.isRegularFile(out.resolve(c.get("category").asText()).resolve("accuracy.json")));
+            Path report = out.resolve(c.get("category").asText()).resolve("accuracy.json");
+            assertTrue(Files.isRegularFile(report));
+            // The pass/fail columns count the report's own per-image decisions.
+            int goodFlagged = 0;
+            int defectiveFlagged = 0;
+            for (JsonNode scored : new ObjectMapper().readTree(report.toFile()).get("images")) {
+                if (scored.get("anomalous").asBoolean()) {
+                    if (scored.get("type").asText().equals("good")) {
+                        goodFlagged++;
+                    } else {
+                        defectiveFlagged++;
+                    }
+                }
+            }
+            assertEquals(goodFlagged, c.get("overall").get("goodFlagged").asInt());
+            assertEquals(
+                    defectiveFlagged, c.get("overall").get("defectiveFlagged").asInt());
+            // The set's validation/good images calibrate; every train/good image trains.
+            JsonNode dataset = new ObjectMapper()
+                    .readTree(out.resolve(c.get("category").asText())
+                            .resolve("run/run.json")
+                            .toFile())
+                    .get("dataset");
+            assertEquals(2, dataset.get("validation").size(), dataset.toString());
+            for (JsonNode v : dataset.get("validation")) {
+                assertTrue(v.asText().startsWith("validation/good/"), v.asText());
+            }
+            assertEquals(8, dataset.get("train").size(), dataset.toString());
         }
         assertEquals(image, s.get("mean").get("imageAuroc").asDouble(), 1e-12);
         assertEquals(pixel, s.get("mean").get("pixelAuroc").asDouble(), 1e-12);
