@@ -358,7 +358,7 @@ public final class TrainingRun {
 
         Teacher teacher = teacher(manager, dir, spec, train);
         Path studentsFile = dir.studentsFile(spec.name());
-        StudentTrainer trainer = new StudentTrainer(spec, config.students(), config.seed(), progress);
+        StudentTrainer trainer = new StudentTrainer(spec, config.students(), config.input(), config.seed(), progress);
         TeacherTargets targets = null;
         boolean studentsDone = trainer.isComplete(studentsFile);
         if (teacher.normalization() == null || !studentsDone) {

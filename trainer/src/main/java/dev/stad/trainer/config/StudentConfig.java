@@ -20,6 +20,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param weightDecay L2 penalty added to the gradient (as in PyTorch's Adam)
  * @param flip random mirroring of the crops (and the teacher's targets with them), for parts that
  *     look the same mirrored: {@code none} (default), {@code horizontal}, {@code vertical} or {@code both}
+ * @param exposure random exposure of the crops: each crop's pixel values (before the input's
+ *     normalisation) are multiplied by a gain drawn uniformly from {@code [1 - exposure, 1 +
+ *     exposure]}, and the teacher's targets are computed on the same crop, so the students learn to
+ *     follow the teacher under small changes of lighting. Default 0 (off); at most 0.5
  */
 public record StudentConfig(
         @JsonProperty("count") Integer count,
@@ -28,7 +32,8 @@ public record StudentConfig(
         @JsonProperty("cropSize") Integer cropSize,
         @JsonProperty("learningRate") Double learningRate,
         @JsonProperty("weightDecay") Double weightDecay,
-        @JsonProperty("flip") Flip flip) {
+        @JsonProperty("flip") Flip flip,
+        @JsonProperty("exposure") Double exposure) {
 
     /** Which mirrorings a crop may get, each with probability 1/2. */
     public enum Flip {
@@ -59,6 +64,10 @@ public record StudentConfig(
         learningRate = Checks.orDefault(learningRate, 1e-4);
         weightDecay = Checks.orDefault(weightDecay, 1e-5);
         flip = Checks.orDefault(flip, Flip.NONE);
+        exposure = Checks.orDefault(exposure, 0.0);
+        if (!(exposure >= 0 && exposure <= 0.5)) {
+            throw new IllegalArgumentException("students.exposure must be in [0, 0.5], found " + exposure);
+        }
         Checks.atLeast("students.count", count, 2); // v, the ensemble's disagreement, needs two
         Checks.atLeast("students.epochs", epochs, 1);
         Checks.atLeast("students.batchSize", batchSize, 1);

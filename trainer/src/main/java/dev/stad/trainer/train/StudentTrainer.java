@@ -7,6 +7,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.StudentConfig;
@@ -39,12 +40,15 @@ public final class StudentTrainer {
 
     private final NetworkSpec spec;
     private final StudentConfig config;
+    private final Preprocessing input;
     private final long seed;
     private final Progress progress;
 
-    public StudentTrainer(NetworkSpec spec, StudentConfig config, long seed, Progress progress) {
+    /** @param input the images' preprocessing, whose normalisation an exposure change passes through */
+    public StudentTrainer(NetworkSpec spec, StudentConfig config, Preprocessing input, long seed, Progress progress) {
         this.spec = spec;
         this.config = config;
+        this.input = input;
         this.seed = seed;
         this.progress = progress;
     }
@@ -131,12 +135,17 @@ public final class StudentTrainer {
                                     flip.horizontal() && rnd[i].nextBoolean(),
                                     flip.vertical() && rnd[i].nextBoolean());
                             crops.add(c);
-                            windows.add(Crops.window(image, c.y(), c.x(), crop, rf)
-                                    .flip(c.flipHorizontal(), c.flipVertical()));
+                            FloatImage window = Crops.window(image, c.y(), c.x(), crop, rf)
+                                    .flip(c.flipHorizontal(), c.flipVertical());
+                            if (config.exposure() > 0) {
+                                double gain = 1 + config.exposure() * (2 * rnd[i].nextDouble() - 1);
+                                window = exposed(window, gain, this.input.mean(), this.input.std());
+                            }
+                            windows.add(window);
                         }
                         try (NDManager sub = manager.newSubManager()) {
                             NDArray input = Tensors.batch(sub, windows);
-                            NDArray target = targets.targets(sub, ps, crops, input);
+                            NDArray target = targets.targets(sub, ps, crops, input, config.exposure() > 0);
                             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                                 NDArray out = nets.networks().get(i).forwardTraining(ps, input);
                                 NDArray loss = out.sub(target)
@@ -240,5 +249,22 @@ public final class StudentTrainer {
                     .toArray());
         }
         return out;
+    }
+
+    /**
+     * A normalised window as if its pixel values had been multiplied by {@code gain} before the
+     * normalisation {@code (p - mean) / std}: {@code gain * n + (gain - 1) * mean / std} per channel.
+     */
+    static FloatImage exposed(FloatImage window, double gain, float[] mean, float[] std) {
+        float[] d = window.data();
+        float[] out = new float[d.length];
+        int plane = window.height() * window.width();
+        for (int c = 0; c < window.channels(); c++) {
+            double offset = (gain - 1) * mean[c] / std[c];
+            for (int j = c * plane; j < (c + 1) * plane; j++) {
+                out[j] = (float) (gain * d[j] + offset);
+            }
+        }
+        return new FloatImage(window.channels(), window.height(), window.width(), out);
     }
 }

@@ -186,8 +186,17 @@ public final class TeacherTargets {
      * @param inputs the crops' input windows, already mirrored as the crops say
      */
     public NDArray targets(NDManager sub, ParameterStore ps, List<Crop> crops, NDArray inputs) {
+        return targets(sub, ps, crops, inputs, false);
+    }
+
+    /**
+     * {@link #targets(NDManager, ParameterStore, List, NDArray)}, from the teacher on {@code inputs}
+     * whenever {@code changed}: the windows differ from the images' pixels (a changed exposure), so
+     * the cached maps do not apply.
+     */
+    public NDArray targets(NDManager sub, ParameterStore ps, List<Crop> crops, NDArray inputs, boolean changed) {
         boolean mirrored = crops.stream().anyMatch(c -> c.flipHorizontal() || c.flipVertical());
-        if (maps == null || mirrored) {
+        if (maps == null || mirrored || changed) {
             float[] mu = normalization.mean();
             float[] sigma = normalization.std();
             NDArray muT = sub.create(mu, new Shape(1, mu.length, 1, 1));
