@@ -74,6 +74,8 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("students.count must be >= 2"), e.getMessage());
         e = assertThrows(IOException.class, () -> parse(MINIMAL.replace("p33", "p99") + "}"));
         assertTrue(e.getMessage().contains("Unknown architecture 'p99'"), e.getMessage());
+        e = assertThrows(IOException.class, () -> parse(MINIMAL + ",\"students\":{\"exposure\":0.6}}"));
+        assertTrue(e.getMessage().contains("students.exposure must be in [0, 0.5], found 0.6"), e.getMessage());
     }
 
     @Test
