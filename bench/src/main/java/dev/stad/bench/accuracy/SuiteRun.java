@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 
 /**
@@ -175,23 +176,15 @@ final class SuiteRun {
         return new MeanRow(
                 name,
                 rows.size(),
-                rows.stream()
-                        .mapToDouble(AccuracyCommand.Row::imageAuroc)
-                        .average()
-                        .orElse(Double.NaN),
-                rows.stream()
-                        .mapToDouble(AccuracyCommand.Row::pixelAuroc)
-                        .average()
-                        .orElse(Double.NaN),
-                rows.stream().mapToDouble(AccuracyCommand.Row::auPro).average().orElse(Double.NaN),
-                rows.stream()
-                        .mapToDouble(AccuracyCommand.Row::goodRejected)
-                        .average()
-                        .orElse(Double.NaN),
-                rows.stream()
-                        .mapToDouble(AccuracyCommand.Row::defectsCaught)
-                        .average()
-                        .orElse(Double.NaN));
+                average(rows, AccuracyCommand.Row::imageAuroc),
+                average(rows, AccuracyCommand.Row::pixelAuroc),
+                average(rows, AccuracyCommand.Row::auPro),
+                average(rows, AccuracyCommand.Row::goodRejected),
+                average(rows, AccuracyCommand.Row::defectsCaught));
+    }
+
+    private static double average(List<AccuracyCommand.Row> rows, ToDoubleFunction<AccuracyCommand.Row> field) {
+        return rows.stream().mapToDouble(field).average().orElse(Double.NaN);
     }
 
     static String markdown(Summary s) {

@@ -317,10 +317,7 @@ public record ScaleCombination(
         }
         int across = first.total() + 1;
         Map<String, NetworkSpec.Margin> margins = margins(scales);
-        List<FloatList> values = new ArrayList<>();
-        for (int d = 0; d < rings; d++) {
-            values.add(new FloatList());
-        }
+        List<FloatList> values = perRing(rings);
         for (int i = 0; i < validation.size(); i++) {
             int height = sizes.get(i)[0];
             int width = sizes.get(i)[1];
@@ -350,6 +347,15 @@ public record ScaleCombination(
             out.add(ringAffine(v, d, interior));
         }
         return out;
+    }
+
+    /** One empty list of values for each of {@code rings} rings. */
+    private static List<FloatList> perRing(int rings) {
+        List<FloatList> values = new ArrayList<>();
+        for (int d = 0; d < rings; d++) {
+            values.add(new FloatList());
+        }
+        return values;
     }
 
     /**
@@ -383,10 +389,7 @@ public record ScaleCombination(
             NetworkSpec.Margin first,
             int rings,
             double interior) {
-        List<FloatList> values = new ArrayList<>();
-        for (int d = 0; d < rings; d++) {
-            values.add(new FloatList());
-        }
+        List<FloatList> values = perRing(rings);
         for (int i = 0; i < validation.size(); i++) {
             int height = sizes.get(i)[0];
             int width = sizes.get(i)[1];

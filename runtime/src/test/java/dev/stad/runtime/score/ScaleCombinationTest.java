@@ -103,6 +103,11 @@ class ScaleCombinationTest {
     /** Receptive field 9: an outer band 4 pixels wide. */
     static final NetworkSpec RF9 = new NetworkSpec("d", List.of(Layer.conv(16, 9)));
 
+    /** Heavy-tailed level-0 scores of RF9 on a {@code side}-pixel image, as a busy texture gives. */
+    private static Map<String, FloatImage> rf9Maps(SplittableRandom rnd, int side) {
+        return Map.of("d", laplace(rnd, side - 8, 1.0, 0.0));
+    }
+
     @Test
     void theOuterBandIsStandardisedRingByRingSoThatGoodImagesAreNoHotterThere() {
         // Heavy-tailed level-0 scores, as a busy texture gives: the band's maximum over up to
@@ -111,7 +116,7 @@ class ScaleCombinationTest {
         int side = 48;
         List<Map<String, FloatImage>> validation = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            validation.add(Map.of("d", laplace(rnd, side - 8, 1.0, 0.0)));
+            validation.add(rf9Maps(rnd, side));
         }
         ScaleCombination c = ScaleCombination.calibrate(List.of(RF9), validation, side, side, 0);
         assertEquals(4, c.outerBand().size());
@@ -171,7 +176,7 @@ class ScaleCombinationTest {
         int side = 64;
         List<Map<String, FloatImage>> validation = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            validation.add(Map.of("d", laplace(rnd, side - 8, 1.0, 0.0)));
+            validation.add(rf9Maps(rnd, side));
         }
         ScaleCombination c = ScaleCombination.calibrate(List.of(RF9), validation, side, side, 0);
         List<List<Float>> rings = new ArrayList<>();
@@ -180,7 +185,7 @@ class ScaleCombinationTest {
         }
         List<Float> inner = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
-            FloatImage map = c.combine(List.of(RF9), Map.of("d", laplace(rnd, side - 8, 1.0, 0.0)), side, side);
+            FloatImage map = c.combine(List.of(RF9), rf9Maps(rnd, side), side, side);
             for (int r = 0; r < side; r++) {
                 for (int col = 0; col < side; col++) {
                     int ring = ScaleCombination.ring(RF9.margin(), side, side, r, col);

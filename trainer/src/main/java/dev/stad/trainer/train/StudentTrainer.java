@@ -253,18 +253,17 @@ public final class StudentTrainer {
 
     /**
      * A normalised window as if its pixel values had been multiplied by {@code gain} before the
-     * normalisation {@code (p - mean) / std}: {@code gain * n + (gain - 1) * mean / std} per channel.
+     * normalisation {@code (p - mean) / std}: {@code gain * n + (gain - 1) * mean / std} per channel,
+     * which is {@link FloatImage#standardize} with mean {@code -(gain - 1) mean / (gain std)} and
+     * deviation {@code 1 / gain}.
      */
     static FloatImage exposed(FloatImage window, double gain, float[] mean, float[] std) {
-        float[] d = window.data();
-        float[] out = new float[d.length];
-        int plane = window.height() * window.width();
-        for (int c = 0; c < window.channels(); c++) {
-            double offset = (gain - 1) * mean[c] / std[c];
-            for (int j = c * plane; j < (c + 1) * plane; j++) {
-                out[j] = (float) (gain * d[j] + offset);
-            }
+        float[] shift = new float[mean.length];
+        float[] scale = new float[mean.length];
+        for (int c = 0; c < mean.length; c++) {
+            shift[c] = (float) (-(gain - 1) * mean[c] / (gain * std[c]));
+            scale[c] = (float) (1 / gain);
         }
-        return new FloatImage(window.channels(), window.height(), window.width(), out);
+        return window.standardize(shift, scale);
     }
 }
