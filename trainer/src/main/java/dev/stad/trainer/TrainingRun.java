@@ -491,13 +491,7 @@ public final class TrainingRun {
                 PretrainConfig p = config.teacher().pretrain();
                 if (p.corpus() != null) {
                     pool = Corpus.load(
-                            p.corpus(),
-                            p.corpusImages(),
-                            p.corpusImageSize(),
-                            p.seed(),
-                            config.input().mean(),
-                            config.input().std(),
-                            progress);
+                            p.corpus(), p.corpusImages(), p.corpusImageSize(), p.seed(), config.input(), progress);
                 }
             }
             TeacherPretrainer.Result r = pretrainer.train(manager, pool, dir.teacherPartialFile(spec.name()));

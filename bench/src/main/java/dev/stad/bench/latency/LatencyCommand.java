@@ -432,8 +432,7 @@ public final class LatencyCommand implements Callable<Integer> {
             }
             for (int size : peerSizes) {
                 FloatImage host = Resampler.resize(source, size, size);
-                Preprocessing pre = new Preprocessing(
-                        size, size, m.preprocessing().mean(), m.preprocessing().std());
+                Preprocessing pre = m.preprocessing().resizedTo(size, size);
                 // Each detector in the tiles a station would compute it in (int8 works in less memory).
                 int[] t = new int[sessions.size()];
                 for (int k = 0; k < t.length; k++) {
@@ -490,11 +489,7 @@ public final class LatencyCommand implements Callable<Integer> {
 
     private List<PatchBaseline.Result> baseline(ModelBundle bundle, BundleManifest m, FloatImage source)
             throws Exception {
-        Preprocessing atBaseline = new Preprocessing(
-                baselineSize,
-                baselineSize,
-                m.preprocessing().mean(),
-                m.preprocessing().std());
+        Preprocessing atBaseline = m.preprocessing().resizedTo(baselineSize, baselineSize);
         List<PatchBaseline.Result> baseline = PatchBaseline.measure(
                 bundle,
                 atBaseline.apply(Resampler.resize(source, baselineSize, baselineSize)),
@@ -531,7 +526,7 @@ public final class LatencyCommand implements Callable<Integer> {
             BundleManifest m)
             throws Exception {
         int size = host.height();
-        Preprocessing pre = new Preprocessing(size, size, base.mean(), base.std());
+        Preprocessing pre = base.resizedTo(size, size);
         boolean gpu = engine == EngineKind.TRT;
         // The memory budget is the station's host memory; TensorRT works in GPU memory, whole
         // unless --tile says otherwise.

@@ -8,7 +8,6 @@ import dev.stad.runtime.engine.EngineOptions;
 import dev.stad.runtime.engine.Engines;
 import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.image.FloatImage;
-import dev.stad.runtime.image.Preprocessing;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -63,9 +62,7 @@ public final class StationMemory {
         for (int i = 0; i < px.length; i++) {
             px[i] = (float) rnd.nextDouble();
         }
-        FloatImage input = new Preprocessing(
-                        size, size, m.preprocessing().mean(), m.preprocessing().std())
-                .apply(new FloatImage(3, size, size, px));
+        FloatImage input = m.preprocessing().resizedTo(size, size).apply(new FloatImage(3, size, size, px));
         try (GraphSession s = Engines.open(
                 bundle.read(d.file()),
                 d.file(),

@@ -2,6 +2,7 @@ package dev.stad.runtime.cli;
 
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.image.Normalization;
 import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
@@ -64,6 +65,12 @@ public final class InfoCommand implements Callable<Integer> {
         return describe(b.source(), b.manifest());
     }
 
+    private static String normalisation(Preprocessing p) {
+        return p.normalization() == Normalization.IMAGE
+                ? "normalised by each image's own median and spread"
+                : "normalised with mean " + Arrays.toString(p.mean()) + " std " + Arrays.toString(p.std());
+    }
+
     /** {@link #describe(ModelBundle)} of a verified bundle's manifest, {@code source} naming the bundle. */
     public static String describe(Path source, BundleManifest m) {
         StringBuilder s = new StringBuilder();
@@ -78,21 +85,19 @@ public final class InfoCommand implements Callable<Integer> {
         if (p.isNative()) {
             line(
                     s,
-                    "Input       native size%s RGB (reference %d x %d), normalised with mean %s std %s",
+                    "Input       native size%s RGB (reference %d x %d), %s",
                     p.scale() == 1.0 ? "" : String.format(Locale.ROOT, " x %s (%s filter)", p.scale(), m.resize()),
                     p.width(),
                     p.height(),
-                    Arrays.toString(p.mean()),
-                    Arrays.toString(p.std()));
+                    normalisation(p));
         } else {
             line(
                     s,
-                    "Input       %d x %d RGB, resized with a %s filter, normalised with mean %s std %s",
+                    "Input       %d x %d RGB, resized with a %s filter, %s",
                     p.width(),
                     p.height(),
                     m.resize(),
-                    Arrays.toString(p.mean()),
-                    Arrays.toString(p.std()));
+                    normalisation(p));
         }
         line(s, "Threshold   %.4f (%s)", m.threshold().value(), m.threshold().rule());
         line(

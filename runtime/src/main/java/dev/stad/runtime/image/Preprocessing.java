@@ -26,6 +26,8 @@ import java.util.Objects;
  *     resize
  * @param scale native mode only: the fixed factor every image is resized by, in (0, 1] (a camera
  *     finer than the defects need); null: 1
+ * @param normalization whether {@code mean} and {@code std} or each image's own statistics
+ *     centre and scale it; null: dataset (the fixed statistics)
  */
 public record Preprocessing(
         @JsonProperty("width") int width,
@@ -38,7 +40,11 @@ public record Preprocessing(
         InputMode mode,
 
         @JsonProperty("scale") @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = UnitScale.class)
-        Double scale) {
+        Double scale,
+
+        @JsonProperty("normalization")
+        @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = DatasetNormalization.class)
+        Normalization normalization) {
 
     /** ImageNet statistics: the usual choice, and what a teacher brought from elsewhere expects. */
     public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
@@ -51,6 +57,7 @@ public record Preprocessing(
             throw new IllegalArgumentException("input size must be positive, found " + width + "x" + height);
         }
         mode = mode == null ? InputMode.RESIZE : mode;
+        normalization = normalization == null ? Normalization.DATASET : normalization;
         if (scale == null) {
             scale = 1.0;
         }
@@ -92,6 +99,19 @@ public record Preprocessing(
         }
     }
 
+    /** Jackson's filter for {@link #normalization}: true (left out) for the default, dataset. */
+    static final class DatasetNormalization {
+        @Override
+        public boolean equals(Object o) {
+            return o == null || o == Normalization.DATASET;
+        }
+
+        @Override
+        public int hashCode() {
+            return 0;
+        }
+    }
+
     /** Jackson's filter for {@link #scale}: true (left out) for the default, 1. */
     static final class UnitScale {
         @Override
@@ -107,7 +127,12 @@ public record Preprocessing(
 
     /** Resize mode: every image becomes {@code height x width}. */
     public Preprocessing(int width, int height, float[] mean, float[] std) {
-        this(width, height, mean, std, InputMode.RESIZE, 1.0);
+        this(width, height, mean, std, InputMode.RESIZE, 1.0, Normalization.DATASET);
+    }
+
+    /** Dataset normalisation in {@code mode} at {@code scale}. */
+    public Preprocessing(int width, int height, float[] mean, float[] std, InputMode mode, Double scale) {
+        this(width, height, mean, std, mode, scale, Normalization.DATASET);
     }
 
     public static Preprocessing imagenet(int width, int height) {
@@ -116,12 +141,17 @@ public record Preprocessing(
 
     /** The same statistics in native mode at {@code scale}, {@code width x height} the reference size. */
     public Preprocessing asNative(double scale) {
-        return new Preprocessing(width, height, mean, std, InputMode.NATIVE, scale);
+        return new Preprocessing(width, height, mean, std, InputMode.NATIVE, scale, normalization);
+    }
+
+    /** The same sizes and statistics, normalised as {@code n} says. */
+    public Preprocessing normalizedBy(Normalization n) {
+        return new Preprocessing(width, height, mean, std, mode, scale, n);
     }
 
     /** The same statistics resizing to {@code width x height}: a native model's reference size, say. */
     public Preprocessing resizedTo(int newWidth, int newHeight) {
-        return new Preprocessing(newWidth, newHeight, mean, std);
+        return new Preprocessing(newWidth, newHeight, mean, std, InputMode.RESIZE, 1.0, normalization);
     }
 
     /** Whether images keep their own size ({@link InputMode#NATIVE}). */
@@ -166,9 +196,20 @@ public record Preprocessing(
         FloatImage rgb = toRgb(decoded);
         int[] size = inputSize(rgb.height(), rgb.width());
         if (mode == InputMode.NATIVE && size[0] == rgb.height() && size[1] == rgb.width()) {
-            return rgb.standardize(mean, std);
+            return normalize(rgb);
         }
-        return Resampler.resize(rgb, size[0], size[1]).standardize(mean, std);
+        return normalize(Resampler.resize(rgb, size[0], size[1]));
+    }
+
+    /**
+     * The last step alone: a 3-channel [0, 1] image at network size centred and scaled as {@link
+     * #normalization} says. Crops a trainer takes from photos of its own go through this, so they
+     * reach the networks as the station's inputs do.
+     */
+    public FloatImage normalize(FloatImage rgb) {
+        return normalization == Normalization.IMAGE
+                ? ImageStatistics.of(rgb).normalize(rgb)
+                : rgb.standardize(mean, std);
     }
 
     /** A grey image as three equal channels; an RGB image as it is. */
@@ -195,12 +236,13 @@ public record Preprocessing(
                 && Arrays.equals(p.mean, mean)
                 && Arrays.equals(p.std, std)
                 && p.mode == mode
-                && p.scale.equals(scale);
+                && p.scale.equals(scale)
+                && p.normalization == normalization;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(width, height, Arrays.hashCode(mean), Arrays.hashCode(std), mode, scale);
+        return Objects.hash(width, height, Arrays.hashCode(mean), Arrays.hashCode(std), mode, scale, normalization);
     }
 
     @Override
@@ -208,6 +250,9 @@ public record Preprocessing(
         String size = mode == InputMode.RESIZE
                 ? width + "x" + height
                 : "native" + (scale == 1.0 ? "" : " x" + scale) + ", reference " + width + "x" + height;
-        return "Preprocessing[" + size + ", mean=" + Arrays.toString(mean) + ", std=" + Arrays.toString(std) + "]";
+        String norm = normalization == Normalization.IMAGE
+                ? "each image's own median and spread"
+                : "mean=" + Arrays.toString(mean) + ", std=" + Arrays.toString(std);
+        return "Preprocessing[" + size + ", " + norm + "]";
     }
 }

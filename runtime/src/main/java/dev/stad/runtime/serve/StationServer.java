@@ -797,7 +797,8 @@ public final class StationServer implements AutoCloseable {
                         "width", m.preprocessing().width(),
                         "height", m.preprocessing().height(),
                         "mean", m.preprocessing().mean(),
-                        "std", m.preprocessing().std()));
+                        "std", m.preprocessing().std(),
+                        "normalization", m.preprocessing().normalization().id()));
         i.put(
                 "scales",
                 m.scales().stream()

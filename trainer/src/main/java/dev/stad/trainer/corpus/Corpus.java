@@ -2,6 +2,7 @@ package dev.stad.trainer.corpus;
 
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.image.ImageDecoder;
+import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.image.Resampler;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.trainer.config.PretrainConfig;
@@ -32,18 +33,16 @@ public final class Corpus {
      * @param corpus {@link PretrainConfig#PROCEDURAL} or a folder of photos
      * @param count images in the pool
      * @param size side of each image
-     * @param mean the inputs' per-channel mean, for normalisation
-     * @param std the inputs' per-channel std
+     * @param input the run's preprocessing, whose last step ({@link Preprocessing#normalize})
+     *     every corpus image goes through
      */
     public static List<FloatImage> load(
-            String corpus, int count, int size, long seed, float[] mean, float[] std, Progress progress)
-            throws IOException {
+            String corpus, int count, int size, long seed, Preprocessing input, Progress progress) throws IOException {
         List<FloatImage> pool = new ArrayList<>();
         if (PretrainConfig.PROCEDURAL.equals(corpus)) {
             try (Progress.Stage stage = progress.stage("corpus procedural", count, 0)) {
                 for (int i = 0; i < count; i++) {
-                    pool.add(ProceduralImages.render(Seeds.derive(seed, "corpus/" + i), size)
-                            .standardize(mean, std));
+                    pool.add(input.normalize(ProceduralImages.render(Seeds.derive(seed, "corpus/" + i), size)));
                     stage.step("");
                 }
             }
@@ -72,8 +71,7 @@ public final class Corpus {
                     int side = (int) Math.min(shortSide, Math.round(size / scale));
                     int y = rnd.nextInt(photo.height() - side + 1);
                     int x = rnd.nextInt(photo.width() - side + 1);
-                    pool.add(Resampler.resize(photo.crop(y, x, side, side), size, size)
-                            .standardize(mean, std));
+                    pool.add(input.normalize(Resampler.resize(photo.crop(y, x, side, side), size, size)));
                 }
                 stage.step(photos.get(p).getFileName().toString());
             }

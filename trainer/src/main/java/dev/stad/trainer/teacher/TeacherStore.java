@@ -7,6 +7,7 @@ import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.runtime.StadVersion;
 import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.image.Normalization;
 import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -49,6 +50,7 @@ public final class TeacherStore {
     static final String SPEC_KEY = "spec";
     static final String MEAN_KEY = "input.mean";
     static final String STD_KEY = "input.std";
+    static final String NORMALIZATION_KEY = "input.normalization";
     static final String PRETRAIN_KEY = "pretrain";
     static final String LOSS_KEY = "pretrainLoss";
     static final String STEPS_KEY = "steps";
@@ -125,6 +127,12 @@ public final class TeacherStore {
                     + " std " + Arrays.toString(std) + ", this run's are " + Arrays.toString(input.mean()) + " and "
                     + Arrays.toString(input.std()) + "; use another teacher.path");
         }
+        // Teachers stored before the normalization option existed saw dataset-normalised inputs.
+        String normalization = meta.getOrDefault(NORMALIZATION_KEY, Normalization.DATASET.id());
+        if (!normalization.equals(input.normalization().id())) {
+            throw new IOException(f + ": was pretrained on inputs with " + normalization + " normalization, this run's"
+                    + " input.normalization is " + input.normalization().id() + "; use another teacher.path");
+        }
         PretrainConfig storedSettings = null;
         try {
             storedSettings = JSON.readValue(meta.getOrDefault(PRETRAIN_KEY, "null"), PretrainConfig.class);
@@ -189,6 +197,7 @@ public final class TeacherStore {
         meta.put(SPEC_KEY, JSON.writeValueAsString(spec));
         meta.put(MEAN_KEY, JSON.writeValueAsString(input.mean()));
         meta.put(STD_KEY, JSON.writeValueAsString(input.std()));
+        meta.put(NORMALIZATION_KEY, input.normalization().id());
         meta.put(PRETRAIN_KEY, JSON.writeValueAsString(settings));
         meta.put(LOSS_KEY, r.firstLoss() + "," + r.lastLoss());
         meta.put(STEPS_KEY, Integer.toString(r.steps()));
@@ -216,8 +225,7 @@ public final class TeacherStore {
                     settings.corpusImages(),
                     settings.corpusImageSize(),
                     settings.seed(),
-                    input.mean(),
-                    input.std(),
+                    input,
                     progress);
             poolSettings = settings;
         }

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.image.ImageStatistics;
+import dev.stad.runtime.image.Normalization;
+import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.trainer.config.PretrainConfig;
 import java.awt.image.BufferedImage;
@@ -19,8 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CorpusTest {
-    private static final float[] ZERO = {0, 0, 0};
-    private static final float[] ONE = {1, 1, 1};
+    private static final Preprocessing UNIT = new Preprocessing(64, 64, new float[] {0, 0, 0}, new float[] {1, 1, 1});
     private static final Progress QUIET = Progress.silent();
 
     @TempDir
@@ -55,10 +57,14 @@ class CorpusTest {
     void proceduralPoolIsNormalisedAsTheInputs() throws IOException {
         float[] mean = {0.5f, 0.5f, 0.5f};
         float[] std = {0.25f, 0.25f, 0.25f};
-        List<FloatImage> pool = Corpus.load(PretrainConfig.PROCEDURAL, 3, 32, 1, mean, std, QUIET);
+        Preprocessing input = new Preprocessing(32, 32, mean, std);
+        List<FloatImage> pool = Corpus.load(PretrainConfig.PROCEDURAL, 3, 32, 1, input, QUIET);
         assertEquals(3, pool.size());
         FloatImage raw = ProceduralImages.render(dev.stad.trainer.train.Seeds.derive(1, "corpus/0"), 32);
         assertEquals(raw.standardize(mean, std), pool.get(0));
+        List<FloatImage> own =
+                Corpus.load(PretrainConfig.PROCEDURAL, 3, 32, 1, input.normalizedBy(Normalization.IMAGE), QUIET);
+        assertEquals(ImageStatistics.of(raw).normalize(raw), own.get(0), "each image by its own statistics");
     }
 
     @Test
@@ -67,27 +73,27 @@ class CorpusTest {
         writeStripes(photos.resolve("a.png"), 300, 200, 4);
         writeStripes(dir.resolve("photos/b.png"), 160, 240, 9);
         Files.writeString(dir.resolve("photos/readme.txt"), "not an image");
-        List<FloatImage> pool = Corpus.load(dir.resolve("photos").toString(), 10, 64, 3, ZERO, ONE, QUIET);
+        List<FloatImage> pool = Corpus.load(dir.resolve("photos").toString(), 10, 64, 3, UNIT, QUIET);
         assertEquals(10, pool.size());
         for (FloatImage img : pool) {
             assertEquals(64, img.height());
             assertEquals(64, img.width());
         }
-        assertEquals(pool, Corpus.load(dir.resolve("photos").toString(), 10, 64, 3, ZERO, ONE, QUIET));
+        assertEquals(pool, Corpus.load(dir.resolve("photos").toString(), 10, 64, 3, UNIT, QUIET));
     }
 
     @Test
     void unusableCorporaAreRefusedNamingTheFolderOrFile() throws IOException {
         IOException e = assertThrows(
-                IOException.class, () -> Corpus.load(dir.resolve("missing").toString(), 4, 32, 0, ZERO, ONE, QUIET));
+                IOException.class, () -> Corpus.load(dir.resolve("missing").toString(), 4, 32, 0, UNIT, QUIET));
         assertTrue(e.getMessage().contains("missing") && e.getMessage().contains("no such folder"), e.getMessage());
         Files.createDirectories(dir.resolve("empty"));
         e = assertThrows(
-                IOException.class, () -> Corpus.load(dir.resolve("empty").toString(), 4, 32, 0, ZERO, ONE, QUIET));
+                IOException.class, () -> Corpus.load(dir.resolve("empty").toString(), 4, 32, 0, UNIT, QUIET));
         assertTrue(e.getMessage().contains("holds no image files"), e.getMessage());
         Path small = Files.createDirectories(dir.resolve("small"));
         writeStripes(small.resolve("tiny.png"), 20, 20, 3);
-        e = assertThrows(IOException.class, () -> Corpus.load(small.toString(), 4, 32, 0, ZERO, ONE, QUIET));
+        e = assertThrows(IOException.class, () -> Corpus.load(small.toString(), 4, 32, 0, UNIT, QUIET));
         assertTrue(e.getMessage().contains("tiny.png") && e.getMessage().contains("smaller than"), e.getMessage());
     }
 
