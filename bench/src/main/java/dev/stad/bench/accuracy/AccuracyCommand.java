@@ -128,7 +128,9 @@ public final class AccuracyCommand implements Callable<Integer> {
     /**
      * One row of the metrics table: the threshold-free AUROCs, and the station's pass/fail decisions
      * at the bundle's threshold ({@code goodFlagged} of the {@code images - defective} good images
-     * rejected, {@code defectiveFlagged} of the {@code defective} ones caught).
+     * rejected, {@code defectiveFlagged} of the {@code defective} ones caught); {@code
+     * stationCaught}, the share caught at a threshold set from half the good images instead (see
+     * {@link StationThreshold}).
      */
     public record Row(
             String type,
@@ -139,7 +141,8 @@ public final class AccuracyCommand implements Callable<Integer> {
             double pixelAuroc,
             double auPro,
             int goodFlagged,
-            int defectiveFlagged) {
+            int defectiveFlagged,
+            double stationCaught) {
         /** Share of the good images the threshold rejects. */
         public double goodRejected() {
             int good = images - defective;
@@ -330,6 +333,14 @@ public final class AccuracyCommand implements Callable<Integer> {
                 }
             }
             PixelMetrics.Result pr = e.getValue().compute(fprLimit);
+            double[] goodScores = subset.stream()
+                    .filter(x -> x.type().equals(MvtecLayout.GOOD))
+                    .mapToDouble(ImageScore::score)
+                    .toArray();
+            double[] defectiveScores = subset.stream()
+                    .filter(x -> !x.type().equals(MvtecLayout.GOOD))
+                    .mapToDouble(ImageScore::score)
+                    .toArray();
             rows.add(new Row(
                     type,
                     s.length,
@@ -339,7 +350,8 @@ public final class AccuracyCommand implements Callable<Integer> {
                     pr.auroc(),
                     pr.auPro(),
                     goodFlagged,
-                    defectiveFlagged));
+                    defectiveFlagged,
+                    StationThreshold.caught(goodScores, defectiveScores)));
             imageRocs.put(type, Roc.curve(s, positive));
             pixelRocs.put(type, pr.roc());
             pros.put(type, pr.pro());
@@ -458,13 +470,14 @@ public final class AccuracyCommand implements Callable<Integer> {
         s.append(String.format(
                 Locale.ROOT,
                 "| defect type | test images | defective | GT regions | image AUROC |"
-                        + " pixel AUROC | AU-PRO@%.1f | good rejected | defective caught |%n",
+                        + " pixel AUROC | AU-PRO@%.1f | good rejected | defective caught | caught, station"
+                        + " threshold |%n",
                 r.fprLimit()));
-        s.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        s.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (Row row : r.rows()) {
             s.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %d | %d | %.3f | %.3f | %.3f | %d of %d | %d of %d |%n",
+                    "| %s | %d | %d | %d | %.3f | %.3f | %.3f | %d of %d | %d of %d | %.0f%% |%n",
                     row.type(),
                     row.images(),
                     row.defective(),
@@ -475,12 +488,15 @@ public final class AccuracyCommand implements Callable<Integer> {
                     row.goodFlagged(),
                     row.images() - row.defective(),
                     row.defectiveFlagged(),
-                    row.defective()));
+                    row.defective(),
+                    100 * row.stationCaught()));
         }
         s.append(String.format(
                 Locale.ROOT,
                 "%nRejected and caught: images whose score is above the bundle's threshold (%.3f), the"
-                        + " station's pass/fail decision.%n",
+                        + " station's pass/fail decision. Caught, station threshold: the share of defective images"
+                        + " above the highest score of half the good images (exact over every half), a threshold set"
+                        + " from the station's own good parts (`runtime threshold`).%n",
                 r.threshold()));
         if (!r.goodMapByDepth().isEmpty()) {
             s.append("\nGood test images' map values by distance from the border:\n\n"

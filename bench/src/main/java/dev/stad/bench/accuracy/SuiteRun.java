@@ -44,8 +44,9 @@ final class SuiteRun {
             List<AccuracyCommand.DepthBand> goodMapByDepth) {}
 
     /**
-     * A mean row over several categories; the last two are the means of the categories' shares of
-     * good images rejected and defective images caught at each bundle's threshold.
+     * A mean row over several categories; then the means of the categories' shares of good images
+     * rejected and defective images caught at each bundle's threshold, and of defective images
+     * caught at a threshold from half the good images ({@link StationThreshold}).
      */
     record MeanRow(
             String name,
@@ -54,7 +55,8 @@ final class SuiteRun {
             double pixelAuroc,
             double auPro,
             double goodRejected,
-            double defectsCaught) {}
+            double defectsCaught,
+            double stationCaught) {}
 
     /** What {@code suite.json} holds. */
     record Summary(
@@ -180,7 +182,8 @@ final class SuiteRun {
                 average(rows, AccuracyCommand.Row::pixelAuroc),
                 average(rows, AccuracyCommand.Row::auPro),
                 average(rows, AccuracyCommand.Row::goodRejected),
-                average(rows, AccuracyCommand.Row::defectsCaught));
+                average(rows, AccuracyCommand.Row::defectsCaught),
+                average(rows, AccuracyCommand.Row::stationCaught));
     }
 
     private static double average(List<AccuracyCommand.Row> rows, ToDoubleFunction<AccuracyCommand.Row> field) {
@@ -198,12 +201,12 @@ final class SuiteRun {
                 s.mean().pixelAuroc(),
                 s.mean().auPro()));
         b.append("| category | kind | training s | image AUROC | pixel AUROC | AU-PRO@0.3 | good rejected |"
-                + " defects caught |\n"
-                + "| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+                + " defects caught | caught, station threshold |\n"
+                + "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (CategoryResult r : s.categories()) {
             b.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %.0f | %.3f | %.3f | %.3f | %.0f%% | %.0f%% |%n",
+                    "| %s | %s | %.0f | %.3f | %.3f | %.3f | %.0f%% | %.0f%% | %.0f%% |%n",
                     r.category(),
                     r.kind(),
                     r.trainingSeconds(),
@@ -211,27 +214,33 @@ final class SuiteRun {
                     r.overall().pixelAuroc(),
                     r.overall().auPro(),
                     100 * r.overall().goodRejected(),
-                    100 * r.overall().defectsCaught()));
+                    100 * r.overall().defectsCaught(),
+                    100 * r.overall().stationCaught()));
         }
         for (MeanRow m : s.byKind()) {
             b.append(row("mean, " + m.name() + " (" + m.categories() + ")", m));
         }
         b.append(row("**mean**", s.mean()));
         b.append("\nGood rejected and defects caught: the share of good and of defective test images scoring above"
-                + " their bundle's threshold, the station's default pass/fail decision.\n");
+                + " their bundle's threshold, the station's default pass/fail decision. Caught, station threshold: the"
+                + " share of defective images above the highest score of half the good test images (exact over every"
+                + " half), a threshold set from the station's own good parts, which rejects 1 in (half + 1) of"
+                + " the good parts it has not seen.\n");
         b.append("\nPer defect type, mean over the categories:\n\n"
-                + "| defect type | categories | image AUROC | pixel AUROC | AU-PRO@0.3 | caught |\n"
-                + "| --- | --- | --- | --- | --- | --- |\n");
+                + "| defect type | categories | image AUROC | pixel AUROC | AU-PRO@0.3 | caught | caught, station"
+                + " threshold |\n"
+                + "| --- | --- | --- | --- | --- | --- | --- |\n");
         for (MeanRow m : s.byType()) {
             b.append(String.format(
                     Locale.ROOT,
-                    "| %s | %d | %.3f | %.3f | %.3f | %.0f%% |%n",
+                    "| %s | %d | %.3f | %.3f | %.3f | %.0f%% | %.0f%% |%n",
                     m.name(),
                     m.categories(),
                     m.imageAuroc(),
                     m.pixelAuroc(),
                     m.auPro(),
-                    100 * m.defectsCaught()));
+                    100 * m.defectsCaught(),
+                    100 * m.stationCaught()));
         }
         b.append("\nPer category and defect type, pixel AUROC:\n\n| category |");
         List<String> types = s.byType().stream().map(MeanRow::name).toList();
@@ -277,12 +286,13 @@ final class SuiteRun {
     private static String row(String name, MeanRow m) {
         return String.format(
                 Locale.ROOT,
-                "| %s | | | %.3f | %.3f | %.3f | %.0f%% | %.0f%% |%n",
+                "| %s | | | %.3f | %.3f | %.3f | %.0f%% | %.0f%% | %.0f%% |%n",
                 name,
                 m.imageAuroc(),
                 m.pixelAuroc(),
                 m.auPro(),
                 100 * m.goodRejected(),
-                100 * m.defectsCaught());
+                100 * m.defectsCaught(),
+                100 * m.stationCaught());
     }
 }

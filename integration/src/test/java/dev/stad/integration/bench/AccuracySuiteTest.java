@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,15 +83,24 @@ class AccuracySuiteTest {
             // The pass/fail columns count the report's own per-image decisions.
             int goodFlagged = 0;
             int defectiveFlagged = 0;
+            List<Double> good = new ArrayList<>();
+            List<Double> defective = new ArrayList<>();
             for (JsonNode scored : new ObjectMapper().readTree(report.toFile()).get("images")) {
+                boolean isGood = scored.get("type").asText().equals("good");
+                (isGood ? good : defective).add(scored.get("score").asDouble());
                 if (scored.get("anomalous").asBoolean()) {
-                    if (scored.get("type").asText().equals("good")) {
+                    if (isGood) {
                         goodFlagged++;
                     } else {
                         defectiveFlagged++;
                     }
                 }
             }
+            assertEquals(
+                    caughtOverEveryHalf(good, defective),
+                    c.get("overall").get("stationCaught").asDouble(),
+                    1e-12,
+                    "station threshold: the highest of half the good images, every half enumerated");
             assertEquals(goodFlagged, c.get("overall").get("goodFlagged").asInt());
             assertEquals(
                     defectiveFlagged, c.get("overall").get("defectiveFlagged").asInt());
@@ -151,5 +161,28 @@ class AccuracySuiteTest {
                 "--recalibrate");
         assertTrue(again.contains("calibrating it again from its trained networks"), again);
         assertFalse(again.contains("students t"), "no student is trained again");
+    }
+
+    /** Defective images above the highest of each half (rounded down) of the good ones, averaged over every half. */
+    private static double caughtOverEveryHalf(List<Double> good, List<Double> defective) {
+        int n = good.size();
+        double caught = 0;
+        int halves = 0;
+        for (int mask = 0; mask < 1 << n; mask++) {
+            if (Integer.bitCount(mask) != n / 2) {
+                continue;
+            }
+            double threshold = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                if ((mask & 1 << i) != 0) {
+                    threshold = Math.max(threshold, good.get(i));
+                }
+            }
+            for (double d : defective) {
+                caught += d > threshold ? 1 : 0;
+            }
+            halves++;
+        }
+        return caught / halves / defective.size();
     }
 }

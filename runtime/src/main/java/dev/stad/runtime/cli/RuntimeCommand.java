@@ -6,14 +6,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code runtime}: the station's command, with {@code score} and {@code info}. */
+/** {@code runtime}: the station's command: score, serve, threshold, info and keygen. */
 @Command(
         name = "runtime",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Scores images with a stad model bundle on ONNX Runtime.",
-        subcommands = {ScoreCommand.class, ServeCommand.class, InfoCommand.class, KeygenCommand.class},
-        synopsisSubcommandLabel = "(score | serve | info | keygen)")
+        subcommands = {
+            ScoreCommand.class,
+            ServeCommand.class,
+            ThresholdCommand.class,
+            InfoCommand.class,
+            KeygenCommand.class
+        },
+        synopsisSubcommandLabel = "(score | serve | threshold | info | keygen)")
 public final class RuntimeCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -32,6 +38,7 @@ public final class RuntimeCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: score, serve, info or keygen");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "missing command: score, serve, threshold, info or keygen");
     }
 }

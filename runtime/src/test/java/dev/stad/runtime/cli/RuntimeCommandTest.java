@@ -77,7 +77,7 @@ class RuntimeCommandTest {
         assertTrue(errText().contains("--save") && errText().contains("'jpeg'"), errText());
         err.reset();
         assertEquals(2, run());
-        assertTrue(errText().contains("missing command: score, serve, info or keygen"), errText());
+        assertTrue(errText().contains("missing command: score, serve, threshold, info or keygen"), errText());
     }
 
     @Test

@@ -1,0 +1,233 @@
+package dev.stad.runtime.cli;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.stad.runtime.detect.Detector;
+import dev.stad.runtime.detect.DetectorOptions;
+import dev.stad.runtime.engine.EngineKind;
+import dev.stad.runtime.engine.EngineOptions;
+import dev.stad.runtime.engine.Engines;
+import dev.stad.runtime.io.Json;
+import dev.stad.runtime.io.MvtecLayout;
+import dev.stad.runtime.progress.Progress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code runtime threshold}: the image threshold that rejects at most a given share of a
+ * station's own good parts. A bundle's threshold comes from the few validation images its
+ * training held back, which look like the training photos; a station's good parts vary more
+ * (lighting, position, another batch of material), so at the bundle's threshold it may reject
+ * many of them. Scoring a folder of good parts from the station itself and taking the quantile
+ * that the station can afford to reject gives the threshold to pass to {@code score} and
+ * {@code serve} with {@code --threshold}. The bundle is not changed: a signed bundle stays signed.
+ */
+@Command(
+        name = "threshold",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Scores good images from the station and prints the image threshold that rejects at most"
+                + " --reject-rate of them, for score and serve's --threshold.")
+public final class ThresholdCommand implements Callable<Integer> {
+
+    @Option(names = "--bundle", required = true, paramLabel = "PATH", description = "Model bundle: a folder or a .zip.")
+    Path bundle;
+
+    @Option(
+            names = "--good",
+            required = true,
+            arity = "1..*",
+            paramLabel = "FILE|DIR|GLOB",
+            description = "Good images from the station, not the ones the model trained on: files, folders"
+                    + " (recursive) or globs. Every one must score.")
+    List<String> inputs;
+
+    @Option(
+            names = "--reject-rate",
+            required = true,
+            paramLabel = "R",
+            description = "Share of good parts the station may reject, in (0, 0.5]: 0.01 for one in a hundred.")
+    double rejectRate;
+
+    @Option(
+            names = "--out",
+            paramLabel = "FILE",
+            description = "Also write the threshold, the counts and every image's score to this JSON file.")
+    Path out;
+
+    @Mixin
+    GpuOptions gpu;
+
+    @Mixin
+    DetectorChoiceOptions detectorChoice;
+
+    @Mixin
+    TileOptions tiles;
+
+    @Mixin
+    TrustOptions trust;
+
+    @Mixin
+    CommonOptions common;
+
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    RuntimeCommand parent;
+
+    /** One good image's score. */
+    public record Scored(
+            @JsonProperty("file") String file,
+            @JsonProperty("score") double score) {}
+
+    /**
+     * What {@code --out} holds.
+     *
+     * @param threshold the threshold chosen: images scoring above it are rejected
+     * @param rejectRate the share asked for
+     * @param goodImages images scored
+     * @param rejected good images above {@code threshold}
+     * @param bundleThreshold the bundle's own threshold
+     * @param bundleRejected good images above the bundle's threshold
+     * @param scores every image's score, highest first
+     */
+    public record Result(
+            @JsonProperty("threshold") double threshold,
+            @JsonProperty("rejectRate") double rejectRate,
+            @JsonProperty("goodImages") int goodImages,
+            @JsonProperty("rejected") int rejected,
+            @JsonProperty("bundleThreshold") double bundleThreshold,
+            @JsonProperty("bundleRejected") int bundleRejected,
+            @JsonProperty("scores") List<Scored> scores) {}
+
+    /**
+     * The threshold that rejects at most {@code floor(rate * n)} of {@code scores}: the next
+     * highest score after that many, so that images scoring above it, and only those, are
+     * rejected (ties at the threshold pass). With fewer than {@code 1 / rate} images that is their
+     * maximum.
+     */
+    public static double threshold(double[] scores, double rate) {
+        if (scores.length == 0) {
+            throw new IllegalArgumentException("no scores");
+        }
+        double[] sorted = scores.clone();
+        Arrays.sort(sorted);
+        int allowed = (int) Math.floor(rate * sorted.length + 1e-9);
+        return sorted[sorted.length - 1 - Math.min(allowed, sorted.length - 1)];
+    }
+
+    static int above(double[] scores, double threshold) {
+        return (int) Arrays.stream(scores).filter(s -> s > threshold).count();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (!(rejectRate > 0 && rejectRate <= 0.5)) {
+            throw new ParameterException(spec.commandLine(), "--reject-rate must be in (0, 0.5], found " + rejectRate);
+        }
+        for (String in : inputs) {
+            Path p = Path.of(in);
+            if (Files.isDirectory(p) && MvtecLayout.isCategory(p)) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--good " + in + " is an MVTec AD category, whose test/ holds defective images; give its"
+                                + " good images only ("
+                                + p.resolve(MvtecLayout.TEST).resolve("good") + ")");
+            }
+        }
+        EngineKind engine = detectorChoice.engine();
+        Engines.Choice choice = Engines.choose(engine);
+        detectorChoice.requirePrecisionRunsOn(choice.kind());
+        List<InputFiles.Input> files = InputFiles.expand(inputs);
+        Progress progress = new ConsoleProgress(spec.commandLine().getOut(), parent.interactive);
+        DetectorOptions options = DetectorOptions.defaults()
+                .withEngine(new EngineOptions(engine, detectorChoice.threads(), gpu.device(), gpu.trt(1)))
+                .withTile(tiles.tile())
+                .withMemoryBudgetMb(tiles.memoryBudgetMb())
+                .withPrecision(detectorChoice.precision())
+                .withTrust(trust.publicKeys());
+        List<Scored> scored = new ArrayList<>();
+        double bundleThreshold;
+        try (Detector detector = Detector.open(bundle, options);
+                Progress.Stage stage = progress.stage("scoring good images", files.size(), 0)) {
+            bundleThreshold = detector.threshold();
+            for (InputFiles.Input in : files) {
+                double score;
+                try {
+                    score = detector.score(in.file()).score();
+                } catch (Exception e) {
+                    // A threshold from the images that happened to score would not be the station's.
+                    throw new IOException(
+                            in.file() + ": " + ScoreCommand.why(e) + "; every --good image must"
+                                    + " score (remove the file or fix it)",
+                            e);
+                }
+                scored.add(new Scored(in.file().toString(), score));
+                stage.step(String.format(Locale.ROOT, "%s %.2f", in.name(), score));
+            }
+        }
+        scored.sort((a, b) -> Double.compare(b.score(), a.score()));
+        double[] scores = scored.stream().mapToDouble(Scored::score).toArray();
+        double t = threshold(scores, rejectRate);
+        Result result = new Result(
+                t,
+                rejectRate,
+                scores.length,
+                above(scores, t),
+                bundleThreshold,
+                above(scores, bundleThreshold),
+                scored);
+        if (out != null) {
+            Json.write(out, result);
+        }
+        double[] sorted = scores.clone();
+        Arrays.sort(sorted);
+        progress.line(String.format(
+                Locale.ROOT,
+                "Scored %d good images: min %.3f, median %.3f, max %.3f.",
+                sorted.length,
+                sorted[0],
+                sorted[sorted.length / 2],
+                sorted[sorted.length - 1]));
+        progress.line(String.format(
+                Locale.ROOT,
+                "Threshold %.4f rejects %d of %d (%.1f%%; asked: at most %.1f%%). The bundle's %.4f rejects %d (%.1f%%).",
+                t,
+                result.rejected(),
+                sorted.length,
+                100.0 * result.rejected() / sorted.length,
+                100 * rejectRate,
+                bundleThreshold,
+                result.bundleRejected(),
+                100.0 * result.bundleRejected() / sorted.length));
+        if (sorted.length * rejectRate < 1) {
+            progress.line(String.format(
+                    Locale.ROOT,
+                    "Note: %d images cannot measure a rate of %.1f%% (one in %d): the threshold is their maximum,"
+                            + " and the station's own rate may be higher. Score at least %d good images.",
+                    sorted.length,
+                    100 * rejectRate,
+                    (int) Math.ceil(1 / rejectRate),
+                    (int) Math.ceil(10 / rejectRate)));
+        }
+        progress.line(String.format(
+                Locale.ROOT, "Use it with: runtime score --threshold %.4f ... (or serve --threshold %.4f)", t, t));
+        if (out != null) {
+            progress.line("Scores in " + out);
+        }
+        return 0;
+    }
+}
