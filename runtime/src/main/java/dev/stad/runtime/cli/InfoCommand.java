@@ -67,7 +67,7 @@ public final class InfoCommand implements Callable<Integer> {
 
     private static String normalisation(Preprocessing p) {
         return p.normalization() == Normalization.IMAGE
-                ? "normalised by each image's own median and spread"
+                ? "centred on each image's own medians, std " + Arrays.toString(p.std())
                 : "normalised with mean " + Arrays.toString(p.mean()) + " std " + Arrays.toString(p.std());
     }
 

@@ -17,9 +17,12 @@ public enum Normalization {
      */
     DATASET,
     /**
-     * {@code (x - median[c]) / spread} with the image's own robust statistics (see {@link
-     * ImageStatistics}): a change of exposure, contrast or white balance over the whole image
-     * cancels before the networks, a local defect does not. The bundle's mean and std are unused.
+     * {@code (x - median[c]) / std[c]} with the image's own per-channel medians (see {@link
+     * ImageStatistics}) and the bundle's {@code std}: a change of brightness or colour cast over
+     * the whole image cancels before the networks, a local one does not. A change of exposure
+     * (a gain) is a shift of the median, which cancels, and a change of contrast by the same
+     * factor, which does not: 5% more light is 5% more texture contrast, far less than the shift
+     * it brought. The bundle's {@code mean} is unused.
      */
     IMAGE;
 

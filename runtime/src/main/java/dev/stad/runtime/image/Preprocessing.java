@@ -26,8 +26,8 @@ import java.util.Objects;
  *     resize
  * @param scale native mode only: the fixed factor every image is resized by, in (0, 1] (a camera
  *     finer than the defects need); null: 1
- * @param normalization whether {@code mean} and {@code std} or each image's own statistics
- *     centre and scale it; null: dataset (the fixed statistics)
+ * @param normalization whether {@code mean} or each image's own medians centre it; null:
+ *     dataset (the fixed statistics)
  */
 public record Preprocessing(
         @JsonProperty("width") int width,
@@ -208,7 +208,7 @@ public record Preprocessing(
      */
     public FloatImage normalize(FloatImage rgb) {
         return normalization == Normalization.IMAGE
-                ? ImageStatistics.of(rgb).normalize(rgb)
+                ? ImageStatistics.of(rgb).centre(rgb, std)
                 : rgb.standardize(mean, std);
     }
 
@@ -251,7 +251,7 @@ public record Preprocessing(
                 ? width + "x" + height
                 : "native" + (scale == 1.0 ? "" : " x" + scale) + ", reference " + width + "x" + height;
         String norm = normalization == Normalization.IMAGE
-                ? "each image's own median and spread"
+                ? "mean=each image's own medians, std=" + Arrays.toString(std)
                 : "mean=" + Arrays.toString(mean) + ", std=" + Arrays.toString(std);
         return "Preprocessing[" + size + ", " + norm + "]";
     }

@@ -3,7 +3,6 @@ package dev.stad.trainer.config;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import dev.stad.runtime.image.Normalization;
 import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.HashSet;
@@ -74,10 +73,6 @@ public record TrainingConfig(
         if (imported > 0 && teacher.source() != TeacherConfig.Source.ONNX) {
             throw new IllegalArgumentException(
                     "\"architecture\": \"teacher\" needs a teacher read from ONNX (\"source\": \"onnx\")");
-        }
-        if (students.exposure() > 0 && input.normalization() == Normalization.IMAGE) {
-            throw new IllegalArgumentException("students.exposure has no effect with \"normalization\": \"image\":"
-                    + " each image's own statistics cancel a change of exposure before the networks; leave it at 0");
         }
         if (!known.isEmpty()) {
             requireFits(known, input, students);

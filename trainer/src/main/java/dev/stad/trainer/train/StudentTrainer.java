@@ -7,6 +7,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.image.Normalization;
 import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -139,7 +140,7 @@ public final class StudentTrainer {
                                     .flip(c.flipHorizontal(), c.flipVertical());
                             if (config.exposure() > 0) {
                                 double gain = 1 + config.exposure() * (2 * rnd[i].nextDouble() - 1);
-                                window = exposed(window, gain, this.input.mean(), this.input.std());
+                                window = exposed(window, gain, this.input);
                             }
                             windows.add(window);
                         }
@@ -252,12 +253,16 @@ public final class StudentTrainer {
     }
 
     /**
-     * A normalised window as if its pixel values had been multiplied by {@code gain} before the
-     * normalisation {@code (p - mean) / std}: {@code gain * n + (gain - 1) * mean / std} per channel,
-     * which is {@link FloatImage#standardize} with mean {@code -(gain - 1) mean / (gain std)} and
-     * deviation {@code 1 / gain}.
+     * A normalised window as if its image's pixel values had been multiplied by {@code gain}
+     * before {@code input}'s normalisation {@code (p - mean) / std}: {@code gain * n + (gain - 1) *
+     * mean / std} per channel, which is {@link FloatImage#standardize} with mean {@code -(gain - 1)
+     * mean / (gain std)} and deviation {@code 1 / gain}. Centred on the image's own medians ({@link
+     * Normalization#IMAGE}), which the gain multiplies too, the shift cancels and {@code gain * n}
+     * is left: the same formula with a zero mean.
      */
-    static FloatImage exposed(FloatImage window, double gain, float[] mean, float[] std) {
+    static FloatImage exposed(FloatImage window, double gain, Preprocessing input) {
+        float[] std = input.std();
+        float[] mean = input.normalization() == Normalization.IMAGE ? new float[std.length] : input.mean();
         float[] shift = new float[mean.length];
         float[] scale = new float[mean.length];
         for (int c = 0; c < mean.length; c++) {
