@@ -626,7 +626,7 @@ public final class TrainingRun {
             throws IOException {
         // Where results go does not change what is trained; nor does the calibration, which a
         // recalibration measures anew.
-        ObjectNode a = saved.deepCopy();
+        ObjectNode a = withDefaults(saved).deepCopy();
         ObjectNode b = current.deepCopy();
         a.remove(List.of("out", "bundle"));
         b.remove(List.of("out", "bundle"));
@@ -649,6 +649,19 @@ public final class TrainingRun {
             }
             throw new IOException(dir.runFile() + ": this run was started with a different config (differs in "
                     + differing + "); use --fresh to start it over with the new config, or another --out");
+        }
+    }
+
+    /**
+     * A saved config as today's code writes it: a field added since the run was started (with a
+     * default that keeps the old behaviour) is filled in, so the run still resumes and
+     * recalibrates. A config that no longer reads is compared as it was saved.
+     */
+    private static JsonNode withDefaults(JsonNode saved) {
+        try {
+            return ConfigLoader.toTree(ConfigLoader.mapper().treeToValue(saved, TrainingConfig.class));
+        } catch (IOException | IllegalArgumentException e) {
+            return saved;
         }
     }
 

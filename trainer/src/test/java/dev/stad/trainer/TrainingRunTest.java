@@ -167,6 +167,23 @@ class TrainingRunTest {
     }
 
     @Test
+    void aRunSavedBeforeAFieldWithADefaultExistedStillResumes() throws Exception {
+        Path out = dir.resolve("run");
+        var config = TinyRuns.config(dir.resolve("data"), out, 2, 2e-3);
+        new TrainingRun(config, progress, false).run();
+        // As a run.json written before students.exposure existed.
+        Path runFile = out.resolve("run.json");
+        var json = dev.stad.trainer.config.ConfigLoader.mapper();
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(runFile.toFile());
+        var students = (com.fasterxml.jackson.databind.node.ObjectNode)
+                tree.get("config").get("students");
+        assertTrue(students.has("exposure"), students.toString());
+        students.remove("exposure");
+        json.writeValue(runFile.toFile(), tree);
+        assertTrue(new TrainingRun(config, progress, false).run().alreadyComplete());
+    }
+
+    @Test
     void changedConfigIsRefusedWithTheDifferingFields() throws Exception {
         Path out = dir.resolve("run");
         new TrainingRun(TinyRuns.config(dir.resolve("data"), out, 2, 2e-3), progress, false).run();
