@@ -333,14 +333,6 @@ public final class AccuracyCommand implements Callable<Integer> {
                 }
             }
             PixelMetrics.Result pr = e.getValue().compute(fprLimit);
-            double[] goodScores = subset.stream()
-                    .filter(x -> x.type().equals(MvtecLayout.GOOD))
-                    .mapToDouble(ImageScore::score)
-                    .toArray();
-            double[] defectiveScores = subset.stream()
-                    .filter(x -> !x.type().equals(MvtecLayout.GOOD))
-                    .mapToDouble(ImageScore::score)
-                    .toArray();
             rows.add(new Row(
                     type,
                     s.length,
@@ -351,7 +343,7 @@ public final class AccuracyCommand implements Callable<Integer> {
                     pr.auPro(),
                     goodFlagged,
                     defectiveFlagged,
-                    StationThreshold.caught(goodScores, defectiveScores)));
+                    StationThreshold.caught(s, positive)));
             imageRocs.put(type, Roc.curve(s, positive));
             pixelRocs.put(type, pr.roc());
             pros.put(type, pr.pro());

@@ -18,20 +18,27 @@ final class StationThreshold {
     private StationThreshold() {}
 
     /**
-     * The expected share of {@code defective} scores above the highest of a random half (rounded
-     * down) of {@code good}; NaN with fewer than two good or no defective scores.
+     * The expected share of the {@code positive} (defective) scores above the highest of a random
+     * half (rounded down) of the others (good), the pair {@code Roc.auroc} takes; NaN with fewer
+     * than two good or no defective scores.
      */
-    static double caught(double[] good, double[] defective) {
-        int n = good.length;
+    static double caught(double[] scores, boolean[] positive) {
+        int n = 0;
+        for (boolean p : positive) {
+            n += p ? 0 : 1;
+        }
         int m = n / 2;
-        if (m < 1 || defective.length == 0) {
+        if (m < 1 || n == scores.length) {
             return Double.NaN;
         }
         double sum = 0;
-        for (double s : defective) {
+        for (int d = 0; d < scores.length; d++) {
+            if (!positive[d]) {
+                continue;
+            }
             int below = 0;
-            for (double g : good) {
-                below += g < s ? 1 : 0;
+            for (int g = 0; g < scores.length; g++) {
+                below += !positive[g] && scores[g] < scores[d] ? 1 : 0;
             }
             double p = 1;
             for (int i = 0; i < m; i++) {
@@ -39,7 +46,7 @@ final class StationThreshold {
             }
             sum += p;
         }
-        return sum / defective.length;
+        return sum / (scores.length - n);
     }
 
     /** The share of good parts such a threshold rejects on average: {@code 1 / (m + 1)}. */

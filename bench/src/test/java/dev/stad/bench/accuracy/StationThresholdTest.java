@@ -8,12 +8,22 @@ import org.junit.jupiter.api.Test;
 
 class StationThresholdTest {
 
+    /** Good and defective scores as the one array and flags {@code caught} takes. */
+    private static double caught(double[] good, double[] defective) {
+        double[] scores = new double[good.length + defective.length];
+        boolean[] positive = new boolean[scores.length];
+        System.arraycopy(good, 0, scores, 0, good.length);
+        System.arraycopy(defective, 0, scores, good.length, defective.length);
+        java.util.Arrays.fill(positive, good.length, scores.length, true);
+        return StationThreshold.caught(scores, positive);
+    }
+
     @Test
     void defectsAboveEveryGoodImageAreAlwaysCaughtAndThoseBelowNever() {
         double[] good = {1, 2, 3, 4};
-        assertEquals(1.0, StationThreshold.caught(good, new double[] {5, 9}));
-        assertEquals(0.0, StationThreshold.caught(good, new double[] {0.5, 1, 2}), "m = 2: two good images above");
-        assertTrue(Double.isNaN(StationThreshold.caught(new double[] {1}, new double[] {2})));
+        assertEquals(1.0, caught(good, new double[] {5, 9}));
+        assertEquals(0.0, caught(good, new double[] {0.5, 1, 2}), "m = 2: two good images above");
+        assertTrue(Double.isNaN(caught(new double[] {1}, new double[] {2})));
     }
 
     @Test
@@ -43,7 +53,7 @@ class StationThresholdTest {
                 rejected += g[i] > threshold ? 1 : 0;
             }
         }
-        assertEquals(StationThreshold.caught(good, defective), (double) caught / draws / defective.length, 3e-3);
+        assertEquals(caught(good, defective), (double) caught / draws / defective.length, 3e-3);
         assertEquals(StationThreshold.rejected(12), (double) rejected / draws / 6, 3e-3, "1 in 7 of the other half");
     }
 }

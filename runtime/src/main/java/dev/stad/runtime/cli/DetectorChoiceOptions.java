@@ -1,7 +1,11 @@
 package dev.stad.runtime.cli;
 
 import dev.stad.runtime.bundle.Precision;
+import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.engine.EngineKind;
+import dev.stad.runtime.engine.EngineOptions;
+import dev.stad.runtime.engine.trt.TrtOptions;
+import java.io.IOException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -67,5 +71,20 @@ public final class DetectorChoiceOptions {
                     "--precision fp16 runs on TensorRT only (engine " + chosen.id()
                             + " here); use --engine trt on a machine with an NVIDIA GPU, or fp32 / int8");
         }
+    }
+
+    /**
+     * The detector these choices open, with the other option blocks every station command has:
+     * the GPU's device, {@code trt} (the TensorRT settings for the command's parallelism), tiles
+     * and trusted keys. The threshold is the bundle's; a command with {@code --threshold} sets it.
+     */
+    public DetectorOptions detectorOptions(GpuOptions gpu, TrtOptions trt, TileOptions tiles, TrustOptions trust)
+            throws IOException {
+        return DetectorOptions.defaults()
+                .withEngine(new EngineOptions(engine, threads(), gpu.device(), trt))
+                .withTile(tiles.tile())
+                .withMemoryBudgetMb(tiles.memoryBudgetMb())
+                .withPrecision(precision)
+                .withTrust(trust.publicKeys());
     }
 }

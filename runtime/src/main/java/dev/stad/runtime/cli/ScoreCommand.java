@@ -6,7 +6,6 @@ import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.detect.ImageTooSmallException;
 import dev.stad.runtime.engine.EngineKind;
-import dev.stad.runtime.engine.EngineOptions;
 import dev.stad.runtime.engine.Engines;
 import dev.stad.runtime.engine.trt.TrtOptions;
 import dev.stad.runtime.image.FloatImage;
@@ -178,9 +177,9 @@ public final class ScoreCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--parallel must be >= 1, found " + parallel);
         }
         EngineKind engine = detectorChoice.engine();
-        int threads = detectorChoice.threads();
-        int tile = tiles.tile();
-        long memoryBudgetMb = tiles.memoryBudgetMb();
+        // Usage errors before anything is opened: the option blocks check their values when read.
+        detectorChoice.threads();
+        tiles.tile();
         if (maxMegapixels != null && !(maxMegapixels * 1e6 >= 1)) {
             throw new ParameterException(
                     spec.commandLine(), "--max-megapixels must be positive, found " + maxMegapixels);
@@ -195,13 +194,8 @@ public final class ScoreCommand implements Callable<Integer> {
             progress.line("engine " + choice);
         }
         TrtOptions trt = gpu.trt(parallel).withProgress(progress);
-        DetectorOptions options = DetectorOptions.defaults()
-                .withEngine(new EngineOptions(engine, threads, gpu.device(), trt))
-                .withThreshold(threshold)
-                .withTile(tile)
-                .withMemoryBudgetMb(memoryBudgetMb)
-                .withPrecision(detectorChoice.precision())
-                .withTrust(this.trust.publicKeys());
+        DetectorOptions options =
+                detectorChoice.detectorOptions(gpu, trt, tiles, trust).withThreshold(threshold);
         long t0 = System.nanoTime();
         List<ScoreResults.Image> results = new ArrayList<>();
         String engineName;

@@ -3,7 +3,6 @@ package dev.stad.runtime.cli;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.engine.EngineKind;
-import dev.stad.runtime.engine.EngineOptions;
 import dev.stad.runtime.engine.Engines;
 import dev.stad.runtime.serve.ServeOptions;
 import dev.stad.runtime.serve.StationServer;
@@ -139,13 +138,9 @@ public final class ServeCommand implements Callable<Integer> {
         EngineKind engine = detectorChoice.engine();
         Engines.Choice choice = Engines.choose(engine);
         detectorChoice.requirePrecisionRunsOn(choice.kind());
-        DetectorOptions detectorOptions = DetectorOptions.defaults()
-                .withEngine(new EngineOptions(engine, detectorChoice.threads(), gpu.device(), gpu.trt(parallel)))
-                .withThreshold(threshold)
-                .withTile(tiles.tile())
-                .withMemoryBudgetMb(tiles.memoryBudgetMb())
-                .withPrecision(detectorChoice.precision())
-                .withTrust(trust.publicKeys());
+        DetectorOptions detectorOptions = detectorChoice
+                .detectorOptions(gpu, gpu.trt(parallel), tiles, trust)
+                .withThreshold(threshold);
         StationServer server = StationServer.start(bundle, detectorOptions, options);
         Thread hook = new Thread(server::close, "stad-serve-stop");
         Runtime.getRuntime().addShutdownHook(hook);

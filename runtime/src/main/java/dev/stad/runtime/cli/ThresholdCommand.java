@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.engine.EngineKind;
-import dev.stad.runtime.engine.EngineOptions;
 import dev.stad.runtime.engine.Engines;
 import dev.stad.runtime.io.Json;
 import dev.stad.runtime.io.MvtecLayout;
@@ -123,10 +122,11 @@ public final class ThresholdCommand implements Callable<Integer> {
         if (scores.length == 0) {
             throw new IllegalArgumentException("no scores");
         }
+        int n = scores.length;
         double[] sorted = scores.clone();
         Arrays.sort(sorted);
-        int allowed = (int) Math.floor(rate * sorted.length + 1e-9);
-        return sorted[sorted.length - 1 - Math.min(allowed, sorted.length - 1)];
+        int allowed = (int) Math.floor(rate * n + 1e-9);
+        return sorted[n - 1 - Math.min(allowed, n - 1)];
     }
 
     static int above(double[] scores, double threshold) {
@@ -153,12 +153,7 @@ public final class ThresholdCommand implements Callable<Integer> {
         detectorChoice.requirePrecisionRunsOn(choice.kind());
         List<InputFiles.Input> files = InputFiles.expand(inputs);
         Progress progress = new ConsoleProgress(spec.commandLine().getOut(), parent.interactive);
-        DetectorOptions options = DetectorOptions.defaults()
-                .withEngine(new EngineOptions(engine, detectorChoice.threads(), gpu.device(), gpu.trt(1)))
-                .withTile(tiles.tile())
-                .withMemoryBudgetMb(tiles.memoryBudgetMb())
-                .withPrecision(detectorChoice.precision())
-                .withTrust(trust.publicKeys());
+        DetectorOptions options = detectorChoice.detectorOptions(gpu, gpu.trt(1), tiles, trust);
         List<Scored> scored = new ArrayList<>();
         double bundleThreshold;
         try (Detector detector = Detector.open(bundle, options);
@@ -193,32 +188,32 @@ public final class ThresholdCommand implements Callable<Integer> {
         if (out != null) {
             Json.write(out, result);
         }
-        double[] sorted = scores.clone();
-        Arrays.sort(sorted);
+        int n = scores.length;
+        // Highest first: the ascending order's middle element n / 2 is at n - 1 - n / 2.
         progress.line(String.format(
                 Locale.ROOT,
                 "Scored %d good images: min %.3f, median %.3f, max %.3f.",
-                sorted.length,
-                sorted[0],
-                sorted[sorted.length / 2],
-                sorted[sorted.length - 1]));
+                n,
+                scores[n - 1],
+                scores[n - 1 - n / 2],
+                scores[0]));
         progress.line(String.format(
                 Locale.ROOT,
                 "Threshold %.4f rejects %d of %d (%.1f%%; asked: at most %.1f%%). The bundle's %.4f rejects %d (%.1f%%).",
                 t,
                 result.rejected(),
-                sorted.length,
-                100.0 * result.rejected() / sorted.length,
+                n,
+                100.0 * result.rejected() / n,
                 100 * rejectRate,
                 bundleThreshold,
                 result.bundleRejected(),
-                100.0 * result.bundleRejected() / sorted.length));
-        if (sorted.length * rejectRate < 1) {
+                100.0 * result.bundleRejected() / n));
+        if (n * rejectRate < 1) {
             progress.line(String.format(
                     Locale.ROOT,
                     "Note: %d images cannot measure a rate of %.1f%% (one in %d): the threshold is their maximum,"
                             + " and the station's own rate may be higher. Score at least %d good images.",
-                    sorted.length,
+                    n,
                     100 * rejectRate,
                     (int) Math.ceil(1 / rejectRate),
                     (int) Math.ceil(10 / rejectRate)));
