@@ -4,6 +4,7 @@ import dev.stad.bench.accuracy.AccuracyCommand;
 import dev.stad.bench.latency.LatencyCommand;
 import dev.stad.bench.layout.LayoutCommand;
 import dev.stad.bench.oneclass.OneClassCommand;
+import dev.stad.bench.pretrained.TfjsImportCommand;
 import dev.stad.bench.realset.RealSetCommand;
 import dev.stad.bench.serve.ServeLoadCommand;
 import dev.stad.bench.soak.SoakCommand;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Measures stad models: latency per anomaly map, detection quality, the one-class experiment,"
-                + " detector layouts, endurance; writes the real-photo development set.",
+                + " detector layouts, endurance; writes the real-photo development set; converts pretrained networks.",
         subcommands = {
             LatencyCommand.class,
             AccuracyCommand.class,
@@ -31,9 +32,11 @@ import picocli.CommandLine.Spec;
             SoakCommand.class,
             ServeLoadCommand.class,
             RealSetCommand.class,
-            TermsCommand.class
+            TermsCommand.class,
+            TfjsImportCommand.class
         },
-        synopsisSubcommandLabel = "(latency | accuracy | one-class | layout | soak | serve-load | real-set | terms)")
+        synopsisSubcommandLabel =
+                "(latency | accuracy | one-class | layout | soak | serve-load | real-set | terms | tfjs-import)")
 public final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -54,6 +57,6 @@ public final class BenchCommand implements Runnable {
     public void run() {
         throw new CommandLine.ParameterException(
                 spec.commandLine(),
-                "missing command: latency, accuracy, one-class, layout, soak, serve-load, real-set or terms");
+                "missing command: latency, accuracy, one-class, layout, soak, serve-load, real-set, terms or tfjs-import");
     }
 }

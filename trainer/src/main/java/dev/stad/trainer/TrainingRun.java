@@ -24,6 +24,8 @@ import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.ConfigLoader;
 import dev.stad.trainer.config.PretrainConfig;
+import dev.stad.trainer.config.ScaleConfig;
+import dev.stad.trainer.config.StudentConfig;
 import dev.stad.trainer.config.TeacherConfig;
 import dev.stad.trainer.config.TrainingConfig;
 import dev.stad.trainer.corpus.Corpus;
@@ -122,7 +124,7 @@ public final class TrainingRun {
 
     private TeacherImport.Imported importTeacher() throws IOException {
         Path file = Path.of(config.teacher().path());
-        String scale = config.scales().get(0).name();
+        String scale = importedScale();
         TeacherImport.Source source;
         TeacherImport.Imported imp;
         try {
@@ -159,7 +161,40 @@ public final class TrainingRun {
                     check.relativeDifference(),
                     check.positions()));
         }
+        TeacherConfig t = config.teacher();
+        if (t.mean() != null) {
+            imp = imp.readingInputsNormalisedAs(
+                    config.input().mean(), config.input().std(), floats(t.mean()), floats(t.std()));
+            progress.line("teacher " + scale + ": its input normalisation (mean " + t.mean() + ", std " + t.std()
+                    + ") folded into its first convolution, so it reads the run's");
+        }
         return imp;
+    }
+
+    /** The students' settings for {@code spec}'s scale: the config's, with the scale's own epochs where it has them. */
+    private StudentConfig studentsOf(NetworkSpec spec) {
+        return config.scales().stream()
+                .filter(s -> s.specName().equals(spec.name()) && s.epochs() != null)
+                .findFirst()
+                .map(s -> config.students().withEpochs(s.epochs()))
+                .orElse(config.students());
+    }
+
+    /** The scale whose architecture and teacher come from the ONNX file. */
+    private String importedScale() {
+        return config.scales().stream()
+                .filter(ScaleConfig::isImported)
+                .findFirst()
+                .orElseThrow()
+                .name();
+    }
+
+    private static float[] floats(List<Double> values) {
+        float[] f = new float[values.size()];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = values.get(i).floatValue();
+        }
+        return f;
     }
 
     /** What a run produced: the run folder, the model bundle, and whether this call trained anything. */
@@ -358,7 +393,7 @@ public final class TrainingRun {
 
         Teacher teacher = teacher(manager, dir, spec, train);
         Path studentsFile = dir.studentsFile(spec.name());
-        StudentTrainer trainer = new StudentTrainer(spec, config.students(), config.input(), config.seed(), progress);
+        StudentTrainer trainer = new StudentTrainer(spec, studentsOf(spec), config.input(), config.seed(), progress);
         TeacherTargets targets = null;
         boolean studentsDone = trainer.isComplete(studentsFile);
         if (teacher.normalization() == null || !studentsDone) {
@@ -465,9 +500,11 @@ public final class TrainingRun {
         stagesRun.add("teacher " + spec.name());
         Map<String, FloatTensor> weights;
         List<Double> pretrainLoss = null;
-        if (config.teacher().source() == TeacherConfig.Source.ONNX) {
+        TeacherConfig.Source source = config.teacher().source();
+        if (source == TeacherConfig.Source.ONNX && spec.name().equals(importedScale())) {
             weights = new LinkedHashMap<>(imported.weights());
-        } else if (config.teacher().source() == TeacherConfig.Source.RANDOM) {
+        } else if (source == TeacherConfig.Source.RANDOM
+                || source == TeacherConfig.Source.ONNX && config.teacher().randomOthers()) {
             weights = WeightInit.heUniform(spec, Seeds.derive(config.seed(), "teacher/" + spec.name() + "/0"));
         } else if (config.teacher().source() == TeacherConfig.Source.PRETRAINED) {
             TeacherStore.Teacher t =

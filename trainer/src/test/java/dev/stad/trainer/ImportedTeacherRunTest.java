@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stad.checkpoint.RunDirectory;
 import dev.stad.checkpoint.RunMetadata;
+import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.safetensors.Safetensors;
 import dev.stad.exporter.onnx.OnnxGraph;
 import dev.stad.exporter.onnx.TeacherImport;
@@ -22,6 +23,8 @@ import dev.stad.trainer.config.PretrainConfig;
 import dev.stad.trainer.config.ScaleConfig;
 import dev.stad.trainer.config.TeacherConfig;
 import dev.stad.trainer.config.TrainingConfig;
+import dev.stad.trainer.model.WeightInit;
+import dev.stad.trainer.train.Seeds;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -112,6 +115,66 @@ class ImportedTeacherRunTest {
                 new TeacherConfig(TeacherConfig.Source.ONNX, s.file().toString(), null, output, null),
                 tiny.students(),
                 tiny.calibration());
+    }
+
+    @Test
+    void anImportedScaleTrainsNextToOneOfOurOwnWithItsNormalisationFoldedInAndItsOwnEpochs() throws Exception {
+        Source s = source();
+        Path out = dir.resolve("mixed");
+        TrainingConfig tiny = TinyRuns.config(dir.resolve("data"), out, 2, 2e-3);
+        List<Double> half = List.of(0.5, 0.5, 0.5);
+        TrainingConfig c = new TrainingConfig(
+                tiny.name(),
+                tiny.seed(),
+                tiny.out(),
+                tiny.bundle(),
+                tiny.data(),
+                tiny.input(),
+                List.of(new ScaleConfig(ScaleConfig.TEACHER, "small", null, 3), TinyRuns.PLAIN),
+                new TeacherConfig(
+                        TeacherConfig.Source.ONNX,
+                        s.file().toString(),
+                        null,
+                        s.descriptor(),
+                        null,
+                        half,
+                        half,
+                        "random"),
+                tiny.students(),
+                tiny.calibration());
+        TrainingRun.Summary summary = new TrainingRun(c, progress, false).run();
+        assertEquals(RunMetadata.COMPLETE, summary.metadata().status());
+        assertEquals(
+                List.of("small", "t7"),
+                ModelBundle.open(summary.bundle()).manifest().scales().stream()
+                        .map(x -> x.name())
+                        .toList());
+
+        // The imported scale's students train for its own 3 epochs, the other scale's for students.epochs.
+        assertEquals(3, summary.metadata().scales().get(0).studentEpochLosses().size());
+        assertEquals(
+                tiny.students().epochs(),
+                summary.metadata().scales().get(1).studentEpochLosses().size());
+
+        RunDirectory run = new RunDirectory(out);
+        TeacherImport.Imported folded = TeacherImport.read(
+                        s.file(), "small", s.descriptor(), TeacherImport.DEFAULT_MAX_BYTES)
+                .readingInputsNormalisedAs(
+                        c.input().mean(), c.input().std(), new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.5f, 0.5f, 0.5f
+                        });
+        Safetensors.Contents saved = Safetensors.read(run.teacherFile("small"));
+        for (var e : folded.weights().entrySet()) {
+            assertArrayEquals(e.getValue().data(), saved.tensor(e.getKey()).data(), 0f, e.getKey());
+        }
+        NetworkSpec plain = summary.metadata().scales().get(1).spec();
+        Map<String, FloatTensor> random = WeightInit.heUniform(plain, Seeds.derive(c.seed(), "teacher/t7/0"));
+        Safetensors.Contents plainTeacher = Safetensors.read(run.teacherFile("t7"));
+        for (var e : random.entrySet()) {
+            assertArrayEquals(
+                    e.getValue().data(), plainTeacher.tensor(e.getKey()).data(), 0f, e.getKey());
+        }
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("folded into its first convolution"), text);
     }
 
     @Test

@@ -98,6 +98,60 @@ public final class TeacherImport {
                     spec.descriptorDim(),
                     dropped == 0 ? "" : ", " + dropped + " padding(s) dropped");
         }
+
+        /**
+         * This network reading inputs normalised with {@code mean} and {@code std} (the run's)
+         * where it was trained on inputs normalised with {@code netMean} and {@code netStd}: with
+         * {@code x_net = x a + b} per channel, {@code a = std / netStd} and {@code b = (mean -
+         * netMean) / netStd}, the first convolution's weights are scaled by {@code a} and its bias
+         * gains the weights' sum times {@code b}. Exact, because an imported convolution has no
+         * padding: every output reads whole windows of the input.
+         */
+        public Imported readingInputsNormalisedAs(float[] mean, float[] std, float[] netMean, float[] netStd) {
+            if (!spec.layers().get(0).isConv()) {
+                throw new IllegalArgumentException(
+                        "the network's own input normalisation is folded into its first layer, which must be a conv");
+            }
+            FloatTensor w = weights.get(NetworkSpec.weightName(0));
+            FloatTensor b = weights.get(NetworkSpec.biasName(0));
+            long[] shape = w.shape();
+            int out = (int) shape[0];
+            int in = (int) shape[1];
+            if (in != mean.length || in != std.length || in != netMean.length || in != netStd.length) {
+                throw new IllegalArgumentException("the network reads " + in + " channels, the normalisations have "
+                        + mean.length + " and " + netMean.length);
+            }
+            int window = (int) (shape[2] * shape[3]);
+            float[] wd = w.data().clone();
+            float[] bd = b.data().clone();
+            for (int o = 0; o < out; o++) {
+                double shift = 0;
+                for (int c = 0; c < in; c++) {
+                    double scale = (double) std[c] / netStd[c];
+                    double offset = ((double) mean[c] - netMean[c]) / netStd[c];
+                    for (int k = 0; k < window; k++) {
+                        int i = (o * in + c) * window + k;
+                        shift += wd[i] * offset;
+                        wd[i] = (float) (wd[i] * scale);
+                    }
+                }
+                bd[o] = (float) (bd[o] + shift);
+            }
+            Map<String, FloatTensor> folded = new LinkedHashMap<>(weights);
+            folded.put(NetworkSpec.weightName(0), new FloatTensor(shape, wd));
+            folded.put(NetworkSpec.biasName(0), new FloatTensor(b.shape(), bd));
+            return new Imported(
+                    spec,
+                    java.util.Collections.unmodifiableMap(folded),
+                    input,
+                    output,
+                    compareAt,
+                    inputHeight,
+                    inputWidth,
+                    offsetY,
+                    offsetX,
+                    dropped);
+        }
     }
 
     /**

@@ -182,6 +182,47 @@ class TeacherImportTest {
     }
 
     @Test
+    void aNetworksOwnInputNormalisationFoldedIntoItsFirstConvGivesItsDescriptorsOnTheRunsInputs() throws Exception {
+        Stem s = stem(0, 3);
+        TeacherImport.Imported imp =
+                TeacherImport.read(write("stem.onnx", s.onnx()), "stem", s.lastConv(), TeacherImport.DEFAULT_MAX_BYTES);
+        float[] netMean = {0.5f, 0.5f, 0.5f};
+        float[] netStd = {0.5f, 0.5f, 0.5f};
+        float[] mean = {0.485f, 0.456f, 0.406f};
+        float[] std = {0.229f, 0.224f, 0.225f};
+        TeacherImport.Imported folded = imp.readingInputsNormalisedAs(mean, std, netMean, netStd);
+        int rf = imp.spec().receptiveField();
+        // Pixels in [0, 1], normalised each way.
+        SplittableRandom rnd = new SplittableRandom(12);
+        float[] asNet = new float[3 * rf * rf];
+        float[] asRun = new float[asNet.length];
+        for (int i = 0; i < asNet.length; i++) {
+            int c = i / (rf * rf);
+            float pixel = (float) rnd.nextDouble();
+            asNet[i] = (pixel - netMean[c]) / netStd[c];
+            asRun[i] = (pixel - mean[c]) / std[c];
+        }
+        float[] expected = patch(imp, new FloatImage(3, rf, rf, asNet));
+        float[] actual = patch(folded, new FloatImage(3, rf, rf, asRun));
+        assertTrue(
+                ExportCheck.relativeDifference(expected, actual) <= 1e-4,
+                "folded vs source normalisation: " + ExportCheck.relativeDifference(expected, actual));
+        // Without the fold the run's inputs give other descriptors: the test can fail.
+        assertTrue(ExportCheck.relativeDifference(expected, patch(imp, new FloatImage(3, rf, rf, asRun))) > 1e-2);
+        assertEquals(imp.weights().keySet(), folded.weights().keySet());
+    }
+
+    private static float[] patch(TeacherImport.Imported imp, FloatImage image) throws Exception {
+        try (GraphSession g = ExportCheck.session(
+                Graphs.patch(imp.spec(), imp.weights(), "t", Map.of()).toByteArray(),
+                "patch",
+                Graphs.PATCH_INPUT,
+                Graphs.DESCRIPTORS)) {
+            return g.run(image).get(Graphs.DESCRIPTORS).data();
+        }
+    }
+
+    @Test
     void aNetworkEndingInFlattenIsComparedWithItsSourceAtItsLastConv() throws Exception {
         SplittableRandom rnd = new SplittableRandom(8);
         OnnxGraph g = new OnnxGraph("flat");

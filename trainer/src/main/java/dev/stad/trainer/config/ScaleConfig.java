@@ -13,18 +13,29 @@ import java.util.List;
  * One scale of the detector: a preset ({@code "architecture": "p33"}), an explicit layer list
  * ({@code "name": "p17", "layers": [...]}), or the architecture of a teacher imported from ONNX
  * ({@code "name": "vgg", "architecture": "teacher"}). Teacher and students of the scale share it.
+ * {@code epochs}, where given, replaces {@code students.epochs} for this scale's students: scales
+ * differ in cost per step by an order of magnitude or more (an imported stem against p17).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ScaleConfig(
         @JsonProperty("architecture") String architecture,
         @JsonProperty("name") String name,
-        @JsonProperty("layers") List<Layer> layers) {
+        @JsonProperty("layers") List<Layer> layers,
+        @JsonProperty("epochs") Integer epochs) {
 
     /** The architecture name that stands for an imported teacher's. */
     public static final String TEACHER = "teacher";
 
+    /** A scale whose students train for {@code students.epochs}. */
+    public ScaleConfig(String architecture, String name, List<Layer> layers) {
+        this(architecture, name, layers, null);
+    }
+
     @JsonCreator
     public ScaleConfig {
+        if (epochs != null && epochs < 1) {
+            throw new IllegalArgumentException("a scale's epochs must be >= 1, found " + epochs);
+        }
         if ((architecture == null) == (layers == null)) {
             throw new IllegalArgumentException(
                     "a scale needs exactly one of \"architecture\" (p17, p33, p65) or \"layers\"");
@@ -40,6 +51,14 @@ public record ScaleConfig(
         } else {
             spec(architecture, name, layers); // validate now, so a bad layer list fails when the config is read
         }
+    }
+
+    /** The scale's network's name: its own, or its preset's. */
+    @JsonIgnore
+    public String specName() {
+        return isImported() || name != null
+                ? name
+                : Architectures.named(architecture).name();
     }
 
     /** Whether the scale takes the architecture of the teacher imported from ONNX. */

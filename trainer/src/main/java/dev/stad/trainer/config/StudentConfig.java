@@ -75,4 +75,9 @@ public record StudentConfig(
         Checks.positive("students.learningRate", learningRate);
         Checks.nonNegative("students.weightDecay", weightDecay);
     }
+
+    /** These settings with {@code epochs} epochs. */
+    public StudentConfig withEpochs(int epochs) {
+        return new StudentConfig(count, epochs, batchSize, cropSize, learningRate, weightDecay, flip, exposure);
+    }
 }

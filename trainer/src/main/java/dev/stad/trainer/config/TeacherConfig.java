@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.stad.exporter.onnx.TeacherImport;
+import java.util.List;
 
 /**
  * Where each scale's teacher comes from.
@@ -22,6 +23,14 @@ import dev.stad.exporter.onnx.TeacherImport;
  * @param output for {@code onnx}: the tensor or node the network is cut at, which must be a conv's
  *     output; may be left out when the graph has one output
  * @param maxMegabytes for {@code onnx}: larger files are refused unread (default 1024)
+ * @param mean for {@code onnx}: the per-channel input mean the network was trained with, when it
+ *     is not the run's {@code input.mean} (Keras's InceptionV3 reads pixels scaled to [-1, 1]:
+ *     mean and std 0.5); the difference is folded into its first convolution, exact because
+ *     imported convolutions have no padding, so the bundle keeps one input normalisation
+ * @param std for {@code onnx}: the per-channel input deviation to go with {@code mean}
+ * @param otherScales for {@code onnx}: {@code random} lets scales of our own architectures sit
+ *     next to the imported one, each with a teacher of fixed random weights as {@code source
+ *     random} gives; without it the imported scale must be the only one
  * @param pretrain pretraining settings for {@code self-supervised}, and for {@code pretrained}
  *     where {@code path} does not hold the teacher yet (then they must name a {@code corpus}; a
  *     teacher already there is used as it is, whatever settings made it)
@@ -32,7 +41,13 @@ public record TeacherConfig(
         @JsonProperty("path") String path,
         @JsonProperty("pretrain") PretrainConfig pretrain,
         @JsonProperty("output") String output,
-        @JsonProperty("maxMegabytes") Double maxMegabytes) {
+        @JsonProperty("maxMegabytes") Double maxMegabytes,
+        @JsonProperty("mean") List<Double> mean,
+        @JsonProperty("std") List<Double> std,
+        @JsonProperty("otherScales") String otherScales) {
+
+    /** The only teacher an imported network's neighbouring scales can have: fixed random weights. */
+    public static final String RANDOM_OTHERS = "random";
 
     /** Teacher sources. */
     public enum Source {
@@ -53,6 +68,11 @@ public record TeacherConfig(
         this(source, path, pretrain, null, null);
     }
 
+    /** A teacher with the ONNX settings that every source reading ONNX has, and no others. */
+    public TeacherConfig(Source source, String path, PretrainConfig pretrain, String output, Double maxMegabytes) {
+        this(source, path, pretrain, output, maxMegabytes, null, null, null);
+    }
+
     @JsonCreator
     public TeacherConfig {
         source = Checks.orDefault(source, Source.SELF_SUPERVISED);
@@ -64,6 +84,31 @@ public record TeacherConfig(
         if (!readsOnnx && (output != null || maxMegabytes != null)) {
             throw new IllegalArgumentException("teacher.output and teacher.maxMegabytes are only used with"
                     + " \"source\": \"onnx\" or \"distill\"");
+        }
+        if (source != Source.ONNX && (mean != null || std != null || otherScales != null)) {
+            throw new IllegalArgumentException(
+                    "teacher.mean, teacher.std and teacher.otherScales are only used with \"source\": \"onnx\"");
+        }
+        if ((mean == null) != (std == null)) {
+            throw new IllegalArgumentException("teacher.mean and teacher.std go together: give both or neither");
+        }
+        if (mean != null) {
+            if (mean.size() != 3 || std.size() != 3) {
+                throw new IllegalArgumentException("teacher.mean and teacher.std need 3 values each (R, G, B), found "
+                        + mean.size() + " and " + std.size());
+            }
+            if (!std.stream().allMatch(v -> v != null && v > 0)
+                    || !mean.stream().allMatch(v -> v != null && Double.isFinite(v))) {
+                throw new IllegalArgumentException(
+                        "teacher.std must be > 0 and teacher.mean finite, found " + mean + " and " + std);
+            }
+            mean = List.copyOf(mean);
+            std = List.copyOf(std);
+        }
+        if (otherScales != null && !RANDOM_OTHERS.equals(otherScales)) {
+            throw new IllegalArgumentException("teacher.otherScales must be \"" + RANDOM_OTHERS
+                    + "\" (the only teacher other scales can have next to" + " an imported one), found \"" + otherScales
+                    + "\"");
         }
         if (readsOnnx && maxMegabytes != null && !(maxMegabytes > 0)) {
             throw new IllegalArgumentException("teacher.maxMegabytes must be > 0, found " + maxMegabytes);
@@ -108,6 +153,11 @@ public record TeacherConfig(
             throw new IllegalArgumentException(
                     "teacher.path is only used with \"source\": \"pretrained\", \"onnx\" or \"distill\"");
         }
+    }
+
+    /** Whether scales of our own architectures sit next to an imported one, with random teachers. */
+    public boolean randomOthers() {
+        return RANDOM_OTHERS.equals(otherScales);
     }
 
     /** The largest ONNX file read, in bytes. */

@@ -66,9 +66,14 @@ public record TrainingConfig(
                 known.add(s.toSpec());
             }
         }
-        if (teacher.source() == TeacherConfig.Source.ONNX && (imported != 1 || scales.size() != 1)) {
-            throw new IllegalArgumentException("an onnx teacher is one network: give one scale, with"
+        if (teacher.source() == TeacherConfig.Source.ONNX && imported != 1) {
+            throw new IllegalArgumentException("an onnx teacher is one network: give one scale with"
                     + " \"architecture\": \"teacher\" (students of another architecture are not supported yet)");
+        }
+        if (teacher.source() == TeacherConfig.Source.ONNX && scales.size() != 1 && !teacher.randomOthers()) {
+            throw new IllegalArgumentException("an onnx teacher is one scale's; scales of our own architectures next to"
+                    + " it need teachers too: set teacher.otherScales to \"random\" (fixed random weights) or give"
+                    + " only the imported scale");
         }
         if (imported > 0 && teacher.source() != TeacherConfig.Source.ONNX) {
             throw new IllegalArgumentException(

@@ -103,6 +103,33 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anImportedScaleSitsNextToOurOwnOnlyWhenTheirTeachersAreRandom() throws IOException {
+        String scales = "{\"data\":{\"path\":\"x\"},\"input\":{\"width\":64,\"height\":64},"
+                + "\"scales\":[{\"name\":\"net\",\"architecture\":\"teacher\"},{\"architecture\":\"p17\"}]";
+        String onnx = ",\"teacher\":{\"source\":\"onnx\",\"path\":\"net.onnx\"";
+        IOException e = assertThrows(IOException.class, () -> parse(scales + onnx + "}}"));
+        assertTrue(e.getMessage().contains("set teacher.otherScales to \"random\""), e.getMessage());
+        TrainingConfig mixed =
+                parse(scales + onnx + ",\"otherScales\":\"random\",\"mean\":[0.5,0.5,0.5],\"std\":[0.5,0.5,0.5]}}");
+        assertTrue(mixed.teacher().randomOthers());
+        assertEquals(List.of(0.5, 0.5, 0.5), mixed.teacher().std());
+
+        e = assertThrows(IOException.class, () -> parse(scales + onnx + ",\"otherScales\":\"procedural\"}}"));
+        assertTrue(e.getMessage().contains("teacher.otherScales must be \"random\""), e.getMessage());
+        e = assertThrows(IOException.class, () -> parse(scales + onnx + ",\"mean\":[0.5,0.5,0.5]}}"));
+        assertTrue(e.getMessage().contains("teacher.mean and teacher.std go together"), e.getMessage());
+        e = assertThrows(IOException.class, () -> parse(scales + onnx + ",\"mean\":[0.5],\"std\":[0.5]}}"));
+        assertTrue(e.getMessage().contains("need 3 values each"), e.getMessage());
+        e = assertThrows(
+                IOException.class, () -> parse(scales + onnx + ",\"mean\":[0.5,0.5,0.5],\"std\":[0.5,0,0.5]}}"));
+        assertTrue(e.getMessage().contains("teacher.std must be > 0"), e.getMessage());
+        e = assertThrows(
+                IOException.class,
+                () -> parse(MINIMAL + ",\"teacher\":{\"source\":\"random\",\"otherScales\":\"random\"}}"));
+        assertTrue(e.getMessage().contains("only used with \"source\": \"onnx\""), e.getMessage());
+    }
+
+    @Test
     void theDefaultTeacherIsAFixedRandomNetworkAndThePaperConfigsShareTheProceduralOne() throws IOException {
         // On the real-photo set a fixed random teacher beats the one pretrained on procedural images.
         TrainingConfig d = ConfigLoader.loadDefault();
