@@ -156,7 +156,7 @@ public final class TfjsLayers {
         int jump = 1;
         List<String> done = new ArrayList<>();
         for (JsonNode layer : chain) {
-            String name = layer.path("name").asText();
+            String name = name(layer);
             String kind = layer.path("class_name").asText();
             JsonNode c = layer.path("config");
             switch (kind) {
@@ -297,7 +297,7 @@ public final class TfjsLayers {
     private List<JsonNode> chain(String cut) throws ConversionException {
         Map<String, JsonNode> byName = new LinkedHashMap<>();
         for (JsonNode l : layers) {
-            byName.put(l.path("name").asText(l.path("config").path("name").asText()), l);
+            byName.put(name(l), l);
         }
         if (!byName.containsKey(cut)) {
             throw new ConversionException(file + ": no layer named '" + cut + "' (layers: "
@@ -321,6 +321,12 @@ public final class TfjsLayers {
             JsonNode inbound = l.path("inbound_nodes");
             if (inbound.isEmpty()) {
                 return chain;
+            }
+            if (!inbound.get(0).isArray() || !inbound.get(0).path(0).isArray()) {
+                throw refuse(
+                        l,
+                        "lists its inputs in a form this converter does not read (Keras 2's"
+                                + " [[[layer, node, tensor, {}]]] is read)");
             }
             if (inbound.size() != 1 || inbound.get(0).size() != 1) {
                 throw refuse(l, "reads more than one tensor (or is called more than once); only a chain converts");
@@ -447,6 +453,11 @@ public final class TfjsLayers {
     }
 
     private ConversionException refuse(JsonNode layer, String problem) {
-        return new ConversionException(file + ": layer '" + layer.path("name").asText() + "' " + problem);
+        return new ConversionException(file + ": layer '" + name(layer) + "' " + problem);
+    }
+
+    /** A layer's name: at the top of a functional model's entry, in its config in a Sequential one. */
+    private static String name(JsonNode layer) {
+        return layer.path("name").asText(layer.path("config").path("name").asText());
     }
 }

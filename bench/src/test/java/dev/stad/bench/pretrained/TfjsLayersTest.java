@@ -247,6 +247,28 @@ class TfjsLayersTest {
     }
 
     @Test
+    void aSequentialModelConvertsAsItsFunctionalForm() throws Exception {
+        Path file = model(null);
+        byte[] functional = TfjsLayers.read(file).convert("bn_b").onnx();
+        ObjectNode root = (ObjectNode) JSON.readTree(file.toFile());
+        ObjectNode config = (ObjectNode) root.path("modelTopology").path("model_config");
+        ArrayNode sequential = JSON.createArrayNode();
+        for (var layer : config.path("config").path("layers")) {
+            if (!layer.path("class_name").asText().equals("InputLayer")) {
+                // Keras's Sequential entries carry their name in the config only, and no inbound nodes.
+                sequential
+                        .addObject()
+                        .put("class_name", layer.path("class_name").asText())
+                        .set("config", layer.path("config"));
+            }
+        }
+        config.put("class_name", "Sequential");
+        ((ObjectNode) config.path("config")).set("layers", sequential);
+        JSON.writeValue(file.toFile(), root);
+        assertArrayEquals(functional, TfjsLayers.read(file).convert("bn_b").onnx());
+    }
+
+    @Test
     void theTrainersImporterReadsTheConvertedFile() throws Exception {
         Path onnx = dir.resolve("converted.onnx");
         Files.write(onnx, TfjsLayers.read(model(null)).convert("bn_b").onnx());
