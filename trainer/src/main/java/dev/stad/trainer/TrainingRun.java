@@ -506,7 +506,7 @@ public final class TrainingRun {
         } else if (source == TeacherConfig.Source.RANDOM
                 || source == TeacherConfig.Source.ONNX && config.teacher().randomOthers()) {
             weights = WeightInit.heUniform(spec, Seeds.derive(config.seed(), "teacher/" + spec.name() + "/0"));
-        } else if (config.teacher().source() == TeacherConfig.Source.PRETRAINED) {
+        } else if (source == TeacherConfig.Source.PRETRAINED) {
             TeacherStore.Teacher t =
                     teachers.obtain(manager, spec, config.teacher().pretrain(), config.input(), progress);
             if (t.pretrainSeconds() == 0) {
@@ -519,7 +519,7 @@ public final class TrainingRun {
             TeacherPretrainer pretrainer = new TeacherPretrainer(
                     spec, config.teacher().pretrain(), config.input().std(), config.seed(), progress);
             List<FloatImage> pool = train;
-            if (config.teacher().source() == TeacherConfig.Source.DISTILL) {
+            if (source == TeacherConfig.Source.DISTILL) {
                 pretrainer = pretrainer.distillingFrom(new TeacherPretrainer.OnnxDistillation(
                         Path.of(config.teacher().path()),
                         config.teacher().output(),

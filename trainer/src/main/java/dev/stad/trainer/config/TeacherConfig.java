@@ -107,8 +107,8 @@ public record TeacherConfig(
         }
         if (otherScales != null && !RANDOM_OTHERS.equals(otherScales)) {
             throw new IllegalArgumentException("teacher.otherScales must be \"" + RANDOM_OTHERS
-                    + "\" (the only teacher other scales can have next to" + " an imported one), found \"" + otherScales
-                    + "\"");
+                    + "\" (the only teacher other scales can have next to an imported one), found \""
+                    + otherScales + "\"");
         }
         if (readsOnnx && maxMegabytes != null && !(maxMegabytes > 0)) {
             throw new IllegalArgumentException("teacher.maxMegabytes must be > 0, found " + maxMegabytes);

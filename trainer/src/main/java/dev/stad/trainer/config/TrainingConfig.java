@@ -56,7 +56,7 @@ public record TrainingConfig(
         List<NetworkSpec> known = new java.util.ArrayList<>();
         int imported = 0;
         for (ScaleConfig s : scales) {
-            String scaleName = s.isImported() ? s.name() : s.toSpec().name();
+            String scaleName = s.specName();
             if (!names.add(scaleName)) {
                 throw new IllegalArgumentException("two scales are named '" + scaleName + "'; names must differ");
             }
