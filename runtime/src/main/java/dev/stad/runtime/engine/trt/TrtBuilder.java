@@ -68,6 +68,7 @@ final class TrtBuilder {
         IHostMemory timingOut = null;
         BytePointer onnxBytes = null;
         BytePointer timingBytes = null;
+        TrtDeletes.require();
         try {
             builder = require(createInferBuilder(logger), "createInferBuilder", logger);
             network = require(builder.createNetworkV2(0), "createNetworkV2", logger);
@@ -171,10 +172,18 @@ final class TrtBuilder {
                     planBytes.length / 1e6));
             return new PlanCache.Built(planBytes, timingBytesOut);
         } finally {
-            for (Pointer q :
-                    new Pointer[] {timingOut, plan, timing, config, parser, network, builder, onnxBytes, timingBytes}) {
+            // TensorRT's objects deleted for real (TrtDeletes), each before what it was given or
+            // came from, the builder last. The parser cannot be deleted from Java (see TrtDeletes) and stays, with the
+            // graph's weights it copied; the network it points to is gone, and it is never used again.
+            TrtDeletes.delete(timingOut);
+            TrtDeletes.delete(plan);
+            TrtDeletes.delete(config); // before the timing cache it was given
+            TrtDeletes.delete(timing);
+            TrtDeletes.delete(network);
+            TrtDeletes.delete(builder);
+            for (Pointer q : new Pointer[] {onnxBytes, timingBytes}) {
                 if (q != null) {
-                    q.close();
+                    q.close(); // allocated by JavaCPP, which frees them
                 }
             }
         }

@@ -48,8 +48,9 @@ import org.bytedeco.tensorrt.nvinfer.IRuntime;
  * stream, device buffers and pinned host buffers sized for the profile's largest input), copies
  * the image in, {@code enqueueV3}, copies the outputs back. Threads beyond the pool's size wait
  * for a context; results do not depend on which context ran them. A read-write lock keeps
- * {@link #close} from taking contexts away under a running call; closed sessions hand their
- * contexts on to the next session of the same engine (see {@code SPARE}).
+ * {@link #close} from taking contexts away under a running call. Closing deletes the session's
+ * contexts, streams and buffers, and the engine with the last session that uses it ({@link
+ * SharedEngines}); the process keeps only its one TensorRT runtime.
  */
 public final class TrtGraphSession implements GraphSession {
     private final TrtLogger logger;
@@ -60,28 +61,24 @@ public final class TrtGraphSession implements GraphSession {
     private final InputProfile profile;
     private final String description;
     private final int poolSize;
+    /** The engine's key in {@link #ENGINES}, released when this session closes. */
+    private final String engineKey;
     /**
-     * What outlives a session. The JavaCPP presets attach no deallocator to objects TensorRT
-     * returns (closing them frees nothing), so instead of leaking a runtime, an engine and its
-     * contexts' working memory per open, the process keeps one runtime, one engine per plan key
-     * and device, and the contexts of closed sessions for the next session of the same engine.
+     * The process's one runtime, never deleted: engines deserialized from a runtime must be
+     * deleted before it, and one runtime serves every engine.
      */
     private static IRuntime sharedRuntime;
 
-    private static final Map<String, ICudaEngine> ENGINES = new java.util.concurrent.ConcurrentHashMap<>();
-    /** One lock per engine key: a build takes minutes and must not hold up sessions of other engines. */
-    private static final Map<String, Object> ENGINE_LOCKS = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Engines of open sessions, by plan key and device; the last session to close deletes its engine. */
+    private static final SharedEngines<ICudaEngine> ENGINES = new SharedEngines<>(TrtDeletes::delete);
 
-    private static final Map<String, java.util.Queue<Context>> SPARE = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private final java.util.Queue<Context> spare;
     private final BlockingQueue<Context> idle = new LinkedBlockingQueue<>();
     private final List<Context> all = new ArrayList<>();
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
     /**
-     * Contexts freed after a stream error. Each leaves its TensorRT context behind (the presets
-     * free nothing TensorRT returns), so a session replaces at most its pool size of them.
+     * Contexts freed after a stream error. A GPU that fails this way is suspect, so a session
+     * replaces at most its pool size of them and then runs on the survivors.
      */
     private int discarded;
 
@@ -94,8 +91,8 @@ public final class TrtGraphSession implements GraphSession {
             InputProfile profile,
             String description,
             int poolSize,
-            java.util.Queue<Context> spare) {
-        this.spare = spare;
+            String engineKey) {
+        this.engineKey = engineKey;
         this.logger = logger;
         this.engine = engine;
         this.device = device;
@@ -125,6 +122,7 @@ public final class TrtGraphSession implements GraphSession {
                     what + ": TensorRT needs the input shapes the graph will see (an InputProfile)");
         }
         TrtOptions trt = options.trt();
+        TrtDeletes.require();
         Cuda.check(cudaSetDevice(options.device()), "cudaSetDevice(" + options.device() + ")");
         String gpu;
         String capability;
@@ -141,55 +139,36 @@ public final class TrtGraphSession implements GraphSession {
         logger.drainErrors();
         String shared = key.digest() + "@cuda:" + options.device();
         PlanCache.Builder build = timing -> TrtBuilder.build(onnx, what, input, profile, trt, timing, logger);
-        ICudaEngine engine;
-        synchronized (ENGINE_LOCKS.computeIfAbsent(shared, k -> new Object())) {
-            engine = ENGINES.get(shared);
-            if (engine == null) {
-                engine = load(key, cache, build, trt, what, logger);
-                try {
-                    requireTensor(engine, what, input, TensorIOMode.kINPUT);
-                    for (String o : outputs) {
-                        requireTensor(engine, what, o, TensorIOMode.kOUTPUT);
-                    }
-                } catch (EngineException e) {
-                    engine.close();
-                    throw e;
-                }
-                ENGINES.put(shared, engine);
-            } else {
+        ICudaEngine engine = ENGINES.acquire(shared, () -> load(key, cache, build, trt, what, logger), loaded -> {
+            if (!loaded) {
                 trt.progress().line("TensorRT: engine already loaded in this process");
             }
+        });
+        boolean opened = false;
+        try {
+            requireTensor(engine, what, input, TensorIOMode.kINPUT);
+            for (String o : outputs) {
+                requireTensor(engine, what, o, TensorIOMode.kOUTPUT);
+            }
+            String description = String.format(
+                    Locale.ROOT,
+                    "tensorrt %s %s, %s on cuda:%d %s (compute %s), %d contexts",
+                    status.tensorRt(),
+                    precision,
+                    status.cuda(),
+                    options.device(),
+                    gpu,
+                    capability,
+                    trt.contexts());
+            TrtGraphSession session = new TrtGraphSession(
+                    logger, engine, options.device(), input, outputs, profile, description, trt.contexts(), shared);
+            opened = true;
+            return session;
+        } finally {
+            if (!opened) {
+                ENGINES.release(shared);
+            }
         }
-        String description = String.format(
-                Locale.ROOT,
-                "tensorrt %s %s, %s on cuda:%d %s (compute %s), %d contexts",
-                status.tensorRt(),
-                precision,
-                status.cuda(),
-                options.device(),
-                gpu,
-                capability,
-                trt.contexts());
-        return new TrtGraphSession(
-                logger,
-                engine,
-                options.device(),
-                input,
-                outputs,
-                profile,
-                description,
-                trt.contexts(),
-                SPARE.computeIfAbsent(
-                        spareKey(shared, input, outputs), k -> new java.util.concurrent.ConcurrentLinkedQueue<>()));
-    }
-
-    /**
-     * Which closed sessions' contexts a new session may take over: a context holds its creating
-     * session's input and output bindings and buffers (sized for the profile, which the engine key
-     * covers), so only a session of the same engine, device, input and outputs may reuse it.
-     */
-    static String spareKey(String engineOnDevice, String input, List<String> outputs) {
-        return engineOnDevice + "|in=" + input + "|out=" + String.join(",", outputs);
     }
 
     /** The process's one runtime. */
@@ -227,9 +206,14 @@ public final class TrtGraphSession implements GraphSession {
         if (engine == null) {
             throw new EngineException(what + ": TensorRT cannot load the engine it built: " + logger.drainErrors());
         }
-        trt.progress()
-                .line((plan.built() ? "TensorRT: engine cached at " : "TensorRT: engine loaded from cache ")
-                        + plan.file());
+        try {
+            trt.progress()
+                    .line((plan.built() ? "TensorRT: engine cached at " : "TensorRT: engine loaded from cache ")
+                            + plan.file());
+        } catch (RuntimeException | Error e) {
+            TrtDeletes.delete(engine); // not yet handed to anyone
+            throw e;
+        }
         return engine;
     }
 
@@ -340,8 +324,7 @@ public final class TrtGraphSession implements GraphSession {
                 }
                 // After poolSize discards no context is made any more: the survivors serve.
                 if (all.size() < poolSize && discarded < poolSize) {
-                    Context reused = spare.poll();
-                    Context made = reused != null ? reused : new Context();
+                    Context made = new Context();
                     all.add(made);
                     return made;
                 }
@@ -367,15 +350,29 @@ public final class TrtGraphSession implements GraphSession {
             }
             closed = true;
             cudaSetDevice(device);
+            RuntimeException failed = null;
             synchronized (all) {
-                // Kept for the next session of this engine (see SPARE), each one idle.
+                // No call runs (the write lock): each context is idle; its work is waited for
+                // before its memory goes.
                 for (Context c : all) {
-                    cudaStreamSynchronize(c.stream);
-                    spare.add(c);
+                    try {
+                        cudaStreamSynchronize(c.stream);
+                        c.free();
+                    } catch (RuntimeException e) {
+                        failed = e;
+                    }
                 }
                 all.clear();
                 idle.clear();
             }
+            if (failed != null) {
+                // A context may still exist: its engine must outlive it, so the engine stays.
+                throw new IllegalStateException(
+                        "TensorRT: an execution context of " + description + " could not be freed; its engine is kept",
+                        failed);
+            }
+            // Contexts first: an engine must outlive the contexts made from it.
+            ENGINES.release(engineKey);
         } finally {
             lock.writeLock().unlock();
         }
@@ -516,10 +513,9 @@ public final class TrtGraphSession implements GraphSession {
             hostBuffers.clear();
             if (!stream.isNull()) {
                 cudaStreamDestroy(stream);
+                stream.setNull();
             }
-            if (context != null && !context.isNull()) {
-                context.close();
-            }
+            TrtDeletes.delete(context);
         }
     }
 }

@@ -1,0 +1,77 @@
+package dev.stad.runtime.engine.trt;
+
+import dev.stad.runtime.engine.EngineException;
+import org.bytedeco.tensorrt.nvinfer.IBuilder;
+import org.bytedeco.tensorrt.nvinfer.IBuilderConfig;
+import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
+import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
+import org.bytedeco.tensorrt.nvinfer.IHostMemory;
+import org.bytedeco.tensorrt.nvinfer.INetworkDefinition;
+import org.bytedeco.tensorrt.nvinfer.ITimingCache;
+
+/**
+ * {@code delete} for each TensorRT class this engine creates and frees (see {@link
+ * NativeDelete}); null or already deleted objects are left alone. The ONNX parser has none:
+ * {@code IParser} is abstract in the presets, so JavaCPP generated no deallocator for it, and
+ * one parser per engine build stays allocated (host memory).
+ */
+final class TrtDeletes {
+    private TrtDeletes() {}
+
+    /** Created on first use, which comes after TensorRT's libraries were found to load. */
+    private static final class Of {
+        static final NativeDelete<IBuilder> BUILDER = new NativeDelete<>(IBuilder::new);
+        static final NativeDelete<INetworkDefinition> NETWORK = new NativeDelete<>(INetworkDefinition::new);
+        static final NativeDelete<IBuilderConfig> CONFIG = new NativeDelete<>(IBuilderConfig::new);
+        static final NativeDelete<ITimingCache> TIMING_CACHE = new NativeDelete<>(ITimingCache::new);
+        static final NativeDelete<IHostMemory> HOST_MEMORY = new NativeDelete<>(IHostMemory::new);
+        static final NativeDelete<ICudaEngine> ENGINE = new NativeDelete<>(ICudaEngine::new);
+        static final NativeDelete<IExecutionContext> CONTEXT = new NativeDelete<>(IExecutionContext::new);
+    }
+
+    /**
+     * Makes every deletion ready before TensorRT creates anything, so a JavaCPP that does not
+     * allow it stops the engine with one line (and {@code auto} falls back) instead of leaking.
+     */
+    static void require() throws EngineException {
+        try {
+            Of.BUILDER.toString();
+        } catch (ExceptionInInitializerError e) {
+            Throwable cause = e;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            throw new EngineException("TensorRT: its objects cannot be freed from Java here: " + cause.getMessage());
+        } catch (NoClassDefFoundError e) {
+            throw new EngineException("TensorRT: its objects cannot be freed from Java here (" + e.getMessage() + ")");
+        }
+    }
+
+    static void delete(IBuilder p) {
+        Of.BUILDER.delete(p);
+    }
+
+    static void delete(INetworkDefinition p) {
+        Of.NETWORK.delete(p);
+    }
+
+    static void delete(IBuilderConfig p) {
+        Of.CONFIG.delete(p);
+    }
+
+    static void delete(ITimingCache p) {
+        Of.TIMING_CACHE.delete(p);
+    }
+
+    static void delete(IHostMemory p) {
+        Of.HOST_MEMORY.delete(p);
+    }
+
+    static void delete(ICudaEngine p) {
+        Of.ENGINE.delete(p);
+    }
+
+    static void delete(IExecutionContext p) {
+        Of.CONTEXT.delete(p);
+    }
+}

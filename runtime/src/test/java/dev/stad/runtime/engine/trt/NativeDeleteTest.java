@@ -1,0 +1,73 @@
+package dev.stad.runtime.engine.trt;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The deletion TensorRT's objects get, on a JavaCPP class whose natives load without a GPU: a
+ * byte array allocated by JavaCPP ({@code new signed char[n]}, freed by its generated {@code
+ * delete[]}), handed over as a pointer without a deallocator, as TensorRT's objects are.
+ */
+class NativeDeleteTest {
+    private static final long SIZE = 96L << 20;
+
+    /** A native array nobody owns: allocated and written by JavaCPP, then its ownership dropped. */
+    private static BytePointer unowned() {
+        BytePointer owner = new BytePointer(SIZE);
+        owner.fill(1); // touch every page, so the process's resident memory holds all of it
+        BytePointer alias = new BytePointer(owner);
+        owner.deallocate(false);
+        return alias;
+    }
+
+    @Test
+    void deletesAnObjectTheProbesClassAllocatedAndLeavesItsPointerNull() {
+        NativeDelete<BytePointer> delete = new NativeDelete<>(() -> new BytePointer(1L));
+        BytePointer array = unowned();
+        long before = Pointer.physicalBytes();
+        delete.delete(array);
+        long after = Pointer.physicalBytes();
+        assertTrue(array.isNull(), "the pointer is nulled");
+        // 96 MB is far above glibc's mmap threshold: freeing returns it to the system at once.
+        assertTrue(
+                before - after >= (SIZE * 3) / 4,
+                "resident memory fell by " + ((before - after) >> 20) + " MB, expected about " + (SIZE >> 20));
+        assertDoesNotThrow(() -> delete.delete(array), "a second delete of the nulled pointer does nothing");
+        assertDoesNotThrow(() -> delete.delete(null));
+    }
+
+    @Test
+    void objectsWhoseWrappersAreCollectedAreDeletedOnceWhileTheCollectorRuns() {
+        NativeDelete<BytePointer> delete = new NativeDelete<>(() -> new BytePointer(1L));
+        long before = Pointer.physicalBytes();
+        for (int i = 0; i < 200; i++) {
+            BytePointer owner = new BytePointer(1L << 20);
+            owner.fill(i);
+            BytePointer alias = new BytePointer(owner);
+            owner.deallocate(false);
+            owner = null;
+            delete.delete(alias);
+            if (i % 20 == 0) {
+                System.gc(); // a second free by JavaCPP's collector thread would abort the JVM
+            }
+        }
+        System.gc();
+        long grown = Pointer.physicalBytes() - before;
+        assertTrue(
+                grown < 100L << 20, "200 MB allocated and deleted, resident memory grew by " + (grown >> 20) + " MB");
+    }
+
+    @Test
+    void aProbeWithoutANativeDeallocatorIsRefusedByName() {
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> new NativeDelete<>(() -> new BytePointer()));
+        assertTrue(
+                e.getMessage().startsWith("BytePointer allocated by JavaCPP carries no native deallocator"),
+                e.getMessage());
+    }
+}
