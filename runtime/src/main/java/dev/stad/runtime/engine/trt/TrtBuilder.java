@@ -68,7 +68,7 @@ final class TrtBuilder {
         IHostMemory timingOut = null;
         BytePointer onnxBytes = null;
         BytePointer timingBytes = null;
-        TrtDeletes.require();
+        // TrtGraphSession.open, the only caller, has made sure TrtDeletes can free what this makes.
         try {
             builder = require(createInferBuilder(logger), "createInferBuilder", logger);
             network = require(builder.createNetworkV2(0), "createNetworkV2", logger);
@@ -173,8 +173,9 @@ final class TrtBuilder {
             return new PlanCache.Built(planBytes, timingBytesOut);
         } finally {
             // TensorRT's objects deleted for real (TrtDeletes), each before what it was given or
-            // came from, the builder last. The parser cannot be deleted from Java (see TrtDeletes) and stays, with the
-            // graph's weights it copied; the network it points to is gone, and it is never used again.
+            // came from, the builder last. The parser cannot be deleted from Java (see TrtDeletes)
+            // and stays, with the graph's weights it copied; the network it points to is gone,
+            // and it is never used again.
             TrtDeletes.delete(timingOut);
             TrtDeletes.delete(plan);
             TrtDeletes.delete(config); // before the timing cache it was given
