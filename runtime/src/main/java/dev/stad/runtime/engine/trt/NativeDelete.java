@@ -3,6 +3,8 @@ package dev.stad.runtime.engine.trt;
 import java.lang.reflect.AccessibleObject;
 import java.lang.reflect.Method;
 import java.util.function.Supplier;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
@@ -25,6 +27,12 @@ import org.bytedeco.javacpp.Pointer;
  * few bytes. Reaching the deallocator takes reflection into non-public JavaCPP members (written
  * against 1.5.13); if a JavaCPP version removes or renames them, loading this class fails with a
  * message and the TensorRT engine is refused.
+ *
+ * <p>A class JavaCPP cannot allocate (an abstract one, such as the ONNX parser) has no generated
+ * deallocator to borrow. For such a class {@link #throughVtable} does what C++ {@code delete p}
+ * compiles to under the Itanium C++ ABI that Linux compilers follow: it reads the object's vtable
+ * pointer (the object's first word), takes the deleting destructor from the slot the class's
+ * header gives it, and calls it with the object, through the same native method.
  */
 final class NativeDelete<P extends Pointer> {
     /** JavaCPP's {@code Pointer.NativeDeallocator}, a protected nested class. */
@@ -54,7 +62,10 @@ final class NativeDelete<P extends Pointer> {
     }
 
     private final String type;
+    /** The function to call, or 0 when each object's own vtable gives it (slot {@link #slot}). */
     private final long function;
+
+    private final int slot;
     /** The probe's deallocator, spent: only the receiver of {@link #CALL}, whose native code ignores it. */
     private final Object receiver;
 
@@ -66,21 +77,66 @@ final class NativeDelete<P extends Pointer> {
     NativeDelete(Supplier<P> probe) {
         P p = probe.get();
         this.type = p.getClass().getSimpleName();
-        Object d;
-        long f;
         try {
-            d = DEALLOCATOR_OF.invoke(p);
-            f = NATIVE_DEALLOCATOR.isInstance(d) ? (long) FUNCTION_ADDRESS.invoke(d) : 0;
+            Object d;
+            long f;
+            try {
+                d = DEALLOCATOR_OF.invoke(p);
+                f = NATIVE_DEALLOCATOR.isInstance(d) ? (long) FUNCTION_ADDRESS.invoke(d) : 0;
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot read JavaCPP's deallocator of " + type + ": " + e, e);
+            }
+            if (f == 0) {
+                throw new IllegalStateException(type + " allocated by JavaCPP carries no native deallocator (" + d
+                        + "); its objects cannot be deleted from Java");
+            }
+            this.function = f;
+            this.slot = -1;
+            this.receiver = d;
+        } finally {
+            p.close();
+        }
+    }
+
+    private NativeDelete(String type, int slot, Object receiver) {
+        this.type = type;
+        this.function = 0;
+        this.slot = slot;
+        this.receiver = receiver;
+    }
+
+    /**
+     * Deletion through each object's deleting destructor, found at {@code slot} of its vtable
+     * (counting from 0, in pointers). Under the Itanium C++ ABI a virtual destructor takes two
+     * consecutive slots where the class declares it, after the virtual methods declared before
+     * it: the complete-object destructor first, then the deleting one, which frees the object.
+     * The caller must have read the slot off the header of the exact library version loaded;
+     * a wrong slot calls some other method. Other ABIs differ (Microsoft's has one destructor
+     * slot, taking a flag), so callers use this on Linux only.
+     */
+    static <P extends Pointer> NativeDelete<P> throughVtable(String type, int slot) {
+        if (slot < 1) {
+            throw new IllegalArgumentException("a deleting destructor's vtable slot is at least 1, got " + slot);
+        }
+        // Any NativeDeallocator serves as the receiver of CALL: its native code ignores it.
+        BytePointer probe = new BytePointer(1L);
+        try {
+            Object d = DEALLOCATOR_OF.invoke(probe);
+            if (!NATIVE_DEALLOCATOR.isInstance(d)) {
+                throw new IllegalStateException(
+                        "a byte array allocated by JavaCPP carries no native deallocator (" + d + ")");
+            }
+            return new NativeDelete<>(type, slot, d);
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot read JavaCPP's deallocator of " + type + ": " + e, e);
+            throw new IllegalStateException("cannot read JavaCPP's deallocator of a byte array: " + e, e);
+        } finally {
+            probe.close();
         }
-        if (f == 0) {
-            throw new IllegalStateException(type + " allocated by JavaCPP carries no native deallocator (" + d
-                    + "); its objects cannot be deleted from Java");
-        }
-        this.function = f;
-        this.receiver = d;
-        p.close();
+    }
+
+    /** The function the probe's deallocator calls, 0 for deletion through the vtable. */
+    long function() {
+        return function;
     }
 
     /**
@@ -93,11 +149,33 @@ final class NativeDelete<P extends Pointer> {
             return;
         }
         long address = p.address();
+        long f = function != 0 ? function : deletingDestructor(address);
         p.setNull();
         try {
-            CALL.invoke(receiver, address, function);
+            CALL.invoke(receiver, address, f);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot delete a " + type + ": " + e, e);
+        }
+    }
+
+    /** Slot {@link #slot} of the vtable of the object at {@code address}. */
+    private long deletingDestructor(long address) {
+        long vtable = new LongPointer(new At(address)).get(0);
+        if (vtable == 0) {
+            throw new IllegalStateException(String.format("the %s at 0x%x has no vtable", type, address));
+        }
+        long f = new LongPointer(new At(vtable)).get(slot);
+        if (f == 0) {
+            throw new IllegalStateException(
+                    String.format("the %s at 0x%x has an empty vtable slot %d", type, address, slot));
+        }
+        return f;
+    }
+
+    /** An address to read, owned by nobody. */
+    private static final class At extends Pointer {
+        At(long address) {
+            this.address = address;
         }
     }
 

@@ -173,11 +173,16 @@ final class TrtBuilder {
             return new PlanCache.Built(planBytes, timingBytesOut);
         } finally {
             // TensorRT's objects deleted for real (TrtDeletes), each before what it was given or
-            // came from, the builder last. The parser cannot be deleted from Java (see TrtDeletes)
-            // and stays, with the graph's weights it copied; the network it points to is gone,
-            // and it is never used again.
+            // came from, the builder last; the parser, holding the graph's weights it copied,
+            // before the network it filled.
             TrtDeletes.delete(timingOut);
             TrtDeletes.delete(plan);
+            try {
+                TrtDeletes.delete(parser);
+            } catch (IllegalStateException e) {
+                // Only a parser object with no vtable gets here; what else was made is still freed.
+                progress.line("TensorRT: the ONNX parser was not freed: " + e.getMessage());
+            }
             TrtDeletes.delete(config); // before the timing cache it was given
             TrtDeletes.delete(timing);
             TrtDeletes.delete(network);

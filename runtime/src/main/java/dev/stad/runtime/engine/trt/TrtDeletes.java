@@ -1,6 +1,7 @@
 package dev.stad.runtime.engine.trt;
 
 import dev.stad.runtime.engine.EngineException;
+import org.bytedeco.javacpp.Loader;
 import org.bytedeco.tensorrt.nvinfer.IBuilder;
 import org.bytedeco.tensorrt.nvinfer.IBuilderConfig;
 import org.bytedeco.tensorrt.nvinfer.ICudaEngine;
@@ -8,12 +9,11 @@ import org.bytedeco.tensorrt.nvinfer.IExecutionContext;
 import org.bytedeco.tensorrt.nvinfer.IHostMemory;
 import org.bytedeco.tensorrt.nvinfer.INetworkDefinition;
 import org.bytedeco.tensorrt.nvinfer.ITimingCache;
+import org.bytedeco.tensorrt.nvonnxparser.IParser;
 
 /**
  * {@code delete} for each TensorRT class this engine creates and frees (see {@link
- * NativeDelete}); null or already deleted objects are left alone. The ONNX parser has none:
- * {@code IParser} is abstract in the presets, so JavaCPP generated no deallocator for it, and
- * one parser per engine build stays allocated (host memory).
+ * NativeDelete}); null or already deleted objects are left alone.
  */
 final class TrtDeletes {
     private TrtDeletes() {}
@@ -27,6 +27,19 @@ final class TrtDeletes {
         static final NativeDelete<IHostMemory> HOST_MEMORY = new NativeDelete<>(IHostMemory::new);
         static final NativeDelete<ICudaEngine> ENGINE = new NativeDelete<>(ICudaEngine::new);
         static final NativeDelete<IExecutionContext> CONTEXT = new NativeDelete<>(IExecutionContext::new);
+        /**
+         * {@code IParser} is abstract in the presets, so JavaCPP generated no deallocator to borrow;
+         * it is deleted through its vtable. Its header (NvOnnxParser.h, TensorRT 10) declares the
+         * destructor after eight methods (parse, parseFromFile, supportsModel,
+         * parseWithWeightDescriptors, supportsOperator, getNbErrors, getError, clearErrors), so
+         * slots 8 and 9 hold the complete-object and deleting destructors. Checked in the shipped
+         * {@code libjninvonnxparser.so} (10.15): its wrappers call the other methods at slots 0-7
+         * and 10-24, never 8 or 9. That library links {@code libnvonnxparser.so.10} by name, so
+         * only TensorRT 10 parsers, whose interface may only grow at the end, reach this. The
+         * slots are the Itanium C++ ABI's (Linux); elsewhere the parser is left allocated.
+         */
+        static final NativeDelete<IParser> PARSER =
+                Loader.getPlatform().startsWith("linux") ? NativeDelete.throughVtable("IParser", 9) : null;
     }
 
     /**
@@ -73,5 +86,12 @@ final class TrtDeletes {
 
     static void delete(IExecutionContext p) {
         Of.CONTEXT.delete(p);
+    }
+
+    /** Leaves the parser allocated off Linux (see {@link Of#PARSER}). */
+    static void delete(IParser p) {
+        if (Of.PARSER != null) {
+            Of.PARSER.delete(p);
+        }
     }
 }

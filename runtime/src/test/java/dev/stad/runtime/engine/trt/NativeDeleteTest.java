@@ -1,10 +1,13 @@
 package dev.stad.runtime.engine.trt;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Test;
 
@@ -69,5 +72,47 @@ class NativeDeleteTest {
         assertTrue(
                 e.getMessage().startsWith("BytePointer allocated by JavaCPP carries no native deallocator"),
                 e.getMessage());
+    }
+
+    /**
+     * The parser's way, on an object given a vtable by the test: the array's first word points
+     * to a table whose slot 3 holds the array's own {@code delete[]}, so reading the slot and
+     * calling it frees exactly what C++ {@code delete} of such an object would.
+     */
+    @Test
+    void deletesThroughTheFunctionInTheObjectsVtableSlot() {
+        NativeDelete<BytePointer> arrays = new NativeDelete<>(() -> new BytePointer(1L));
+        try (LongPointer vtable = new LongPointer(0L, 0L, 0L, arrays.function(), 0L)) {
+            BytePointer object = unowned();
+            new LongPointer(object).put(0, vtable.address());
+            NativeDelete<BytePointer> delete = NativeDelete.throughVtable("BytePointer", 3);
+            assertEquals(0, delete.function(), "the function comes from each object");
+            long before = Pointer.physicalBytes();
+            delete.delete(object);
+            long after = Pointer.physicalBytes();
+            assertTrue(object.isNull(), "the pointer is nulled");
+            assertTrue(
+                    before - after >= (SIZE * 3) / 4,
+                    "resident memory fell by " + ((before - after) >> 20) + " MB, expected about " + (SIZE >> 20));
+        }
+    }
+
+    @Test
+    void anEmptyVtableSlotOrNoVtableIsRefusedAndTheObjectKept() {
+        NativeDelete<BytePointer> arrays = new NativeDelete<>(() -> new BytePointer(1L));
+        NativeDelete<BytePointer> delete = NativeDelete.throughVtable("Thing", 2);
+        try (LongPointer vtable = new LongPointer(0L, 0L, 0L, arrays.function())) {
+            BytePointer object = unowned();
+            LongPointer first = new LongPointer(object);
+            first.put(0, vtable.address());
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> delete.delete(object));
+            assertTrue(e.getMessage().matches("the Thing at 0x[0-9a-f]+ has an empty vtable slot 2"), e.getMessage());
+            first.put(0, 0L);
+            e = assertThrows(IllegalStateException.class, () -> delete.delete(object));
+            assertTrue(e.getMessage().matches("the Thing at 0x[0-9a-f]+ has no vtable"), e.getMessage());
+            assertFalse(object.isNull(), "a refused object keeps its pointer");
+            arrays.delete(object);
+        }
+        assertThrows(IllegalArgumentException.class, () -> NativeDelete.throughVtable("Thing", 0));
     }
 }
