@@ -28,10 +28,8 @@ class NativeDeleteTest {
         return alias;
     }
 
-    @Test
-    void deletesAnObjectTheProbesClassAllocatedAndLeavesItsPointerNull() {
-        NativeDelete<BytePointer> delete = new NativeDelete<>(() -> new BytePointer(1L));
-        BytePointer array = unowned();
+    /** Deletes an {@link #unowned} array and checks that its pointer is nulled and its memory gone. */
+    private static void deleteAndSeeItFreed(NativeDelete<BytePointer> delete, BytePointer array) {
         long before = Pointer.physicalBytes();
         delete.delete(array);
         long after = Pointer.physicalBytes();
@@ -40,6 +38,13 @@ class NativeDeleteTest {
         assertTrue(
                 before - after >= (SIZE * 3) / 4,
                 "resident memory fell by " + ((before - after) >> 20) + " MB, expected about " + (SIZE >> 20));
+    }
+
+    @Test
+    void deletesAnObjectTheProbesClassAllocatedAndLeavesItsPointerNull() {
+        NativeDelete<BytePointer> delete = new NativeDelete<>(() -> new BytePointer(1L));
+        BytePointer array = unowned();
+        deleteAndSeeItFreed(delete, array);
         assertDoesNotThrow(() -> delete.delete(array), "a second delete of the nulled pointer does nothing");
         assertDoesNotThrow(() -> delete.delete(null));
     }
@@ -87,13 +92,7 @@ class NativeDeleteTest {
             new LongPointer(object).put(0, vtable.address());
             NativeDelete<BytePointer> delete = NativeDelete.throughVtable("BytePointer", 3);
             assertEquals(0, delete.function(), "the function comes from each object");
-            long before = Pointer.physicalBytes();
-            delete.delete(object);
-            long after = Pointer.physicalBytes();
-            assertTrue(object.isNull(), "the pointer is nulled");
-            assertTrue(
-                    before - after >= (SIZE * 3) / 4,
-                    "resident memory fell by " + ((before - after) >> 20) + " MB, expected about " + (SIZE >> 20));
+            deleteAndSeeItFreed(delete, object);
         }
     }
 
