@@ -1,6 +1,7 @@
 package dev.stad.bench;
 
 import dev.stad.bench.accuracy.AccuracyCommand;
+import dev.stad.bench.accuracy.CombineCommand;
 import dev.stad.bench.latency.LatencyCommand;
 import dev.stad.bench.layout.LayoutCommand;
 import dev.stad.bench.oneclass.OneClassCommand;
@@ -27,6 +28,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             LatencyCommand.class,
             AccuracyCommand.class,
+            CombineCommand.class,
             OneClassCommand.class,
             LayoutCommand.class,
             SoakCommand.class,
@@ -36,7 +38,7 @@ import picocli.CommandLine.Spec;
             TfjsImportCommand.class
         },
         synopsisSubcommandLabel =
-                "(latency | accuracy | one-class | layout | soak | serve-load | real-set | terms | tfjs-import)")
+                "(latency | accuracy | combine | one-class | layout | soak | serve-load | real-set | terms | tfjs-import)")
 public final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

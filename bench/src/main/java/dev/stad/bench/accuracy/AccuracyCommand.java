@@ -1,9 +1,6 @@
 package dev.stad.bench.accuracy;
 
 import dev.stad.bench.BenchCommand;
-import dev.stad.bench.metrics.Curve;
-import dev.stad.bench.metrics.PixelMetrics;
-import dev.stad.bench.metrics.Roc;
 import dev.stad.bench.report.Plots;
 import dev.stad.runtime.cli.CommonOptions;
 import dev.stad.runtime.cli.ConsoleProgress;
@@ -28,7 +25,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -242,14 +238,8 @@ public final class AccuracyCommand implements Callable<Integer> {
         }
         int total = test.values().stream().mapToInt(List::size).sum();
         Progress progress = new ConsoleProgress(log, parent.interactive);
-        Map<String, PixelMetrics> pixels = new LinkedHashMap<>();
-        pixels.put(OVERALL, new PixelMetrics());
-        for (String t : category.defectTypes()) {
-            pixels.put(t, new PixelMetrics());
-        }
-        List<ImageScore> scores = new ArrayList<>();
+        Tally tally = new Tally(category.defectTypes());
         List<GridCell> grid = new ArrayList<>();
-        DepthProfile depth = new DepthProfile(DEPTH_EDGES);
         String engineName;
         double threshold;
         DetectorOptions options = DetectorOptions.defaults()
@@ -270,30 +260,10 @@ public final class AccuracyCommand implements Callable<Integer> {
                     Detection d = detector.score(image);
                     FloatImage mask = mask(category, type, file, image);
                     Regions.Labels gt = Regions.label(mask, 0.5);
-                    float[] map = d.map().data();
-                    pixels.get(OVERALL).add(map, gt.labels(), gt.regions().size());
-                    if (type.equals(MvtecLayout.GOOD)) {
-                        depth.add(map, d.width(), d.height());
-                    }
-                    for (String t : category.defectTypes()) {
-                        if (type.equals(MvtecLayout.GOOD) || type.equals(t)) {
-                            pixels.get(t).add(map, gt.labels(), gt.regions().size());
-                        }
-                    }
                     String stem = stem(file);
-                    String rel = "maps/" + categoryName + "/test/" + type + "/" + stem + ".tiff";
+                    String rel = mapPath(categoryName, type, stem);
                     FloatTiff.write(d.map(), out.resolve(rel));
-                    int peak = peak(map, d.width(), d.height());
-                    scores.add(new ImageScore(
-                            type,
-                            stem,
-                            d.score(),
-                            d.anomalous(),
-                            rel,
-                            peak % d.width(),
-                            peak / d.width(),
-                            d.width(),
-                            d.height()));
+                    tally.add(type, stem, d.map().data(), d.width(), d.height(), gt, d.score(), d.anomalous(), rel);
                     if (shown++ < gridPerType) {
                         grid.add(new GridCell(
                                 type + "/" + stem,
@@ -305,71 +275,45 @@ public final class AccuracyCommand implements Callable<Integer> {
                 }
             }
         }
-        List<Row> rows = new ArrayList<>();
-        Map<String, Curve> imageRocs = new LinkedHashMap<>();
-        Map<String, Curve> pixelRocs = new LinkedHashMap<>();
-        Map<String, Curve> pros = new LinkedHashMap<>();
-        for (Map.Entry<String, PixelMetrics> e : pixels.entrySet()) {
-            String type = e.getKey();
-            List<ImageScore> subset = scores.stream()
-                    .filter(s -> type.equals(OVERALL)
-                            || s.type().equals(MvtecLayout.GOOD)
-                            || s.type().equals(type))
-                    .toList();
-            double[] s = subset.stream().mapToDouble(ImageScore::score).toArray();
-            boolean[] positive = new boolean[s.length];
-            int defective = 0;
-            int goodFlagged = 0;
-            int defectiveFlagged = 0;
-            for (int i = 0; i < s.length; i++) {
-                positive[i] = !subset.get(i).type().equals(MvtecLayout.GOOD);
-                defective += positive[i] ? 1 : 0;
-                if (subset.get(i).anomalous()) {
-                    if (positive[i]) {
-                        defectiveFlagged++;
-                    } else {
-                        goodFlagged++;
-                    }
-                }
-            }
-            PixelMetrics.Result pr = e.getValue().compute(fprLimit);
-            rows.add(new Row(
-                    type,
-                    s.length,
-                    defective,
-                    pr.regions(),
-                    Roc.auroc(s, positive),
-                    pr.auroc(),
-                    pr.auPro(),
-                    goodFlagged,
-                    defectiveFlagged,
-                    StationThreshold.caught(s, positive)));
-            imageRocs.put(type, Roc.curve(s, positive));
-            pixelRocs.put(type, pr.roc());
-            pros.put(type, pr.pro());
-        }
+        Tally.Result result = tally.result(fprLimit);
         Report report = new Report(
                 bundle.toString(),
                 data.toString(),
                 engineName,
                 threshold,
                 fprLimit,
-                rows,
-                borderBands(scores),
-                depth.bands(),
-                scores);
+                result.rows(),
+                borderBands(tally.scores()),
+                tally.goodMapByDepth(),
+                tally.scores());
         Json.write(out.resolve("accuracy.json"), report);
         String md = markdown(report);
         AtomicFiles.writeString(out.resolve("accuracy.md"), md);
         byte[] imageRoc = Plots.lines(
-                "Image ROC", "FPR", "TPR", imageRocs, false, false, new double[] {0, 1}, new double[] {0, 1.01}, false);
+                "Image ROC",
+                "FPR",
+                "TPR",
+                result.imageRocs(),
+                false,
+                false,
+                new double[] {0, 1},
+                new double[] {0, 1.01},
+                false);
         byte[] pixelRoc = Plots.lines(
-                "Pixel ROC", "FPR", "TPR", pixelRocs, false, false, new double[] {0, 1}, new double[] {0, 1.01}, false);
+                "Pixel ROC",
+                "FPR",
+                "TPR",
+                result.pixelRocs(),
+                false,
+                false,
+                new double[] {0, 1},
+                new double[] {0, 1.01},
+                false);
         byte[] pro = Plots.lines(
                 "PRO curve (AU-PRO integrates to FPR " + fprLimit + ")",
                 "FPR",
                 "PRO",
-                pros,
+                result.pros(),
                 false,
                 false,
                 new double[] {0, fprLimit},
@@ -429,8 +373,13 @@ public final class AccuracyCommand implements Callable<Integer> {
     /** One picture of the report's grid. */
     record GridCell(String name, double score, boolean anomalous, BufferedImage overlay) {}
 
-    private static FloatImage mask(MvtecCategory category, String type, Path file, FloatImage image)
-            throws IOException {
+    /** Where a report's folder holds the map of one test image, MVTec's evaluation layout. */
+    static String mapPath(String category, String type, String stem) {
+        return "maps/" + category + "/test/" + type + "/" + stem + ".tiff";
+    }
+
+    /** The test image's ground-truth mask (first channel), all zero for a good image. */
+    static FloatImage mask(MvtecCategory category, String type, Path file, FloatImage image) throws IOException {
         var maskFile = category.maskFor(type, file);
         if (maskFile.isEmpty()) {
             return FloatImage.zeros(1, image.height(), image.width());
@@ -449,7 +398,7 @@ public final class AccuracyCommand implements Callable<Integer> {
         return new FloatImage(1, m.height(), m.width(), d);
     }
 
-    private static String stem(Path file) {
+    static String stem(Path file) {
         String n = file.getFileName().toString();
         int dot = n.lastIndexOf('.');
         return dot > 0 ? n.substring(0, dot) : n;

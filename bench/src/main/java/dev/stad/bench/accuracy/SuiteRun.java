@@ -116,7 +116,14 @@ final class SuiteRun {
     }
 
     private List<Path> categories() throws IOException {
-        Path root = command.suite;
+        return categories(command.suite, command.categories);
+    }
+
+    /**
+     * The MVTec-layout categories in {@code root}, sorted, or those of them that {@code names}
+     * picks (in its order; null or empty for all).
+     */
+    static List<Path> categories(Path root, List<String> names) throws IOException {
         if (!Files.isDirectory(root)) {
             throw new IOException(root + ": not a folder of categories");
         }
@@ -127,11 +134,11 @@ final class SuiteRun {
         if (all.isEmpty()) {
             throw new IOException(root + ": no MVTec AD-layout categories (folders with train/good and test) in it");
         }
-        if (command.categories == null || command.categories.isEmpty()) {
+        if (names == null || names.isEmpty()) {
             return all;
         }
         List<Path> chosen = new ArrayList<>();
-        for (String name : command.categories) {
+        for (String name : names) {
             Path p = root.resolve(name.trim());
             if (!all.contains(p)) {
                 throw new IOException(root + ": no category " + name + "; it holds "
@@ -143,7 +150,7 @@ final class SuiteRun {
     }
 
     /** The kind ({@code stochastic}, {@code regular}) a {@code bench real-set} category records; else empty. */
-    private static String kind(Path dir) throws IOException {
+    static String kind(Path dir) throws IOException {
         Path info = dir.resolve("dataset.json");
         if (!Files.isRegularFile(info)) {
             return "";

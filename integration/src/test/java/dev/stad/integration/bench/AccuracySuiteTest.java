@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code bench real-set} then {@code bench accuracy --suite} end to end, on stand-in photos at the
  * packages' paths and the tiny model's config: every category is trained, scored and reported,
- * the means are the means of the rows, and {@code --recalibrate} reuses the trained networks.
+ * the means are the means of the rows, {@code bench combine} of the maps it wrote gives them back,
+ * and {@code --recalibrate} reuses the trained networks.
  */
 class AccuracySuiteTest {
     private static String bench(String... args) {
@@ -148,6 +149,16 @@ class AccuracySuiteTest {
             }
         }
         assertEquals(2, checked);
+
+        // bench combine reads the maps the suite wrote: one folder alone gives the suite's own figures.
+        Path combined = tmp.resolve("combined");
+        bench("combine", "--suite", real.toString(), "--maps", out.toString(), "--out", combined.toString());
+        JsonNode alone =
+                new ObjectMapper().readTree(combined.resolve("suite.json").toFile());
+        for (String f : new String[] {"imageAuroc", "pixelAuroc", "auPro", "stationCaught"}) {
+            assertEquals(
+                    s.get("mean").get(f).asDouble(), alone.get("mean").get(f).asDouble(), 1e-12, f);
+        }
 
         // A second call with --recalibrate measures the calibration again and trains nothing.
         String again = bench(

@@ -35,6 +35,31 @@ public final class FloatTiff {
         });
     }
 
+    /**
+     * Reads a map this class wrote (or any one-channel 32-bit float TIFF).
+     *
+     * @throws IOException naming the file when it is not a TIFF or not one channel of floats
+     */
+    public static FloatImage read(Path file) throws IOException {
+        BufferedImage image;
+        try {
+            image = ImageIO.read(file.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(file + ": not a readable TIFF map (" + e.getMessage() + ")", e);
+        }
+        if (image == null) {
+            throw new IOException(file + ": not a TIFF map (no image reader accepts it)");
+        }
+        Raster r = image.getRaster();
+        if (r.getNumBands() != 1 || r.getDataBuffer().getDataType() != DataBuffer.TYPE_FLOAT) {
+            throw new IOException(file + ": expected one channel of 32-bit floats, found " + r.getNumBands()
+                    + " channel(s) of data type " + r.getDataBuffer().getDataType());
+        }
+        int w = r.getWidth();
+        int h = r.getHeight();
+        return new FloatImage(1, h, w, r.getSamples(0, 0, w, h, 0, new float[w * h]));
+    }
+
     /** The TIFF file's bytes, for a map sent rather than saved. */
     public static byte[] bytes(FloatImage map) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

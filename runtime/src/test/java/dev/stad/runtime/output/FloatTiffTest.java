@@ -2,11 +2,14 @@ package dev.stad.runtime.output;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stad.runtime.image.FloatImage;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
 import java.awt.image.Raster;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Random;
 import javax.imageio.ImageIO;
@@ -42,5 +45,26 @@ class FloatTiffTest {
         assertEquals(37, img.getWidth());
         assertEquals(23, img.getHeight());
         assertArrayEquals(d, readBack(f));
+    }
+
+    @Test
+    void readGivesBackWhatWriteWroteAndRefusesOtherFilesByName() throws Exception {
+        float[] d = {1.5f, -2f, 0f, 7e-8f, 3f, 1e30f};
+        Path f = dir.resolve("m.tiff");
+        FloatTiff.write(new FloatImage(1, 2, 3, d), f);
+        FloatImage back = FloatTiff.read(f);
+        assertEquals(3, back.width());
+        assertEquals(2, back.height());
+        assertArrayEquals(d, back.data());
+
+        Path text = dir.resolve("not.tiff");
+        java.nio.file.Files.writeString(text, "not an image");
+        IOException e = assertThrows(IOException.class, () -> FloatTiff.read(text));
+        assertTrue(e.getMessage().startsWith(text + ": not a"), e.getMessage());
+
+        Path grey = dir.resolve("grey.tiff");
+        ImageIO.write(new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_GRAY), "tiff", grey.toFile());
+        e = assertThrows(IOException.class, () -> FloatTiff.read(grey));
+        assertTrue(e.getMessage().startsWith(grey + ": expected one channel of 32-bit floats"), e.getMessage());
     }
 }
