@@ -109,8 +109,8 @@ public final class CombineCommand implements Callable<Integer> {
             AccuracyCommand.Row overall = report.rows().get(0);
             List<AccuracyCommand.Row> types =
                     report.rows().subList(1, report.rows().size());
-            results.add(
-                    new SuiteRun.CategoryResult(name, SuiteRun.kind(dir), 0, overall, types, report.goodMapByDepth()));
+            results.add(new SuiteRun.CategoryResult(
+                    name, SuiteRun.kind(dir), 0, overall, types, report.goodMapByDepth(), GoodShift.of(dir, report)));
             log.printf(
                     Locale.ROOT,
                     "combine: %s image AUROC %.3f, pixel AUROC %.3f, AU-PRO %.3f%n",
@@ -280,6 +280,7 @@ public final class CombineCommand implements Callable<Integer> {
                     m.auPro(),
                     m.stationCaught()));
         }
+        b.append(SuiteRun.shiftTable(s.categories()));
         b.append("\nThe image score is the maximum of the weighted sum of the maps. Caught, station threshold: the"
                 + " share of defective images above the highest score of half the good test images (exact over every"
                 + " half).\n");

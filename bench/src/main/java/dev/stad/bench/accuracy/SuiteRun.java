@@ -34,14 +34,18 @@ final class SuiteRun {
         this.log = log;
     }
 
-    /** One category's outcome: its overall row, its rows per defect type, and the training time. */
+    /**
+     * One category's outcome: its overall row, its rows per defect type, the training time, and
+     * how far its good test images lie from its training images.
+     */
     record CategoryResult(
             String category,
             String kind,
             double trainingSeconds,
             AccuracyCommand.Row overall,
             List<AccuracyCommand.Row> types,
-            List<AccuracyCommand.DepthBand> goodMapByDepth) {}
+            List<AccuracyCommand.DepthBand> goodMapByDepth,
+            GoodShift goodShift) {}
 
     /**
      * A mean row over several categories; then the means of the categories' shares of good images
@@ -95,7 +99,13 @@ final class SuiteRun {
                     .filter(r -> !r.type().equals(AccuracyCommand.OVERALL))
                     .toList();
             results.add(new CategoryResult(
-                    name, kind(dir), trained.metadata().trainingSeconds(), overall, types, report.goodMapByDepth()));
+                    name,
+                    kind(dir),
+                    trained.metadata().trainingSeconds(),
+                    overall,
+                    types,
+                    report.goodMapByDepth(),
+                    GoodShift.of(dir, report)));
             log.printf(
                     Locale.ROOT,
                     "suite: %s image AUROC %.3f, pixel AUROC %.3f, AU-PRO %.3f%n",
@@ -286,6 +296,32 @@ final class SuiteRun {
                 b.append(String.format(Locale.ROOT, " %.2f (p99.9 %.2f) |", d.mean(), d.p999()));
             }
             b.append('\n');
+        }
+        b.append(shiftTable(s.categories()));
+        return b.toString();
+    }
+
+    /** The good test images against the training images, per category ({@link GoodShift}). */
+    static String shiftTable(List<CategoryResult> categories) {
+        StringBuilder b = new StringBuilder("\nGood test images against the training images (mean distance in training"
+                + " standard deviations; farthest: mean of each image's largest; Spearman: that distance against the"
+                + " image score):\n\n| category |");
+        for (String stat : GoodShift.STATISTICS) {
+            b.append(' ').append(stat).append(" |");
+        }
+        b.append(" farthest | Spearman |\n| --- |")
+                .append(" --- |".repeat(GoodShift.STATISTICS.size() + 2))
+                .append('\n');
+        for (CategoryResult r : categories) {
+            b.append("| ").append(r.category()).append(" |");
+            for (double z : r.goodShift().meanZ()) {
+                b.append(String.format(Locale.ROOT, " %+.2f |", z));
+            }
+            b.append(String.format(
+                    Locale.ROOT,
+                    " %.2f | %.2f |%n",
+                    r.goodShift().meanFarthest(),
+                    r.goodShift().scoreCorrelation()));
         }
         return b.toString();
     }
