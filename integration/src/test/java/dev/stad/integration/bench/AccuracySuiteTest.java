@@ -76,7 +76,9 @@ class AccuracySuiteTest {
             assertEquals(7, c.get("types").size(), "one row per defect type");
             // 0-4, 4-8 and 8-16 px from the border; a 32 px image has no pixel 16 px in.
             assertEquals(3, c.get("goodMapByDepth").size());
-            assertTrue(c.get("goodShift").get("meanFarthest").asDouble() >= 0, c.get("goodShift").toString());
+            assertTrue(
+                    c.get("goodShift").get("meanFarthest").asDouble() >= 0,
+                    c.get("goodShift").toString());
             image += c.get("overall").get("imageAuroc").asDouble() / 2;
             pixel += c.get("overall").get("pixelAuroc").asDouble() / 2;
             pro += c.get("overall").get("auPro").asDouble() / 2;
