@@ -276,16 +276,7 @@ public final class AccuracyCommand implements Callable<Integer> {
             }
         }
         Tally.Result result = tally.result(fprLimit);
-        Report report = new Report(
-                bundle.toString(),
-                data.toString(),
-                engineName,
-                threshold,
-                fprLimit,
-                result.rows(),
-                borderBands(tally.scores()),
-                tally.goodMapByDepth(),
-                tally.scores());
+        Report report = tally.report(bundle.toString(), data.toString(), engineName, threshold, result);
         Json.write(out.resolve("accuracy.json"), report);
         String md = markdown(report);
         AtomicFiles.writeString(out.resolve("accuracy.md"), md);

@@ -200,17 +200,7 @@ public final class CombineCommand implements Callable<Integer> {
                 tally.add(type, stem, sum, image.width(), image.height(), gt, max, false, null);
             }
         }
-        Tally.Result result = tally.result(fprLimit);
-        return new AccuracyCommand.Report(
-                describe(w),
-                data.toString(),
-                "sum of maps",
-                Double.NaN,
-                fprLimit,
-                result.rows(),
-                AccuracyCommand.borderBands(tally.scores()),
-                tally.goodMapByDepth(),
-                tally.scores());
+        return tally.report(describe(w), data.toString(), "sum of maps", Double.NaN, tally.result(fprLimit));
     }
 
     /**

@@ -22,6 +22,7 @@ final class Tally {
 
     /** The rows with their curves: image ROC, pixel ROC and PRO per row's type. */
     record Result(
+            double fprLimit,
             List<AccuracyCommand.Row> rows,
             Map<String, Curve> imageRocs,
             Map<String, Curve> pixelRocs,
@@ -72,6 +73,20 @@ final class Tally {
         return depth.bands();
     }
 
+    /** The report of a category scored this way: its rows, where good maps peak, and every image. */
+    AccuracyCommand.Report report(String bundle, String data, String engine, double threshold, Result result) {
+        return new AccuracyCommand.Report(
+                bundle,
+                data,
+                engine,
+                threshold,
+                result.fprLimit(),
+                result.rows(),
+                AccuracyCommand.borderBands(scores),
+                depth.bands(),
+                scores);
+    }
+
     Result result(double fprLimit) {
         List<AccuracyCommand.Row> rows = new ArrayList<>();
         Map<String, Curve> imageRocs = new LinkedHashMap<>();
@@ -118,6 +133,6 @@ final class Tally {
             pixelRocs.put(type, pr.roc());
             pros.put(type, pr.pro());
         }
-        return new Result(rows, imageRocs, pixelRocs, pros);
+        return new Result(fprLimit, rows, imageRocs, pixelRocs, pros);
     }
 }

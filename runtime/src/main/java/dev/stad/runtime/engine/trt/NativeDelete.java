@@ -118,20 +118,9 @@ final class NativeDelete<P extends Pointer> {
         if (slot < 1) {
             throw new IllegalArgumentException("a deleting destructor's vtable slot is at least 1, got " + slot);
         }
-        // Any NativeDeallocator serves as the receiver of CALL: its native code ignores it.
-        BytePointer probe = new BytePointer(1L);
-        try {
-            Object d = DEALLOCATOR_OF.invoke(probe);
-            if (!NATIVE_DEALLOCATOR.isInstance(d)) {
-                throw new IllegalStateException(
-                        "a byte array allocated by JavaCPP carries no native deallocator (" + d + ")");
-            }
-            return new NativeDelete<>(type, slot, d);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot read JavaCPP's deallocator of a byte array: " + e, e);
-        } finally {
-            probe.close();
-        }
+        // Any NativeDeallocator serves as the receiver of CALL (its native code ignores it): a
+        // byte array's, taken as for any probe.
+        return new NativeDelete<>(type, slot, new NativeDelete<>(() -> new BytePointer(1L)).receiver);
     }
 
     /** The function the probe's deallocator calls, 0 for deletion through the vtable. */
