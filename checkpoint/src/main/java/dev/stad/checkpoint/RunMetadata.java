@@ -1,5 +1,6 @@
 package dev.stad.checkpoint;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -57,7 +58,8 @@ public record RunMetadata(
      * One scale's files and figures.
      *
      * @param receptiveField pixels each descriptor sees
-     * @param spec the network architecture shared by the teacher and students
+     * @param spec the teacher's network architecture, which the students share unless
+     *     {@code studentSpec} gives theirs
      * @param teacherFile weights and descriptor normalisation of the teacher
      * @param studentsFile weights (and optimiser state) of the students
      * @param studentLoss last epoch's mean loss per student
@@ -66,6 +68,8 @@ public record RunMetadata(
      * @param statistics e / v statistics on the validation images
      * @param gaussian the teacher descriptors' Gaussian on the training images, which defines the
      *     calm term; absent when the calibration does not use it
+     * @param studentSpec the students' own architecture where it is not {@code spec} (students of
+     *     this project's architectures under an imported teacher); absent when they share it
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record TrainedScale(
@@ -80,7 +84,15 @@ public record RunMetadata(
             @JsonProperty("studentLoss") List<Double> studentLoss,
             @JsonProperty("studentEpochLosses") List<List<Double>> studentEpochLosses,
             @JsonProperty("statistics") ScoreStatistics statistics,
-            @JsonProperty("gaussian") DescriptorGaussian gaussian) {}
+            @JsonProperty("gaussian") DescriptorGaussian gaussian,
+            @JsonProperty("studentSpec") NetworkSpec studentSpec) {
+
+        /** The students' architecture: their own where they have one, else the teacher's. */
+        @JsonIgnore
+        public NetworkSpec studentNetwork() {
+            return studentSpec == null ? spec : studentSpec;
+        }
+    }
 
     /**
      * The default threshold on the image score (max of the multi-scale anomaly map).

@@ -77,10 +77,12 @@ public final class BundleWriter {
                 var w = s.students().get(i);
                 files.put(
                         g.patch(),
-                        bytes(Graphs.patch(s.spec(), w, version, Graphs.metadata(meta, "network", "student" + i))));
+                        bytes(Graphs.patch(
+                                s.studentSpec(), w, version, Graphs.metadata(meta, "network", "student" + i))));
                 files.put(
                         g.dense(),
-                        bytes(Graphs.dense(s.spec(), w, version, Graphs.metadata(meta, "network", "student" + i))));
+                        bytes(Graphs.dense(
+                                s.studentSpec(), w, version, Graphs.metadata(meta, "network", "student" + i))));
                 students.add(g);
             }
             scales.add(new BundleManifest.Scale(
@@ -92,7 +94,8 @@ public final class BundleWriter {
                     s.scale().statistics(),
                     teacher,
                     students,
-                    s.scale().gaussian()));
+                    s.scale().gaussian(),
+                    s.scale().studentSpec()));
             graphScales.add(s.toGraphScale());
         }
         String detectorFile = "detector.onnx";
@@ -205,7 +208,8 @@ public final class BundleWriter {
                         s.statistics(),
                         null,
                         null,
-                        null))
+                        null,
+                        s.studentSpec()))
                 .toList();
         BundleManifest station = new BundleManifest(
                 m.formatVersion(),

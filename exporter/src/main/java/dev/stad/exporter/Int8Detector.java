@@ -200,7 +200,7 @@ public final class Int8Detector {
                             maps.get(s.spec().name()))
                     .withWeights(s.statistics().vWeight(), s.statistics().cWeight());
             statistics.put(s.spec().name(), st);
-            own.add(new Graphs.ScaleNetworks(s.spec(), s.teacher(), s.students(), st, s.gaussian()));
+            own.add(s.withStatistics(st));
         }
         for (int i = 0; i < images.validation().size(); i++) {
             Map<String, FloatImage> scores = new LinkedHashMap<>();
@@ -222,7 +222,9 @@ public final class Int8Detector {
                         EngineOptions.cpu());
                 Progress.Stage stage = progress.stage("int8 threshold", scores.length, 0)) {
             long perPixel = Tiles.workingBytesPerPixel(
-                    scales.stream().map(Graphs.ScaleNetworks::spec).toList(),
+                    scales.stream()
+                            .flatMap(s -> java.util.stream.Stream.of(s.spec(), s.studentSpec()))
+                            .toList(),
                     scales.get(0).students().size(),
                     Precision.INT8,
                     LAYOUT);

@@ -102,7 +102,8 @@ public final class RandomRun {
                                     rnd.nextDouble(1, 5),
                                     rnd.nextDouble(0.5, 2))
                             .withCalm(rnd.nextDouble(0, 1), rnd.nextDouble(0.5, 2), 1.0),
-                    gaussian(d, rnd)));
+                    gaussian(d, rnd),
+                    null));
         }
         var config = JsonNodeFactory.instance.objectNode().put("name", "random");
         List<ScaleCombination.Level> levels = new ArrayList<>();

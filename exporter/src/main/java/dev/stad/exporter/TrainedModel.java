@@ -37,8 +37,14 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
             DescriptorNormalization normalization,
             List<Map<String, FloatTensor>> students) {
 
+        /** The teacher's architecture, which is the scale's. */
         public NetworkSpec spec() {
             return scale.spec();
+        }
+
+        /** The students' architecture: the teacher's unless they have their own. */
+        public NetworkSpec studentSpec() {
+            return scale.studentNetwork();
         }
 
         /** Teacher weights yielding normalised descriptors. */
@@ -47,7 +53,8 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
         }
 
         public Graphs.ScaleNetworks toGraphScale() {
-            return new Graphs.ScaleNetworks(spec(), foldedTeacher(), students, scale.statistics(), scale.gaussian());
+            return new Graphs.ScaleNetworks(
+                    spec(), foldedTeacher(), students, scale.statistics(), scale.gaussian(), studentSpec());
         }
     }
 
@@ -72,6 +79,13 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
             if (s.spec() == null || s.statistics() == null) {
                 throw new IOException(dir.runFile() + ": scale " + s.name() + " lacks its spec or statistics");
             }
+            if (s.studentSpec() != null) {
+                try {
+                    s.studentSpec().requireStudentOf(s.spec());
+                } catch (IllegalArgumentException e) {
+                    throw new IOException(dir.runFile() + ": " + e.getMessage(), e);
+                }
+            }
             Safetensors.Contents t = Safetensors.read(runFolder.resolve(s.teacherFile()));
             DescriptorNormalization norm = new DescriptorNormalization(
                     t.tensor(RunDirectory.NORM_MEAN).data(),
@@ -80,7 +94,7 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
             Safetensors.Contents st = Safetensors.read(runFolder.resolve(s.studentsFile()));
             List<Map<String, FloatTensor>> students = new ArrayList<>();
             for (int i = 0; i < s.students(); i++) {
-                students.add(weightsOf(s.spec(), st.tensors(), RunDirectory.studentPrefix(i)));
+                students.add(weightsOf(s.studentNetwork(), st.tensors(), RunDirectory.studentPrefix(i)));
             }
             scales.add(new ScaleWeights(s, teacher, norm, students));
         }

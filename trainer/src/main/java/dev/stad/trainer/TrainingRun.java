@@ -78,6 +78,7 @@ public final class TrainingRun {
     static final int DISTILLATION_PATCHES_PER_CROP = 16;
 
     private List<NetworkSpec> specs;
+    private List<NetworkSpec> studentSpecs;
     private TeacherImport.Imported imported;
 
     public TrainingRun(TrainingConfig config, Progress progress, boolean fresh) {
@@ -112,14 +113,29 @@ public final class TrainingRun {
                 importedSpec = imported.spec();
             }
             List<NetworkSpec> resolved = config.networkSpecs(importedSpec);
+            List<NetworkSpec> students;
             try {
                 TrainingConfig.requireFits(resolved, config.input(), config.students());
+                students = config.studentSpecs(resolved);
             } catch (IllegalArgumentException e) {
                 throw new IOException(config.teacher().path() + ": " + e.getMessage(), e);
             }
+            for (int i = 0; i < students.size(); i++) {
+                if (!students.get(i).equals(resolved.get(i))) {
+                    progress.line("students " + resolved.get(i).name() + ": their own architecture, "
+                            + students.get(i).layers() + ", " + students.get(i).receptiveField()
+                            + "-pixel patches as the teacher's");
+                }
+            }
             specs = resolved;
+            studentSpecs = students;
         }
         return specs;
+    }
+
+    /** The students' network of {@code spec}'s scale: the teacher's, or their own. */
+    private NetworkSpec studentSpecOf(NetworkSpec spec) throws IOException {
+        return studentSpecs.get(specs().indexOf(spec));
     }
 
     private TeacherImport.Imported importTeacher() throws IOException {
@@ -393,7 +409,9 @@ public final class TrainingRun {
 
         Teacher teacher = teacher(manager, dir, spec, train);
         Path studentsFile = dir.studentsFile(spec.name());
-        StudentTrainer trainer = new StudentTrainer(spec, studentsOf(spec), config.input(), config.seed(), progress);
+        NetworkSpec studentSpec = studentSpecOf(spec);
+        StudentTrainer trainer =
+                new StudentTrainer(studentSpec, studentsOf(spec), config.input(), config.seed(), progress);
         TeacherTargets targets = null;
         boolean studentsDone = trainer.isComplete(studentsFile);
         if (teacher.normalization() == null || !studentsDone) {
@@ -459,7 +477,8 @@ public final class TrainingRun {
                         .map(e -> Arrays.stream(e).boxed().toList())
                         .toList(),
                 cal.statistics(),
-                gaussian);
+                gaussian,
+                studentSpec.equals(spec) ? null : studentSpec);
         return new ScaleOutcome(meta, cal);
     }
 

@@ -10,11 +10,17 @@ import dev.stad.checkpoint.RunDirectory;
 import dev.stad.checkpoint.RunMetadata;
 import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.safetensors.Safetensors;
+import dev.stad.exporter.ExportCheck;
+import dev.stad.exporter.Exporter;
 import dev.stad.exporter.onnx.OnnxGraph;
 import dev.stad.exporter.onnx.TeacherImport;
+import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.bundle.OnnxOperator;
 import dev.stad.runtime.cli.ConsoleProgress;
+import dev.stad.runtime.detect.Detection;
+import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -208,6 +214,91 @@ class ImportedTeacherRunTest {
     }
 
     @Test
+    void studentsOfTheirOwnArchitectureLearnAnImportedTeacherThroughExportAndScoring() throws Exception {
+        Source s = source();
+        Path out = dir.resolve("own-students");
+        TrainingConfig tiny = config(s, s.descriptor(), out);
+        // Two stride-1 convs (no pool) seeing the teacher's 8 pixels, 24 channels wide.
+        List<Layer> own = List.of(Layer.conv(24, 4), Layer.conv(16, 5));
+        TrainingConfig c = new TrainingConfig(
+                tiny.name(),
+                tiny.seed(),
+                tiny.out(),
+                tiny.bundle(),
+                tiny.data(),
+                tiny.input(),
+                List.of(new ScaleConfig(ScaleConfig.TEACHER, "small", null, null, null, own)),
+                tiny.teacher(),
+                tiny.students(),
+                tiny.calibration());
+        TrainingRun.Summary summary = new TrainingRun(c, progress, false).run();
+        RunMetadata.TrainedScale scale = summary.metadata().scales().get(0);
+        assertEquals(RunMetadata.COMPLETE, summary.metadata().status());
+        assertEquals(new NetworkSpec("small", own), scale.studentSpec());
+        assertEquals(3, scale.spec().layers().size(), "the teacher keeps its imported architecture");
+        for (List<Double> epoch : scale.studentEpochLosses()) {
+            assertTrue(epoch.stream().allMatch(Double::isFinite), "non-finite loss: " + epoch);
+        }
+        // Students' checkpoints hold their own layers' weights.
+        Safetensors.Contents students = Safetensors.read(new RunDirectory(out).studentsFile("small"));
+        assertArrayEquals(
+                new long[] {24, 3, 4, 4},
+                students.tensor(RunDirectory.studentPrefix(0) + NetworkSpec.weightName(0))
+                        .shape());
+
+        // The export checked the detector (teacher and students as separate stacks) against the
+        // students' own dense graphs within its tolerance, or the run would have failed.
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("students small: their own architecture"), text);
+        assertTrue(text.contains("checked on ONNX Runtime"), text);
+        ModelBundle bundle = ModelBundle.open(summary.bundle());
+        BundleManifest.Scale manifest = bundle.manifest().scales().get(0);
+        assertEquals(new NetworkSpec("small", own), manifest.studentSpec());
+        assertEquals(8, manifest.receptiveField());
+        // And again, on another image: the bundle's detector equals e and v computed in Java from
+        // the teacher's and the students' own dense graphs.
+        ExportCheck.Report again = ExportCheck.verify(bundle, 24, 5);
+        assertTrue(again.within(ExportCheck.TOLERANCE), again.toString());
+        // The students fused into one stack beside the teacher's, and the int8 detector (its
+        // quantization points named per stack), pass the same checks.
+        Exporter.Result fused = Exporter.export(
+                out, dir.resolve("fused-int8"), new Exporter.Options(DetectorLayout.FUSED, 24, true, false), progress);
+        assertTrue(fused.check().within(ExportCheck.TOLERANCE), fused.check().toString());
+        assertTrue(fused.int8() != null && Double.isFinite(fused.int8().maxScoreDifference()), fused.toString());
+        try (Detector detector = Detector.open(summary.bundle())) {
+            Path image = Files.walk(dir.resolve("data/test/good"))
+                    .filter(f -> f.toString().endsWith(".png"))
+                    .findFirst()
+                    .orElseThrow();
+            Detection result = detector.score(image);
+            assertTrue(Double.isFinite(result.score()), "score " + result.score());
+        }
+    }
+
+    @Test
+    void studentsOfAPresetTooLargeForTheImportedTeachersPatchStopTheRunBeforeAnythingIsWritten() throws Exception {
+        Source s = source();
+        Path out = dir.resolve("too-large");
+        TrainingConfig tiny = config(s, s.descriptor(), out);
+        TrainingConfig c = new TrainingConfig(
+                tiny.name(),
+                tiny.seed(),
+                tiny.out(),
+                tiny.bundle(),
+                tiny.data(),
+                tiny.input(),
+                List.of(new ScaleConfig(ScaleConfig.TEACHER, "small", null, null, "p17", null)),
+                tiny.teacher(),
+                tiny.students(),
+                tiny.calibration());
+        IOException e = assertThrows(IOException.class, () -> new TrainingRun(c, progress, false).run());
+        assertTrue(
+                e.getMessage().contains("students of p17 see 17-pixel patches; the teacher of scale small only 8"),
+                e.getMessage());
+        assertFalse(Files.exists(new RunDirectory(out).runFile()), "the refused run wrote " + out);
+    }
+
+    @Test
     void aTeacherDistilledFromAnOnnxNetworkLowersItsDistillationLossAndServesThePipeline() throws Exception {
         Source s = source();
         Path out = dir.resolve("distilled");
@@ -263,5 +354,29 @@ class ImportedTeacherRunTest {
                 """);
         Exception wrong = assertThrows(Exception.class, () -> ConfigLoader.load(f));
         assertTrue(String.valueOf(wrong.getMessage()).contains("needs a teacher read from ONNX"), wrong.getMessage());
+
+        Files.writeString(f, """
+                {"name": "vgg", "input": {"width": 64, "height": 64},
+                 "scales": [{"name": "vgg3", "architecture": "teacher", "studentArchitecture": "p17"}],
+                 "teacher": {"source": "onnx", "path": "vgg19.onnx", "output": "conv3_4"}}
+                """);
+        assertEquals("p17", ConfigLoader.load(f).scales().get(0).studentArchitecture());
+
+        Files.writeString(f, """
+                {"input": {"width": 64, "height": 64}, "scales": [{"architecture": "p17", "studentArchitecture": "p33"}]}
+                """);
+        Exception notImported = assertThrows(Exception.class, () -> ConfigLoader.load(f));
+        assertTrue(
+                String.valueOf(notImported.getMessage())
+                        .contains("belong to the scale of a teacher imported from ONNX"),
+                notImported.getMessage());
+
+        Files.writeString(f, """
+                {"input": {"width": 64, "height": 64},
+                 "scales": [{"name": "vgg3", "architecture": "teacher", "studentArchitecture": "p99"}],
+                 "teacher": {"source": "onnx", "path": "vgg19.onnx", "output": "conv3_4"}}
+                """);
+        Exception unknown = assertThrows(Exception.class, () -> ConfigLoader.load(f));
+        assertTrue(String.valueOf(unknown.getMessage()).contains("Unknown architecture 'p99'"), unknown.getMessage());
     }
 }

@@ -101,7 +101,9 @@ public final class PatchBaseline {
                 }
             }
             double projected = patchMs * positions * positions;
-            double flopRatio = (double) spec.patchMacs() / spec.denseMacsPerPixel();
+            NetworkSpec student = s.studentNetwork();
+            double flopRatio = (double) (spec.patchMacs() + s.students() * student.patchMacs())
+                    / (spec.denseMacsPerPixel() + s.students() * student.denseMacsPerPixel());
             out.add(new Result(
                     s.name(),
                     size,

@@ -11,6 +11,7 @@ import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.spec.NetworkForm;
 import dev.stad.exporter.TrainedModel;
 import dev.stad.runtime.image.FloatImage;
+import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.model.Djl;
 import dev.stad.trainer.model.PatchNetwork;
 import java.util.ArrayList;
@@ -47,9 +48,9 @@ final class TorchPeer implements AutoCloseable {
         this.store = new ParameterStore(manager, false);
         for (TrainedModel.ScaleWeights s : model.scales()) {
             List<PatchNetwork> nets = new ArrayList<>();
-            nets.add(network(s, s.foldedTeacher()));
+            nets.add(network(s.spec(), s.foldedTeacher()));
             for (var w : s.students()) {
-                nets.add(network(s, w));
+                nets.add(network(s.studentSpec(), w));
             }
             scales.add(nets);
         }
@@ -57,8 +58,8 @@ final class TorchPeer implements AutoCloseable {
                 + JniUtils.getNumThreads() + " threads)";
     }
 
-    private PatchNetwork network(TrainedModel.ScaleWeights s, Map<String, FloatTensor> w) {
-        PatchNetwork n = PatchNetwork.create(s.spec(), NetworkForm.DENSE);
+    private PatchNetwork network(NetworkSpec spec, Map<String, FloatTensor> w) {
+        PatchNetwork n = PatchNetwork.create(spec, NetworkForm.DENSE);
         n.setParameters(manager, w, "");
         return n;
     }

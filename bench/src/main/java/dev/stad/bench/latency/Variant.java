@@ -38,9 +38,11 @@ public record Variant(
         return 2.0 * macs / 1e9;
     }
 
-    private static void addNetworks(List<NetworkSpec> networks, NetworkSpec spec, int students) {
-        for (int i = 0; i <= students; i++) {
-            networks.add(spec);
+    private static void addNetworks(
+            List<NetworkSpec> networks, NetworkSpec teacher, NetworkSpec student, int students) {
+        networks.add(teacher);
+        for (int i = 0; i < students; i++) {
+            networks.add(student);
         }
     }
 
@@ -55,7 +57,7 @@ public record Variant(
         List<NetworkSpec> networks = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (BundleManifest.Scale s : m.scales()) {
-            addNetworks(networks, s.spec(), s.students());
+            addNetworks(networks, s.spec(), s.studentNetwork(), s.students());
             names.add(s.name());
         }
         int students = m.scales().get(0).students();
@@ -91,8 +93,9 @@ public record Variant(
                     w.foldedTeacher(),
                     w.students().subList(0, students),
                     w.scale().statistics(),
-                    w.scale().gaussian()));
-            addNetworks(networks, w.spec(), students);
+                    w.scale().gaussian(),
+                    w.studentSpec()));
+            addNetworks(networks, w.spec(), w.studentSpec(), students);
         }
         if (gs.size() != scales.size()) {
             throw new IllegalArgumentException("the run has scales "

@@ -2,6 +2,7 @@ package dev.stad.checkpoint.spec;
 
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -32,6 +33,45 @@ public final class Architectures {
     private static final Map<String, NetworkSpec> BY_NAME = Map.of("p17", P17, "p33", P33, "p65", P65);
 
     private Architectures() {}
+
+    /**
+     * Students of preset {@code name} for {@code teacher}'s scale, when the teacher is not of
+     * that preset (one imported from ONNX): the preset with its first convolution widened (or
+     * narrowed) by the difference of receptive fields, so the students see the teacher's whole
+     * patch and their descriptors sit where the teacher's do, and its last convolution giving the
+     * teacher's descriptor length. The first layer of every preset is a stride-1 conv, so its
+     * kernel adds to the receptive field one for one.
+     *
+     * @throws IllegalArgumentException if the teacher's patch is too small for the preset
+     */
+    public static NetworkSpec studentsFor(String name, NetworkSpec teacher) {
+        NetworkSpec preset = named(name);
+        int grow = teacher.receptiveField() - preset.receptiveField();
+        List<Layer> layers = new ArrayList<>(preset.layers());
+        Layer first = layers.get(0);
+        int kernel = first.kernel() + grow;
+        if (kernel < 1) {
+            throw new IllegalArgumentException("students of " + name + " see " + preset.receptiveField()
+                    + "-pixel patches; the teacher of scale " + teacher.name() + " only " + teacher.receptiveField()
+                    + ", too few to narrow " + name + "'s first convolution (kernel " + first.kernel()
+                    + ") to; pick a smaller preset or give \"studentLayers\"");
+        }
+        layers.set(0, new Layer(first.type(), first.out(), kernel, first.stride(), first.activation(), first.slope()));
+        int lastIndex = layers.size() - 1;
+        Layer last = layers.get(lastIndex);
+        layers.set(
+                lastIndex,
+                new Layer(
+                        last.type(),
+                        teacher.descriptorDim(),
+                        last.kernel(),
+                        last.stride(),
+                        last.activation(),
+                        last.slope()));
+        NetworkSpec students = new NetworkSpec(teacher.name(), teacher.inputChannels(), layers);
+        students.requireStudentOf(teacher);
+        return students;
+    }
 
     /** The preset called {@code name}. */
     public static NetworkSpec named(String name) {

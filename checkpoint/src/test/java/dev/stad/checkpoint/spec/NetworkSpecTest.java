@@ -20,6 +20,54 @@ class NetworkSpecTest {
     }
 
     @Test
+    void studentsOfAPresetUnderAnotherTeacherSeeItsPatchAndGiveItsDescriptorLength() {
+        // A strided stem (a VGG or Inception-like start) seeing 19 pixels and giving 192 channels.
+        NetworkSpec stem = new NetworkSpec(
+                "stem",
+                List.of(
+                        Layer.conv(32, 3, 2, Layer.Activation.RELU, 0f),
+                        Layer.conv(32, 3, 1, Layer.Activation.RELU, 0f),
+                        Layer.maxPool(3, 2),
+                        Layer.conv(192, 3)));
+        assertEquals(19, stem.receptiveField());
+        NetworkSpec students = Architectures.studentsFor("p17", stem);
+        // p17 with its first conv widened by two (8 pixels instead of 6) and the stem's 192 channels out.
+        assertEquals(
+                List.of(Layer.conv(128, 8), Layer.conv(256, 5), Layer.conv(256, 5), Layer.conv(192, 4)),
+                students.layers());
+        assertEquals("stem", students.name());
+        assertEquals(stem.receptiveField(), students.receptiveField());
+        assertEquals(stem.margin(), students.margin());
+        assertEquals(192, students.descriptorDim());
+
+        NetworkSpec narrow = new NetworkSpec("narrow", List.of(Layer.conv(64, 9), Layer.conv(64, 7)));
+        assertEquals(15, narrow.receptiveField());
+        assertEquals(4, Architectures.studentsFor("p17", narrow).layers().get(0).kernel());
+        assertEquals(15, Architectures.studentsFor("p17", narrow).receptiveField());
+
+        IllegalArgumentException tooSmall =
+                assertThrows(IllegalArgumentException.class, () -> Architectures.studentsFor("p33", stem));
+        assertTrue(
+                tooSmall.getMessage()
+                        .contains("students of p33 see 32-pixel patches; the teacher of scale stem only 19"),
+                tooSmall.getMessage());
+    }
+
+    @Test
+    void studentsOfAnotherPatchOrDescriptorLengthAreRefusedByName() {
+        NetworkSpec teacher = new NetworkSpec("t", List.of(Layer.conv(16, 3), Layer.conv(16, 3)));
+        IllegalArgumentException patch = assertThrows(
+                IllegalArgumentException.class,
+                () -> new NetworkSpec("t", List.of(Layer.conv(16, 3), Layer.conv(16, 5))).requireStudentOf(teacher));
+        assertTrue(patch.getMessage().contains("see 7-pixel patches, the teacher of scale t 5"), patch.getMessage());
+        IllegalArgumentException length = assertThrows(
+                IllegalArgumentException.class,
+                () -> new NetworkSpec("t", List.of(Layer.conv(16, 4), Layer.conv(8, 2))).requireStudentOf(teacher));
+        assertTrue(length.getMessage().contains("yield 8 channels, the teacher of scale t 16"), length.getMessage());
+        new NetworkSpec("t", List.of(Layer.conv(32, 4), Layer.conv(16, 2))).requireStudentOf(teacher);
+    }
+
+    @Test
     void marginCentresTheReceptiveField() {
         assertEquals(new NetworkSpec.Margin(8, 8), Architectures.P17.margin());
         assertEquals(new NetworkSpec.Margin(15, 16), Architectures.P33.margin());

@@ -39,18 +39,34 @@ public final class Graphs {
     /**
      * One scale of a detector.
      *
+     * @param spec the teacher's architecture, which is the scale's
      * @param teacher teacher weights with the descriptor normalisation folded in
      * @param students each student's weights
      * @param statistics e / v statistics from the validation images
+     * @param studentSpec the students' architecture: {@code spec}, or their own (same patch and
+     *     descriptor length) under an imported teacher
      */
     public record ScaleNetworks(
             NetworkSpec spec,
             Map<String, FloatTensor> teacher,
             List<Map<String, FloatTensor>> students,
             ScoreStatistics statistics,
-            DescriptorGaussian gaussian) {
+            DescriptorGaussian gaussian,
+            NetworkSpec studentSpec) {
+
+        /** A scale whose students share the teacher's architecture. */
+        public ScaleNetworks(
+                NetworkSpec spec,
+                Map<String, FloatTensor> teacher,
+                List<Map<String, FloatTensor>> students,
+                ScoreStatistics statistics,
+                DescriptorGaussian gaussian) {
+            this(spec, teacher, students, statistics, gaussian, spec);
+        }
+
         public ScaleNetworks {
             students = List.copyOf(students);
+            studentSpec.requireStudentOf(spec);
             if (statistics.hasCalmTerm() && gaussian == null) {
                 throw new IllegalArgumentException(
                         "scale " + spec.name() + " weighs a calm term but has no descriptor Gaussian");
@@ -59,6 +75,16 @@ public final class Graphs {
                 throw new IllegalArgumentException(
                         "scale " + spec.name() + " needs at least 2 students, found " + students.size());
             }
+        }
+
+        /** The same networks normalised by {@code other} statistics. */
+        public ScaleNetworks withStatistics(ScoreStatistics other) {
+            return new ScaleNetworks(spec, teacher, students, other, gaussian, studentSpec);
+        }
+
+        /** Whether the students have an architecture of their own, not the teacher's. */
+        public boolean ownStudentArchitecture() {
+            return !studentSpec.equals(spec);
         }
     }
 
@@ -422,7 +448,12 @@ public final class Graphs {
         return new String[] {e, v};
     }
 
-    /** The dense networks of one scale in {@code layout}; each network's descriptors, in order. */
+    /**
+     * The dense networks of one scale in {@code layout}; each network's descriptors, in order
+     * (the teacher's first). Students of their own architecture cannot share a stack with the
+     * teacher: it runs alone (its quantization points under {@code <scale>/teacher}) and they,
+     * fused or separately, as the layout says.
+     */
     private static List<String> networks(
             OnnxGraph g,
             ScaleNetworks s,
@@ -430,9 +461,26 @@ public final class Graphs {
             String image,
             DetectorLayout layout,
             Quantizer quantizer) {
-        return layout == DetectorLayout.FUSED
-                ? NetworkEmitter.emitFused(g, s.spec(), nets, image, NetworkForm.DENSE, quantizer)
-                : NetworkEmitter.emitSeparately(g, s.spec(), nets, image, NetworkForm.DENSE, quantizer);
+        if (!s.ownStudentArchitecture()) {
+            return layout == DetectorLayout.FUSED
+                    ? NetworkEmitter.emitFused(g, s.spec(), nets, image, NetworkForm.DENSE, quantizer)
+                    : NetworkEmitter.emitSeparately(g, s.spec(), nets, image, NetworkForm.DENSE, quantizer);
+        }
+        List<String> outs = new ArrayList<>(NetworkEmitter.emitStack(
+                g,
+                s.spec(),
+                nets.subList(0, 1),
+                image,
+                NetworkForm.DENSE,
+                quantizer,
+                s.spec().name() + "/teacher"));
+        List<Map<String, FloatTensor>> students = nets.subList(1, nets.size());
+        outs.addAll(
+                layout == DetectorLayout.FUSED
+                        ? NetworkEmitter.emitFused(g, s.studentSpec(), students, image, NetworkForm.DENSE, quantizer)
+                        : NetworkEmitter.emitSeparately(
+                                g, s.studentSpec(), students, image, NetworkForm.DENSE, quantizer));
+        return outs;
     }
 
     /** Name of the output of {@link #errorAndUncertainty} holding e of {@code scale}. */

@@ -118,6 +118,22 @@ public final class NetworkEmitter {
         return outs;
     }
 
+    /**
+     * {@code nets} as one fused stack on {@code input}, its quantization points named under
+     * {@code prefix}: for networks of one architecture that must not share their points' names
+     * with other stacks of that name (a teacher beside students of their own architecture).
+     */
+    public static List<String> emitStack(
+            OnnxGraph g,
+            NetworkSpec spec,
+            List<Map<String, FloatTensor>> nets,
+            String input,
+            NetworkForm form,
+            Quantizer quantizer,
+            String prefix) {
+        return stack(g, spec, nets, input, form, quantizer, prefix);
+    }
+
     /** {@code nets} as one fused stack on {@code input}; its points are named under {@code prefix}. */
     private static List<String> stack(
             OnnxGraph g,

@@ -1,5 +1,6 @@
 package dev.stad.runtime.bundle;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.stad.runtime.image.Preprocessing;
@@ -126,6 +127,10 @@ public record BundleManifest(
      * @param studentGraphs each student's graphs; null in a station bundle
      * @param gaussian the teacher descriptors' Gaussian that defines the calm term; null when
      *     the score has none
+     * @param studentSpec the students' architecture where it is not the teacher's ({@code spec}):
+     *     students of one of this project's architectures under an imported teacher. It sees the
+     *     teacher's patch and yields descriptors of the teacher's length; null when the students
+     *     share the teacher's architecture
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Scale(
@@ -137,7 +142,15 @@ public record BundleManifest(
             @JsonProperty("statistics") ScoreStatistics statistics,
             @JsonProperty("teacher") NetworkFiles teacher,
             @JsonProperty("studentGraphs") List<NetworkFiles> studentGraphs,
-            @JsonProperty("gaussian") DescriptorGaussian gaussian) {}
+            @JsonProperty("gaussian") DescriptorGaussian gaussian,
+            @JsonProperty("studentSpec") NetworkSpec studentSpec) {
+
+        /** The students' architecture: their own where they have one, else the teacher's. */
+        @JsonIgnore
+        public NetworkSpec studentNetwork() {
+            return studentSpec == null ? spec : studentSpec;
+        }
+    }
 
     /**
      * A network's two graphs.
@@ -148,6 +161,21 @@ public record BundleManifest(
     public record NetworkFiles(
             @JsonProperty("patch") String patch,
             @JsonProperty("dense") String dense) {}
+
+    /**
+     * Every architecture the detector runs: each scale's teacher's and, where they have their
+     * own, its students'. What a memory estimate takes its widest layers from.
+     */
+    public List<NetworkSpec> networkSpecs() {
+        List<NetworkSpec> out = new ArrayList<>();
+        for (Scale s : scales) {
+            out.add(s.spec());
+            if (s.studentSpec() != null) {
+                out.add(s.studentSpec());
+            }
+        }
+        return out;
+    }
 
     /** The scales' specs in manifest order. */
     public List<NetworkSpec> specs() {

@@ -217,6 +217,13 @@ public final class ModelBundle {
                         where + ": scale " + s.name() + " has margin " + s.margin() + " but its architecture needs "
                                 + (s.spec() == null ? "a spec" : s.spec().margin()));
             }
+            if (s.studentSpec() != null) {
+                try {
+                    s.studentSpec().requireStudentOf(s.spec());
+                } catch (IllegalArgumentException e) {
+                    throw new BundleException(where + ": " + e.getMessage());
+                }
+            }
         }
         if (!m.combination().hasLevelsOf(m.specs())) {
             throw new BundleException(where + ": the combination's levels "

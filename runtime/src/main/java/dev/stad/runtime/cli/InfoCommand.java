@@ -141,6 +141,13 @@ public final class InfoCommand implements Callable<Integer> {
                     sc.students(),
                     sc.spec().layers(),
                     sc.spec().denseMacsPerPixel() / 1e6);
+            if (sc.studentSpec() != null) {
+                line(
+                        s,
+                        "            students of their own architecture: %s, %.2f MMAC per pixel each",
+                        sc.studentSpec().layers(),
+                        sc.studentSpec().denseMacsPerPixel() / 1e6);
+            }
             line(
                     s,
                     "            e %.4g +- %.4g, v %.4g +- %.4g on the validation images; no descriptor within %d/%d px"

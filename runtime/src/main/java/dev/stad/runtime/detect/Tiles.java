@@ -65,13 +65,15 @@ public final class Tiles {
         DetectorLayout layout = manifest.detector(precision)
                 .map(BundleManifest.DetectorGraph::layoutOrDefault)
                 .orElse(DetectorLayout.DEFAULT);
-        return workingBytesPerPixel(manifest.specs(), manifest.scales().get(0).students(), precision, layout);
+        return workingBytesPerPixel(
+                manifest.networkSpecs(), manifest.scales().get(0).students(), precision, layout);
     }
 
     /**
      * Bytes a detector of {@code precision} and {@code layout} works in per input pixel computed
      * at once, estimated from the architectures of scales with {@code students} students each,
-     * times {@link #ESTIMATE_MARGIN}. Each estimate was fitted to the peak resident memory of a
+     * times {@link #ESTIMATE_MARGIN} ({@code specs} lists every architecture the detector runs:
+     * students of their own architecture add theirs). Each estimate was fitted to the peak resident memory of a
      * fresh station JVM (ONNX Runtime 1.24, AVX-512 CPU) at two or more input sizes: the growth
      * per pixel, since what does not grow with the input (the JVM, the weights) is not the
      * budget's business.

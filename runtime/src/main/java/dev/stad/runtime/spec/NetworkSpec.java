@@ -256,6 +256,26 @@ public record NetworkSpec(
         return new long[] {l.out(), inChannels(layerIndex), l.kernel(), l.kernel()};
     }
 
+    /**
+     * Checks that students of this architecture can learn {@code teacher}'s descriptors in its
+     * scale: the same patch (receptive field), so their dense descriptors sit at the teacher's
+     * positions, and descriptors of the teacher's length, so e and v compare like with like.
+     *
+     * @throws IllegalArgumentException naming both architectures and what differs
+     */
+    public void requireStudentOf(NetworkSpec teacher) {
+        if (receptiveField() != teacher.receptiveField()) {
+            throw new IllegalArgumentException("students of " + layers + " see " + receptiveField()
+                    + "-pixel patches, the teacher of scale " + teacher.name() + " " + teacher.receptiveField()
+                    + "; they must see the same patch");
+        }
+        if (descriptorDim() != teacher.descriptorDim()) {
+            throw new IllegalArgumentException("students of " + layers + " yield " + descriptorDim()
+                    + " channels, the teacher of scale " + teacher.name() + " " + teacher.descriptorDim()
+                    + "; their last conv must give the teacher's descriptor length");
+        }
+    }
+
     @Override
     public String toString() {
         return name + layers + " rf=" + receptiveField();

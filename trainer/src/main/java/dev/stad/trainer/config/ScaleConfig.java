@@ -12,16 +12,22 @@ import java.util.List;
 /**
  * One scale of the detector: a preset ({@code "architecture": "p33"}), an explicit layer list
  * ({@code "name": "p17", "layers": [...]}), or the architecture of a teacher imported from ONNX
- * ({@code "name": "vgg", "architecture": "teacher"}). Teacher and students of the scale share it.
- * {@code epochs}, where given, replaces {@code students.epochs} for this scale's students: scales
- * differ in cost per step by an order of magnitude or more (an imported stem against p17).
+ * ({@code "name": "vgg", "architecture": "teacher"}). Teacher and students of the scale share it,
+ * except under an imported teacher whose scale names the students' own: a preset
+ * ({@code "studentArchitecture": "p17"}, adapted to the teacher's patch and descriptor length by
+ * {@link Architectures#studentsFor}) or layers ({@code "studentLayers"}, which must see the
+ * teacher's patch and give its descriptor length). {@code epochs}, where given, replaces
+ * {@code students.epochs} for this scale's students: scales differ in cost per step by an order
+ * of magnitude or more (an imported stem against p17).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ScaleConfig(
         @JsonProperty("architecture") String architecture,
         @JsonProperty("name") String name,
         @JsonProperty("layers") List<Layer> layers,
-        @JsonProperty("epochs") Integer epochs) {
+        @JsonProperty("epochs") Integer epochs,
+        @JsonProperty("studentArchitecture") String studentArchitecture,
+        @JsonProperty("studentLayers") List<Layer> studentLayers) {
 
     /** The architecture name that stands for an imported teacher's. */
     public static final String TEACHER = "teacher";
@@ -31,8 +37,29 @@ public record ScaleConfig(
         this(architecture, name, layers, null);
     }
 
+    /** A scale whose students share the teacher's architecture. */
+    public ScaleConfig(String architecture, String name, List<Layer> layers, Integer epochs) {
+        this(architecture, name, layers, epochs, null, null);
+    }
+
     @JsonCreator
     public ScaleConfig {
+        if (studentArchitecture != null || studentLayers != null) {
+            if (!TEACHER.equals(architecture)) {
+                throw new IllegalArgumentException("\"studentArchitecture\" and \"studentLayers\" belong to the scale"
+                        + " of a teacher imported from ONNX (\"architecture\": \"teacher\"); other scales' students"
+                        + " share their teacher's architecture");
+            }
+            if (studentArchitecture != null && studentLayers != null) {
+                throw new IllegalArgumentException(
+                        "give the students one of \"studentArchitecture\" (p17, p33, p65) or \"studentLayers\"");
+            }
+            if (studentArchitecture != null) {
+                Architectures.named(studentArchitecture); // an unknown preset fails when the config is read
+            } else {
+                new NetworkSpec("students", studentLayers); // so does a bad layer list
+            }
+        }
         if (epochs != null && epochs < 1) {
             throw new IllegalArgumentException("a scale's epochs must be >= 1, found " + epochs);
         }
@@ -65,6 +92,25 @@ public record ScaleConfig(
     @JsonIgnore
     public boolean isImported() {
         return TEACHER.equals(architecture);
+    }
+
+    /**
+     * The students' network for this scale, whose teacher's is {@code teacher}: the teacher's
+     * unless the scale names the students' own.
+     *
+     * @throws IllegalArgumentException if the students' own cannot learn that teacher's
+     *     descriptors (another patch or descriptor length)
+     */
+    public NetworkSpec studentSpec(NetworkSpec teacher) {
+        if (studentArchitecture != null) {
+            return Architectures.studentsFor(studentArchitecture, teacher);
+        }
+        if (studentLayers != null) {
+            NetworkSpec students = new NetworkSpec(teacher.name(), teacher.inputChannels(), studentLayers);
+            students.requireStudentOf(teacher);
+            return students;
+        }
+        return teacher;
     }
 
     /**

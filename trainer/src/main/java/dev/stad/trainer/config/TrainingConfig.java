@@ -68,7 +68,7 @@ public record TrainingConfig(
         }
         if (teacher.source() == TeacherConfig.Source.ONNX && imported != 1) {
             throw new IllegalArgumentException("an onnx teacher is one network: give one scale with"
-                    + " \"architecture\": \"teacher\" (students of another architecture are not supported yet)");
+                    + " \"architecture\": \"teacher\" (its students may have their own: \"studentArchitecture\")");
         }
         if (teacher.source() == TeacherConfig.Source.ONNX && scales.size() != 1 && !teacher.randomOthers()) {
             throw new IllegalArgumentException("an onnx teacher is one scale's; scales of our own architectures next to"
@@ -132,6 +132,20 @@ public record TrainingConfig(
                         ? new NetworkSpec(s.name(), importedSpec.inputChannels(), importedSpec.layers())
                         : s.toSpec())
                 .toList();
+    }
+
+    /**
+     * Every scale's students' network, in scale order: the teacher's ({@code teachers}, as
+     * {@link #networkSpecs(NetworkSpec)} gives them) unless the scale names the students' own.
+     *
+     * @throws IllegalArgumentException if a scale's students cannot learn its teacher's descriptors
+     */
+    public List<NetworkSpec> studentSpecs(List<NetworkSpec> teachers) {
+        List<NetworkSpec> out = new java.util.ArrayList<>();
+        for (int i = 0; i < scales.size(); i++) {
+            out.add(scales.get(i).studentSpec(teachers.get(i)));
+        }
+        return List.copyOf(out);
     }
 
     /** Every scale's network, for configs whose scales are all spelled out (no imported teacher). */
