@@ -113,12 +113,17 @@ public final class TrainingRun {
                 importedSpec = imported.spec();
             }
             List<NetworkSpec> resolved = config.networkSpecs(importedSpec);
-            List<NetworkSpec> students;
             try {
                 TrainingConfig.requireFits(resolved, config.input(), config.students());
-                students = config.studentSpecs(resolved);
             } catch (IllegalArgumentException e) {
                 throw new IOException(config.teacher().path() + ": " + e.getMessage(), e);
+            }
+            List<NetworkSpec> students;
+            try {
+                students = config.studentSpecs(resolved);
+            } catch (IllegalArgumentException e) {
+                // The config's studentArchitecture or studentLayers, not the teacher's file, is at fault.
+                throw new IOException("the config's students: " + e.getMessage(), e);
             }
             for (int i = 0; i < students.size(); i++) {
                 if (!students.get(i).equals(resolved.get(i))) {

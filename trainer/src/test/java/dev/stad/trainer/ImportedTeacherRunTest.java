@@ -293,7 +293,10 @@ class ImportedTeacherRunTest {
                 tiny.calibration());
         IOException e = assertThrows(IOException.class, () -> new TrainingRun(c, progress, false).run());
         assertTrue(
-                e.getMessage().contains("students of p17 see 17-pixel patches; the teacher of scale small only 8"),
+                e.getMessage()
+                        .startsWith(
+                                "the config's students: students of p17 see 17-pixel patches; the teacher of scale"
+                                        + " small only 8: narrowing p17's first convolution (kernel 6) fits teachers of 12 pixels or more"),
                 e.getMessage());
         assertFalse(Files.exists(new RunDirectory(out).runFile()), "the refused run wrote " + out);
     }

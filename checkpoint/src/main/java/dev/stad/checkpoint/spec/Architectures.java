@@ -53,8 +53,9 @@ public final class Architectures {
         if (kernel < 1) {
             throw new IllegalArgumentException("students of " + name + " see " + preset.receptiveField()
                     + "-pixel patches; the teacher of scale " + teacher.name() + " only " + teacher.receptiveField()
-                    + ", too few to narrow " + name + "'s first convolution (kernel " + first.kernel()
-                    + ") to; pick a smaller preset or give \"studentLayers\"");
+                    + ": narrowing " + name + "'s first convolution (kernel " + first.kernel() + ") fits teachers of "
+                    + (preset.receptiveField() - first.kernel() + 1) + " pixels or more; give \"studentLayers\""
+                    + " that see " + teacher.receptiveField() + " pixels instead");
         }
         layers.set(0, new Layer(first.type(), first.out(), kernel, first.stride(), first.activation(), first.slope()));
         int lastIndex = layers.size() - 1;

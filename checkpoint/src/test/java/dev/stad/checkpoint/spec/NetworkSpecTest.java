@@ -49,7 +49,8 @@ class NetworkSpecTest {
                 assertThrows(IllegalArgumentException.class, () -> Architectures.studentsFor("p33", stem));
         assertTrue(
                 tooSmall.getMessage()
-                        .contains("students of p33 see 32-pixel patches; the teacher of scale stem only 19"),
+                        .contains("students of p33 see 32-pixel patches; the teacher of scale stem only 19:"
+                                + " narrowing p33's first convolution (kernel 5) fits teachers of 28 pixels or more"),
                 tooSmall.getMessage());
     }
 
@@ -64,6 +65,11 @@ class NetworkSpecTest {
                 IllegalArgumentException.class,
                 () -> new NetworkSpec("t", List.of(Layer.conv(16, 4), Layer.conv(8, 2))).requireStudentOf(teacher));
         assertTrue(length.getMessage().contains("yield 8 channels, the teacher of scale t 16"), length.getMessage());
+        IllegalArgumentException name = assertThrows(
+                IllegalArgumentException.class,
+                () -> new NetworkSpec("u", List.of(Layer.conv(32, 4), Layer.conv(16, 2))).requireStudentOf(teacher));
+        assertTrue(
+                name.getMessage().contains("students named u reading 3 channels belong to scale t"), name.getMessage());
         new NetworkSpec("t", List.of(Layer.conv(32, 4), Layer.conv(16, 2))).requireStudentOf(teacher);
     }
 

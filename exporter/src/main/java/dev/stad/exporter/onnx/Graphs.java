@@ -43,8 +43,8 @@ public final class Graphs {
      * @param teacher teacher weights with the descriptor normalisation folded in
      * @param students each student's weights
      * @param statistics e / v statistics from the validation images
-     * @param studentSpec the students' architecture: {@code spec}, or their own (same patch and
-     *     descriptor length) under an imported teacher
+     * @param studentSpec the students' architecture: {@code spec} (also when null), or their own
+     *     (same patch and descriptor length) under an imported teacher
      */
     public record ScaleNetworks(
             NetworkSpec spec,
@@ -66,6 +66,9 @@ public final class Graphs {
 
         public ScaleNetworks {
             students = List.copyOf(students);
+            if (studentSpec == null) {
+                studentSpec = spec;
+            }
             studentSpec.requireStudentOf(spec);
             if (statistics.hasCalmTerm() && gaussian == null) {
                 throw new IllegalArgumentException(

@@ -135,12 +135,13 @@ public final class InfoCommand implements Callable<Integer> {
             ScoreStatistics st = sc.statistics();
             line(
                     s,
-                    "  %-9s receptive field %d px, teacher + %d students, %s, %.2f MMAC per pixel per network",
+                    "  %-9s receptive field %d px, teacher + %d students, %s, %.2f MMAC per pixel per %s",
                     sc.name(),
                     sc.receptiveField(),
                     sc.students(),
                     sc.spec().layers(),
-                    sc.spec().denseMacsPerPixel() / 1e6);
+                    sc.spec().denseMacsPerPixel() / 1e6,
+                    sc.studentSpec() == null ? "network" : "teacher");
             if (sc.studentSpec() != null) {
                 line(
                         s,

@@ -259,11 +259,17 @@ public record NetworkSpec(
     /**
      * Checks that students of this architecture can learn {@code teacher}'s descriptors in its
      * scale: the same patch (receptive field), so their dense descriptors sit at the teacher's
-     * positions, and descriptors of the teacher's length, so e and v compare like with like.
+     * positions, and descriptors of the teacher's length, so e and v compare like with like; and
+     * the scale's name and input channels, which name the students' graphs and read its image.
      *
      * @throws IllegalArgumentException naming both architectures and what differs
      */
     public void requireStudentOf(NetworkSpec teacher) {
+        if (!name.equals(teacher.name()) || inputChannels != teacher.inputChannels()) {
+            throw new IllegalArgumentException("students named " + name + " reading " + inputChannels
+                    + " channels belong to scale " + teacher.name() + ", whose teacher reads "
+                    + teacher.inputChannels() + "; they must carry the scale's name and read its channels");
+        }
         if (receptiveField() != teacher.receptiveField()) {
             throw new IllegalArgumentException("students of " + layers + " see " + receptiveField()
                     + "-pixel patches, the teacher of scale " + teacher.name() + " " + teacher.receptiveField()

@@ -57,7 +57,7 @@ public record ScaleConfig(
             if (studentArchitecture != null) {
                 Architectures.named(studentArchitecture); // an unknown preset fails when the config is read
             } else {
-                new NetworkSpec("students", studentLayers); // so does a bad layer list
+                new NetworkSpec("studentLayers", studentLayers); // so does a bad layer list
             }
         }
         if (epochs != null && epochs < 1) {
