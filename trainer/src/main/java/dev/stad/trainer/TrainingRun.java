@@ -38,6 +38,7 @@ import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.WeightInit;
 import dev.stad.trainer.teacher.TeacherStore;
 import dev.stad.trainer.train.Calibrator;
+import dev.stad.trainer.train.DeadUnits;
 import dev.stad.trainer.train.Seeds;
 import dev.stad.trainer.train.StudentTrainer;
 import dev.stad.trainer.train.TeacherPretrainer;
@@ -437,6 +438,9 @@ public final class TrainingRun {
             stagesRun.add("students " + spec.name());
         }
         StudentTrainer.Result students = trainer.train(manager, targets, train, studentsFile);
+        for (DeadUnits.Finding f : DeadUnits.find(manager, students.students(), train)) {
+            progress.line(DeadUnits.describe(spec.name(), f));
+        }
         stagesRun.add("calibration " + spec.name());
         double calmWeight = config.calibration().calmWeightOrDefault();
         DescriptorGaussian gaussian = calmWeight == 0

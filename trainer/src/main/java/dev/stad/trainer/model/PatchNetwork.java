@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
@@ -148,7 +149,23 @@ public final class PatchNetwork extends AbstractBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
+        return new NDList(run(ps, inputs.singletonOrThrow(), training, null));
+    }
+
+    /**
+     * For each conv followed by an activation, in layer order, the share of its outputs (over
+     * every position, channel and image of {@code input}) that are positive before the
+     * activation. A conv whose share is zero has died: behind a ReLU its output is zero, behind
+     * this project's LeakyReLU (slope 0.005) nearly so, and what follows it sees a constant.
+     */
+    public double[] positiveShares(ParameterStore ps, NDArray input) {
+        List<Double> shares = new ArrayList<>();
+        run(ps, input, false, shares);
+        return shares.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private NDArray run(ParameterStore ps, NDArray input, boolean training, List<Double> shares) {
+        NDArray x = input;
         List<Layer> layers = spec.layers();
         int last = layers.size() - 1;
         for (int i = 0; i < layers.size(); i++) {
@@ -161,6 +178,10 @@ public final class PatchNetwork extends AbstractBlock {
                 NDArray b = ps.getValue(biases.get(i), x.getDevice(), training);
                 x = Conv2d.conv2d(x, w, b, new Shape(stride, stride), new Shape(0, 0), new Shape(dil, dil), 1)
                         .singletonOrThrow();
+                if (shares != null && spec.activation(i) != Layer.Activation.NONE) {
+                    shares.add((double)
+                            x.gt(0f).toType(DataType.FLOAT32, false).mean().getFloat());
+                }
                 x = switch (spec.activation(i)) {
                     case LEAKY -> Activation.leakyRelu(x, spec.leakySlope(i));
                     case RELU -> Activation.relu(x);
@@ -187,7 +208,7 @@ public final class PatchNetwork extends AbstractBlock {
                                 true);
             }
         }
-        return new NDList(x);
+        return x;
     }
 
     /** Stride-1 max pool with dilation {@code d}: the max of kernel^2 shifted slices. */
