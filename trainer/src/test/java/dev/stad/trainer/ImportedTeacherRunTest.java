@@ -220,17 +220,8 @@ class ImportedTeacherRunTest {
         TrainingConfig tiny = config(s, s.descriptor(), out);
         // Two stride-1 convs (no pool) seeing the teacher's 8 pixels, 24 channels wide.
         List<Layer> own = List.of(Layer.conv(24, 4), Layer.conv(16, 5));
-        TrainingConfig c = new TrainingConfig(
-                tiny.name(),
-                tiny.seed(),
-                tiny.out(),
-                tiny.bundle(),
-                tiny.data(),
-                tiny.input(),
-                List.of(new ScaleConfig(ScaleConfig.TEACHER, "small", null, null, null, own)),
-                tiny.teacher(),
-                tiny.students(),
-                tiny.calibration());
+        TrainingConfig c =
+                tiny.withScales(List.of(new ScaleConfig(ScaleConfig.TEACHER, "small", null, null, null, own)));
         TrainingRun.Summary summary = new TrainingRun(c, progress, false).run();
         RunMetadata.TrainedScale scale = summary.metadata().scales().get(0);
         assertEquals(RunMetadata.COMPLETE, summary.metadata().status());
@@ -280,17 +271,8 @@ class ImportedTeacherRunTest {
         Source s = source();
         Path out = dir.resolve("too-large");
         TrainingConfig tiny = config(s, s.descriptor(), out);
-        TrainingConfig c = new TrainingConfig(
-                tiny.name(),
-                tiny.seed(),
-                tiny.out(),
-                tiny.bundle(),
-                tiny.data(),
-                tiny.input(),
-                List.of(new ScaleConfig(ScaleConfig.TEACHER, "small", null, null, "p17", null)),
-                tiny.teacher(),
-                tiny.students(),
-                tiny.calibration());
+        TrainingConfig c =
+                tiny.withScales(List.of(new ScaleConfig(ScaleConfig.TEACHER, "small", null, null, "p17", null)));
         IOException e = assertThrows(IOException.class, () -> new TrainingRun(c, progress, false).run());
         assertTrue(
                 e.getMessage()

@@ -91,7 +91,7 @@ public final class NetworkEmitter {
             String input,
             NetworkForm form,
             Quantizer quantizer) {
-        return stack(g, spec, nets, input, form, quantizer, spec.name());
+        return emitStack(g, spec, nets, input, form, quantizer, spec.name());
     }
 
     /**
@@ -113,29 +113,17 @@ public final class NetworkEmitter {
             Quantizer quantizer) {
         List<String> outs = new ArrayList<>();
         for (int j = 0; j < nets.size(); j++) {
-            outs.addAll(stack(g, spec, List.of(nets.get(j)), input, form, quantizer, spec.name() + "/net" + j));
+            outs.addAll(emitStack(g, spec, List.of(nets.get(j)), input, form, quantizer, spec.name() + "/net" + j));
         }
         return outs;
     }
 
     /**
      * {@code nets} as one fused stack on {@code input}, its quantization points named under
-     * {@code prefix}: for networks of one architecture that must not share their points' names
-     * with other stacks of that name (a teacher beside students of their own architecture).
+     * {@code prefix}. Public for networks of one architecture that must not share their points'
+     * names with other stacks of that name (a teacher beside students of their own architecture).
      */
     public static List<String> emitStack(
-            OnnxGraph g,
-            NetworkSpec spec,
-            List<Map<String, FloatTensor>> nets,
-            String input,
-            NetworkForm form,
-            Quantizer quantizer,
-            String prefix) {
-        return stack(g, spec, nets, input, form, quantizer, prefix);
-    }
-
-    /** {@code nets} as one fused stack on {@code input}; its points are named under {@code prefix}. */
-    private static List<String> stack(
             OnnxGraph g,
             NetworkSpec spec,
             List<Map<String, FloatTensor>> nets,

@@ -170,6 +170,10 @@ public record TrainingConfig(
         return new TrainingConfig(name, seed, out, bundle, data, input, scales, newTeacher, students, calibration);
     }
 
+    public TrainingConfig withScales(List<ScaleConfig> newScales) {
+        return new TrainingConfig(name, seed, out, bundle, data, input, newScales, teacher, students, calibration);
+    }
+
     public TrainingConfig withSeed(long newSeed) {
         return new TrainingConfig(name, newSeed, out, bundle, data, input, scales, teacher, students, calibration);
     }
