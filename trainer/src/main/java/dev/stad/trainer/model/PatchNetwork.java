@@ -153,18 +153,19 @@ public final class PatchNetwork extends AbstractBlock {
     }
 
     /**
-     * For each conv followed by an activation, in layer order, the share of its outputs (over
-     * every position, channel and image of {@code input}) that are positive before the
-     * activation. A conv whose share is zero has died: behind a ReLU its output is zero, behind
-     * this project's LeakyReLU (slope 0.005) nearly so, and what follows it sees a constant.
+     * For each conv followed by an activation, by its layer index in layer order, the share of
+     * its outputs (over every position, channel and image of {@code input}) that are positive
+     * before the activation. A conv whose share is zero has died: behind a ReLU its output is
+     * zero, behind this project's LeakyReLU (slope 0.005) nearly so, and what follows it sees a
+     * constant.
      */
-    public double[] positiveShares(ParameterStore ps, NDArray input) {
-        List<Double> shares = new ArrayList<>();
+    public Map<Integer, Double> positiveShares(ParameterStore ps, NDArray input) {
+        Map<Integer, Double> shares = new LinkedHashMap<>();
         run(ps, input, false, shares);
-        return shares.stream().mapToDouble(Double::doubleValue).toArray();
+        return shares;
     }
 
-    private NDArray run(ParameterStore ps, NDArray input, boolean training, List<Double> shares) {
+    private NDArray run(ParameterStore ps, NDArray input, boolean training, Map<Integer, Double> shares) {
         NDArray x = input;
         List<Layer> layers = spec.layers();
         int last = layers.size() - 1;
@@ -179,7 +180,7 @@ public final class PatchNetwork extends AbstractBlock {
                 x = Conv2d.conv2d(x, w, b, new Shape(stride, stride), new Shape(0, 0), new Shape(dil, dil), 1)
                         .singletonOrThrow();
                 if (shares != null && spec.activation(i) != Layer.Activation.NONE) {
-                    shares.add((double)
+                    shares.put(i, (double)
                             x.gt(0f).toType(DataType.FLOAT32, false).mean().getFloat());
                 }
                 x = switch (spec.activation(i)) {

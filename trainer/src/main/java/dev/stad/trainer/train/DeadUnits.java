@@ -4,12 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import dev.stad.runtime.image.FloatImage;
-import dev.stad.runtime.spec.Layer;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Finds trained students whose hidden convolutions have died: positive before their activation
@@ -46,27 +47,19 @@ public final class DeadUnits {
         ParameterStore ps = new ParameterStore(manager, false);
         List<FloatImage> sample = images.subList(0, Math.min(IMAGES, images.size()));
         for (int s = 0; s < students.size(); s++) {
-            PatchNetwork net = students.get(s);
-            List<Integer> activated = new ArrayList<>();
-            for (int i : net.spec().convIndices()) {
-                if (net.spec().activation(i) != Layer.Activation.NONE) {
-                    activated.add(i);
-                }
-            }
-            double[] sums = new double[activated.size()];
+            Map<Integer, Double> sums = new LinkedHashMap<>();
             for (FloatImage image : sample) {
                 try (NDManager sub = manager.newSubManager()) {
                     NDArray input = Tensors.batch(sub, List.of(centre(image)));
-                    double[] shares = net.positiveShares(ps, input);
-                    for (int k = 0; k < sums.length; k++) {
-                        sums[k] += shares[k];
-                    }
+                    students.get(s)
+                            .positiveShares(ps, input)
+                            .forEach((layer, share) -> sums.merge(layer, share, Double::sum));
                 }
             }
-            for (int k = 0; k < sums.length; k++) {
-                double share = sums[k] / sample.size();
+            for (Map.Entry<Integer, Double> e : sums.entrySet()) {
+                double share = e.getValue() / sample.size();
                 if (share < DEAD_SHARE) {
-                    out.add(new Finding(s, activated.get(k), share));
+                    out.add(new Finding(s, e.getKey(), share));
                 }
             }
         }
