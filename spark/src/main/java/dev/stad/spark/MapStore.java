@@ -22,7 +22,8 @@ import org.apache.hadoop.fs.Path;
  *
  * <p>Each map is written to a temporary file in the run's own hidden folder ({@code
  * .stad-temporary-<tag>}) and renamed into place, so a reader never sees half a map; what killed
- * tasks leave there goes with the folder ({@link #removeTemporary}).
+ * tasks leave there goes with the folder ({@link #removeTemporary}), and an attempt that writes
+ * after the folder is gone fails rather than bringing it back.
  */
 final class MapStore implements Closeable {
     /** Prefix of the hidden folder that holds one run's temporary maps. */
@@ -61,7 +62,10 @@ final class MapStore implements Closeable {
         }
         Path temp = new Path(temporary, target.getName() + "." + attempt + ".tmp");
         byte[] tiff = FloatTiff.bytes(map);
-        try (FSDataOutputStream out = fs.create(temp, true)) {
+        // Not recursive: a task attempt still running after the driver removed this run's folder
+        // (a zombie of speculation or of a failed job) fails here instead of bringing the folder
+        // back, where no later run would look for it.
+        try (FSDataOutputStream out = fs.createFile(temp).overwrite(true).build()) {
             out.write(tiff);
         }
         beforeRename.run();
