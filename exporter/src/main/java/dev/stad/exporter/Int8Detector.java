@@ -69,17 +69,7 @@ public final class Int8Detector {
 
     /** The centre {@link #CALIBRATION_SIDE} square of {@code image} (at least {@code minimumSide}), or all of it. */
     static FloatImage centre(FloatImage image, int minimumSide) {
-        return centreSquare(image, Math.max(CALIBRATION_SIDE, minimumSide));
-    }
-
-    /** The centre {@code side x side} part of {@code image}, or all of it along a shorter side. */
-    private static FloatImage centreSquare(FloatImage image, int side) {
-        int h = Math.min(image.height(), side);
-        int w = Math.min(image.width(), side);
-        if (h == image.height() && w == image.width()) {
-            return image;
-        }
-        return image.crop((image.height() - h) / 2, (image.width() - w) / 2, h, w);
+        return image.centreCrop(Math.max(CALIBRATION_SIDE, minimumSide));
     }
 
     /**
@@ -91,7 +81,7 @@ public final class Int8Detector {
 
     /** The centre {@link #STATISTICS_SIDE} square of {@code image}, or all of it. */
     static FloatImage statisticsPart(FloatImage image) {
-        return centreSquare(image, STATISTICS_SIDE);
+        return image.centreCrop(STATISTICS_SIDE);
     }
 
     /** The largest magnitude in {@code x}: the range that lets no good part saturate. */

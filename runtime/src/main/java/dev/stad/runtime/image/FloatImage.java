@@ -58,6 +58,19 @@ public final class FloatImage {
         data[(c * height + y) * width + x] = v;
     }
 
+    /**
+     * The middle {@code side x side} window (rounded down toward the top left), or all of the
+     * image along a side no longer than {@code side}; the image itself when both are.
+     */
+    public FloatImage centreCrop(int side) {
+        int h = Math.min(height, side);
+        int w = Math.min(width, side);
+        if (h == height && w == width) {
+            return this;
+        }
+        return crop((height - h) / 2, (width - w) / 2, h, w);
+    }
+
     /** A copy of the window with top-left (y, x), all channels. */
     public FloatImage crop(int y, int x, int h, int w) {
         if (y < 0 || x < 0 || y + h > height || x + w > width || h < 1 || w < 1) {

@@ -27,7 +27,7 @@ public final class DeadUnits {
     /** How many training images the shares are measured on. */
     static final int IMAGES = 4;
 
-    /** The side of the middle of each image they are measured on. */
+    /** The side of the middle of each image they are measured on: a native model's images may be large. */
     static final int SIDE = 192;
 
     private DeadUnits() {}
@@ -50,7 +50,7 @@ public final class DeadUnits {
             Map<Integer, Double> sums = new LinkedHashMap<>();
             for (FloatImage image : sample) {
                 try (NDManager sub = manager.newSubManager()) {
-                    NDArray input = Tensors.batch(sub, List.of(centre(image)));
+                    NDArray input = Tensors.batch(sub, List.of(image.centreCrop(SIDE)));
                     students.get(s)
                             .positiveShares(ps, input)
                             .forEach((layer, share) -> sums.merge(layer, share, Double::sum));
@@ -64,15 +64,6 @@ public final class DeadUnits {
             }
         }
         return out;
-    }
-
-    /** At most {@link #SIDE} pixels square from the middle of {@code image}: a native model's images may be large. */
-    private static FloatImage centre(FloatImage image) {
-        int h = Math.min(SIDE, image.height());
-        int w = Math.min(SIDE, image.width());
-        return h == image.height() && w == image.width()
-                ? image
-                : image.crop((image.height() - h) / 2, (image.width() - w) / 2, h, w);
     }
 
     /** One line per finding, for the run's log. */

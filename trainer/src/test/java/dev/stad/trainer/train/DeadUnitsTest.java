@@ -14,6 +14,7 @@ import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.Tensors;
 import dev.stad.trainer.model.WeightInit;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +79,7 @@ class DeadUnitsTest {
         Map<String, FloatTensor> healthy = WeightInit.heUniform(SPEC, 3);
         Map<String, FloatTensor> dead = new LinkedHashMap<>(WeightInit.heUniform(SPEC, 4));
         float[] bias = new float[16];
-        java.util.Arrays.fill(bias, -1000f);
+        Arrays.fill(bias, -1000f);
         dead.put(NetworkSpec.biasName(1), new FloatTensor(new long[] {16}, bias));
         try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
             List<DeadUnits.Finding> found = DeadUnits.find(
