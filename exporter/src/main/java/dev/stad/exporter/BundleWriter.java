@@ -133,7 +133,8 @@ public final class BundleWriter {
                     Int8Detector.LAYOUT,
                     Precision.INT8,
                     new BundleManifest.Threshold(
-                            built.threshold(), m.threshold().rule() + ", on the int8 detector's scores"),
+                            built.threshold().value(),
+                            built.threshold().rule("max of the int8 detector's anomaly map")),
                     built.calibrationImages(),
                     built.statistics(),
                     built.combination());

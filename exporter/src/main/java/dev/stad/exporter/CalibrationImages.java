@@ -18,7 +18,8 @@ import java.util.List;
  *
  * @param calibration preprocessed training images
  * @param validation preprocessed validation images
- * @param thresholdQuantile the quantile of validation scores the run's threshold is
+ * @param thresholdQuantile the share of good images the run's threshold passes, estimated from
+ *     the validation maps' tails ({@link dev.stad.runtime.score.ImageThreshold})
  * @param nativeSize whether the images keep their own size (a native-resolution run's), so they
  *     may be camera-sized
  */

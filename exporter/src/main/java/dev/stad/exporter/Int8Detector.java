@@ -14,11 +14,10 @@ import dev.stad.runtime.engine.Engines;
 import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.progress.Progress;
-import dev.stad.runtime.score.Quantiles;
+import dev.stad.runtime.score.ImageThreshold;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,8 +57,7 @@ public final class Int8Detector {
             Map<String, ScoreStatistics> statistics,
             ScaleCombination combination,
             int calibrationImages,
-            double threshold,
-            List<Double> validationScores) {}
+            ImageThreshold.Estimate threshold) {}
 
     /**
      * Largest side of the part of a calibration image the ranges are read on: all its content
@@ -203,14 +201,15 @@ public final class Int8Detector {
         ScaleCombination ownCombination = ScaleCombination.calibrate(
                 own.stream().map(Graphs.ScaleNetworks::spec).toList(), validationMaps, combination.smoothingSigma());
         OnnxMl.ModelProto graph = Graphs.detector(own, ownCombination, LAYOUT, quantizer, version, metadata);
-        double[] scores = new double[images.validation().size()];
+        List<FloatImage> validationScoreMaps = new ArrayList<>();
         try (GraphSession session = Engines.open(
                         graph.toByteArray(),
                         "int8 detector",
                         Graphs.IMAGE_INPUT,
                         List.of(Graphs.ANOMALY_MAP),
                         EngineOptions.cpu());
-                Progress.Stage stage = progress.stage("int8 threshold", scores.length, 0)) {
+                Progress.Stage stage =
+                        progress.stage("int8 threshold", images.validation().size(), 0)) {
             long perPixel = Tiles.workingBytesPerPixel(
                     scales.stream()
                             .flatMap(s -> java.util.stream.Stream.of(s.spec(), s.studentSpec()))
@@ -218,16 +217,10 @@ public final class Int8Detector {
                     scales.get(0).students().size(),
                     Precision.INT8,
                     LAYOUT);
-            for (int i = 0; i < scores.length; i++) {
-                FloatImage v0 = images.validation().get(i);
+            for (FloatImage v0 : images.validation()) {
                 int tile = Tiles.tileFor(
                         perPixel, geometry, v0.height(), v0.width(), DetectorOptions.DEFAULT_MEMORY_BUDGET_MB << 20);
-                float max = Float.NEGATIVE_INFINITY;
-                for (float v : Tiles.run(session, Graphs.ANOMALY_MAP, v0, tile, geometry)
-                        .data()) {
-                    max = Math.max(max, v);
-                }
-                scores[i] = max;
+                validationScoreMaps.add(Tiles.run(session, Graphs.ANOMALY_MAP, v0, tile, geometry));
                 stage.step("");
             }
         }
@@ -237,7 +230,7 @@ public final class Int8Detector {
                 statistics,
                 ownCombination,
                 calibration.size(),
-                Quantiles.linear(scores, images.thresholdQuantile()),
-                Arrays.stream(scores).boxed().toList());
+                ImageThreshold.estimate(
+                        validationScoreMaps, ownCombination.reach().total() + 1, images.thresholdQuantile()));
     }
 }

@@ -19,7 +19,7 @@ import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.score.DescriptorGaussian;
-import dev.stad.runtime.score.Quantiles;
+import dev.stad.runtime.score.ImageThreshold;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.ConfigLoader;
@@ -655,36 +655,25 @@ public final class TrainingRun {
         return out;
     }
 
-    /** Image score = max of the combined, smoothed map; threshold = a quantile of those. */
+    /**
+     * Image score = max of the combined, smoothed map; threshold = the score a good image stays
+     * under with the configured probability, from the tail of the validation maps' block maxima.
+     */
     private RunMetadata.Threshold threshold(ScaleCombination combination, List<Map<String, FloatImage>> validation) {
-        double[] scores = new double[validation.size()];
-        for (int i = 0; i < scores.length; i++) {
-            int[] size = ScaleCombination.imageSize(validation.get(i), specs);
-            float[] map = combination
-                    .combine(specs, validation.get(i), size[0], size[1])
-                    .data();
-            double max = Double.NEGATIVE_INFINITY;
-            for (float v : map) {
-                max = Math.max(max, v);
-            }
-            scores[i] = max;
+        List<FloatImage> maps = new ArrayList<>();
+        for (Map<String, FloatImage> scores : validation) {
+            int[] size = ScaleCombination.imageSize(scores, specs);
+            maps.add(combination.combine(specs, scores, size[0], size[1]));
         }
-        double q = config.calibration().thresholdQuantile();
-        double value = Quantiles.linear(scores, q);
+        ImageThreshold.Estimate estimate = ImageThreshold.estimate(
+                maps, combination.reach().total() + 1, config.calibration().thresholdQuantile());
         String score = combination.smoothingSigma() > 0
                 ? String.format(
                         Locale.ROOT,
                         "max of the anomaly map smoothed with a Gaussian of sigma %.2f px",
                         combination.smoothingSigma())
                 : "max of the anomaly map";
-        return new RunMetadata.Threshold(
-                value,
-                String.format(
-                        Locale.ROOT,
-                        "quantile %.3f (linear interpolation) of the validation images' scores, score = %s",
-                        q,
-                        score),
-                Arrays.stream(scores).boxed().toList());
+        return new RunMetadata.Threshold(estimate.value(), estimate.rule(score), estimate.scores());
     }
 
     private static void requireSameConfig(RunDirectory dir, JsonNode saved, JsonNode current, boolean recalibrate)

@@ -67,6 +67,17 @@ class TrainingRunTest {
         }
         assertTrue(Double.isFinite(m.threshold().value()));
         assertEquals(2, m.threshold().validationScores().size());
+        // Set from the validation maps' tail, never below their own scores' 0.99 quantile.
+        assertTrue(m.threshold().rule().contains("Gumbel"), m.threshold().rule());
+        double low = Math.min(
+                m.threshold().validationScores().get(0),
+                m.threshold().validationScores().get(1));
+        double high = Math.max(
+                m.threshold().validationScores().get(0),
+                m.threshold().validationScores().get(1));
+        assertTrue(
+                m.threshold().value() >= low + 0.99 * (high - low) - 1e-9,
+                m.threshold().toString());
         assertTrue(Files.exists(out.resolve("teacher-t9.safetensors")));
         assertFalse(Files.exists(out.resolve("teacher-t9.partial.safetensors")), "partial teacher left behind");
         assertEquals(

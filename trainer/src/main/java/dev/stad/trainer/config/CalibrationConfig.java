@@ -7,8 +7,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 /**
  * Calibration on the validation images.
  *
- * @param thresholdQuantile the default image threshold is this quantile (linear interpolation)
- *     of the validation images' scores; with 1.0 it is the highest, so no validation image is flagged
+ * @param thresholdQuantile the share of good images the bundle's threshold should pass: the
+ *     threshold is this quantile of a good image's score (its map's maximum), estimated from the
+ *     tail of the validation maps' block maxima and never below the validation scores' own
+ *     quantile (see {@code ImageThreshold}); with 1.0 it is their highest score, so no validation
+ *     image is flagged
  * @param smoothingSigma standard deviation in pixels of the Gaussian applied to the anomaly map
  *     before its maximum is taken as the image score; 0 turns smoothing off
  * @param uncertaintyWeight weight of the standardised predictive uncertainty v beside the

@@ -1,0 +1,163 @@
+package dev.stad.runtime.score;
+
+import dev.stad.runtime.image.FloatImage;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The image threshold a model sets from its few validation maps: the score (a map's maximum)
+ * that a good image stays below with probability {@code q}.
+ *
+ * <p>Why not the {@code q}-quantile of the validation images' own scores: a training run holds
+ * back a handful of images, and the 0.99 quantile of four scores is nearly their maximum, which a
+ * fifth good image exceeds one time in five whatever the model. The maps hold far more than four
+ * maxima, though. Each map is cut into blocks about as wide as the widest receptive field, so
+ * that neighbouring blocks share few patches, and a Gumbel distribution (the limit law of
+ * maxima) is fitted to the blocks' maxima by L-moments, which stay stable on a few dozen
+ * values. An image's score is the largest of its {@code K} blocks' maxima, so it stays below
+ * {@code t} with probability {@code G(t)^K}, and the threshold is the {@code t} where that is
+ * {@code q}: {@code mu + beta (ln K - ln(-ln q))}. It is never set below the validation scores'
+ * own {@code q}-quantile; with {@code q = 1} it is their maximum, so no validation image is
+ * flagged.
+ */
+public final class ImageThreshold {
+    private static final double EULER_GAMMA = 0.5772156649015329;
+
+    private ImageThreshold() {}
+
+    /**
+     * What was fitted and the threshold that follows.
+     *
+     * @param value the threshold
+     * @param location the block maxima's Gumbel location {@code mu} (NaN where nothing was fitted)
+     * @param scale their Gumbel scale {@code beta} (NaN where nothing was fitted)
+     * @param blocksPerImage {@code K}, the mean number of blocks of a validation map
+     * @param block the blocks' side in map pixels
+     * @param quantile {@code q}
+     * @param empirical the validation scores' own {@code q}-quantile (linear interpolation)
+     * @param scores the validation images' scores, their maps' maxima
+     */
+    public record Estimate(
+            double value,
+            double location,
+            double scale,
+            double blocksPerImage,
+            int block,
+            double quantile,
+            double empirical,
+            List<Double> scores) {
+
+        public Estimate {
+            scores = List.copyOf(scores);
+        }
+
+        /** How the threshold was set, for a bundle's manifest and a run's record. */
+        public String rule(String score) {
+            if (Double.isNaN(location)) {
+                return String.format(
+                        Locale.ROOT,
+                        "quantile %.3f (linear interpolation) of the validation images' scores, score = %s",
+                        quantile,
+                        score);
+            }
+            return String.format(
+                    Locale.ROOT,
+                    "quantile %.3f of a good image's score: a Gumbel law (mu %.4g, beta %.4g) fitted to the maxima of"
+                            + " the validation maps' %dx%d px blocks, raised to %.1f blocks per image, and not below"
+                            + " the validation scores' own quantile (%.4g); score = %s",
+                    quantile,
+                    location,
+                    scale,
+                    block,
+                    block,
+                    blocksPerImage,
+                    empirical,
+                    score);
+        }
+    }
+
+    /**
+     * The threshold from the validation images' combined maps (one channel each, any sizes).
+     *
+     * @param block the blocks' side in map pixels, about the widest receptive field
+     * @param q the share of good images the threshold should pass, in (0, 1]
+     */
+    public static Estimate estimate(List<FloatImage> maps, int block, double q) {
+        if (maps.isEmpty()) {
+            throw new IllegalArgumentException("no validation maps to set a threshold from");
+        }
+        if (block < 1) {
+            throw new IllegalArgumentException("block side must be >= 1, found " + block);
+        }
+        if (!(q > 0 && q <= 1)) {
+            throw new IllegalArgumentException("quantile must be in (0, 1], found " + q);
+        }
+        double[] scores = new double[maps.size()];
+        double[][] perMap = new double[maps.size()][];
+        int total = 0;
+        for (int i = 0; i < maps.size(); i++) {
+            perMap[i] = blockMaxima(maps.get(i), block);
+            total += perMap[i].length;
+            scores[i] = Arrays.stream(perMap[i]).max().orElseThrow();
+        }
+        double empirical = Quantiles.linear(scores, q);
+        double blocksPerImage = total / (double) maps.size();
+        List<Double> scoreList = Arrays.stream(scores).boxed().toList();
+        if (q == 1 || total < 2) {
+            return new Estimate(empirical, Double.NaN, Double.NaN, blocksPerImage, block, q, empirical, scoreList);
+        }
+        double[] maxima = new double[total];
+        int k = 0;
+        for (double[] m : perMap) {
+            System.arraycopy(m, 0, maxima, k, m.length);
+            k += m.length;
+        }
+        Arrays.sort(maxima);
+        // L-moments through probability-weighted moments: b0 the mean, l2 = 2 b1 - b0.
+        double b0 = 0;
+        double b1 = 0;
+        for (int i = 0; i < total; i++) {
+            b0 += maxima[i];
+            b1 += maxima[i] * i / (total - 1.0);
+        }
+        b0 /= total;
+        b1 /= total;
+        double beta = Math.max(0, (2 * b1 - b0) / Math.log(2));
+        double mu = b0 - EULER_GAMMA * beta;
+        double tail = mu + beta * (Math.log(blocksPerImage) - Math.log(-Math.log(q)));
+        return new Estimate(Math.max(tail, empirical), mu, beta, blocksPerImage, block, q, empirical, scoreList);
+    }
+
+    /**
+     * The maxima of a map's blocks: {@code round(side / block)} of them along each side (at least
+     * one), their edges spread evenly so no block is a sliver.
+     */
+    static double[] blockMaxima(FloatImage map, int block) {
+        if (map.channels() != 1) {
+            throw new IllegalArgumentException("an anomaly map has one channel, found " + map.channels());
+        }
+        int h = map.height();
+        int w = map.width();
+        int ny = Math.max(1, (int) Math.round(h / (double) block));
+        int nx = Math.max(1, (int) Math.round(w / (double) block));
+        double[] out = new double[ny * nx];
+        Arrays.fill(out, Double.NEGATIVE_INFINITY);
+        float[] data = map.data();
+        for (int y = 0; y < h; y++) {
+            int by = (int) ((long) y * ny / h);
+            for (int x = 0; x < w; x++) {
+                int bx = (int) ((long) x * nx / w);
+                float v = data[y * w + x];
+                if (Float.isNaN(v)) {
+                    throw new IllegalArgumentException("a validation map holds NaN at (" + y + ", " + x + ")");
+                }
+                int i = by * nx + bx;
+                if (v > out[i]) {
+                    out[i] = v;
+                }
+            }
+        }
+        return out;
+    }
+}
