@@ -19,6 +19,33 @@ class ThresholdTest {
     Path dir;
 
     @Test
+    void tooFewImagesToCountTheRateGetAThresholdFromTheirMapsTailAboveTheirHighestScore() throws Exception {
+        Path good = TinyModel.data().resolve("train/good");
+        Path json = dir.resolve("tail.json");
+        Cli cli = Cli.run(
+                "threshold",
+                "--bundle",
+                TinyModel.bundle().toString(),
+                "--engine",
+                "ort",
+                "--good",
+                good.toString(),
+                "--reject-rate",
+                "0.01",
+                "--out",
+                json.toString());
+        assertEquals(0, cli.exit(), cli.toString());
+        JsonNode r = new ObjectMapper().readTree(json.toFile());
+        assertEquals(16, r.get("goodImages").asInt());
+        assertEquals(0, r.get("rejected").asInt(), r.toString());
+        double highest = r.get("scores").get(0).get("score").asDouble();
+        double t = r.get("threshold").asDouble();
+        assertTrue(t >= highest, t + " below the highest score " + highest);
+        assertTrue(r.get("rule").asText().contains("Gumbel"), r.get("rule").asText());
+        assertTrue(cli.out().contains("read from the tail of their maps"), cli.out());
+    }
+
+    @Test
     void theThresholdRejectsTheCountedGoodImagesWhenScoreUsesIt() throws Exception {
         Path good = TinyModel.data().resolve("train/good");
         Path json = dir.resolve("threshold.json");
@@ -42,6 +69,9 @@ class ThresholdTest {
         assertEquals(n, r.get("scores").size());
         double t = r.get("threshold").asDouble();
         assertTrue(cli.out().contains(String.format(java.util.Locale.ROOT, "--threshold %.4f", t)), cli.out());
+        assertTrue(
+                r.get("rule").asText().startsWith("the highest score left"),
+                r.get("rule").asText());
 
         Path scored = dir.resolve("scored");
         Cli score = Cli.run(

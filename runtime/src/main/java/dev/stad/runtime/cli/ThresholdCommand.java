@@ -1,13 +1,16 @@
 package dev.stad.runtime.cli;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.stad.runtime.detect.Detection;
 import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.engine.EngineKind;
 import dev.stad.runtime.engine.Engines;
+import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.io.Json;
 import dev.stad.runtime.io.MvtecLayout;
 import dev.stad.runtime.progress.Progress;
+import dev.stad.runtime.score.ImageThreshold;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +34,10 @@ import picocli.CommandLine.Spec;
  * (lighting, position, another batch of material), so at the bundle's threshold it may reject
  * many of them. Scoring a folder of good parts from the station itself and taking the quantile
  * that the station can afford to reject gives the threshold to pass to {@code score} and
- * {@code serve} with {@code --threshold}. The bundle is not changed: a signed bundle stays signed.
+ * {@code serve} with {@code --threshold}. Where there are too few images to count that rate
+ * (fewer than {@code 1 / rate}), it is read from the tail of their maps as the trainer reads the
+ * bundle's ({@link ImageThreshold}), never below their highest score. The bundle is not
+ * changed: a signed bundle stays signed.
  */
 @Command(
         name = "threshold",
@@ -57,7 +63,9 @@ public final class ThresholdCommand implements Callable<Integer> {
             names = "--reject-rate",
             required = true,
             paramLabel = "R",
-            description = "Share of good parts the station may reject, in (0, 0.5]: 0.01 for one in a hundred.")
+            description = "Share of good parts the station may reject, in (0, 0.5]: 0.01 for one in a hundred."
+                    + " Counted among the images' scores; with fewer than 1/R images, read from the tail of"
+                    + " their maps.")
     double rejectRate;
 
     @Option(
@@ -96,6 +104,7 @@ public final class ThresholdCommand implements Callable<Integer> {
      * What {@code --out} holds.
      *
      * @param threshold the threshold chosen: images scoring above it are rejected
+     * @param rule how it was set: counted among the scores, or read from the maps' tail
      * @param rejectRate the share asked for
      * @param goodImages images scored
      * @param rejected good images above {@code threshold}
@@ -105,6 +114,7 @@ public final class ThresholdCommand implements Callable<Integer> {
      */
     public record Result(
             @JsonProperty("threshold") double threshold,
+            @JsonProperty("rule") String rule,
             @JsonProperty("rejectRate") double rejectRate,
             @JsonProperty("goodImages") int goodImages,
             @JsonProperty("rejected") int rejected,
@@ -155,14 +165,25 @@ public final class ThresholdCommand implements Callable<Integer> {
         Progress progress = new ConsoleProgress(spec.commandLine().getOut(), parent.interactive);
         DetectorOptions options = detectorChoice.detectorOptions(gpu, gpu.trt(1), tiles, trust);
         List<Scored> scored = new ArrayList<>();
+        List<double[]> blockMaxima = new ArrayList<>();
         double bundleThreshold;
+        int block;
         try (Detector detector = Detector.open(bundle, options);
                 Progress.Stage stage = progress.stage("scoring good images", files.size(), 0)) {
             bundleThreshold = detector.threshold();
+            Preprocessing pre = detector.manifest().preprocessing();
+            block = detector.manifest().combination().reach().total() + 1;
             for (InputFiles.Input in : files) {
                 double score;
                 try {
-                    score = detector.score(in.file()).score();
+                    Detection d = detector.score(in.file());
+                    score = d.score();
+                    // Blocks of the size the map was computed at, whatever size it was brought to.
+                    int[] computed = pre.inputSize(d.height(), d.width());
+                    blockMaxima.add(ImageThreshold.blockMaxima(
+                            d.map(),
+                            ImageThreshold.blocksAlong(computed[0], block),
+                            ImageThreshold.blocksAlong(computed[1], block)));
                 } catch (Exception e) {
                     // A threshold from the images that happened to score would not be the station's.
                     throw new IOException(
@@ -176,9 +197,22 @@ public final class ThresholdCommand implements Callable<Integer> {
         }
         scored.sort((a, b) -> Double.compare(b.score(), a.score()));
         double[] scores = scored.stream().mapToDouble(Scored::score).toArray();
-        double t = threshold(scores, rejectRate);
+        int n = scores.length;
+        boolean counted = n * rejectRate >= 1;
+        double t;
+        String rule;
+        if (counted) {
+            t = threshold(scores, rejectRate);
+            rule = "the highest score left after the floor(rate x n) highest";
+        } else {
+            ImageThreshold.Estimate e = ImageThreshold.fromBlockMaxima(blockMaxima, block, 1 - rejectRate);
+            // Never below the highest: the images scored are good, so none of them is rejected.
+            t = Math.max(e.value(), scores[0]);
+            rule = e.rule("max of the anomaly map") + "; not below the highest score";
+        }
         Result result = new Result(
                 t,
+                rule,
                 rejectRate,
                 scores.length,
                 above(scores, t),
@@ -188,7 +222,6 @@ public final class ThresholdCommand implements Callable<Integer> {
         if (out != null) {
             Json.write(out, result);
         }
-        int n = scores.length;
         // Highest first: the ascending order's middle element n / 2 is at n - 1 - n / 2.
         progress.line(String.format(
                 Locale.ROOT,
@@ -208,14 +241,18 @@ public final class ThresholdCommand implements Callable<Integer> {
                 bundleThreshold,
                 result.bundleRejected(),
                 100.0 * result.bundleRejected() / n));
-        if (n * rejectRate < 1) {
+        if (!counted) {
             progress.line(String.format(
                     Locale.ROOT,
-                    "Note: %d images cannot measure a rate of %.1f%% (one in %d): the threshold is their maximum,"
-                            + " and the station's own rate may be higher. Score at least %d good images.",
+                    "Note: %d images cannot count a rate of %.1f%% (one in %d): the threshold is read from the tail"
+                            + " of their maps' %dx%d px blocks (not below their highest score), an estimate that"
+                            + " assumes the station's good parts look like these. Score at least %d good images to"
+                            + " count it.",
                     n,
                     100 * rejectRate,
                     (int) Math.ceil(1 / rejectRate),
+                    block,
+                    block,
                     (int) Math.ceil(10 / rejectRate)));
         }
         progress.line(String.format(

@@ -1,6 +1,7 @@
 package dev.stad.runtime.score;
 
 import dev.stad.runtime.image.FloatImage;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -84,32 +85,49 @@ public final class ImageThreshold {
      * @param q the share of good images the threshold should pass, in (0, 1]
      */
     public static Estimate estimate(List<FloatImage> maps, int block, double q) {
-        if (maps.isEmpty()) {
-            throw new IllegalArgumentException("no validation maps to set a threshold from");
-        }
         if (block < 1) {
             throw new IllegalArgumentException("block side must be >= 1, found " + block);
+        }
+        List<double[]> perMap = new ArrayList<>();
+        for (FloatImage map : maps) {
+            perMap.add(blockMaxima(map, blocksAlong(map.height(), block), blocksAlong(map.width(), block)));
+        }
+        return fromBlockMaxima(perMap, block, q);
+    }
+
+    /**
+     * The threshold from each good image's block maxima ({@link #blockMaxima}), for callers that
+     * keep those rather than whole maps.
+     *
+     * @param block the blocks' side, for the rule's text
+     * @param q the share of good images the threshold should pass, in (0, 1]
+     */
+    public static Estimate fromBlockMaxima(List<double[]> perImage, int block, double q) {
+        if (perImage.isEmpty()) {
+            throw new IllegalArgumentException("no validation maps to set a threshold from");
         }
         if (!(q > 0 && q <= 1)) {
             throw new IllegalArgumentException("quantile must be in (0, 1], found " + q);
         }
-        double[] scores = new double[maps.size()];
-        double[][] perMap = new double[maps.size()][];
+        double[] scores = new double[perImage.size()];
         int total = 0;
-        for (int i = 0; i < maps.size(); i++) {
-            perMap[i] = blockMaxima(maps.get(i), block);
-            total += perMap[i].length;
-            scores[i] = Arrays.stream(perMap[i]).max().orElseThrow();
+        for (int i = 0; i < scores.length; i++) {
+            double[] m = perImage.get(i);
+            if (m.length == 0) {
+                throw new IllegalArgumentException("image " + i + " has no blocks");
+            }
+            total += m.length;
+            scores[i] = Arrays.stream(m).max().orElseThrow();
         }
         double empirical = Quantiles.linear(scores, q);
-        double blocksPerImage = total / (double) maps.size();
+        double blocksPerImage = total / (double) scores.length;
         List<Double> scoreList = Arrays.stream(scores).boxed().toList();
         if (q == 1 || total < 2) {
             return new Estimate(empirical, Double.NaN, Double.NaN, blocksPerImage, block, q, empirical, scoreList);
         }
         double[] maxima = new double[total];
         int k = 0;
-        for (double[] m : perMap) {
+        for (double[] m : perImage) {
             System.arraycopy(m, 0, maxima, k, m.length);
             k += m.length;
         }
@@ -129,30 +147,39 @@ public final class ImageThreshold {
         return new Estimate(Math.max(tail, empirical), mu, beta, blocksPerImage, block, q, empirical, scoreList);
     }
 
+    /** How many blocks of about {@code block} pixels a side of {@code side} pixels is cut into: at least one. */
+    public static int blocksAlong(int side, int block) {
+        return Math.max(1, (int) Math.round(side / (double) block));
+    }
+
     /**
-     * The maxima of a map's blocks: {@code round(side / block)} of them along each side (at least
-     * one), their edges spread evenly so no block is a sliver.
+     * The maxima of a map's {@code rows x cols} blocks, row by row, their edges spread evenly so
+     * no block is a sliver. A map brought to another size than it was computed at (a resized
+     * bundle's, back at the image's size) keeps the blocks of the size it was computed at when
+     * cut into as many.
      */
-    static double[] blockMaxima(FloatImage map, int block) {
+    public static double[] blockMaxima(FloatImage map, int rows, int cols) {
         if (map.channels() != 1) {
             throw new IllegalArgumentException("an anomaly map has one channel, found " + map.channels());
         }
         int h = map.height();
         int w = map.width();
-        int ny = Math.max(1, (int) Math.round(h / (double) block));
-        int nx = Math.max(1, (int) Math.round(w / (double) block));
-        double[] out = new double[ny * nx];
+        if (rows < 1 || cols < 1 || rows > h || cols > w) {
+            throw new IllegalArgumentException(
+                    "cannot cut a " + w + "x" + h + " map into " + cols + "x" + rows + " blocks");
+        }
+        double[] out = new double[rows * cols];
         Arrays.fill(out, Double.NEGATIVE_INFINITY);
         float[] data = map.data();
         for (int y = 0; y < h; y++) {
-            int by = (int) ((long) y * ny / h);
+            int by = (int) ((long) y * rows / h);
             for (int x = 0; x < w; x++) {
-                int bx = (int) ((long) x * nx / w);
+                int bx = (int) ((long) x * cols / w);
                 float v = data[y * w + x];
                 if (Float.isNaN(v)) {
-                    throw new IllegalArgumentException("a validation map holds NaN at (" + y + ", " + x + ")");
+                    throw new IllegalArgumentException("an anomaly map holds NaN at (" + y + ", " + x + ")");
                 }
-                int i = by * nx + bx;
+                int i = by * cols + bx;
                 if (v > out[i]) {
                     out[i] = v;
                 }

@@ -126,8 +126,19 @@ class ImageThresholdTest {
         for (int x = 0; x < 10; x++) {
             data[2 * 10 + x] = x;
         }
-        double[] maxima = ImageThreshold.blockMaxima(new FloatImage(1, 5, 10, data), 4);
+        assertEquals(3, ImageThreshold.blocksAlong(10, 4));
+        assertEquals(1, ImageThreshold.blocksAlong(5, 4));
+        assertEquals(1, ImageThreshold.blocksAlong(1, 4));
+        double[] maxima = ImageThreshold.blockMaxima(new FloatImage(1, 5, 10, data), 1, 3);
         assertArrayEquals(new double[] {3, 6, 9}, maxima);
+        // The same map brought to twice its size, cut into as many blocks: the same maxima.
+        float[] twice = new float[10 * 20];
+        for (int y = 0; y < 10; y++) {
+            for (int x = 0; x < 20; x++) {
+                twice[y * 20 + x] = data[(y / 2) * 10 + x / 2];
+            }
+        }
+        assertArrayEquals(maxima, ImageThreshold.blockMaxima(new FloatImage(1, 10, 20, twice), 1, 3));
     }
 
     @Test
@@ -140,5 +151,8 @@ class ImageThresholdTest {
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> ImageThreshold.estimate(List.of(map), 4, 0.99));
         assertTrue(e.getMessage().contains("NaN at (3, 4)"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ImageThreshold.blockMaxima(map, 9, 1));
+        assertThrows(
+                IllegalArgumentException.class, () -> ImageThreshold.fromBlockMaxima(List.of(new double[0]), 4, 0.99));
     }
 }
