@@ -13,6 +13,7 @@ import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.io.Json;
 import dev.stad.runtime.progress.Progress;
+import dev.stad.runtime.score.ImageThreshold;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,7 +135,11 @@ public final class BundleWriter {
                     Precision.INT8,
                     new BundleManifest.Threshold(
                             built.threshold().value(),
-                            built.threshold().rule("max of the int8 detector's anomaly map")),
+                            built.threshold()
+                                    .rule(
+                                            ImageThreshold.scoreDescription(
+                                                    built.combination().smoothingSigma()),
+                                            "the validation images' int8")),
                     built.calibrationImages(),
                     built.statistics(),
                     built.combination());

@@ -48,8 +48,8 @@ public final class Int8Detector {
      * The detector graph, the ranges it was built with, its own score statistics and band
      * calibration (measured on its own outputs for the validation images), and its threshold.
      *
-     * @param threshold the run's threshold rule applied to {@code validationScores}
-     * @param validationScores the int8 detector's image scores (map maxima) of the validation images
+     * @param threshold the run's threshold rule applied to the int8 detector's own maps of the
+     *     validation images (its scores among them)
      */
     public record Built(
             OnnxMl.ModelProto graph,
@@ -201,7 +201,8 @@ public final class Int8Detector {
         ScaleCombination ownCombination = ScaleCombination.calibrate(
                 own.stream().map(Graphs.ScaleNetworks::spec).toList(), validationMaps, combination.smoothingSigma());
         OnnxMl.ModelProto graph = Graphs.detector(own, ownCombination, LAYOUT, quantizer, version, metadata);
-        List<FloatImage> validationScoreMaps = new ArrayList<>();
+        int block = ownCombination.reach().total() + 1;
+        List<double[]> blockMaxima = new ArrayList<>();
         try (GraphSession session = Engines.open(
                         graph.toByteArray(),
                         "int8 detector",
@@ -220,7 +221,8 @@ public final class Int8Detector {
             for (FloatImage v0 : images.validation()) {
                 int tile = Tiles.tileFor(
                         perPixel, geometry, v0.height(), v0.width(), DetectorOptions.DEFAULT_MEMORY_BUDGET_MB << 20);
-                validationScoreMaps.add(Tiles.run(session, Graphs.ANOMALY_MAP, v0, tile, geometry));
+                blockMaxima.add(
+                        ImageThreshold.blockMaxima(Tiles.run(session, Graphs.ANOMALY_MAP, v0, tile, geometry), block));
                 stage.step("");
             }
         }
@@ -230,7 +232,6 @@ public final class Int8Detector {
                 statistics,
                 ownCombination,
                 calibration.size(),
-                ImageThreshold.estimate(
-                        validationScoreMaps, ownCombination.reach().total() + 1, images.thresholdQuantile()));
+                ImageThreshold.fromBlockMaxima(blockMaxima, block, images.thresholdQuantile()));
     }
 }

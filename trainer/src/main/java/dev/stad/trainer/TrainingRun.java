@@ -660,20 +660,17 @@ public final class TrainingRun {
      * under with the configured probability, from the tail of the validation maps' block maxima.
      */
     private RunMetadata.Threshold threshold(ScaleCombination combination, List<Map<String, FloatImage>> validation) {
-        List<FloatImage> maps = new ArrayList<>();
+        int block = combination.reach().total() + 1;
+        List<double[]> blockMaxima = new ArrayList<>();
         for (Map<String, FloatImage> scores : validation) {
             int[] size = ScaleCombination.imageSize(scores, specs);
-            maps.add(combination.combine(specs, scores, size[0], size[1]));
+            blockMaxima.add(ImageThreshold.blockMaxima(combination.combine(specs, scores, size[0], size[1]), block));
         }
-        ImageThreshold.Estimate estimate = ImageThreshold.estimate(
-                maps, combination.reach().total() + 1, config.calibration().thresholdQuantile());
-        String score = combination.smoothingSigma() > 0
-                ? String.format(
-                        Locale.ROOT,
-                        "max of the anomaly map smoothed with a Gaussian of sigma %.2f px",
-                        combination.smoothingSigma())
-                : "max of the anomaly map";
-        return new RunMetadata.Threshold(estimate.value(), estimate.rule(score), estimate.scores());
+        ImageThreshold.Estimate estimate = ImageThreshold.fromBlockMaxima(
+                blockMaxima, block, config.calibration().thresholdQuantile());
+        String rule =
+                estimate.rule(ImageThreshold.scoreDescription(combination.smoothingSigma()), "the validation images'");
+        return new RunMetadata.Threshold(estimate.value(), rule, estimate.scores());
     }
 
     private static void requireSameConfig(RunDirectory dir, JsonNode saved, JsonNode current, boolean recalibrate)

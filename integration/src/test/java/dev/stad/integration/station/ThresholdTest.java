@@ -40,7 +40,8 @@ class ThresholdTest {
         assertEquals(0, r.get("rejected").asInt(), r.toString());
         double highest = r.get("scores").get(0).get("score").asDouble();
         double t = r.get("threshold").asDouble();
-        assertTrue(t >= highest, t + " below the highest score " + highest);
+        // Sixteen images peak far below what one in a hundred reaches.
+        assertTrue(t > highest, t + " not above the highest score " + highest);
         assertTrue(r.get("rule").asText().contains("Gumbel"), r.get("rule").asText());
         assertTrue(cli.out().contains("read from the tail of their maps"), cli.out());
     }

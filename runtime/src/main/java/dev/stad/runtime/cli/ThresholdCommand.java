@@ -6,7 +6,6 @@ import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.detect.DetectorOptions;
 import dev.stad.runtime.engine.EngineKind;
 import dev.stad.runtime.engine.Engines;
-import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.io.Json;
 import dev.stad.runtime.io.MvtecLayout;
 import dev.stad.runtime.progress.Progress;
@@ -168,22 +167,18 @@ public final class ThresholdCommand implements Callable<Integer> {
         List<double[]> blockMaxima = new ArrayList<>();
         double bundleThreshold;
         int block;
+        double smoothing;
         try (Detector detector = Detector.open(bundle, options);
                 Progress.Stage stage = progress.stage("scoring good images", files.size(), 0)) {
             bundleThreshold = detector.threshold();
-            Preprocessing pre = detector.manifest().preprocessing();
             block = detector.manifest().combination().reach().total() + 1;
+            smoothing = detector.manifest().combination().smoothingSigma();
             for (InputFiles.Input in : files) {
                 double score;
                 try {
                     Detection d = detector.score(in.file());
                     score = d.score();
-                    // Blocks of the size the map was computed at, whatever size it was brought to.
-                    int[] computed = pre.inputSize(d.height(), d.width());
-                    blockMaxima.add(ImageThreshold.blockMaxima(
-                            d.map(),
-                            ImageThreshold.blocksAlong(computed[0], block),
-                            ImageThreshold.blocksAlong(computed[1], block)));
+                    blockMaxima.add(ImageThreshold.blockMaxima(d.inputMap(), block));
                 } catch (Exception e) {
                     // A threshold from the images that happened to score would not be the station's.
                     throw new IOException(
@@ -208,7 +203,8 @@ public final class ThresholdCommand implements Callable<Integer> {
             ImageThreshold.Estimate e = ImageThreshold.fromBlockMaxima(blockMaxima, block, 1 - rejectRate);
             // Never below the highest: the images scored are good, so none of them is rejected.
             t = Math.max(e.value(), scores[0]);
-            rule = e.rule("max of the anomaly map") + "; not below the highest score";
+            rule = e.rule(ImageThreshold.scoreDescription(smoothing), "the scored images'")
+                    + "; not below the highest score";
         }
         Result result = new Result(
                 t,

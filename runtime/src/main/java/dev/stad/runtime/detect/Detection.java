@@ -18,6 +18,8 @@ import java.util.List;
  * @param regions connected areas of {@link #map} above the threshold, highest peak first
  * @param millis time from decoded image to this result (preprocessing, inference, map resize,
  *     regions)
+ * @param inputMap the map as the detector computed it, at the network input's resolution, whose
+ *     maximum is {@link #score}: the same object as {@link #map} where the two sizes agree
  */
 public record Detection(
         FloatImage map,
@@ -26,7 +28,8 @@ public record Detection(
         double threshold,
         boolean anomalous,
         List<Region> regions,
-        double millis) {
+        double millis,
+        FloatImage inputMap) {
 
     public int width() {
         return map.width();

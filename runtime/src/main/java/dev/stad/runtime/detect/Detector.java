@@ -200,7 +200,8 @@ public final class Detector implements AutoCloseable {
         FloatImage map = Resampler.resize(small, image.height(), image.width());
         List<Region> regions = Regions.find(map, threshold);
         double millis = (System.nanoTime() - t0) / 1e6;
-        return new Detection(map, score, sum / k, threshold, score > threshold, regions, millis);
+        FloatImage inputMap = map.height() == small.height() && map.width() == small.width() ? map : small;
+        return new Detection(map, score, sum / k, threshold, score > threshold, regions, millis, inputMap);
     }
 
     /**

@@ -53,29 +53,44 @@ public final class ImageThreshold {
             scores = List.copyOf(scores);
         }
 
-        /** How the threshold was set, for a bundle's manifest and a run's record. */
-        public String rule(String score) {
+        /**
+         * How the threshold was set, for a bundle's manifest, a run's record or a station's.
+         *
+         * @param score what an image's score is ({@link #scoreDescription})
+         * @param images whose maps the tail was read from, as a possessive ("the validation images'")
+         */
+        public String rule(String score, String images) {
             if (Double.isNaN(location)) {
                 return String.format(
                         Locale.ROOT,
-                        "quantile %.3f (linear interpolation) of the validation images' scores, score = %s",
+                        "quantile %.3f (linear interpolation) of %s scores, score = %s",
                         quantile,
+                        images,
                         score);
             }
             return String.format(
                     Locale.ROOT,
                     "quantile %.3f of a good image's score: a Gumbel law (mu %.4g, beta %.4g) fitted to the maxima of"
-                            + " the validation maps' %dx%d px blocks, raised to %.1f blocks per image, and not below"
-                            + " the validation scores' own quantile (%.4g); score = %s",
+                            + " %s %dx%d px map blocks, raised to %.1f blocks per image, and not below their"
+                            + " scores' own quantile (%.4g); score = %s",
                     quantile,
                     location,
                     scale,
+                    images,
                     block,
                     block,
                     blocksPerImage,
                     empirical,
                     score);
         }
+    }
+
+    /** What an image's score is, for a rule's text: the map's maximum, after the smoothing if any. */
+    public static String scoreDescription(double smoothingSigma) {
+        return smoothingSigma > 0
+                ? String.format(
+                        Locale.ROOT, "max of the anomaly map smoothed with a Gaussian of sigma %.2f px", smoothingSigma)
+                : "max of the anomaly map";
     }
 
     /**
@@ -85,12 +100,9 @@ public final class ImageThreshold {
      * @param q the share of good images the threshold should pass, in (0, 1]
      */
     public static Estimate estimate(List<FloatImage> maps, int block, double q) {
-        if (block < 1) {
-            throw new IllegalArgumentException("block side must be >= 1, found " + block);
-        }
         List<double[]> perMap = new ArrayList<>();
         for (FloatImage map : maps) {
-            perMap.add(blockMaxima(map, blocksAlong(map.height(), block), blocksAlong(map.width(), block)));
+            perMap.add(blockMaxima(map, block));
         }
         return fromBlockMaxima(perMap, block, q);
     }
@@ -115,6 +127,11 @@ public final class ImageThreshold {
             double[] m = perImage.get(i);
             if (m.length == 0) {
                 throw new IllegalArgumentException("image " + i + " has no blocks");
+            }
+            for (double v : m) {
+                if (!Double.isFinite(v)) {
+                    throw new IllegalArgumentException("image " + i + " has a block maximum of " + v);
+                }
             }
             total += m.length;
             scores[i] = Arrays.stream(m).max().orElseThrow();
@@ -153,12 +170,19 @@ public final class ImageThreshold {
     }
 
     /**
-     * The maxima of a map's {@code rows x cols} blocks, row by row, their edges spread evenly so
-     * no block is a sliver. A map brought to another size than it was computed at (a resized
-     * bundle's, back at the image's size) keeps the blocks of the size it was computed at when
-     * cut into as many.
+     * The maxima of a map's blocks of about {@code block} pixels ({@link #blocksAlong} each way),
+     * row by row, their edges spread evenly so no block is a sliver. Give it the map at the size
+     * it was computed at: one brought to another size has had its values blended.
      */
-    public static double[] blockMaxima(FloatImage map, int rows, int cols) {
+    public static double[] blockMaxima(FloatImage map, int block) {
+        if (block < 1) {
+            throw new IllegalArgumentException("block side must be >= 1, found " + block);
+        }
+        return blockMaxima(map, blocksAlong(map.height(), block), blocksAlong(map.width(), block));
+    }
+
+    /** The maxima of a map's {@code rows x cols} blocks, row by row. */
+    static double[] blockMaxima(FloatImage map, int rows, int cols) {
         if (map.channels() != 1) {
             throw new IllegalArgumentException("an anomaly map has one channel, found " + map.channels());
         }
@@ -176,8 +200,8 @@ public final class ImageThreshold {
             for (int x = 0; x < w; x++) {
                 int bx = (int) ((long) x * cols / w);
                 float v = data[y * w + x];
-                if (Float.isNaN(v)) {
-                    throw new IllegalArgumentException("an anomaly map holds NaN at (" + y + ", " + x + ")");
+                if (!Float.isFinite(v)) {
+                    throw new IllegalArgumentException("an anomaly map holds " + v + " at (" + y + ", " + x + ")");
                 }
                 int i = by * cols + bx;
                 if (v > out[i]) {

@@ -90,6 +90,20 @@ class ImageThresholdTest {
     }
 
     @Test
+    void theGumbelFitIsTheLMomentsOneAndItsQuantileThatOfTheLargestOfKBlocks() {
+        // Block maxima 0, 1, 2, 3 of one image: b0 = 1.5, b1 = 7/6, l2 = 5/6, so beta = l2 / ln 2
+        // and mu = b0 - 0.5772 beta; the 0.99 quantile of the largest of the 4 blocks is
+        // mu + beta (ln 4 - ln(-ln 0.99)). Computed by hand.
+        ImageThreshold.Estimate e = ImageThreshold.fromBlockMaxima(List.of(new double[] {3, 0, 2, 1}), 1, 0.99);
+        assertEquals(1.2022459, e.scale(), 1e-6);
+        assertEquals(0.8060449, e.location(), 1e-6);
+        assertEquals(8.0032219, e.value(), 1e-6);
+        assertEquals(4.0, e.blocksPerImage());
+        assertEquals(3.0, e.empirical());
+        assertTrue(e.rule("max", "the validation images'").contains("Gumbel law (mu 0.8060, beta 1.202)"));
+    }
+
+    @Test
     void aQuantileOfOneIsTheHighestValidationScore() {
         SplittableRandom rnd = new SplittableRandom(3);
         List<FloatImage> validation = List.of(goodMap(rnd), goodMap(rnd), goodMap(rnd));
@@ -98,7 +112,10 @@ class ImageThresholdTest {
                 validation.stream().mapToDouble(ImageThresholdTest::max).max().orElseThrow();
         assertEquals(highest, e.value(), 1e-6);
         assertTrue(Double.isNaN(e.location()));
-        assertTrue(e.rule("max").startsWith("quantile 1.000 (linear interpolation)"), e.rule("max"));
+        assertTrue(
+                e.rule("max", "the validation images'")
+                        .startsWith("quantile 1.000 (linear interpolation) of the validation images' scores"),
+                e.rule("max", "the validation images'"));
     }
 
     @Test
@@ -131,14 +148,7 @@ class ImageThresholdTest {
         assertEquals(1, ImageThreshold.blocksAlong(1, 4));
         double[] maxima = ImageThreshold.blockMaxima(new FloatImage(1, 5, 10, data), 1, 3);
         assertArrayEquals(new double[] {3, 6, 9}, maxima);
-        // The same map brought to twice its size, cut into as many blocks: the same maxima.
-        float[] twice = new float[10 * 20];
-        for (int y = 0; y < 10; y++) {
-            for (int x = 0; x < 20; x++) {
-                twice[y * 20 + x] = data[(y / 2) * 10 + x / 2];
-            }
-        }
-        assertArrayEquals(maxima, ImageThreshold.blockMaxima(new FloatImage(1, 10, 20, twice), 1, 3));
+        assertArrayEquals(maxima, ImageThreshold.blockMaxima(new FloatImage(1, 5, 10, data), 4));
     }
 
     @Test
@@ -154,5 +164,10 @@ class ImageThresholdTest {
         assertThrows(IllegalArgumentException.class, () -> ImageThreshold.blockMaxima(map, 9, 1));
         assertThrows(
                 IllegalArgumentException.class, () -> ImageThreshold.fromBlockMaxima(List.of(new double[0]), 4, 0.99));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ImageThreshold.fromBlockMaxima(List.of(new double[] {1, Double.POSITIVE_INFINITY}), 4, 0.99));
+        map.set(0, 3, 4, Float.POSITIVE_INFINITY);
+        assertThrows(IllegalArgumentException.class, () -> ImageThreshold.estimate(List.of(map), 4, 0.99));
     }
 }
