@@ -201,7 +201,7 @@ public final class Int8Detector {
         ScaleCombination ownCombination = ScaleCombination.calibrate(
                 own.stream().map(Graphs.ScaleNetworks::spec).toList(), validationMaps, combination.smoothingSigma());
         OnnxMl.ModelProto graph = Graphs.detector(own, ownCombination, LAYOUT, quantizer, version, metadata);
-        int block = ownCombination.reach().total() + 1;
+        int block = ImageThreshold.blockSide(ownCombination);
         List<double[]> blockMaxima = new ArrayList<>();
         try (GraphSession session = Engines.open(
                         graph.toByteArray(),

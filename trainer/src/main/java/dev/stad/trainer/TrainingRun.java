@@ -660,7 +660,7 @@ public final class TrainingRun {
      * under with the configured probability, from the tail of the validation maps' block maxima.
      */
     private RunMetadata.Threshold threshold(ScaleCombination combination, List<Map<String, FloatImage>> validation) {
-        int block = combination.reach().total() + 1;
+        int block = ImageThreshold.blockSide(combination);
         List<double[]> blockMaxima = new ArrayList<>();
         for (Map<String, FloatImage> scores : validation) {
             int[] size = ScaleCombination.imageSize(scores, specs);

@@ -18,11 +18,9 @@ class ThresholdTest {
     @TempDir
     Path dir;
 
-    @Test
-    void tooFewImagesToCountTheRateGetAThresholdFromTheirMapsTailAboveTheirHighestScore() throws Exception {
-        Path good = TinyModel.data().resolve("train/good");
-        Path json = dir.resolve("tail.json");
-        Cli cli = Cli.run(
+    /** {@code runtime threshold} on ONNX Runtime over {@code good} at {@code rate}, writing {@code json}. */
+    private static Cli threshold(Path good, String rate, Path json) {
+        return Cli.run(
                 "threshold",
                 "--bundle",
                 TinyModel.bundle().toString(),
@@ -31,9 +29,16 @@ class ThresholdTest {
                 "--good",
                 good.toString(),
                 "--reject-rate",
-                "0.01",
+                rate,
                 "--out",
                 json.toString());
+    }
+
+    @Test
+    void tooFewImagesToCountTheRateGetAThresholdFromTheirMapsTailAboveTheirHighestScore() throws Exception {
+        Path good = TinyModel.data().resolve("train/good");
+        Path json = dir.resolve("tail.json");
+        Cli cli = threshold(good, "0.01", json);
         assertEquals(0, cli.exit(), cli.toString());
         JsonNode r = new ObjectMapper().readTree(json.toFile());
         assertEquals(16, r.get("goodImages").asInt());
@@ -50,18 +55,7 @@ class ThresholdTest {
     void theThresholdRejectsTheCountedGoodImagesWhenScoreUsesIt() throws Exception {
         Path good = TinyModel.data().resolve("train/good");
         Path json = dir.resolve("threshold.json");
-        Cli cli = Cli.run(
-                "threshold",
-                "--bundle",
-                TinyModel.bundle().toString(),
-                "--engine",
-                "ort",
-                "--good",
-                good.toString(),
-                "--reject-rate",
-                "0.25",
-                "--out",
-                json.toString());
+        Cli cli = threshold(good, "0.25", json);
         assertEquals(0, cli.exit(), cli.toString());
         JsonNode r = new ObjectMapper().readTree(json.toFile());
         int n = r.get("goodImages").asInt();

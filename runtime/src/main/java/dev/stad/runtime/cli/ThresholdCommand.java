@@ -171,7 +171,7 @@ public final class ThresholdCommand implements Callable<Integer> {
         try (Detector detector = Detector.open(bundle, options);
                 Progress.Stage stage = progress.stage("scoring good images", files.size(), 0)) {
             bundleThreshold = detector.threshold();
-            block = detector.manifest().combination().reach().total() + 1;
+            block = ImageThreshold.blockSide(detector.manifest().combination());
             smoothing = detector.manifest().combination().smoothingSigma();
             for (InputFiles.Input in : files) {
                 double score;

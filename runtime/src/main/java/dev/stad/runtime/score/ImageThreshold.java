@@ -1,7 +1,6 @@
 package dev.stad.runtime.score;
 
 import dev.stad.runtime.image.FloatImage;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -94,24 +93,18 @@ public final class ImageThreshold {
     }
 
     /**
-     * The threshold from the validation images' combined maps (one channel each, any sizes).
-     *
-     * @param block the blocks' side in map pixels, about the widest receptive field
-     * @param q the share of good images the threshold should pass, in (0, 1]
+     * The blocks' side for maps that {@code combination} makes: the widest receptive field plus
+     * the smoothing, so that neighbouring blocks share few patches.
      */
-    public static Estimate estimate(List<FloatImage> maps, int block, double q) {
-        List<double[]> perMap = new ArrayList<>();
-        for (FloatImage map : maps) {
-            perMap.add(blockMaxima(map, block));
-        }
-        return fromBlockMaxima(perMap, block, q);
+    public static int blockSide(ScaleCombination combination) {
+        return combination.reach().total() + 1;
     }
 
     /**
      * The threshold from each good image's block maxima ({@link #blockMaxima}), for callers that
      * keep those rather than whole maps.
      *
-     * @param block the blocks' side, for the rule's text
+     * @param block the blocks' side ({@link #blockSide}), for the rule's text
      * @param q the share of good images the threshold should pass, in (0, 1]
      */
     public static Estimate fromBlockMaxima(List<double[]> perImage, int block, double q) {
@@ -165,7 +158,7 @@ public final class ImageThreshold {
     }
 
     /** How many blocks of about {@code block} pixels a side of {@code side} pixels is cut into: at least one. */
-    public static int blocksAlong(int side, int block) {
+    static int blocksAlong(int side, int block) {
         return Math.max(1, (int) Math.round(side / (double) block));
     }
 

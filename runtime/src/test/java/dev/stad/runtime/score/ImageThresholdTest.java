@@ -51,6 +51,12 @@ class ImageThresholdTest {
         return new FloatImage(1, SIDE, SIDE, map);
     }
 
+    /** The threshold from whole maps, cut into blocks of {@code block} pixels as the trainer cuts them. */
+    private static ImageThreshold.Estimate estimate(List<FloatImage> maps, int block, double q) {
+        return ImageThreshold.fromBlockMaxima(
+                maps.stream().map(m -> ImageThreshold.blockMaxima(m, block)).toList(), block, q);
+    }
+
     private static double max(FloatImage map) {
         double m = Double.NEGATIVE_INFINITY;
         for (float v : map.data()) {
@@ -74,7 +80,7 @@ class ImageThresholdTest {
             for (int i = 0; i < 4; i++) {
                 validation.add(goodMap(rnd));
             }
-            ImageThreshold.Estimate e = ImageThreshold.estimate(validation, 16, 0.99);
+            ImageThreshold.Estimate e = estimate(validation, 16, 0.99);
             assertTrue(e.value() >= e.empirical());
             for (double s : newScores) {
                 tailRejected += s > e.value() ? 1 : 0;
@@ -107,7 +113,7 @@ class ImageThresholdTest {
     void aQuantileOfOneIsTheHighestValidationScore() {
         SplittableRandom rnd = new SplittableRandom(3);
         List<FloatImage> validation = List.of(goodMap(rnd), goodMap(rnd), goodMap(rnd));
-        ImageThreshold.Estimate e = ImageThreshold.estimate(validation, 16, 1.0);
+        ImageThreshold.Estimate e = estimate(validation, 16, 1.0);
         double highest =
                 validation.stream().mapToDouble(ImageThresholdTest::max).max().orElseThrow();
         assertEquals(highest, e.value(), 1e-6);
@@ -128,7 +134,7 @@ class ImageThresholdTest {
             map.set(0, 5, 5, peak);
             validation.add(map);
         }
-        ImageThreshold.Estimate e = ImageThreshold.estimate(validation, 16, 0.9);
+        ImageThreshold.Estimate e = estimate(validation, 16, 0.9);
         double tail = e.location() + e.scale() * (Math.log(e.blocksPerImage()) - Math.log(-Math.log(0.9)));
         assertTrue(tail < e.empirical(), "tail " + tail + ", quantile " + e.empirical());
         assertEquals(1 + 0.7 * 9, e.value(), 1e-9);
@@ -154,12 +160,12 @@ class ImageThresholdTest {
     @Test
     void badInputIsRefusedWithTheReason() {
         FloatImage map = FloatImage.zeros(1, 8, 8);
-        assertThrows(IllegalArgumentException.class, () -> ImageThreshold.estimate(List.of(), 4, 0.99));
-        assertThrows(IllegalArgumentException.class, () -> ImageThreshold.estimate(List.of(map), 0, 0.99));
-        assertThrows(IllegalArgumentException.class, () -> ImageThreshold.estimate(List.of(map), 4, 0));
+        assertThrows(IllegalArgumentException.class, () -> estimate(List.of(), 4, 0.99));
+        assertThrows(IllegalArgumentException.class, () -> estimate(List.of(map), 0, 0.99));
+        assertThrows(IllegalArgumentException.class, () -> estimate(List.of(map), 4, 0));
         map.set(0, 3, 4, Float.NaN);
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> ImageThreshold.estimate(List.of(map), 4, 0.99));
+                assertThrows(IllegalArgumentException.class, () -> estimate(List.of(map), 4, 0.99));
         assertTrue(e.getMessage().contains("NaN at (3, 4)"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ImageThreshold.blockMaxima(map, 9, 1));
         assertThrows(
@@ -168,6 +174,6 @@ class ImageThresholdTest {
                 IllegalArgumentException.class,
                 () -> ImageThreshold.fromBlockMaxima(List.of(new double[] {1, Double.POSITIVE_INFINITY}), 4, 0.99));
         map.set(0, 3, 4, Float.POSITIVE_INFINITY);
-        assertThrows(IllegalArgumentException.class, () -> ImageThreshold.estimate(List.of(map), 4, 0.99));
+        assertThrows(IllegalArgumentException.class, () -> estimate(List.of(map), 4, 0.99));
     }
 }
