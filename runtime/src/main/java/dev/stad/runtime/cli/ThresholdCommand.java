@@ -122,7 +122,7 @@ public final class ThresholdCommand implements Callable<Integer> {
             @JsonProperty("scores") List<Scored> scores) {}
 
     /**
-     * The threshold that rejects at most {@code floor(rate * n)} of {@code scores}: the next
+     * The threshold that rejects at most {@link #allowed} of {@code scores}: the next
      * highest score after that many, so that images scoring above it, and only those, are
      * rejected (ties at the threshold pass). With fewer than {@code 1 / rate} images that is their
      * maximum.
@@ -134,8 +134,16 @@ public final class ThresholdCommand implements Callable<Integer> {
         int n = scores.length;
         double[] sorted = scores.clone();
         Arrays.sort(sorted);
-        int allowed = (int) Math.floor(rate * n + 1e-9);
-        return sorted[n - 1 - Math.min(allowed, n - 1)];
+        return sorted[n - 1 - Math.min(allowed(n, rate), n - 1)];
+    }
+
+    /**
+     * How many of {@code n} images a rate rejects, {@code floor(rate * n)}, where a rate up to
+     * 0.1% short of {@code k / n} counts {@code k}: room for a rate typed in decimals, so that
+     * 30 images at 0.03333 count one.
+     */
+    static int allowed(int n, double rate) {
+        return (int) Math.floor(rate * n * (1 + 1e-3));
     }
 
     static int above(double[] scores, double threshold) {
@@ -193,7 +201,7 @@ public final class ThresholdCommand implements Callable<Integer> {
         scored.sort((a, b) -> Double.compare(b.score(), a.score()));
         double[] scores = scored.stream().mapToDouble(Scored::score).toArray();
         int n = scores.length;
-        boolean counted = n * rejectRate >= 1;
+        boolean counted = allowed(n, rejectRate) >= 1;
         double t;
         String rule;
         if (counted) {

@@ -29,4 +29,16 @@ class ThresholdCommandTest {
         assertEquals(0, ThresholdCommand.above(ties, 2), "an image at the threshold passes, as in score");
         assertThrows(IllegalArgumentException.class, () -> ThresholdCommand.threshold(new double[0], 0.1));
     }
+
+    @Test
+    void aRateTypedInDecimalsCountsTheImageItNames() {
+        // 1/30 typed as 0.03333: 30 images count one rejection, as 10 do at 0.1 and 3 at 1/3.
+        assertEquals(1, ThresholdCommand.allowed(30, 0.03333));
+        assertEquals(1, ThresholdCommand.allowed(10, 0.1));
+        assertEquals(1, ThresholdCommand.allowed(3, 1.0 / 3));
+        assertEquals(0, ThresholdCommand.allowed(29, 0.03333));
+        assertEquals(0, ThresholdCommand.allowed(99, 0.01));
+        double[] scores = IntStream.rangeClosed(1, 30).mapToDouble(i -> i).toArray();
+        assertEquals(29, ThresholdCommand.threshold(scores, 0.03333));
+    }
 }
