@@ -188,13 +188,16 @@ public final class ExportCheck {
         List<float[]> ys = new ArrayList<>();
         try (GraphSession a = session(bundle.read(fp32.file()), fp32.file(), fp32.input(), fp32.output());
                 GraphSession b = session(bundle.read(int8.file()), int8.file(), int8.input(), int8.output())) {
-            Tiles.Geometry geometry = Tiles.Geometry.of(m);
+            Tiles.Geometry fp32Geometry = Tiles.Geometry.of(m, fp32);
+            Tiles.Geometry int8Geometry = Tiles.Geometry.of(m, int8);
             long budget = DetectorOptions.DEFAULT_MEMORY_BUDGET_MB << 20;
             for (FloatImage image : images) {
                 int fp32Tile = Tiles.tileFor(m, Precision.FP32, image.height(), image.width(), budget);
                 int int8Tile = Tiles.tileFor(m, Precision.INT8, image.height(), image.width(), budget);
-                xs.add(Tiles.run(a, fp32.output(), image, fp32Tile, geometry).data());
-                ys.add(Tiles.run(b, int8.output(), image, int8Tile, geometry).data());
+                xs.add(Tiles.run(a, fp32.output(), image, fp32Tile, fp32Geometry)
+                        .data());
+                ys.add(Tiles.run(b, int8.output(), image, int8Tile, int8Geometry)
+                        .data());
             }
         }
         double[] fx = meanAndSpread(xs);

@@ -202,6 +202,8 @@ public final class Int8Detector {
                 own.stream().map(Graphs.ScaleNetworks::spec).toList(), validationMaps, combination.smoothingSigma());
         OnnxMl.ModelProto graph = Graphs.detector(own, ownCombination, LAYOUT, quantizer, version, metadata);
         int block = ImageThreshold.blockSide(ownCombination);
+        // Tiles of the int8 graph fill the band with its own rings.
+        Tiles.Geometry ownGeometry = Tiles.Geometry.of(ownCombination);
         List<double[]> blockMaxima = new ArrayList<>();
         try (GraphSession session = Engines.open(
                         graph.toByteArray(),
@@ -220,9 +222,9 @@ public final class Int8Detector {
                     LAYOUT);
             for (FloatImage v0 : images.validation()) {
                 int tile = Tiles.tileFor(
-                        perPixel, geometry, v0.height(), v0.width(), DetectorOptions.DEFAULT_MEMORY_BUDGET_MB << 20);
-                blockMaxima.add(
-                        ImageThreshold.blockMaxima(Tiles.run(session, Graphs.ANOMALY_MAP, v0, tile, geometry), block));
+                        perPixel, ownGeometry, v0.height(), v0.width(), DetectorOptions.DEFAULT_MEMORY_BUDGET_MB << 20);
+                blockMaxima.add(ImageThreshold.blockMaxima(
+                        Tiles.run(session, Graphs.ANOMALY_MAP, v0, tile, ownGeometry), block));
                 stage.step("");
             }
         }

@@ -277,6 +277,84 @@ class ExportedGraphsTest {
         assertTrue(networkConvs >= m.scales().size() * 4, networkConvs + " network convolutions");
     }
 
+    /**
+     * A dilated pool is a Max of slices shifted along one axis, then another along the other: an
+     * engine holds two shifted copies of the pool's input at once (the pools here are 2x2), not
+     * four. That the values are the pool's is what the plain-Java comparison above shows.
+     */
+    @ParameterizedTest
+    @EnumSource(DetectorLayout.class)
+    void dilatedPoolsShiftOneAxisAtATime(DetectorLayout layout) throws Exception {
+        ModelBundle bundle = layout == DetectorLayout.FUSED ? fused : separate;
+        BundleManifest m = bundle.manifest();
+        OnnxMl.GraphProto graph =
+                OnnxMl.ModelProto.parseFrom(bundle.read(m.detector().file())).getGraph();
+        Map<String, OnnxMl.TensorProto> initializers = new java.util.HashMap<>();
+        graph.getInitializerList().forEach(t -> initializers.put(t.getName(), t));
+        Map<String, OnnxMl.NodeProto> producers = new java.util.HashMap<>();
+        graph.getNodeList().forEach(n -> n.getOutputList().forEach(o -> producers.put(o, n)));
+        Map<String, Long> passAxis = new java.util.HashMap<>();
+        int rowPasses = 0;
+        int pools = 0;
+        for (OnnxMl.NodeProto n : graph.getNodeList()) {
+            if (!n.getOpType().equals("Max") || n.getName().startsWith(BundleManifest.DetectorGraph.FP32_NODE_PREFIX)) {
+                continue;
+            }
+            assertEquals(2, n.getInputCount(), n.getName() + " takes the max of " + n.getInputList());
+            java.util.Set<Long> axes = new java.util.HashSet<>();
+            for (String in : n.getInputList()) {
+                OnnxMl.NodeProto slice = producers.get(in);
+                assertEquals("Slice", slice.getOpType(), n.getName() + " reads " + in);
+                OnnxMl.TensorProto sliced = initializers.get(slice.getInput(3));
+                assertEquals(List.of(1L), sliced.getDimsList(), slice.getName() + " slices several axes");
+                axes.add(java.nio.ByteBuffer.wrap(sliced.getRawData().toByteArray())
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .getLong());
+            }
+            assertEquals(1, axes.size(), n.getName() + " shifts along " + axes);
+            long axis = axes.iterator().next();
+            passAxis.put(n.getOutput(0), axis);
+            if (axis == 2) {
+                rowPasses++;
+            } else {
+                // A column pass reads the row pass of the same pool.
+                assertEquals(3L, axis, n.getName());
+                String read = producers.get(n.getInput(0)).getInput(0);
+                assertEquals(2L, passAxis.get(read), n.getName() + " reads " + read + ", not a row pass");
+            }
+            pools++;
+        }
+        // p33's second pool and p65's second and third, each a row and a column pass, per stack
+        // of networks: one fused stack per scale, or the teacher and three students each alone.
+        int stacks = layout == DetectorLayout.FUSED ? 1 : 4;
+        assertEquals(3 * 2 * stacks, pools);
+        assertEquals(3 * stacks, rowPasses);
+    }
+
+    /**
+     * Tiles of a detector with three scales, smoothing and a band standardised ring by ring give
+     * the whole image's map: the station fills the band once the tiles are put together.
+     */
+    @ParameterizedTest
+    @EnumSource(DetectorLayout.class)
+    void tilesGiveTheWholeMapWithEveryScaleSmoothingAndBandRings(DetectorLayout layout) throws Exception {
+        ModelBundle bundle = layout == DetectorLayout.FUSED ? fused : separate;
+        BundleManifest m = bundle.manifest();
+        Tiles.Geometry geometry = Tiles.Geometry.of(m, m.detector());
+        assertTrue(geometry.fillsBandAfterTiles());
+        assertTrue(m.combination().smoothingRadius() > 0 && m.scales().size() == 3);
+        FloatImage image = random(3, 112, 100, 11);
+        try (GraphSession s = ExportCheck.session(
+                bundle.read(m.detector().file()), m.detector().file(), Graphs.IMAGE_INPUT, Graphs.ANOMALY_MAP)) {
+            float[] whole = Tiles.run(s, Graphs.ANOMALY_MAP, image, 0, geometry).data();
+            // 3 x 3 tiles of 38 x 34, whose seams cross the 8-pixel band and p65's 64-pixel reach.
+            float[] tiled =
+                    Tiles.run(s, Graphs.ANOMALY_MAP, image, 40, geometry).data();
+            double d = ExportCheck.relativeDifference(whole, tiled);
+            assertTrue(d < 1e-5, layout + ": " + d);
+        }
+    }
+
     @Test
     void everyGraphLoadsWithFullOptimisationAndUsesOnlyTheDocumentedOperators() throws Exception {
         BundleManifest m = fused.manifest();

@@ -438,10 +438,15 @@ public final class LatencyCommand implements Callable<Integer> {
                 for (int k = 0; k < t.length; k++) {
                     t[k] = Tiles.tileFor(m, precisionOf(ours.get(k)), size, size, tiles.tile(), tiles.memoryBudgetMb());
                 }
-                Tiles.Geometry geometry = Tiles.Geometry.of(m);
                 double round = torch.timeOnce(pre.apply(host));
                 for (int k = 0; k < t.length; k++) {
-                    round += scoreOnce(sessions.get(k), pre, host, m.detector().output(), t[k], geometry);
+                    round += scoreOnce(
+                            sessions.get(k),
+                            pre,
+                            host,
+                            m.detector().output(),
+                            t[k],
+                            ours.get(k).geometry());
                 }
                 int n = (int) Math.max(minRuns, Math.min(runs, Math.floor(maxSeconds * 1000 / round)));
                 List<Double> peerMs = new ArrayList<>();
@@ -453,7 +458,12 @@ public final class LatencyCommand implements Callable<Integer> {
                     for (int k = 0; k < sessions.size(); k++) {
                         oursMs.get(k)
                                 .add(scoreOnce(
-                                        sessions.get(k), pre, host, m.detector().output(), t[k], geometry));
+                                        sessions.get(k),
+                                        pre,
+                                        host,
+                                        m.detector().output(),
+                                        t[k],
+                                        ours.get(k).geometry()));
                     }
                     peerMs.add(torch.timeOnce(pre.apply(host)));
                 }
@@ -533,7 +543,7 @@ public final class LatencyCommand implements Callable<Integer> {
         int t = gpu && tiles.tile() == 0
                 ? 0
                 : Tiles.tileFor(m, precisionOf(v), size, size, tiles.tile(), tiles.memoryBudgetMb());
-        Tiles.Geometry geometry = Tiles.Geometry.of(m);
+        Tiles.Geometry geometry = v.geometry();
         ProcessMemory.resetPeak();
         double warm = scoreOnce(session, pre, host, output, t, geometry);
         int n = (int) Math.max(minRuns, Math.min(runs, Math.floor(maxSeconds * 1000 / warm)));

@@ -69,7 +69,7 @@ public final class StationMemory {
                 d.input(),
                 List.of(d.output()),
                 EngineOptions.cpu().withThreads(threads))) {
-            Tiles.run(s, d.output(), input, tile, Tiles.Geometry.of(m));
+            Tiles.run(s, d.output(), input, tile, Tiles.Geometry.of(m, d));
         }
         System.out.println(String.format(Locale.ROOT, "%.1f", ProcessMemory.peakMb()));
     }

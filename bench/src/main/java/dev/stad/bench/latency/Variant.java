@@ -8,6 +8,7 @@ import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.bundle.Precision;
+import dev.stad.runtime.detect.Tiles;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.ArrayList;
@@ -23,7 +24,18 @@ import java.util.Map;
  * @param precision the bundle detector's precision; null for a variant built from a training run
  */
 public record Variant(
-        String name, List<String> scales, int students, List<NetworkSpec> networks, byte[] onnx, Precision precision) {
+        String name,
+        List<String> scales,
+        int students,
+        List<NetworkSpec> networks,
+        byte[] onnx,
+        Precision precision,
+        ScaleCombination combination) {
+
+    /** How this detector is cut into tiles and its band filled: its own combination's geometry. */
+    public Tiles.Geometry geometry() {
+        return Tiles.Geometry.of(combination);
+    }
 
     /**
      * FLOPs (2 per MAC) of the convolutions one {@code size x size} anomaly map computes when
@@ -69,7 +81,8 @@ public record Variant(
                 students,
                 List.copyOf(networks),
                 bundle.read(d.file()),
-                precision);
+                precision,
+                d.combination() != null ? d.combination() : m.combination());
     }
 
     /**
@@ -113,6 +126,7 @@ public record Variant(
                 students,
                 List.copyOf(networks),
                 onnx,
-                null);
+                null,
+                combination);
     }
 }

@@ -64,7 +64,7 @@ public final class Detector implements AutoCloseable {
                         : manifest.threshold().value();
         this.topFraction = options.topFraction();
         this.tile = tile;
-        this.geometry = Tiles.Geometry.of(manifest);
+        this.geometry = Tiles.Geometry.of(manifest, graph);
     }
 
     /** Opens {@code bundle} on ONNX Runtime (CPU) with the bundle's threshold. */

@@ -16,26 +16,54 @@ import java.util.List;
 /**
  * Runs a detector graph over a large image tile by tile, so memory stays that of one tile.
  * Exact because the dense networks have no strides (pools run at stride 1, later layers
- * dilated): a map pixel depends only on the image within the combination's reach around it (the
- * widest scale margin plus the smoothing radius). Each tile is cut with that much of the image
- * around it, and only the tile's own pixels are kept. Where a cut meets the image border, the
- * graph sees the same border the whole image has, so the border bands come out as in the whole
- * image too; a pixel of the outer band takes the maximum over the first level's pixels whose
- * patches contain it, so a tile there is cut with those pixels' reach. The halo costs extra computation: {@code ((t + reach) / t)^2}.
+ * dilated): a map pixel inside level 0's region depends only on the image within the
+ * combination's reach around it (the widest scale margin plus the smoothing radius). Each tile is
+ * cut with that much of the image around it, and only the tile's own pixels are kept. The outer
+ * band is the exception: a band pixel takes the maximum over the level-0 pixels whose patches
+ * contain it, which may lie in the neighbouring tile, so once the tiles are put together the
+ * band is filled again from the whole of level 0's region, exactly as the graph fills it (the
+ * same maxima, the same ring-by-ring standardisation in float). Cutting the tiles along the
+ * border wide enough for the graph to get the band right itself costs more: at 900x900 in 3x3
+ * tiles, 12% more multiply-adds than the whole image instead of 7%. Bundles exported before the
+ * band was standardised ring by ring are still cut that way, since some of them filled the band
+ * by copying the nearest level-0 pixel instead, and their manifests do not say which. The halo
+ * costs extra computation: {@code ((t + reach) / t)^2} at most.
  */
 public final class Tiles {
     private Tiles() {}
 
     /**
-     * What cutting needs to know of a bundle.
+     * What cutting needs to know of a detector.
      *
      * @param halo what {@link #halo} gives
      * @param band the outer band the combination fills from its edge (the first level's margin)
      * @param minimumSide what {@link #minimumSide} gives: a cut is widened to at least this
+     * @param rings the outer band's standardisation by ring, the detector graph's (empty: the raw
+     *     maximum, as bundles written before it have)
      */
-    public record Geometry(NetworkSpec.Margin halo, NetworkSpec.Margin band, int minimumSide) {
+    public record Geometry(
+            NetworkSpec.Margin halo, NetworkSpec.Margin band, int minimumSide, List<ScaleCombination.Affine> rings) {
+        public Geometry {
+            rings = List.copyOf(rings);
+        }
+
+        /**
+         * Whether {@link #run} fills the outer band itself once the tiles are put together
+         * (bundles whose band is standardised ring by ring), rather than cutting each tile along
+         * the border wide enough for the graph to fill it.
+         */
+        public boolean fillsBandAfterTiles() {
+            return !rings.isEmpty();
+        }
+
+        /** The geometry of the bundle's fp32 detector. */
         public static Geometry of(BundleManifest manifest) {
             return of(manifest.combination());
+        }
+
+        /** The geometry of {@code graph}, a detector of {@code manifest}: its own band calibration where it has one. */
+        public static Geometry of(BundleManifest manifest, BundleManifest.DetectorGraph graph) {
+            return of(graph.combination() != null ? graph.combination() : manifest.combination());
         }
 
         public static Geometry of(ScaleCombination combination) {
@@ -43,7 +71,8 @@ public final class Tiles {
             return new Geometry(
                     combination.reach(),
                     levels.get(0).margin(),
-                    levels.get(levels.size() - 1).margin().total() + 1);
+                    levels.get(levels.size() - 1).margin().total() + 1,
+                    combination.outerBand());
         }
     }
 
@@ -73,30 +102,36 @@ public final class Tiles {
      * Bytes a detector of {@code precision} and {@code layout} works in per input pixel computed
      * at once, estimated from the architectures of scales with {@code students} students each,
      * times {@link #ESTIMATE_MARGIN} ({@code specs} lists every architecture the detector runs:
-     * students of their own architecture add theirs). Each estimate was fitted to the peak resident memory of a
-     * fresh station JVM (ONNX Runtime 1.24, AVX-512 CPU) at two or more input sizes: the growth
-     * per pixel, since what does not grow with the input (the JVM, the weights) is not the
-     * budget's business.
+     * students of their own architecture add theirs). Each estimate was fitted to the peak
+     * resident memory of a fresh station JVM (ONNX Runtime 1.24, AVX-512 and AMD EPYC CPUs) at two
+     * or more input sizes: the growth per pixel, since what does not grow with the input (the
+     * JVM, the weights) is not the budget's business.
      *
      * <p>fp32, separate (the default): one network runs at a time, so three tensors of the
-     * widest layer (its input, its output and one held for later; a dense max pool's four
-     * shifted slices come to as much on half the channels) plus the float descriptors of every
-     * network of a scale twice (held until the scale's e and v are computed, and their
-     * differences). 7.2 KB per pixel before the margin for both the default model and the paper's
-     * three scales; measured 6.4 KB (default model) and 7.7 KB (paper's model) between 128^2 and
-     * 256^2 inputs.
+     * widest layer (a convolution's input and output, or a dilated pool pass's two shifted
+     * slices and its result) plus the float descriptors of every network of a scale twice (held
+     * until the scale's e and v are computed, and their differences). 7.2 KB per pixel before
+     * the margin for both the default model and the paper's three scales. A station computing an
+     * input whole grew by 5.3 KB (default model) and 5.2 KB (paper's model) per pixel between
+     * 192^2 and 320^2 inputs; one computing a 900^2 image in tiles by 6.3 to 7.1 KB per pixel of
+     * its largest cut (ONNX Runtime's arena keeps blocks for each cut's shape), which is what the
+     * margin is for. Bundles exported before the dilated pools were written in two passes (one
+     * Max of all four shifted copies of a 256-channel tensor) hold more: 7.7 and 9.1 KB per pixel
+     * whole, 8.6 KB per pixel of the largest cut; the same estimate covers them, with less room.
      *
      * <p>fp32, fused: the widest convolution's column buffer (input channels x kernel^2 floats per
      * pixel, which the CPU convolution expands before its matrix product) plus three stacked
      * activation tensors of the widest fused layer (all networks' channels at once). 38 KB per
-     * pixel on the default model, which grew by 39 to 52 KB per pixel between 128^2 and 512^2.
+     * pixel on the default model, which grew by 39 to 52 KB per pixel between 128^2 and 512^2
+     * with four-copy pools (between 128^2 and 256^2: by 14.0 KB with two-pass pools, 24.7 KB
+     * with four-copy ones).
      *
      * <p>int8 (always separate): activations are one byte each and the integer convolutions
      * expand no full-size column buffer (ONNX Runtime's work in blocks), so the estimate is three
      * stacked activation tensors of the widest layer at one byte, plus the float descriptors of
      * every network of a scale twice; 7.2 KB per pixel on the default model, whose int8 detector's
-     * peak grew by 7.6 to 8.7 KB per pixel between 128^2 and 384^2 inputs (the paper's three-scale
-     * model: 6.5 KB in the bench process).
+     * peak grew by 7.6 to 8.7 KB per pixel between 128^2 and 384^2 inputs with four-copy pools
+     * (the paper's three-scale model: 6.5 KB in the bench process).
      */
     public static long workingBytesPerPixel(
             List<NetworkSpec> specs, int students, Precision precision, DetectorLayout layout) {
@@ -206,7 +241,7 @@ public final class Tiles {
     /**
      * The input shapes {@link #run} gives the detector graph for the bundle's inputs and
      * {@code tile}. Resize bundles: exactly the input when it is computed whole, else from the
-     * smallest cut to the whole input, tuned for the first (largest) cut. Native bundles: from
+     * smallest cut to the whole input, tuned for the first cut. Native bundles: from
      * the smallest image accepted to the largest cut (or {@link #NATIVE_UNTILED_MAX_SIDE} without
      * tiles), tuned for the largest cut (or the reference size). Batch 1.
      */
@@ -272,10 +307,12 @@ public final class Tiles {
     }
 
     /**
-     * The graph's one-channel output for {@code input}, computed in tiles of at most
-     * {@code tile x tile} map pixels ({@code tile <= 0}: the whole image at once).
+     * The detector graph's anomaly map for {@code input}, computed in tiles of at most
+     * {@code tile x tile} map pixels ({@code tile <= 0}: the whole image at once). Only for the
+     * anomaly map: tiles put together get their outer band filled as the map's.
      *
-     * @param geometry the bundle's {@link Geometry}
+     * @param output the graph's anomaly map output
+     * @param geometry the detector's {@link Geometry}
      */
     public static FloatImage run(GraphSession session, String output, FloatImage input, int tile, Geometry geometry)
             throws EngineException {
@@ -286,11 +323,13 @@ public final class Tiles {
         }
         float[] map = new float[h * w];
         NetworkSpec.Margin band = geometry.band();
-        for (int y0 = 0; y0 < h; y0 += tile) {
-            int y1 = Math.min(h, y0 + tile);
+        int th = evenTile(h, tile);
+        int tw = evenTile(w, tile);
+        for (int y0 = 0; y0 < h; y0 += th) {
+            int y1 = Math.min(h, y0 + th);
             boolean rowsInBand = y0 < band.before() || y1 > h - band.after();
-            for (int x0 = 0; x0 < w; x0 += tile) {
-                int x1 = Math.min(w, x0 + tile);
+            for (int x0 = 0; x0 < w; x0 += tw) {
+                int x1 = Math.min(w, x0 + tw);
                 boolean columnsInBand = x0 < band.before() || x1 > w - band.after();
                 int[] cy = cut(y0, y1, h, geometry, columnsInBand);
                 int[] cx = cut(x0, x1, w, geometry, rowsInBand);
@@ -305,36 +344,53 @@ public final class Tiles {
                 }
             }
         }
+        if (geometry.fillsBandAfterTiles()) {
+            fillOuterBand(map, h, w, geometry);
+        }
         return new FloatImage(1, h, w, map);
+    }
+
+    /**
+     * The side of the tiles an axis of length {@code n} is cut into with tiles of at most
+     * {@code tile}: as many as {@code tile} needs, all as long as each other (the last one up to
+     * a pixel shorter). The halos, and so the computation, are those of the number of tiles, and
+     * even tiles keep the largest cut, and so the memory, to the least that number allows: 900
+     * pixels in tiles of at most 352 become three of 300, not two of 352 and one of 196.
+     */
+    static int evenTile(int n, int tile) {
+        int count = (n + tile - 1) / tile;
+        return (n + count - 1) / count;
     }
 
     /**
      * The span [from, to) of the image cut for the tile [t0, t1) along an axis of length n: the
      * tile plus the halo, clipped to the image, widened inward to the minimum side if short.
-     * A pixel of the outer band takes the maximum over the first-level pixels whose patches
+     * Where {@link Geometry#fillsBandAfterTiles} is false the graph fills the band of each cut:
+     * a pixel of the outer band takes the maximum over the first-level pixels whose patches
      * contain it, up to {@code band.after()} before and {@code band.before()} after it along both
      * axes, so the span also counts from the farthest of those: along this axis for the tile's
-     * own band pixels, and for all of its pixels when {@code otherAxisInBand} says the tile
-     * holds band pixels of the other axis (a tile along the left border needs rows above and
-     * below its own).
+     * own band pixels, and for all of its pixels when {@code otherAxisInBand} says the tile holds
+     * band pixels of the other axis (a tile along the left border needs rows above and below its
+     * own).
      */
     static int[] cut(int t0, int t1, int n, Geometry geometry, boolean otherAxisInBand) {
-        NetworkSpec.Margin halo = geometry.halo();
-        int b = geometry.band().before();
-        int a = geometry.band().after();
-        int first;
-        int last;
-        if (otherAxisInBand) {
-            first = t0 - a;
-            last = t1 - 1 + b;
-        } else {
-            first = t1 - 1 >= n - a ? Math.max(t0, n - a) - a : t0;
-            last = t0 < b ? Math.min(t1, b) - 1 + b : t1 - 1;
+        int first = t0;
+        int last = t1 - 1;
+        if (!geometry.fillsBandAfterTiles()) {
+            int b = geometry.band().before();
+            int a = geometry.band().after();
+            if (otherAxisInBand) {
+                first = t0 - a;
+                last = t1 - 1 + b;
+            } else {
+                first = t1 - 1 >= n - a ? Math.max(t0, n - a) - a : t0;
+                last = t0 < b ? Math.min(t1, b) - 1 + b : t1 - 1;
+            }
+            first = Math.min(t0, Math.max(first, b));
+            last = Math.max(t1 - 1, Math.min(last, n - 1 - a));
         }
-        first = Math.min(t0, Math.max(first, b));
-        last = Math.max(t1 - 1, Math.min(last, n - 1 - a));
-        int from = Math.max(0, first - halo.before());
-        int to = Math.min(n, last + 1 + halo.after());
+        int from = Math.max(0, first - geometry.halo().before());
+        int to = Math.min(n, last + 1 + geometry.halo().after());
         int need = Math.min(n, geometry.minimumSide()) - (to - from);
         if (need > 0) {
             int down = Math.min(need, n - to);
@@ -342,5 +398,47 @@ public final class Tiles {
             from -= need - down;
         }
         return new int[] {from, to};
+    }
+
+    /**
+     * Fills the outer band of a {@code height x width} map in place from its level-0 region, as
+     * the detector graph does: each band pixel the largest value of the level-0 pixels whose
+     * patches contain it (up to {@code band.after()} before and {@code band.before()} after it
+     * along both axes), then standardised by its ring's affine, in float as the graph's Mul and
+     * Add compute it. A tile's own band pixels near a neighbouring tile were filled by the graph
+     * without that neighbour's level-0 pixels; everything else in the band comes out as it was.
+     */
+    static void fillOuterBand(float[] map, int height, int width, Geometry geometry) {
+        NetworkSpec.Margin first = geometry.band();
+        int b = first.before();
+        int a = first.after();
+        int r0 = b;
+        int r1 = height - a - 1;
+        int c0 = b;
+        int c1 = width - a - 1;
+        if ((b == 0 && a == 0) || r1 < r0 || c1 < c0) {
+            return;
+        }
+        // A window reads level 0's region only and only band pixels are written: in place.
+        List<ScaleCombination.Affine> rings = geometry.rings();
+        for (int r = 0; r < height; r++) {
+            for (int c = 0; c < width; c++) {
+                int ring = ScaleCombination.ring(first, height, width, r, c);
+                if (ring < 0) {
+                    continue;
+                }
+                float m = Float.NEGATIVE_INFINITY;
+                for (int y = Math.max(r0, r - a); y <= Math.min(r1, r + b); y++) {
+                    for (int x = Math.max(c0, c - a); x <= Math.min(c1, c + b); x++) {
+                        m = Math.max(m, map[y * width + x]);
+                    }
+                }
+                if (!rings.isEmpty()) {
+                    ScaleCombination.Affine affine = rings.get(ring);
+                    m = m * (float) (1 / affine.std()) + (float) (-affine.mean() / affine.std());
+                }
+                map[r * width + c] = m;
+            }
+        }
     }
 }

@@ -490,7 +490,7 @@ public record ScaleCombination(
      * edge), the columns left and right of it only its rows (their ring is the distance to the left
      * or right edge). The detector graph cuts the band the same way.
      */
-    static int ring(NetworkSpec.Margin first, int height, int width, int r, int c) {
+    public static int ring(NetworkSpec.Margin first, int height, int width, int r, int c) {
         if (r < first.before()) {
             return r;
         }

@@ -2,13 +2,16 @@ package dev.stad.runtime.detect;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.Precision;
+import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class TilesTest {
@@ -16,7 +19,7 @@ class TilesTest {
     private static final NetworkSpec.Margin BAND = new NetworkSpec.Margin(4, 4);
 
     private static Tiles.Geometry geometry(int minimumSide) {
-        return new Tiles.Geometry(HALO, BAND, minimumSide);
+        return new Tiles.Geometry(HALO, BAND, minimumSide, List.of());
     }
 
     @Test
@@ -35,8 +38,25 @@ class TilesTest {
         assertArrayEquals(new int[] {0, 50}, Tiles.cut(0, 20, 50, geometry(60), false));
     }
 
+    /** A bundle whose band is standardised ring by ring: its band is filled once the tiles are put together. */
+    private static Tiles.Geometry ringGeometry(int minimumSide) {
+        return new Tiles.Geometry(HALO, BAND, minimumSide, List.of(new ScaleCombination.Affine(0, 1)));
+    }
+
     @Test
-    void aTileInsideTheOuterBandIsCutWithTheReachOfThePatchesThatContainIt() {
+    void aTileInsideTheOuterBandIsCutWithTheHaloAloneWhereTheBandIsFilledAfterTheTiles() {
+        assertTrue(ringGeometry(8).fillsBandAfterTiles());
+        // Rows 0 and 1 are band rows: their cut is theirs plus the halo, widened to the minimum side.
+        assertArrayEquals(new int[] {0, 14}, Tiles.cut(0, 2, 200, ringGeometry(8), false));
+        assertArrayEquals(new int[] {0, 20}, Tiles.cut(0, 2, 200, ringGeometry(20), false));
+        assertArrayEquals(new int[] {188, 200}, Tiles.cut(198, 200, 200, ringGeometry(8), false));
+        // The other axis's band does not widen a cut either.
+        assertArrayEquals(new int[] {30, 92}, Tiles.cut(40, 80, 200, ringGeometry(8), true));
+    }
+
+    @Test
+    void withoutRingsATileInsideTheOuterBandIsCutWithTheReachOfThePatchesThatContainIt() {
+        assertFalse(geometry(8).fillsBandAfterTiles());
         // Rows 0 and 1 take the maximum over rows 4 and 5 (the first valid rows whose patches,
         // 4 rows up and 4 down, contain them); row 5 reaches 12 rows further in: the cut holds row 17.
         assertArrayEquals(new int[] {0, 18}, Tiles.cut(0, 2, 200, geometry(8), false));
@@ -45,11 +65,75 @@ class TilesTest {
     }
 
     @Test
-    void aTileAlongTheOtherAxissBandNeedsTheRowsAroundItsOwn() {
+    void withoutRingsATileAlongTheOtherAxissBandNeedsTheRowsAroundItsOwn() {
         // Columns 0 to 3 of rows 40 to 79 take maxima over rows 36 to 83; with the halo, 26 to 95.
         assertArrayEquals(new int[] {26, 96}, Tiles.cut(40, 80, 200, geometry(8), true));
         // Without band pixels in the other axis only the tile's own rows and the halo.
         assertArrayEquals(new int[] {30, 92}, Tiles.cut(40, 80, 200, geometry(8), false));
+    }
+
+    @Test
+    void anAxisIsCutIntoAsManyTilesAsTheTileNeedsAllOfOneLength() {
+        assertEquals(300, Tiles.evenTile(900, 352));
+        assertEquals(350, Tiles.evenTile(2448, 352));
+        assertEquals(226, Tiles.evenTile(901, 300), "four tiles: 226, 226, 226, 223");
+        assertEquals(100, Tiles.evenTile(100, 352), "one tile");
+        for (int n = 1; n < 400; n += 7) {
+            for (int tile = 1; tile < 120; tile += 5) {
+                int even = Tiles.evenTile(n, tile);
+                assertTrue(even <= tile, n + " in " + tile + ": " + even);
+                assertEquals((n + tile - 1) / tile, (n + even - 1) / even, n + " in " + tile + ": as many tiles");
+            }
+        }
+    }
+
+    @Test
+    void theOuterBandIsFilledFromLevelZerosRegionWithEachRingsStandardisation() {
+        int h = 23;
+        int w = 31;
+        NetworkSpec.Margin band = new NetworkSpec.Margin(3, 2);
+        List<ScaleCombination.Affine> rings = List.of(
+                new ScaleCombination.Affine(0.5, 2),
+                new ScaleCombination.Affine(-1, 0.5),
+                new ScaleCombination.Affine(2, 4));
+        SplittableRandom rnd = new SplittableRandom(3);
+        float[] map = new float[h * w];
+        for (int i = 0; i < map.length; i++) {
+            map[i] = (float) rnd.nextGaussian();
+        }
+        float[] level0 = map.clone();
+        // What a tile left in the band must not matter.
+        for (int r = 0; r < h; r++) {
+            for (int c = 0; c < w; c++) {
+                if (r < 3 || r >= h - 2 || c < 3 || c >= w - 2) {
+                    map[r * w + c] = Float.NaN;
+                }
+            }
+        }
+        Tiles.fillOuterBand(map, h, w, new Tiles.Geometry(HALO, band, 8, rings));
+        for (int r = 0; r < h; r++) {
+            for (int c = 0; c < w; c++) {
+                boolean inBand = r < 3 || r >= h - 2 || c < 3 || c >= w - 2;
+                if (!inBand) {
+                    assertEquals(level0[r * w + c], map[r * w + c], 0, "level 0 untouched at " + r + "," + c);
+                    continue;
+                }
+                // The level-0 pixels whose patches (3 before, 2 after) contain (r, c).
+                double max = Double.NEGATIVE_INFINITY;
+                for (int y = 3; y < h - 2; y++) {
+                    for (int x = 3; x < w - 2; x++) {
+                        if (y - 3 <= r && r <= y + 2 && x - 3 <= c && c <= x + 2) {
+                            max = Math.max(max, level0[y * w + x]);
+                        }
+                    }
+                }
+                // Its ring: the distance to the top or bottom edge in the rows above and below
+                // level 0's region, else to the left or right edge.
+                int ring = r < 3 ? r : r >= h - 2 ? h - 1 - r : c < 3 ? c : w - 1 - c;
+                ScaleCombination.Affine a = rings.get(ring);
+                assertEquals((max - a.mean()) / a.std(), map[r * w + c], 1e-5, r + "," + c);
+            }
+        }
     }
 
     /** The default model's scales: the paper's p17 and p33. */
@@ -83,7 +167,8 @@ class TilesTest {
 
     @Test
     void underTheDefaultBudgetTheSeparateLayoutComputes256PixelsWholeWhereFusedTiles() {
-        Tiles.Geometry g = new Tiles.Geometry(new NetworkSpec.Margin(16, 16), new NetworkSpec.Margin(8, 8), 33);
+        Tiles.Geometry g =
+                new Tiles.Geometry(new NetworkSpec.Margin(16, 16), new NetworkSpec.Margin(8, 8), 33, List.of());
         long budget = 1024L << 20;
         for (Precision p : Precision.values()) {
             assertEquals(
