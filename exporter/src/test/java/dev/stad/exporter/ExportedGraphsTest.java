@@ -57,10 +57,26 @@ class ExportedGraphsTest {
         separate = ModelBundle.open(dir.resolve("separate.zip"));
     }
 
+    private static ModelBundle bundle(DetectorLayout layout) {
+        return layout == DetectorLayout.FUSED ? fused : separate;
+    }
+
+    private static OnnxMl.GraphProto detectorGraph(ModelBundle bundle) throws Exception {
+        return OnnxMl.ModelProto.parseFrom(
+                        bundle.read(bundle.manifest().detector().file()))
+                .getGraph();
+    }
+
+    private static Map<String, OnnxMl.TensorProto> initializers(OnnxMl.GraphProto graph) {
+        Map<String, OnnxMl.TensorProto> byName = new java.util.HashMap<>();
+        graph.getInitializerList().forEach(t -> byName.put(t.getName(), t));
+        return byName;
+    }
+
     @ParameterizedTest
     @EnumSource(DetectorLayout.class)
     void detectorMapEqualsThePlainJavaMapAndDenseEqualsPatch(DetectorLayout layout) throws Exception {
-        ModelBundle bundle = layout == DetectorLayout.FUSED ? fused : separate;
+        ModelBundle bundle = bundle(layout);
         assertEquals(layout, bundle.manifest().detector().layoutOrDefault());
         ExportCheck.Report r = ExportCheck.verify(bundle, 37, 3);
         assertTrue(r.detectorVsJava() <= 1e-4, "detector vs Java: " + r.detectorVsJava());
@@ -233,13 +249,11 @@ class ExportedGraphsTest {
     @ParameterizedTest
     @EnumSource(DetectorLayout.class)
     void theScoringTailAndNothingElseCarriesTheNameTensorRtKeepsInFp32(DetectorLayout layout) throws Exception {
-        ModelBundle bundle = layout == DetectorLayout.FUSED ? fused : separate;
+        ModelBundle bundle = bundle(layout);
         BundleManifest m = bundle.manifest();
-        OnnxMl.GraphProto graph =
-                OnnxMl.ModelProto.parseFrom(bundle.read(m.detector().file())).getGraph();
+        OnnxMl.GraphProto graph = detectorGraph(bundle);
         String prefix = BundleManifest.DetectorGraph.FP32_NODE_PREFIX;
-        Map<String, OnnxMl.TensorProto> weights = new java.util.HashMap<>();
-        graph.getInitializerList().forEach(t -> weights.put(t.getName(), t));
+        Map<String, OnnxMl.TensorProto> weights = initializers(graph);
         Map<String, Boolean> producedInTail = new java.util.HashMap<>();
         List<String> tailConvs = new ArrayList<>();
         int networkConvs = 0;
@@ -285,12 +299,8 @@ class ExportedGraphsTest {
     @ParameterizedTest
     @EnumSource(DetectorLayout.class)
     void dilatedPoolsShiftOneAxisAtATime(DetectorLayout layout) throws Exception {
-        ModelBundle bundle = layout == DetectorLayout.FUSED ? fused : separate;
-        BundleManifest m = bundle.manifest();
-        OnnxMl.GraphProto graph =
-                OnnxMl.ModelProto.parseFrom(bundle.read(m.detector().file())).getGraph();
-        Map<String, OnnxMl.TensorProto> initializers = new java.util.HashMap<>();
-        graph.getInitializerList().forEach(t -> initializers.put(t.getName(), t));
+        OnnxMl.GraphProto graph = detectorGraph(bundle(layout));
+        Map<String, OnnxMl.TensorProto> initializers = initializers(graph);
         Map<String, OnnxMl.NodeProto> producers = new java.util.HashMap<>();
         graph.getNodeList().forEach(n -> n.getOutputList().forEach(o -> producers.put(o, n)));
         Map<String, Long> passAxis = new java.util.HashMap<>();
@@ -338,7 +348,7 @@ class ExportedGraphsTest {
     @ParameterizedTest
     @EnumSource(DetectorLayout.class)
     void tilesGiveTheWholeMapWithEveryScaleSmoothingAndBandRings(DetectorLayout layout) throws Exception {
-        ModelBundle bundle = layout == DetectorLayout.FUSED ? fused : separate;
+        ModelBundle bundle = bundle(layout);
         BundleManifest m = bundle.manifest();
         Tiles.Geometry geometry = Tiles.Geometry.of(m, m.detector());
         assertTrue(geometry.fillsBandAfterTiles());

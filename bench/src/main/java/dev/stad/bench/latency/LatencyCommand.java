@@ -438,15 +438,11 @@ public final class LatencyCommand implements Callable<Integer> {
                 for (int k = 0; k < t.length; k++) {
                     t[k] = Tiles.tileFor(m, precisionOf(ours.get(k)), size, size, tiles.tile(), tiles.memoryBudgetMb());
                 }
+                List<Tiles.Geometry> geometries =
+                        ours.stream().map(Variant::geometry).toList();
                 double round = torch.timeOnce(pre.apply(host));
                 for (int k = 0; k < t.length; k++) {
-                    round += scoreOnce(
-                            sessions.get(k),
-                            pre,
-                            host,
-                            m.detector().output(),
-                            t[k],
-                            ours.get(k).geometry());
+                    round += scoreOnce(sessions.get(k), pre, host, m.detector().output(), t[k], geometries.get(k));
                 }
                 int n = (int) Math.max(minRuns, Math.min(runs, Math.floor(maxSeconds * 1000 / round)));
                 List<Double> peerMs = new ArrayList<>();
@@ -458,12 +454,7 @@ public final class LatencyCommand implements Callable<Integer> {
                     for (int k = 0; k < sessions.size(); k++) {
                         oursMs.get(k)
                                 .add(scoreOnce(
-                                        sessions.get(k),
-                                        pre,
-                                        host,
-                                        m.detector().output(),
-                                        t[k],
-                                        ours.get(k).geometry()));
+                                        sessions.get(k), pre, host, m.detector().output(), t[k], geometries.get(k)));
                     }
                     peerMs.add(torch.timeOnce(pre.apply(host)));
                 }

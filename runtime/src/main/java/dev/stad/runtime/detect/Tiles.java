@@ -345,7 +345,7 @@ public final class Tiles {
             }
         }
         if (geometry.fillsBandAfterTiles()) {
-            fillOuterBand(map, h, w, geometry);
+            ScaleCombination.fillOuterBand(map, h, w, geometry.band(), geometry.rings());
         }
         return new FloatImage(1, h, w, map);
     }
@@ -398,47 +398,5 @@ public final class Tiles {
             from -= need - down;
         }
         return new int[] {from, to};
-    }
-
-    /**
-     * Fills the outer band of a {@code height x width} map in place from its level-0 region, as
-     * the detector graph does: each band pixel the largest value of the level-0 pixels whose
-     * patches contain it (up to {@code band.after()} before and {@code band.before()} after it
-     * along both axes), then standardised by its ring's affine, in float as the graph's Mul and
-     * Add compute it. A tile's own band pixels near a neighbouring tile were filled by the graph
-     * without that neighbour's level-0 pixels; everything else in the band comes out as it was.
-     */
-    static void fillOuterBand(float[] map, int height, int width, Geometry geometry) {
-        NetworkSpec.Margin first = geometry.band();
-        int b = first.before();
-        int a = first.after();
-        int r0 = b;
-        int r1 = height - a - 1;
-        int c0 = b;
-        int c1 = width - a - 1;
-        if ((b == 0 && a == 0) || r1 < r0 || c1 < c0) {
-            return;
-        }
-        // A window reads level 0's region only and only band pixels are written: in place.
-        List<ScaleCombination.Affine> rings = geometry.rings();
-        for (int r = 0; r < height; r++) {
-            for (int c = 0; c < width; c++) {
-                int ring = ScaleCombination.ring(first, height, width, r, c);
-                if (ring < 0) {
-                    continue;
-                }
-                float m = Float.NEGATIVE_INFINITY;
-                for (int y = Math.max(r0, r - a); y <= Math.min(r1, r + b); y++) {
-                    for (int x = Math.max(c0, c - a); x <= Math.min(c1, c + b); x++) {
-                        m = Math.max(m, map[y * width + x]);
-                    }
-                }
-                if (!rings.isEmpty()) {
-                    ScaleCombination.Affine affine = rings.get(ring);
-                    m = m * (float) (1 / affine.std()) + (float) (-affine.mean() / affine.std());
-                }
-                map[r * width + c] = m;
-            }
-        }
     }
 }

@@ -490,7 +490,7 @@ public record ScaleCombination(
      * edge), the columns left and right of it only its rows (their ring is the distance to the left
      * or right edge). The detector graph cuts the band the same way.
      */
-    public static int ring(NetworkSpec.Margin first, int height, int width, int r, int c) {
+    static int ring(NetworkSpec.Margin first, int height, int width, int r, int c) {
         if (r < first.before()) {
             return r;
         }
@@ -667,6 +667,46 @@ public record ScaleCombination(
                 double m = Double.NEGATIVE_INFINITY;
                 for (int x = lo; x <= hi; x++) {
                     m = Math.max(m, rows[r * width + x]);
+                }
+                map[r * width + c] = m;
+            }
+        }
+    }
+
+    /**
+     * {@link #fillOuterBand(double[], int, int, NetworkSpec.Margin)} on a float map, in place,
+     * each band pixel then standardised by its ring's affine in float as the detector graph's Mul
+     * and Add compute it ({@code rings} empty: the raw maximum). What a station computing a map
+     * in tiles fills the band with once the tiles are put together: a tile's own band pixels near
+     * a neighbouring tile were filled by the graph without that neighbour's level-0 pixels, and
+     * everything else in the band comes out as it was.
+     */
+    public static void fillOuterBand(float[] map, int height, int width, NetworkSpec.Margin first, List<Affine> rings) {
+        int b = first.before();
+        int a = first.after();
+        int r0 = b;
+        int r1 = height - a - 1;
+        int c0 = b;
+        int c1 = width - a - 1;
+        if ((b == 0 && a == 0) || r1 < r0 || c1 < c0) {
+            return;
+        }
+        // A window reads level 0's region only and only band pixels are written: in place.
+        for (int r = 0; r < height; r++) {
+            for (int c = 0; c < width; c++) {
+                int ring = ring(first, height, width, r, c);
+                if (ring < 0) {
+                    continue;
+                }
+                float m = Float.NEGATIVE_INFINITY;
+                for (int y = Math.max(r0, r - a); y <= Math.min(r1, r + b); y++) {
+                    for (int x = Math.max(c0, c - a); x <= Math.min(c1, c + b); x++) {
+                        m = Math.max(m, map[y * width + x]);
+                    }
+                }
+                if (!rings.isEmpty()) {
+                    Affine affine = rings.get(ring);
+                    m = m * (float) (1 / affine.std()) + (float) (-affine.mean() / affine.std());
                 }
                 map[r * width + c] = m;
             }

@@ -296,4 +296,53 @@ class ScaleCombinationTest {
         java.util.Arrays.fill(d, v);
         return d;
     }
+
+    @Test
+    void theOuterBandIsFilledFromLevelZerosRegionWithEachRingsStandardisation() {
+        int h = 23;
+        int w = 31;
+        NetworkSpec.Margin band = new NetworkSpec.Margin(3, 2);
+        List<ScaleCombination.Affine> rings = List.of(
+                new ScaleCombination.Affine(0.5, 2),
+                new ScaleCombination.Affine(-1, 0.5),
+                new ScaleCombination.Affine(2, 4));
+        SplittableRandom rnd = new SplittableRandom(3);
+        float[] map = new float[h * w];
+        for (int i = 0; i < map.length; i++) {
+            map[i] = (float) rnd.nextGaussian();
+        }
+        float[] level0 = map.clone();
+        // What a tile left in the band must not matter.
+        for (int r = 0; r < h; r++) {
+            for (int c = 0; c < w; c++) {
+                if (r < 3 || r >= h - 2 || c < 3 || c >= w - 2) {
+                    map[r * w + c] = Float.NaN;
+                }
+            }
+        }
+        ScaleCombination.fillOuterBand(map, h, w, band, rings);
+        for (int r = 0; r < h; r++) {
+            for (int c = 0; c < w; c++) {
+                boolean inBand = r < 3 || r >= h - 2 || c < 3 || c >= w - 2;
+                if (!inBand) {
+                    assertEquals(level0[r * w + c], map[r * w + c], 0, "level 0 untouched at " + r + "," + c);
+                    continue;
+                }
+                // The level-0 pixels whose patches (3 before, 2 after) contain (r, c).
+                double max = Double.NEGATIVE_INFINITY;
+                for (int y = 3; y < h - 2; y++) {
+                    for (int x = 3; x < w - 2; x++) {
+                        if (y - 3 <= r && r <= y + 2 && x - 3 <= c && c <= x + 2) {
+                            max = Math.max(max, level0[y * w + x]);
+                        }
+                    }
+                }
+                // Its ring: the distance to the top or bottom edge in the rows above and below
+                // level 0's region, else to the left or right edge.
+                int ring = r < 3 ? r : r >= h - 2 ? h - 1 - r : c < 3 ? c : w - 1 - c;
+                ScaleCombination.Affine a = rings.get(ring);
+                assertEquals((max - a.mean()) / a.std(), map[r * w + c], 1e-5, r + "," + c);
+            }
+        }
+    }
 }
