@@ -85,6 +85,12 @@ public final class PretrainTeacherCommand implements Callable<Integer> {
                             + teacher.source().name().toLowerCase(Locale.ROOT) + "\"), not pretrained into a folder;"
                             + " train with it directly");
         }
+        if (teacher.source() == TeacherConfig.Source.ENERGY) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "the config's teacher is the fixed texture-energy descriptor (\"source\": \"energy\"),"
+                            + " which is not learned; train with it directly");
+        }
         PretrainConfig settings = teacher.pretrain() != null
                 ? teacher.pretrain()
                 : new PretrainConfig(

@@ -34,6 +34,7 @@ import dev.stad.trainer.data.DatasetSource;
 import dev.stad.trainer.data.SyntheticDataset;
 import dev.stad.trainer.data.TrainingImages;
 import dev.stad.trainer.model.Djl;
+import dev.stad.trainer.model.EnergyTeacher;
 import dev.stad.trainer.model.PatchNetwork;
 import dev.stad.trainer.model.WeightInit;
 import dev.stad.trainer.teacher.TeacherStore;
@@ -125,6 +126,10 @@ public final class TrainingRun {
             } catch (IllegalArgumentException e) {
                 // The config's studentArchitecture or studentLayers, not the teacher's file, is at fault.
                 throw new IOException("the config's students: " + e.getMessage(), e);
+            }
+            if (config.teacher().source() == TeacherConfig.Source.ENERGY) {
+                // The scales' own architectures are the students'; each teacher is the energy descriptor.
+                resolved = students.stream().map(EnergyTeacher::spec).toList();
             }
             for (int i = 0; i < students.size(); i++) {
                 if (!students.get(i).equals(resolved.get(i))) {
@@ -531,6 +536,8 @@ public final class TrainingRun {
         TeacherConfig.Source source = config.teacher().source();
         if (source == TeacherConfig.Source.ONNX && spec.name().equals(importedScale())) {
             weights = new LinkedHashMap<>(imported.weights());
+        } else if (source == TeacherConfig.Source.ENERGY) {
+            weights = EnergyTeacher.weights(spec, config.input().std());
         } else if (source == TeacherConfig.Source.RANDOM
                 || source == TeacherConfig.Source.ONNX && config.teacher().randomOthers()) {
             weights = WeightInit.heUniform(spec, Seeds.derive(config.seed(), "teacher/" + spec.name() + "/0"));

@@ -170,6 +170,8 @@ public final class NetworkEmitter {
                         x = g.node(OnnxOperator.LEAKY_RELU, List.of(x), Map.of("alpha", spec.leakySlope(i)));
                     } else if (activation == Layer.Activation.RELU) {
                         x = g.node(OnnxOperator.RELU, x);
+                    } else if (activation == Layer.Activation.LOG) {
+                        x = g.node(OnnxOperator.LOG, x);
                     }
                     point = point(prefix, "act" + i);
                     x = quantizer.activation(g, point, x);

@@ -50,7 +50,14 @@ public record Layer(
         RELU,
         /** Nothing: the conv's output is the layer's. */
         @JsonProperty("none")
-        NONE
+        NONE,
+        /**
+         * The natural logarithm: the energy teacher's, after a conv whose outputs are positive by
+         * construction (non-negative weights over non-negative inputs, a positive bias). A network
+         * that trains never has one: a conv that learns could make its input zero or negative.
+         */
+        @JsonProperty("log")
+        LOG
     }
 
     @JsonCreator
@@ -134,6 +141,7 @@ public record Layer(
             case LEAKY -> "leaky " + (slope == 0 ? NetworkSpec.LEAKY_SLOPE : slope);
             case RELU -> "relu";
             case NONE -> "none";
+            case LOG -> "log";
         };
     }
 }

@@ -57,7 +57,7 @@ public record ScaleConfig(
             if (studentArchitecture != null) {
                 Architectures.named(studentArchitecture); // an unknown preset fails when the config is read
             } else {
-                new NetworkSpec("studentLayers", studentLayers); // so does a bad layer list
+                requireLearnable(new NetworkSpec("studentLayers", studentLayers)); // so does a bad layer list
             }
         }
         if (epochs != null && epochs < 1) {
@@ -131,6 +131,20 @@ public record ScaleConfig(
             NetworkSpec preset = Architectures.named(architecture);
             return name == null ? preset : new NetworkSpec(name, preset.inputChannels(), preset.layers());
         }
-        return new NetworkSpec(name, 3, layers);
+        return requireLearnable(new NetworkSpec(name, 3, layers));
+    }
+
+    /**
+     * Refuses the logarithm in a network that trains: only the energy teacher, whose weights keep
+     * its inputs positive, has one; a conv that learns could feed it zero or less.
+     */
+    private static NetworkSpec requireLearnable(NetworkSpec spec) {
+        for (Layer l : spec.layers()) {
+            if (l.isConv() && l.activation() == Layer.Activation.LOG) {
+                throw new IllegalArgumentException("network " + spec.name() + ": \"activation\": \"log\" belongs to the"
+                        + " energy teacher (\"teacher\": {\"source\": \"energy\"}), not to a network that learns");
+            }
+        }
+        return spec;
     }
 }

@@ -18,7 +18,10 @@ import java.util.List;
  *     {@code output}, its paddings dropped (the scale's architecture is then {@code "teacher"});
  *     {@code distill}: the scale's own architecture, pretrained by the run with the paper's losses,
  *     its distillation term predicting the output of the network in the ONNX file {@code path} on
- *     each patch; on the images of {@code pretrain.corpus}, or the run's training images
+ *     each patch; on the images of {@code pretrain.corpus}, or the run's training images;
+ *     {@code energy}: not learned, the texture-energy descriptor (Gabor energies, local colour
+ *     means and contrasts, logged) as a network of the scale's patch and descriptor length,
+ *     students of the scale's architecture learning it
  * @param path the pretrained teachers' folder (one file per architecture), or the ONNX file
  * @param output for {@code onnx}: the tensor or node the network is cut at, which must be a conv's
  *     output; may be left out when the graph has one output
@@ -60,7 +63,9 @@ public record TeacherConfig(
         @JsonProperty("onnx")
         ONNX,
         @JsonProperty("distill")
-        DISTILL
+        DISTILL,
+        @JsonProperty("energy")
+        ENERGY
     }
 
     /** A teacher of {@code source} in {@code path} with {@code pretrain}, none of the ONNX settings. */
@@ -131,7 +136,7 @@ public record TeacherConfig(
                         + " distillationWeight > 0 (the weight of the distillation loss)");
             }
         }
-        if (source == Source.RANDOM && pretrain != null) {
+        if ((source == Source.RANDOM || source == Source.ENERGY) && pretrain != null) {
             throw new IllegalArgumentException(
                     "teacher.pretrain is only used with \"source\": \"self-supervised\", \"pretrained\" or \"distill\"");
         }

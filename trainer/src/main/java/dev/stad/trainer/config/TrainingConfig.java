@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.stad.runtime.image.Preprocessing;
 import dev.stad.runtime.spec.NetworkSpec;
+import dev.stad.trainer.model.EnergyTeacher;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -81,6 +82,9 @@ public record TrainingConfig(
         }
         if (!known.isEmpty()) {
             requireFits(known, input, students);
+        }
+        if (teacher.source() == TeacherConfig.Source.ENERGY) {
+            known.forEach(EnergyTeacher::spec); // a patch or descriptor length it cannot fill fails here
         }
         PretrainConfig p = teacher.pretrain();
         if (p != null) {

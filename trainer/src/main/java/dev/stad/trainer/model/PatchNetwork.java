@@ -186,6 +186,7 @@ public final class PatchNetwork extends AbstractBlock {
                 x = switch (spec.activation(i)) {
                     case LEAKY -> Activation.leakyRelu(x, spec.leakySlope(i));
                     case RELU -> Activation.relu(x);
+                    case LOG -> x.log();
                     case NONE -> x;
                 };
             } else if (l.type() == Layer.Type.MAXPOOL) {
@@ -198,12 +199,13 @@ public final class PatchNetwork extends AbstractBlock {
                                 new Shape(0, 0),
                                 false);
             } else {
-                x = dense
+                // An undilated dense pool is a plain pool of stride 1 (the energy teacher's reads 17x17).
+                x = dense && dil > 1
                         ? dilatedAvgPool(x, l.kernel(), dil)
                         : Pool.avgPool2d(
                                 x,
                                 new Shape(l.kernel(), l.kernel()),
-                                new Shape(l.stride(), l.stride()),
+                                new Shape(stride, stride),
                                 new Shape(0, 0),
                                 false,
                                 true);

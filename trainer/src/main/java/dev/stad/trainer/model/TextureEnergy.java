@@ -38,52 +38,9 @@ public final class TextureEnergy {
         }
         this.receptiveField = receptiveField;
         this.kernel = (receptiveField + 1) / 2;
-        int f = ORIENTATIONS * WAVELENGTHS;
-        int kk = kernel * kernel;
-        real = new float[f * kk];
-        imaginary = new float[f * kk];
-        double centre = (kernel - 1) / 2.0;
-        double shortest = 2.5;
-        double longest = Math.max(2 * shortest, kernel / 1.5);
-        for (int w = 0; w < WAVELENGTHS; w++) {
-            double lambda = shortest * Math.pow(longest / shortest, w / (double) (WAVELENGTHS - 1));
-            double sigma = Math.min(0.56 * lambda, kernel / 5.0);
-            for (int o = 0; o < ORIENTATIONS; o++) {
-                double theta = Math.PI * o / ORIENTATIONS;
-                int base = (w * ORIENTATIONS + o) * kk;
-                double envelopeSum = 0;
-                double realSum = 0;
-                double[] env = new double[kk];
-                double[] re = new double[kk];
-                double[] im = new double[kk];
-                for (int y = 0; y < kernel; y++) {
-                    for (int x = 0; x < kernel; x++) {
-                        double dx = x - centre;
-                        double dy = y - centre;
-                        double along = dx * Math.cos(theta) + dy * Math.sin(theta);
-                        double e = Math.exp(-(dx * dx + dy * dy) / (2 * sigma * sigma));
-                        env[y * kernel + x] = e;
-                        re[y * kernel + x] = e * Math.cos(2 * Math.PI * along / lambda);
-                        im[y * kernel + x] = e * Math.sin(2 * Math.PI * along / lambda);
-                        envelopeSum += e;
-                        realSum += re[y * kernel + x];
-                    }
-                }
-                // No response to a flat patch: remove the real part's mean, shaped by the envelope.
-                double dc = realSum / envelopeSum;
-                double nr = 0;
-                double ni = 0;
-                for (int i = 0; i < kk; i++) {
-                    re[i] -= dc * env[i];
-                    nr += re[i] * re[i];
-                    ni += im[i] * im[i];
-                }
-                for (int i = 0; i < kk; i++) {
-                    real[base + i] = (float) (re[i] / Math.sqrt(nr));
-                    imaginary[base + i] = (float) (im[i] / Math.sqrt(ni));
-                }
-            }
-        }
+        GaborBank bank = GaborBank.of(kernel, ORIENTATIONS, WAVELENGTHS);
+        real = bank.real();
+        imaginary = bank.imaginary();
     }
 
     /** Length of the descriptor. */

@@ -103,6 +103,29 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anEnergyTeacherTakesNoSettingsAndRefusesAScaleItCannotFillWhenTheConfigIsRead() throws IOException {
+        TrainingConfig c = parse(MINIMAL + ",\"teacher\":{\"source\":\"energy\"}}");
+        assertEquals(TeacherConfig.Source.ENERGY, c.teacher().source());
+        IOException e = assertThrows(
+                IOException.class,
+                () -> parse(MINIMAL + ",\"teacher\":{\"source\":\"energy\",\"pretrain\":{\"steps\":5}}}"));
+        assertTrue(e.getMessage().contains("teacher.pretrain is only used with"), e.getMessage());
+        e = assertThrows(
+                IOException.class, () -> parse(MINIMAL + ",\"teacher\":{\"source\":\"energy\",\"path\":\"t\"}}"));
+        assertTrue(e.getMessage().contains("teacher.path is only used with"), e.getMessage());
+        String small = "{\"data\":{\"path\":\"x\"},\"input\":{\"width\":64,\"height\":64},\"scales\":[{\"name\":\"s7\","
+                + "\"layers\":[{\"type\":\"conv\",\"out\":64,\"kernel\":4},{\"type\":\"conv\",\"out\":48,\"kernel\":4}]}]";
+        e = assertThrows(IOException.class, () -> parse(small + ",\"teacher\":{\"source\":\"energy\"}}"));
+        assertTrue(e.getMessage().contains("at least 9 pixels; scale s7 sees 7"), e.getMessage());
+        String logged =
+                "{\"data\":{\"path\":\"x\"},\"input\":{\"width\":64,\"height\":64},\"scales\":[{\"name\":\"l9\","
+                        + "\"layers\":[{\"type\":\"conv\",\"out\":64,\"kernel\":5,\"activation\":\"log\"},"
+                        + "{\"type\":\"conv\",\"out\":48,\"kernel\":5}]}]}";
+        e = assertThrows(IOException.class, () -> parse(logged));
+        assertTrue(e.getMessage().contains("\"log\" belongs to the energy teacher"), e.getMessage());
+    }
+
+    @Test
     void anImportedScaleSitsNextToOurOwnOnlyWhenTheirTeachersAreRandom() throws IOException {
         String scales = "{\"data\":{\"path\":\"x\"},\"input\":{\"width\":64,\"height\":64},"
                 + "\"scales\":[{\"name\":\"net\",\"architecture\":\"teacher\"},{\"architecture\":\"p17\"}]";

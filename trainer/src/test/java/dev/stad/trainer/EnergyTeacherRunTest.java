@@ -1,0 +1,103 @@
+package dev.stad.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stad.checkpoint.RunDirectory;
+import dev.stad.checkpoint.RunMetadata;
+import dev.stad.checkpoint.safetensors.Safetensors;
+import dev.stad.exporter.ExportCheck;
+import dev.stad.exporter.Exporter;
+import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.DetectorLayout;
+import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.cli.ConsoleProgress;
+import dev.stad.runtime.detect.Detection;
+import dev.stad.runtime.detect.Detector;
+import dev.stad.runtime.progress.Progress;
+import dev.stad.runtime.spec.Layer;
+import dev.stad.runtime.spec.NetworkSpec;
+import dev.stad.trainer.config.ScaleConfig;
+import dev.stad.trainer.config.TeacherConfig;
+import dev.stad.trainer.config.TrainingConfig;
+import dev.stad.trainer.model.EnergyTeacher;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fixed texture-energy teacher goes through the whole pipeline as any teacher does: students
+ * of the scale's own architecture train on it, training leaves its weights as built, and the
+ * exported detector (its logarithm included, fp32 and int8) equals the Java computation.
+ */
+class EnergyTeacherRunTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream log = new ByteArrayOutputStream();
+    private final Progress progress = new ConsoleProgress(new PrintWriter(log, true, StandardCharsets.UTF_8), false);
+
+    @Test
+    void studentsOfTheScalesArchitectureTrainOnTheEnergyTeacherThroughExportAndScoring() throws Exception {
+        Path out = dir.resolve("run");
+        TrainingConfig tiny = TinyRuns.config(dir.resolve("data"), out, 2, 2e-3);
+        // 9-pixel patches (the energy filters' least), 48 channels: two wavelengths.
+        List<Layer> own = List.of(Layer.conv(16, 5), Layer.conv(32, 3), Layer.conv(48, 3));
+        TrainingConfig c = new TrainingConfig(
+                tiny.name(),
+                tiny.seed(),
+                tiny.out(),
+                tiny.bundle(),
+                tiny.data(),
+                tiny.input(),
+                List.of(new ScaleConfig(null, "e9", own)),
+                new TeacherConfig(TeacherConfig.Source.ENERGY, null, null),
+                tiny.students(),
+                tiny.calibration());
+        TrainingRun.Summary summary = new TrainingRun(c, progress, false).run();
+
+        RunMetadata.TrainedScale scale = summary.metadata().scales().get(0);
+        assertEquals(RunMetadata.COMPLETE, summary.metadata().status());
+        NetworkSpec students = new NetworkSpec("e9", own);
+        NetworkSpec teacher = EnergyTeacher.spec(students);
+        assertEquals(teacher, scale.spec());
+        assertEquals(students, scale.studentSpec());
+        assertEquals("energy", scale.teacherSource());
+        for (List<Double> epoch : scale.studentEpochLosses()) {
+            assertTrue(epoch.stream().allMatch(Double::isFinite), "non-finite loss: " + epoch);
+        }
+        Safetensors.Contents saved = Safetensors.read(new RunDirectory(out).teacherFile("e9"));
+        for (var e : EnergyTeacher.weights(teacher, c.input().std()).entrySet()) {
+            assertArrayEquals(e.getValue().data(), saved.tensor(e.getKey()).data(), 0f, e.getKey());
+        }
+
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("teacher energy"), text);
+        assertTrue(text.contains("checked on ONNX Runtime"), text);
+        ModelBundle bundle = ModelBundle.open(summary.bundle());
+        BundleManifest.Scale manifest = bundle.manifest().scales().get(0);
+        assertEquals(teacher, manifest.spec());
+        assertEquals(students, manifest.studentSpec());
+        assertEquals(9, manifest.receptiveField());
+        ExportCheck.Report again = ExportCheck.verify(bundle, 24, 5);
+        assertTrue(again.within(ExportCheck.TOLERANCE), again.toString());
+        Exporter.Result fused = Exporter.export(
+                out, dir.resolve("fused-int8"), new Exporter.Options(DetectorLayout.FUSED, 24, true, false), progress);
+        assertTrue(fused.check().within(ExportCheck.TOLERANCE), fused.check().toString());
+        assertTrue(fused.int8() != null && Double.isFinite(fused.int8().maxScoreDifference()), fused.toString());
+        try (Detector detector = Detector.open(summary.bundle())) {
+            Path image = Files.walk(dir.resolve("data/test/good"))
+                    .filter(f -> f.toString().endsWith(".png"))
+                    .findFirst()
+                    .orElseThrow();
+            Detection result = detector.score(image);
+            assertTrue(Double.isFinite(result.score()), "score " + result.score());
+        }
+    }
+}
