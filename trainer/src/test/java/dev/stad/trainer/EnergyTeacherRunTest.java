@@ -7,14 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.stad.checkpoint.RunDirectory;
 import dev.stad.checkpoint.RunMetadata;
 import dev.stad.checkpoint.safetensors.Safetensors;
-import dev.stad.exporter.ExportCheck;
-import dev.stad.exporter.Exporter;
 import dev.stad.runtime.bundle.BundleManifest;
-import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.cli.ConsoleProgress;
-import dev.stad.runtime.detect.Detection;
-import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -25,7 +20,6 @@ import dev.stad.trainer.model.EnergyTeacher;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -85,19 +79,7 @@ class EnergyTeacherRunTest {
         assertEquals(teacher, manifest.spec());
         assertEquals(students, manifest.studentSpec());
         assertEquals(9, manifest.receptiveField());
-        ExportCheck.Report again = ExportCheck.verify(bundle, 24, 5);
-        assertTrue(again.within(ExportCheck.TOLERANCE), again.toString());
-        Exporter.Result fused = Exporter.export(
-                out, dir.resolve("fused-int8"), new Exporter.Options(DetectorLayout.FUSED, 24, true, false), progress);
-        assertTrue(fused.check().within(ExportCheck.TOLERANCE), fused.check().toString());
-        assertTrue(fused.int8() != null && Double.isFinite(fused.int8().maxScoreDifference()), fused.toString());
-        try (Detector detector = Detector.open(summary.bundle())) {
-            Path image = Files.walk(dir.resolve("data/test/good"))
-                    .filter(f -> f.toString().endsWith(".png"))
-                    .findFirst()
-                    .orElseThrow();
-            Detection result = detector.score(image);
-            assertTrue(Double.isFinite(result.score()), "score " + result.score());
-        }
+        ExportedRuns.exportsFusedAndInt8AndScores(
+                out, summary.bundle(), dir.resolve("fused-int8"), dir.resolve("data"), progress);
     }
 }

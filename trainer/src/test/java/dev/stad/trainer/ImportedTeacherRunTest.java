@@ -10,17 +10,12 @@ import dev.stad.checkpoint.RunDirectory;
 import dev.stad.checkpoint.RunMetadata;
 import dev.stad.checkpoint.safetensors.FloatTensor;
 import dev.stad.checkpoint.safetensors.Safetensors;
-import dev.stad.exporter.ExportCheck;
-import dev.stad.exporter.Exporter;
 import dev.stad.exporter.onnx.OnnxGraph;
 import dev.stad.exporter.onnx.TeacherImport;
 import dev.stad.runtime.bundle.BundleManifest;
-import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.ModelBundle;
 import dev.stad.runtime.bundle.OnnxOperator;
 import dev.stad.runtime.cli.ConsoleProgress;
-import dev.stad.runtime.detect.Detection;
-import dev.stad.runtime.detect.Detector;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
@@ -246,24 +241,10 @@ class ImportedTeacherRunTest {
         BundleManifest.Scale manifest = bundle.manifest().scales().get(0);
         assertEquals(new NetworkSpec("small", own), manifest.studentSpec());
         assertEquals(8, manifest.receptiveField());
-        // And again, on another image: the bundle's detector equals e and v computed in Java from
-        // the teacher's and the students' own dense graphs.
-        ExportCheck.Report again = ExportCheck.verify(bundle, 24, 5);
-        assertTrue(again.within(ExportCheck.TOLERANCE), again.toString());
-        // The students fused into one stack beside the teacher's, and the int8 detector (its
-        // quantization points named per stack), pass the same checks.
-        Exporter.Result fused = Exporter.export(
-                out, dir.resolve("fused-int8"), new Exporter.Options(DetectorLayout.FUSED, 24, true, false), progress);
-        assertTrue(fused.check().within(ExportCheck.TOLERANCE), fused.check().toString());
-        assertTrue(fused.int8() != null && Double.isFinite(fused.int8().maxScoreDifference()), fused.toString());
-        try (Detector detector = Detector.open(summary.bundle())) {
-            Path image = Files.walk(dir.resolve("data/test/good"))
-                    .filter(f -> f.toString().endsWith(".png"))
-                    .findFirst()
-                    .orElseThrow();
-            Detection result = detector.score(image);
-            assertTrue(Double.isFinite(result.score()), "score " + result.score());
-        }
+        // And again on another image, fused, int8 and scored: the bundle's detector equals e and v
+        // computed in Java from the teacher's and the students' own dense graphs.
+        ExportedRuns.exportsFusedAndInt8AndScores(
+                out, summary.bundle(), dir.resolve("fused-int8"), dir.resolve("data"), progress);
     }
 
     @Test

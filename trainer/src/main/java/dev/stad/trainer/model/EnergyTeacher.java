@@ -94,7 +94,7 @@ public final class EnergyTeacher {
         int k = first.kernel();
         int kk = k * k;
         int d = spec.descriptorDim();
-        int wavelengths = (d - COLOUR_DIMS) / (ORIENTATIONS * PARTS);
+        int wavelengths = wavelengths(d);
         int filters = ORIENTATIONS * wavelengths;
         int c1 = first.out();
         if (c1 != firstChannels(d) || spec.layers().size() != 4) {
@@ -176,10 +176,14 @@ public final class EnergyTeacher {
         return weights;
     }
 
+    /** The Gabor wavelengths a descriptor of {@code d} holds: 16 values each, beside the colour ones. */
+    private static int wavelengths(int d) {
+        return (d - COLOUR_DIMS) / (ORIENTATIONS * PARTS);
+    }
+
     /** The first conv's channels for a descriptor of {@code d}: two signs of every signed value. */
     private static int firstChannels(int d) {
-        int wavelengths = (d - COLOUR_DIMS) / (ORIENTATIONS * PARTS);
-        return ORIENTATIONS * wavelengths * PARTS * SIGNS + COLOURS + 1 + COLOURS * DEVIATION_SIDES * SIGNS;
+        return ORIENTATIONS * wavelengths(d) * PARTS * SIGNS + COLOURS + 1 + COLOURS * DEVIATION_SIDES * SIGNS;
     }
 
     /** Adds {@code v} to the centred {@code side x side} box of the {@code k x k} filter at {@code base}. */

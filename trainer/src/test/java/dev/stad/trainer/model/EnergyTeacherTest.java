@@ -1,5 +1,8 @@
 package dev.stad.trainer.model;
 
+import static dev.stad.trainer.model.TextureEnergyTest.boxBlur;
+import static dev.stad.trainer.model.TextureEnergyTest.mean;
+import static dev.stad.trainer.model.TextureEnergyTest.shifted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -121,8 +124,8 @@ class EnergyTeacherTest {
     /**
      * The descriptor of the patch at (y, x), from its definition: for each Gabor filter part
      * the mean over the pool window of its magnitude on the grey image; each colour's and the
-     * grey mean over the filter's box at the patch's first filter position... lifted; each
-     * channel's mean absolute deviation of its centre from its box mean; all logged.
+     * grey mean over the whole patch, lifted above zero; each channel's mean absolute deviation
+     * of its centre from its box mean; all logged.
      */
     private static double[] direct(FloatImage im, int y, int x, int rf, int wavelengths) {
         int k = (rf + 1) / 2;
@@ -200,7 +203,7 @@ class EnergyTeacherTest {
         return s / (side * side);
     }
 
-    /** Smooth random texture with some colour, at {@code contrast} around a mid grey. */
+    /** Grey noise with a little noise and tint of its own per channel, times {@code contrast}, around zero. */
     private static FloatImage texture(int h, int w, long seed, float contrast) {
         SplittableRandom rnd = new SplittableRandom(seed);
         float[] d = new float[3 * h * w];
@@ -214,45 +217,5 @@ class EnergyTeacherTest {
             }
         }
         return new FloatImage(3, h, w, d);
-    }
-
-    private static FloatImage shifted(FloatImage im, float by) {
-        float[] d = im.data().clone();
-        for (int i = 0; i < d.length; i++) {
-            d[i] += by;
-        }
-        return new FloatImage(im.channels(), im.height(), im.width(), d);
-    }
-
-    private static FloatImage boxBlur(FloatImage im) {
-        FloatImage out = FloatImage.zeros(im.channels(), im.height(), im.width());
-        for (int c = 0; c < im.channels(); c++) {
-            for (int y = 0; y < im.height(); y++) {
-                for (int x = 0; x < im.width(); x++) {
-                    double s = 0;
-                    int n = 0;
-                    for (int dy = -1; dy <= 1; dy++) {
-                        for (int dx = -1; dx <= 1; dx++) {
-                            int yy = y + dy;
-                            int xx = x + dx;
-                            if (yy >= 0 && yy < im.height() && xx >= 0 && xx < im.width()) {
-                                s += im.get(c, yy, xx);
-                                n++;
-                            }
-                        }
-                    }
-                    out.set(c, y, x, (float) (s / n));
-                }
-            }
-        }
-        return out;
-    }
-
-    private static double mean(float[] v, int from, int to) {
-        double s = 0;
-        for (int i = from; i < to; i++) {
-            s += v[i];
-        }
-        return s / (to - from);
     }
 }

@@ -55,7 +55,7 @@ class TextureEnergyTest {
         }
     }
 
-    private static double mean(float[] v, int from, int to) {
+    static double mean(float[] v, int from, int to) {
         double s = 0;
         for (int i = from; i < to; i++) {
             s += v[i];
@@ -75,7 +75,7 @@ class TextureEnergyTest {
         return new FloatImage(3, side, side, d);
     }
 
-    private static FloatImage shifted(FloatImage img, float by) {
+    static FloatImage shifted(FloatImage img, float by) {
         float[] d = img.data().clone();
         for (int i = 0; i < d.length; i++) {
             d[i] += by;
@@ -83,7 +83,8 @@ class TextureEnergyTest {
         return new FloatImage(img.channels(), img.height(), img.width(), d);
     }
 
-    private static FloatImage boxBlur(FloatImage img) {
+    /** A 3x3 box blur, edges clamped. */
+    static FloatImage boxBlur(FloatImage img) {
         FloatImage out = FloatImage.zeros(img.channels(), img.height(), img.width());
         for (int c = 0; c < img.channels(); c++) {
             for (int y = 0; y < img.height(); y++) {
