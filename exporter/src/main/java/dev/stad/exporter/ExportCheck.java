@@ -88,8 +88,11 @@ public final class ExportCheck {
             ErrorAndUncertainty ev = ErrorAndUncertainty.compute(teacher, students, s.gaussian());
             scores.put(s.name(), ev.scores(s.statistics()));
             denseVsPatch = Math.max(denseVsPatch, denseVsPatch(bundle, s, s.teacher(), image, teacher, seed));
-            denseVsPatch = Math.max(
-                    denseVsPatch, denseVsPatch(bundle, s, s.studentGraphs().get(0), image, students.get(0), seed + 1));
+            if (!students.isEmpty()) {
+                denseVsPatch = Math.max(
+                        denseVsPatch,
+                        denseVsPatch(bundle, s, s.studentGraphs().get(0), image, students.get(0), seed + 1));
+            }
         }
         float[] expected =
                 m.combination().combine(m.specs(), scores, size, size).data();

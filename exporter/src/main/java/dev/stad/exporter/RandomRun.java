@@ -13,6 +13,7 @@ import dev.stad.runtime.spec.NetworkSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,24 +85,26 @@ public final class RandomRun {
                 String prefix = RunDirectory.studentPrefix(i);
                 weights(spec, rnd).forEach((k, v) -> all.put(prefix + k, v));
             }
-            Safetensors.write(run.studentsFile(spec.name()), all, Map.of("epoch", "1", "epochs", "1"));
+            if (students > 0) {
+                Safetensors.write(run.studentsFile(spec.name()), all, Map.of("epoch", "1", "epochs", "1"));
+            }
+            ScoreStatistics statistics = new ScoreStatistics(
+                            rnd.nextDouble(10, 50), rnd.nextDouble(1, 10), rnd.nextDouble(1, 5), rnd.nextDouble(0.5, 2))
+                    .withCalm(rnd.nextDouble(0, 1), rnd.nextDouble(0.5, 2), 1.0);
             scales.add(new RunMetadata.TrainedScale(
                     spec.name(),
                     spec.receptiveField(),
                     spec,
                     "random",
                     run.teacherFile(spec.name()).getFileName().toString(),
-                    run.studentsFile(spec.name()).getFileName().toString(),
+                    students == 0
+                            ? null
+                            : run.studentsFile(spec.name()).getFileName().toString(),
                     students,
                     null,
-                    List.of(1.0, 1.0),
+                    students == 0 ? null : Collections.nCopies(students, 1.0),
                     null,
-                    new ScoreStatistics(
-                                    rnd.nextDouble(10, 50),
-                                    rnd.nextDouble(1, 10),
-                                    rnd.nextDouble(1, 5),
-                                    rnd.nextDouble(0.5, 2))
-                            .withCalm(rnd.nextDouble(0, 1), rnd.nextDouble(0.5, 2), 1.0),
+                    students == 0 ? statistics.withVWeight(0) : statistics,
                     gaussian(d, rnd),
                     null));
         }

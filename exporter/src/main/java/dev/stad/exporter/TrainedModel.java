@@ -91,10 +91,16 @@ public record TrainedModel(RunMetadata metadata, List<ScaleWeights> scales) {
                     t.tensor(RunDirectory.NORM_MEAN).data(),
                     t.tensor(RunDirectory.NORM_STD).data());
             Map<String, FloatTensor> teacher = weightsOf(s.spec(), t.tensors(), "");
-            Safetensors.Contents st = Safetensors.read(runFolder.resolve(s.studentsFile()));
             List<Map<String, FloatTensor>> students = new ArrayList<>();
-            for (int i = 0; i < s.students(); i++) {
-                students.add(weightsOf(s.studentNetwork(), st.tensors(), RunDirectory.studentPrefix(i)));
+            if (s.students() > 0) {
+                if (s.studentsFile() == null) {
+                    throw new IOException(
+                            dir.runFile() + ": scale " + s.name() + " has " + s.students() + " students but no file");
+                }
+                Safetensors.Contents st = Safetensors.read(runFolder.resolve(s.studentsFile()));
+                for (int i = 0; i < s.students(); i++) {
+                    students.add(weightsOf(s.studentNetwork(), st.tensors(), RunDirectory.studentPrefix(i)));
+                }
             }
             scales.add(new ScaleWeights(s, teacher, norm, students));
         }

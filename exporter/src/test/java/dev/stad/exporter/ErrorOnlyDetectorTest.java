@@ -15,7 +15,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A run calibrated to score e alone (uncertainty weight 0) exports a detector that does so. */
+/**
+ * A run calibrated to score e alone (uncertainty weight 0) exports a detector that does so, and
+ * so does a run without students, whose e is the teacher's distance from its training mean.
+ */
 class ErrorOnlyDetectorTest {
     @Test
     void theDetectorOfAnErrorOnlyRunEqualsThePlainJavaMap(@TempDir Path dir) throws Exception {
@@ -34,5 +37,22 @@ class ErrorOnlyDetectorTest {
         }
         ExportCheck.Report r = ExportCheck.verify(bundle, 41, 5);
         assertTrue(r.detectorVsJava() <= 1e-4, "detector vs Java: " + r.detectorVsJava());
+    }
+
+    @Test
+    void theDetectorOfARunWithoutStudentsEqualsThePlainJavaMapInEitherLayout(@TempDir Path dir) throws Exception {
+        Path run = RandomRun.write(dir.resolve("run"), List.of(Architectures.P17, Architectures.P33), 0, 9);
+        TrainedModel model = TrainedModel.load(run);
+        for (DetectorLayout layout : DetectorLayout.values()) {
+            Path out = dir.resolve("bundle-" + layout);
+            BundleWriter.write(BundleWriter.build(model, layout), out);
+            ModelBundle bundle = ModelBundle.open(out);
+            for (var s : bundle.manifest().scales()) {
+                assertEquals(0, s.students());
+                assertTrue(s.studentGraphs().isEmpty());
+            }
+            ExportCheck.Report r = ExportCheck.verify(bundle, 41, 5);
+            assertTrue(r.detectorVsJava() <= 1e-4, layout + " detector vs Java: " + r.detectorVsJava());
+        }
     }
 }

@@ -131,6 +131,9 @@ public final class TrainingRun {
                 // The scales' own architectures are the students'; each teacher is the energy descriptor.
                 resolved = students.stream().map(EnergyTeacher::spec).toList();
             }
+            if (config.students().none()) {
+                students = resolved; // no students, so no architecture of their own
+            }
             for (int i = 0; i < students.size(); i++) {
                 if (!students.get(i).equals(resolved.get(i))) {
                     progress.line("students " + resolved.get(i).name() + ": their own architecture, "
@@ -306,8 +309,7 @@ public final class TrainingRun {
                 null));
         progress.line(String.format(
                 Locale.ROOT,
-                "Run %s: %d training and %d validation images (%s) from %s (%s), %d scale(s) %s,"
-                        + " %d students each, teacher %s",
+                "Run %s: %d training and %d validation images (%s) from %s (%s), %d scale(s) %s," + " %s, teacher %s",
                 dir.root(),
                 split.train().size(),
                 split.validation().size(),
@@ -320,7 +322,9 @@ public final class TrainingRun {
                 specs().stream()
                         .map(s -> s.name() + " (rf " + s.receptiveField() + ")")
                         .toList(),
-                config.students().count(),
+                config.students().none()
+                        ? "no students (distance from the teacher's training mean)"
+                        : config.students().count() + " students each",
                 sourceName()));
 
         TrainingImages images;
@@ -419,6 +423,24 @@ public final class TrainingRun {
                 images.validation().stream().map(TrainingImages.Named::image).toList();
 
         Teacher teacher = teacher(manager, dir, spec, train);
+        if (config.students().none()) {
+            if (teacher.normalization() == null) {
+                teacher = saveTeacher(
+                        dir,
+                        spec,
+                        teacher,
+                        TeacherTargets.compute(
+                                        manager,
+                                        teacher.network(),
+                                        train,
+                                        null,
+                                        TeacherTargets.DEFAULT_BUDGET_BYTES,
+                                        progress,
+                                        "teacher " + spec.name() + " statistics")
+                                .normalization());
+            }
+            return calibrateScale(manager, dir, spec, teacher, List.of(), List.of(), train, validation);
+        }
         Path studentsFile = dir.studentsFile(spec.name());
         NetworkSpec studentSpec = studentSpecOf(spec);
         StudentTrainer trainer =
@@ -446,28 +468,50 @@ public final class TrainingRun {
         for (DeadUnits.Finding f : DeadUnits.find(manager, students.students(), train)) {
             progress.line(DeadUnits.describe(spec.name(), f));
         }
+        return calibrateScale(
+                manager, dir, spec, teacher, students.students(), students.epochLosses(), train, validation);
+    }
+
+    /**
+     * Calibrates a scale on the validation images and describes it for the run's metadata.
+     *
+     * @param students the trained students; none for a scale without students, which scores the
+     *     teacher's distance from its training mean
+     * @param epochLosses the students' losses, epoch by epoch (none without students)
+     */
+    private ScaleOutcome calibrateScale(
+            NDManager manager,
+            RunDirectory dir,
+            NetworkSpec spec,
+            Teacher teacher,
+            List<PatchNetwork> students,
+            List<double[]> epochLosses,
+            List<FloatImage> train,
+            List<FloatImage> validation)
+            throws IOException, TrainingDivergedException {
+        NetworkSpec studentSpec = studentSpecOf(spec);
+        boolean none = students.isEmpty();
         stagesRun.add("calibration " + spec.name());
         double calmWeight = config.calibration().calmWeightOrDefault();
         DescriptorGaussian gaussian = calmWeight == 0
                 ? null
                 : Calibrator.fitGaussian(manager, teacher.network(), teacher.normalization(), train, progress);
         Calibrator.ScaleCalibration cal = Calibrator.calibrate(
-                        manager,
-                        teacher.network(),
-                        teacher.normalization(),
-                        gaussian,
-                        students.students(),
-                        validation,
-                        progress)
-                .withWeights(config.calibration().uncertaintyWeightOrDefault(), calmWeight);
+                        manager, teacher.network(), teacher.normalization(), gaussian, students, validation, progress)
+                .withWeights(config.uncertaintyWeight(), calmWeight);
         progress.line(String.format(
                 Locale.ROOT,
-                "calibration %s: e %.4g +- %.4g, v %.4g +- %.4g%s on %d validation images",
+                "calibration %s: e %.4g +- %.4g%s%s on %d validation images",
                 spec.name(),
                 cal.statistics().eMean(),
                 cal.statistics().eStd(),
-                cal.statistics().vMean(),
-                cal.statistics().vStd(),
+                none
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                ", v %.4g +- %.4g",
+                                cal.statistics().vMean(),
+                                cal.statistics().vStd()),
                 gaussian == null
                         ? ""
                         : String.format(
@@ -476,20 +520,25 @@ public final class TrainingRun {
                                 cal.statistics().cMean(),
                                 cal.statistics().cStd()),
                 validation.size()));
-        double[] last = students.epochLosses().get(students.epochLosses().size() - 1);
         RunMetadata.TrainedScale meta = new RunMetadata.TrainedScale(
                 spec.name(),
                 spec.receptiveField(),
                 spec,
                 sourceName(),
                 dir.teacherFile(spec.name()).getFileName().toString(),
-                dir.studentsFile(spec.name()).getFileName().toString(),
-                config.students().count(),
+                none ? null : dir.studentsFile(spec.name()).getFileName().toString(),
+                students.size(),
                 teacher.pretrainLoss(),
-                Arrays.stream(last).boxed().toList(),
-                students.epochLosses().stream()
-                        .map(e -> Arrays.stream(e).boxed().toList())
-                        .toList(),
+                none
+                        ? null
+                        : Arrays.stream(epochLosses.get(epochLosses.size() - 1))
+                                .boxed()
+                                .toList(),
+                none
+                        ? null
+                        : epochLosses.stream()
+                                .map(e -> Arrays.stream(e).boxed().toList())
+                                .toList(),
                 cal.statistics(),
                 gaussian,
                 studentSpec.equals(spec) ? null : studentSpec);
@@ -617,8 +666,8 @@ public final class TrainingRun {
     private void requireNativeSizes(TrainingImages images, Path dataRoot) throws IOException {
         int largest =
                 specs().stream().mapToInt(NetworkSpec::receptiveField).max().orElse(1);
-        int crop = config.students().cropSize();
-        String what = "students.cropSize " + crop;
+        int crop = config.students().none() ? 1 : config.students().cropSize();
+        String what = config.students().none() ? "one descriptor" : "students.cropSize " + crop;
         PretrainConfig p = config.teacher().pretrain();
         if (config.teacher().source() == TeacherConfig.Source.SELF_SUPERVISED
                 && p != null

@@ -42,7 +42,8 @@ record Terms(int height, int width, float[][] values) {
                     sum += s.data()[c * plane + p];
                 }
                 t[c] = teacher.data()[c * plane + p];
-                diff[c] = sum / m - t[c];
+                // Without students the prediction is the teacher's training mean, 0 once normalised.
+                diff[c] = (m == 0 ? 0 : sum / m) - t[c];
                 tn += t[c] * t[c];
             }
             diagonal[p] = (float) tn;

@@ -148,7 +148,9 @@ public final class TermsCommand implements Callable<Integer> {
             new Variant("e + teacher distance (full)", List.of(Term.E, Term.TEACHER_FULL)),
             new Variant("teacher atypicality (two-sided)", List.of(Term.TEACHER_ATYPICAL)),
             new Variant("e + teacher atypicality", List.of(Term.E, Term.TEACHER_ATYPICAL)),
-            new Variant("e + teacher too calm", List.of(Term.E, Term.TEACHER_TOO_CALM)));
+            new Variant("e + teacher too calm", List.of(Term.E, Term.TEACHER_TOO_CALM)),
+            new Variant("teacher distance (full) + 2 c", Map.of(Term.TEACHER_FULL, 1.0, Term.CALM, 2.0)),
+            new Variant("teacher distance (diagonal) + 2 c", Map.of(Term.TEACHER_DIAGONAL, 1.0, Term.CALM, 2.0)));
 
     /** One category's figures for one variant. */
     record Row(

@@ -44,13 +44,13 @@ public record ErrorAndUncertainty(int height, int width, float[] e, float[] v, f
 
     /**
      * @param teacher normalised teacher descriptors [D, H, W]
-     * @param students student descriptors, each [D, H, W]
+     * @param students student descriptors, each [D, H, W]; none for a scale without students,
+     *     whose prediction is then the teacher's training mean, 0 after the normalisation: e is
+     *     {@code ||T||^2} and v is 0
      */
     public static ErrorAndUncertainty compute(FloatImage teacher, List<FloatImage> students) {
         Objects.requireNonNull(teacher, "teacher must not be null");
-        if (students == null || students.isEmpty()) {
-            throw new IllegalArgumentException("at least one student is needed");
-        }
+        Objects.requireNonNull(students, "students must not be null");
         int d = teacher.channels();
         int plane = teacher.height() * teacher.width();
         for (FloatImage s : students) {
@@ -59,6 +59,19 @@ public record ErrorAndUncertainty(int height, int width, float[] e, float[] v, f
             }
         }
         int m = students.size();
+        if (m == 0) {
+            float[] t = teacher.data();
+            float[] e = new float[plane];
+            for (int p = 0; p < plane; p++) {
+                double err = 0;
+                for (int c = 0; c < d; c++) {
+                    double x = t[c * plane + p];
+                    err += x * x;
+                }
+                e[p] = (float) err;
+            }
+            return new ErrorAndUncertainty(teacher.height(), teacher.width(), e, new float[plane]);
+        }
         float[] e = new float[plane];
         float[] v = new float[plane];
         double[] mu = new double[d];
@@ -93,7 +106,11 @@ public record ErrorAndUncertainty(int height, int width, float[] e, float[] v, f
      * position of {@code maps}, the validation images' maps of one scale: what normalises that
      * scale's scores. The weights are the defaults (v 1, c 0); the caller sets its own.
      *
-     * @throws IllegalArgumentException if e or v does not vary (a single student, or no maps)
+     * Maps without students (v 0 everywhere) get v's statistics 0 and 1 with weight 0, so v
+     * adds nothing.
+     *
+     * @throws IllegalArgumentException if e does not vary, or v does not vary where it is not 0
+     *     everywhere (no maps)
      */
     public static ScoreStatistics statistics(List<ErrorAndUncertainty> maps) {
         double eSum = 0;
@@ -116,11 +133,14 @@ public record ErrorAndUncertainty(int height, int width, float[] e, float[] v, f
         double vMean = vSum / count;
         double eStd = Math.sqrt(Math.max(0, eSq / count - eMean * eMean));
         double vStd = Math.sqrt(Math.max(0, vSq / count - vMean * vMean));
-        if (!(eStd > 0) || !(vStd > 0)) {
-            throw new IllegalArgumentException("e or v does not vary over the validation images (eStd=" + eStd
-                    + ", vStd=" + vStd + "); with a single student v is always 0, so use at least 2");
+        boolean noEnsemble = vSum == 0 && vSq == 0 && count > 0;
+        if (!(eStd > 0) || !(vStd > 0) && !noEnsemble) {
+            throw new IllegalArgumentException(
+                    "e or v does not vary over the validation images (eStd=" + eStd + ", vStd=" + vStd + ")");
         }
-        ScoreStatistics st = new ScoreStatistics(eMean, eStd, vMean, vStd);
+        ScoreStatistics st = noEnsemble
+                ? new ScoreStatistics(eMean, eStd, 0, 1).withVWeight(0)
+                : new ScoreStatistics(eMean, eStd, vMean, vStd);
         if (maps.stream().allMatch(m -> m.c != null)) {
             double cSum = 0;
             double cSq = 0;

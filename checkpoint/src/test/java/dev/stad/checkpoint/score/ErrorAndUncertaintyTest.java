@@ -25,6 +25,30 @@ class ErrorAndUncertaintyTest {
     }
 
     @Test
+    void withoutStudentsEIsTheSquaredDistanceFromTheNormalisedMeanAndVAddsNothing() {
+        // Two pixels, D = 2: (3, -4) and (1, 0).
+        FloatImage t = new FloatImage(2, 1, 2, new float[] {3, 1, -4, 0});
+        ErrorAndUncertainty ev = ErrorAndUncertainty.compute(t, List.of());
+        assertEquals(25f, ev.e()[0], 1e-6f);
+        assertEquals(1f, ev.e()[1], 1e-6f);
+        assertEquals(0f, ev.v()[0]);
+        assertEquals(0f, ev.v()[1]);
+
+        ScoreStatistics st = ErrorAndUncertainty.statistics(List.of(ev));
+        assertEquals(13, st.eMean(), 1e-9);
+        assertEquals(12, st.eStd(), 1e-9);
+        assertEquals(0, st.vWeight(), "no ensemble, no v");
+        assertEquals((25 - 13) / 12.0, ev.scores(st).data()[0], 1e-6);
+    }
+
+    @Test
+    void anEnsembleWhoseVDoesNotVaryIsRefused() {
+        // v constant but not 0: students that disagree by the same amount everywhere.
+        ErrorAndUncertainty ev = new ErrorAndUncertainty(1, 2, new float[] {1, 3}, new float[] {2, 2});
+        assertThrows(IllegalArgumentException.class, () -> ErrorAndUncertainty.statistics(List.of(ev)));
+    }
+
+    @Test
     void varianceKeepsItsDigitsWhereTheTwoTermFormulaCancels() {
         // Students far from the origin and close to each other: mean ||S||^2 - ||mu||^2 would
         // subtract two numbers near 2e8 in float and lose the 2e-4 difference entirely.

@@ -74,9 +74,13 @@ public final class Graphs {
                 throw new IllegalArgumentException(
                         "scale " + spec.name() + " weighs a calm term but has no descriptor Gaussian");
             }
-            if (students.size() < 2) {
+            if (students.size() == 1) {
                 throw new IllegalArgumentException(
-                        "scale " + spec.name() + " needs at least 2 students, found " + students.size());
+                        "scale " + spec.name() + " needs no students or at least 2, found 1");
+            }
+            if (students.isEmpty() && statistics.vWeight() != 0) {
+                throw new IllegalArgumentException("scale " + spec.name()
+                        + " has no students, so no v to weigh (vWeight " + statistics.vWeight() + ")");
             }
         }
 
@@ -421,8 +425,17 @@ public final class Graphs {
                 g.scalar("zero", 0f));
     }
 
-    /** {@code e = ||mean_i S_i - T||^2}, [1, 1, h, w]. */
+    /**
+     * {@code e = ||mean_i S_i - T||^2}, [1, 1, h, w]; without students {@code ||T||^2}, the
+     * distance from the teacher's training mean (0 after its normalisation).
+     */
     private static String error(OnnxGraph g, String teacher, List<String> students) {
+        if (students.isEmpty()) {
+            return g.node(
+                    OnnxOperator.REDUCE_SUM,
+                    List.of(g.node(OnnxOperator.MUL, teacher, teacher), g.ints("channel_axis", 1)),
+                    Map.of("keepdims", 1L));
+        }
         String mu = g.node(
                 OnnxOperator.MUL,
                 g.node(OnnxOperator.SUM, students, Map.of()),
@@ -434,8 +447,12 @@ public final class Graphs {
                 Map.of("keepdims", 1L));
     }
 
-    /** {@code e} and {@code v}, [1, 1, h, w] each, of a teacher and its students. */
+    /** {@code e} and {@code v}, [1, 1, h, w] each, of a teacher and its students (v 0 without students). */
     private static String[] errorAndUncertainty(OnnxGraph g, String teacher, List<String> students) {
+        if (students.isEmpty()) {
+            String e = error(g, teacher, students);
+            return new String[] {e, g.node(OnnxOperator.MUL, e, g.scalar("zero", 0f))};
+        }
         int m = students.size();
         String axes = g.ints("channel_axis", 1);
         Map<String, Object> keep = Map.of("keepdims", 1L);
@@ -464,6 +481,9 @@ public final class Graphs {
             String image,
             DetectorLayout layout,
             Quantizer quantizer) {
+        if (s.students().isEmpty()) {
+            return NetworkEmitter.emitFused(g, s.spec(), nets, image, NetworkForm.DENSE, quantizer);
+        }
         if (!s.ownStudentArchitecture()) {
             return layout == DetectorLayout.FUSED
                     ? NetworkEmitter.emitFused(g, s.spec(), nets, image, NetworkForm.DENSE, quantizer)

@@ -9,7 +9,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * student's own seeded order, taking one crop of each at a position drawn uniformly from those
  * that keep the crop's patches inside the image; {@code batchSize} crops make one step.
  *
- * @param count students per scale (M, at least 2: the uncertainty term needs an ensemble)
+ * @param count students per scale: M, at least 2 (the uncertainty term needs an ensemble), or 0
+ *     for none: each scale then scores how far the teacher's normalised descriptor lies from its
+ *     mean over the training images ({@code e = ||T||^2}, the students' prediction replaced by
+ *     that mean), which is what students that learn nothing of a fixed descriptor end up scoring,
+ *     without their cost; the other settings here are then unused
  * @param epochs passes over the training images
  * @param batchSize crops per step. Default 1: the students' fit is limited by the number of
  *     optimiser steps, not by the noise of a step, so for the same computation one crop per
@@ -68,12 +72,21 @@ public record StudentConfig(
         if (!(exposure >= 0 && exposure <= 0.5)) {
             throw new IllegalArgumentException("students.exposure must be in [0, 0.5], found " + exposure);
         }
-        Checks.atLeast("students.count", count, 2); // v, the ensemble's disagreement, needs two
+        if (count == 1 || count < 0) {
+            // v, the ensemble's disagreement, needs two; none at all is a detector of its own.
+            throw new IllegalArgumentException(
+                    "students.count must be 0 (no students) or at least 2 (an ensemble), found " + count);
+        }
         Checks.atLeast("students.epochs", epochs, 1);
         Checks.atLeast("students.batchSize", batchSize, 1);
         Checks.atLeast("students.cropSize", cropSize, 1);
         Checks.positive("students.learningRate", learningRate);
         Checks.nonNegative("students.weightDecay", weightDecay);
+    }
+
+    /** Whether the scales have students at all (see {@code count}). */
+    public boolean none() {
+        return count == 0;
     }
 
     /** These settings with {@code epochs} epochs. */

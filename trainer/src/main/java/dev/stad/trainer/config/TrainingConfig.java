@@ -83,6 +83,10 @@ public record TrainingConfig(
         if (!known.isEmpty()) {
             requireFits(known, input, students);
         }
+        if (students.none() && calibration.uncertaintyWeight() != null && calibration.uncertaintyWeight() > 0) {
+            throw new IllegalArgumentException("calibration.uncertaintyWeight weighs v, the students' disagreement;"
+                    + " with students.count 0 there is none: leave it out or set it to 0");
+        }
         if (teacher.source() == TeacherConfig.Source.ENERGY) {
             known.forEach(EnergyTeacher::spec); // a patch or descriptor length it cannot fill fails here
         }
@@ -117,11 +121,16 @@ public record TrainingConfig(
         }
         // Crops hold whole patches only: a crop of c descriptors spans c + rf - 1 pixels.
         int positions = side - largest + 1;
-        if (students.cropSize() > positions) {
+        if (!students.none() && students.cropSize() > positions) {
             throw new IllegalArgumentException("students.cropSize " + students.cropSize() + " exceeds the "
                     + positions + " patch positions per side that an input of " + input.width() + "x" + input.height()
                     + " has for a receptive field of " + largest);
         }
+    }
+
+    /** The weight of v in each scale's score: the configured one, and 0 where there are no students. */
+    public double uncertaintyWeight() {
+        return students.none() ? 0 : calibration.uncertaintyWeightOrDefault();
     }
 
     /**
