@@ -154,6 +154,7 @@ public final class Int8Detector {
             outputs.add(Graphs.uncertaintyOutput(s.spec().name()));
             if (s.gaussian() != null) {
                 outputs.add(Graphs.calmOutput(s.spec().name()));
+                outputs.add(Graphs.distanceOutput(s.spec().name()));
             }
         }
         Map<String, List<ErrorAndUncertainty>> maps = new LinkedHashMap<>();
@@ -175,9 +176,15 @@ public final class Int8Detector {
                     FloatImage e = out.get(Graphs.errorOutput(name));
                     FloatImage v = out.get(Graphs.uncertaintyOutput(name));
                     FloatImage c = s.gaussian() == null ? null : out.get(Graphs.calmOutput(name));
+                    FloatImage d = s.gaussian() == null ? null : out.get(Graphs.distanceOutput(name));
                     maps.computeIfAbsent(name, k -> new ArrayList<>())
                             .add(new ErrorAndUncertainty(
-                                    e.height(), e.width(), e.data(), v.data(), c == null ? null : c.data()));
+                                    e.height(),
+                                    e.width(),
+                                    e.data(),
+                                    v.data(),
+                                    c == null ? null : c.data(),
+                                    d == null ? null : d.data()));
                 }
                 stage.step("");
             }
@@ -186,7 +193,10 @@ public final class Int8Detector {
         for (Graphs.ScaleNetworks s : scales) {
             ScoreStatistics st = ErrorAndUncertainty.statistics(
                             maps.get(s.spec().name()))
-                    .withWeights(s.statistics().vWeight(), s.statistics().cWeight());
+                    .withWeights(
+                            s.statistics().vWeight(),
+                            s.statistics().cWeight(),
+                            s.statistics().dWeight());
             statistics.put(s.spec().name(), st);
             own.add(s.withStatistics(st));
         }

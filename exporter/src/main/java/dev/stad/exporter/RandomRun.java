@@ -90,7 +90,8 @@ public final class RandomRun {
             }
             ScoreStatistics statistics = new ScoreStatistics(
                             rnd.nextDouble(10, 50), rnd.nextDouble(1, 10), rnd.nextDouble(1, 5), rnd.nextDouble(0.5, 2))
-                    .withCalm(rnd.nextDouble(0, 1), rnd.nextDouble(0.5, 2), 1.0);
+                    .withCalm(rnd.nextDouble(0, 1), rnd.nextDouble(0.5, 2), 1.0)
+                    .withDistance(rnd.nextDouble(50, 150), rnd.nextDouble(10, 50), 0.5);
             scales.add(new RunMetadata.TrainedScale(
                     spec.name(),
                     spec.receptiveField(),

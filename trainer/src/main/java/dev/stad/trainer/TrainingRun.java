@@ -493,12 +493,15 @@ public final class TrainingRun {
         boolean none = students.isEmpty();
         stagesRun.add("calibration " + spec.name());
         double calmWeight = config.calibration().calmWeightOrDefault();
-        DescriptorGaussian gaussian = calmWeight == 0
+        DescriptorGaussian gaussian = !config.calibration().needsGaussian()
                 ? null
                 : Calibrator.fitGaussian(manager, teacher.network(), teacher.normalization(), train, progress);
         Calibrator.ScaleCalibration cal = Calibrator.calibrate(
                         manager, teacher.network(), teacher.normalization(), gaussian, students, validation, progress)
-                .withWeights(config.uncertaintyWeight(), calmWeight);
+                .withWeights(
+                        config.uncertaintyWeight(),
+                        calmWeight,
+                        config.calibration().distanceWeightOrDefault());
         progress.line(String.format(
                 Locale.ROOT,
                 "calibration %s: e %.4g +- %.4g%s%s on %d validation images",
@@ -516,9 +519,11 @@ public final class TrainingRun {
                         ? ""
                         : String.format(
                                 Locale.ROOT,
-                                ", c %.4g +- %.4g",
+                                ", c %.4g +- %.4g, d %.4g +- %.4g",
                                 cal.statistics().cMean(),
-                                cal.statistics().cStd()),
+                                cal.statistics().cStd(),
+                                cal.statistics().dMean(),
+                                cal.statistics().dStd()),
                 validation.size()));
         RunMetadata.TrainedScale meta = new RunMetadata.TrainedScale(
                 spec.name(),

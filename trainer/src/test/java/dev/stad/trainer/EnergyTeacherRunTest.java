@@ -13,6 +13,7 @@ import dev.stad.runtime.cli.ConsoleProgress;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
+import dev.stad.trainer.config.CalibrationConfig;
 import dev.stad.trainer.config.ScaleConfig;
 import dev.stad.trainer.config.TeacherConfig;
 import dev.stad.trainer.config.TrainingConfig;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The fixed texture-energy teacher goes through the whole pipeline as any teacher does: students
  * of the scale's own architecture train on it, training leaves its weights as built, and the
- * exported detector (its logarithm included, fp32 and int8) equals the Java computation.
+ * exported detector (its logarithm included, fp32 and int8), scoring e plus the teacher's
+ * distance as the default config does, equals the Java computation.
  */
 class EnergyTeacherRunTest {
     @TempDir
@@ -53,7 +55,8 @@ class EnergyTeacherRunTest {
                 List.of(new ScaleConfig(null, "e9", own)),
                 new TeacherConfig(TeacherConfig.Source.ENERGY, null, null),
                 tiny.students(),
-                tiny.calibration());
+                // The default config's score: e plus the teacher's distance, no calm term.
+                new CalibrationConfig(null, null, 0.0, 0.0, 1.0));
         TrainingRun.Summary summary = new TrainingRun(c, progress, false).run();
 
         RunMetadata.TrainedScale scale = summary.metadata().scales().get(0);
@@ -79,6 +82,9 @@ class EnergyTeacherRunTest {
         assertEquals(teacher, manifest.spec());
         assertEquals(students, manifest.studentSpec());
         assertEquals(9, manifest.receptiveField());
+        assertEquals(1.0, manifest.statistics().dWeight());
+        assertEquals(0.0, manifest.statistics().cWeight());
+        assertTrue(manifest.statistics().dStd() > 0 && manifest.gaussian() != null, manifest.toString());
         ExportedRuns.exportsFusedAndInt8AndScores(
                 out, summary.bundle(), dir.resolve("fused-int8"), dir.resolve("data"), progress);
     }

@@ -54,7 +54,7 @@ class StudentFreeRunTest {
                 List.of(new ScaleConfig(null, "e9", own)),
                 new TeacherConfig(TeacherConfig.Source.ENERGY, null, null),
                 new StudentConfig(0, null, null, null, null, null, null, null),
-                new CalibrationConfig(null, null, null, 2.0));
+                new CalibrationConfig(null, null, null, 2.0, null));
         TrainingRun.Summary summary = new TrainingRun(c, progress, false).run();
 
         assertEquals(RunMetadata.COMPLETE, summary.metadata().status());

@@ -84,6 +84,6 @@ public final class TinyRuns {
                         new PretrainConfig(
                                 20, 4, 8, 1e-3, 1e-5, 1.0, 1.0, 2, 0.1, 0.05, null, null, null, null, null, null)),
                 new StudentConfig(2, epochs, 2, 12, studentLr, 1e-5, null, null),
-                new CalibrationConfig(null, null, null, null));
+                new CalibrationConfig(null, null, null, null, null));
     }
 }

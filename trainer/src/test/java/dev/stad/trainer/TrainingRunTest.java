@@ -114,7 +114,7 @@ class TrainingRunTest {
                 base.scales(),
                 base.teacher(),
                 base.students(),
-                new CalibrationConfig(null, null, 0.0, 0.0));
+                new CalibrationConfig(null, null, 0.0, 0.0, null));
         IOException refused = assertThrows(IOException.class, () -> new TrainingRun(errorOnly, progress, false).run());
         assertTrue(refused.getMessage().contains("--recalibrate"), refused.getMessage());
         TrainingRun.Summary again = new TrainingRun(errorOnly, progress, false, true).run();

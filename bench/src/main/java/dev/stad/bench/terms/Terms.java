@@ -10,8 +10,9 @@ import java.util.Map;
 record Terms(int height, int width, float[][] values) {
 
     /**
-     * e, v and the calm term as the detector's reference (ErrorAndUncertainty) computes them (c
-     * under the bundle's own Gaussian, 0 where it has none), and the teacher's terms.
+     * e, v, the calm and the distance term as the detector's reference (ErrorAndUncertainty)
+     * computes them (c and d under the bundle's own Gaussian, 0 where it has none), and the
+     * teacher's terms.
      */
     static Terms compute(
             FloatImage teacher,
@@ -26,6 +27,7 @@ record Terms(int height, int width, float[][] values) {
         out[TermsCommand.Term.E.ordinal()] = ev.e();
         out[TermsCommand.Term.V.ordinal()] = ev.v();
         out[TermsCommand.Term.CALM.ordinal()] = ev.c() == null ? new float[ev.e().length] : ev.c();
+        out[TermsCommand.Term.DISTANCE.ordinal()] = ev.d() == null ? new float[ev.e().length] : ev.d();
         float[] diagonal = new float[plane];
         float[] full = new float[plane];
         float[] whitenedE = new float[plane];

@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code bench terms}: on the models a {@code bench accuracy --suite} run trained, recomputes each
  * scale's per-pixel terms from the bundle's own network graphs and measures detection quality with
- * other scores than the detector's own (e, plus v and the calm term c with the bundle's weights): e + v,
+ * other scores than the detector's own (e, plus v, the calm term c and the distance term d with the bundle's weights): e + v,
  * e + c, e alone, v alone, the teacher's squared
  * Mahalanobis distance from its descriptors on the training images (diagonal: the norm of the
  * normalised descriptor; full: with their covariance), e measured in the whitened descriptor
@@ -97,6 +97,8 @@ public final class TermsCommand implements Callable<Integer> {
         V,
         /** The calm term under the bundle's own descriptor Gaussian; 0 where the bundle has none. */
         CALM,
+        /** The distance term under the bundle's own descriptor Gaussian; 0 where the bundle has none. */
+        DISTANCE,
         TEACHER_DIAGONAL,
         TEACHER_FULL,
         E_WHITENED,
@@ -118,12 +120,13 @@ public final class TermsCommand implements Callable<Integer> {
             return m;
         }
 
-        /** The detector's own score: e, and v and c with the bundle's weights. */
+        /** The detector's own score: e, and v, c and d with the bundle's weights. */
         static Variant detector(ScoreStatistics s) {
             Map<Term, Double> m = new LinkedHashMap<>();
             m.put(Term.E, 1.0);
             m.put(Term.V, s.vWeight());
             m.put(Term.CALM, s.cWeight());
+            m.put(Term.DISTANCE, s.dWeight());
             return new Variant(DETECTOR, m);
         }
     }
@@ -253,9 +256,10 @@ public final class TermsCommand implements Callable<Integer> {
             ScoreStatistics own = m.scales().get(0).statistics();
             for (BundleManifest.Scale s : m.scales()) {
                 if (!s.statistics().vWeight().equals(own.vWeight())
-                        || !s.statistics().cWeight().equals(own.cWeight())) {
-                    throw new IOException(work.resolve("bundle") + ": its scales weigh v and c differently; the terms"
-                            + " bench scores one weighting for all");
+                        || !s.statistics().cWeight().equals(own.cWeight())
+                        || !s.statistics().dWeight().equals(own.dWeight())) {
+                    throw new IOException(work.resolve("bundle") + ": its scales weigh v, c and d differently; the"
+                            + " terms bench scores one weighting for all");
                 }
             }
             for (Variant listed : VARIANTS) {

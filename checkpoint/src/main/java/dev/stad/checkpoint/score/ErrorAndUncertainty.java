@@ -19,27 +19,40 @@ import java.util.Objects;
  * @param e regression error, row-major
  * @param v predictive uncertainty, row-major
  * @param c the teacher's calm term ({@link DescriptorGaussian#calm}), row-major; null when not measured
+ * @param d the teacher's distance term ({@link DescriptorGaussian#distance}), row-major; null when
+ *     not measured
  */
-public record ErrorAndUncertainty(int height, int width, float[] e, float[] v, float[] c) {
+public record ErrorAndUncertainty(int height, int width, float[] e, float[] v, float[] c, float[] d) {
 
     public ErrorAndUncertainty {
         Objects.requireNonNull(e, "e must not be null");
         Objects.requireNonNull(v, "v must not be null");
-        if (e.length != (long) height * width || v.length != e.length || c != null && c.length != e.length) {
+        if (e.length != (long) height * width
+                || v.length != e.length
+                || c != null && c.length != e.length
+                || d != null && d.length != e.length) {
             throw new IllegalArgumentException("maps must hold " + height + "x" + width + " values");
         }
     }
 
-    /** e and v without the calm term. */
-    public ErrorAndUncertainty(int height, int width, float[] e, float[] v) {
-        this(height, width, e, v, null);
+    /** e, v and the calm term, without the distance term. */
+    public ErrorAndUncertainty(int height, int width, float[] e, float[] v, float[] c) {
+        this(height, width, e, v, c, null);
     }
 
-    /** The same maps with the calm term of the same teacher map under {@code gaussian}. */
+    /** e and v without the teacher's terms. */
+    public ErrorAndUncertainty(int height, int width, float[] e, float[] v) {
+        this(height, width, e, v, null, null);
+    }
+
+    /** The same maps with the calm and distance terms of the same teacher map under {@code gaussian}. */
     public static ErrorAndUncertainty compute(
             FloatImage teacher, List<FloatImage> students, DescriptorGaussian gaussian) {
         ErrorAndUncertainty ev = compute(teacher, students);
-        return gaussian == null ? ev : new ErrorAndUncertainty(ev.height, ev.width, ev.e, ev.v, gaussian.calm(teacher));
+        return gaussian == null
+                ? ev
+                : new ErrorAndUncertainty(
+                        ev.height, ev.width, ev.e, ev.v, gaussian.calm(teacher), gaussian.distance(teacher));
     }
 
     /**
@@ -102,9 +115,9 @@ public record ErrorAndUncertainty(int height, int width, float[] e, float[] v, f
     }
 
     /**
-     * The mean and standard deviation of e and v (and of c where every map has it) over every
-     * position of {@code maps}, the validation images' maps of one scale: what normalises that
-     * scale's scores. The weights are the defaults (v 1, c 0); the caller sets its own.
+     * The mean and standard deviation of e and v (and of c and d where every map has them) over
+     * every position of {@code maps}, the validation images' maps of one scale: what normalises
+     * that scale's scores. The weights are the defaults (v 1, c 0, d 0); the caller sets its own.
      *
      * Maps without students (v 0 everywhere) get v's statistics 0 and 1 with weight 0, so v
      * adds nothing.
@@ -156,6 +169,19 @@ public record ErrorAndUncertainty(int height, int width, float[] e, float[] v, f
             double cStd = Math.max(Math.sqrt(Math.max(0, cSq / count - cMean * cMean)), 1e-3);
             st = st.withCalm(cMean, cStd, 0);
         }
+        if (maps.stream().allMatch(m -> m.d != null)) {
+            double dSum = 0;
+            double dSq = 0;
+            for (ErrorAndUncertainty ev : maps) {
+                for (float d : ev.d) {
+                    dSum += d;
+                    dSq += (double) d * d;
+                }
+            }
+            double dMean = dSum / count;
+            double dStd = Math.max(Math.sqrt(Math.max(0, dSq / count - dMean * dMean)), 1e-3 * Math.max(dMean, 1));
+            st = st.withDistance(dMean, dStd, 0);
+        }
         return st;
     }
 
@@ -164,9 +190,12 @@ public record ErrorAndUncertainty(int height, int width, float[] e, float[] v, f
         if (statistics.hasCalmTerm() && c == null) {
             throw new IllegalArgumentException("the statistics weigh a calm term these maps do not have");
         }
+        if (statistics.hasDistanceTerm() && d == null) {
+            throw new IllegalArgumentException("the statistics weigh a distance term these maps do not have");
+        }
         float[] out = new float[e.length];
         for (int i = 0; i < out.length; i++) {
-            out[i] = statistics.score(e[i], v[i], c == null ? 0f : c[i]);
+            out[i] = statistics.score(e[i], v[i], c == null ? 0f : c[i], d == null ? 0f : d[i]);
         }
         return new FloatImage(1, height, width, out);
     }

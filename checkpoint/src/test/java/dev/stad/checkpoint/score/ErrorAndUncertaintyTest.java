@@ -94,6 +94,27 @@ class ErrorAndUncertaintyTest {
     }
 
     @Test
+    void distanceTermStatisticsAreMeasuredWhereEveryMapHasItAndAWeighedDistanceTermNeedsIt() {
+        ErrorAndUncertainty a = new ErrorAndUncertainty(
+                1, 2, new float[] {1, 3}, new float[] {1, 2}, new float[] {0, 2}, new float[] {10, 30});
+        ErrorAndUncertainty b = new ErrorAndUncertainty(
+                1, 2, new float[] {2, 2}, new float[] {2, 1}, new float[] {0, 0}, new float[] {20, 20});
+        ScoreStatistics st = ErrorAndUncertainty.statistics(List.of(a, b));
+        assertEquals(20, st.dMean(), 1e-12);
+        assertEquals(Math.sqrt(50), st.dStd(), 1e-12);
+        assertEquals(0.0, st.dWeight(), "the weight is the caller's");
+        ScoreStatistics weighed = st.withWeights(0, 0, 1);
+        assertTrue(weighed.hasDistanceTerm() && !weighed.hasCalmTerm());
+        // e alone plus d: (3 - 2)/eStd + (30 - 20)/dStd at the second pixel of a.
+        assertEquals(
+                (3 - 2) / st.eStd() + (30 - 20) / st.dStd(), a.scores(weighed).data()[1], 1e-5);
+
+        ErrorAndUncertainty without = new ErrorAndUncertainty(1, 2, new float[] {1, 3}, new float[] {1, 2});
+        assertEquals(1.0, ErrorAndUncertainty.statistics(List.of(a, without)).dStd(), "not measured: the default");
+        assertThrows(IllegalArgumentException.class, () -> without.scores(weighed));
+    }
+
+    @Test
     void normalisationSubtractsMeanAndDividesStdPerChannel() {
         DescriptorNormalization n = new DescriptorNormalization(new float[] {1, -1}, new float[] {2, 4});
         FloatImage out = n.normalize(new FloatImage(2, 1, 2, new float[] {1, 3, -1, 7}));

@@ -70,9 +70,9 @@ public final class Graphs {
                 studentSpec = spec;
             }
             studentSpec.requireStudentOf(spec);
-            if (statistics.hasCalmTerm() && gaussian == null) {
+            if ((statistics.hasCalmTerm() || statistics.hasDistanceTerm()) && gaussian == null) {
                 throw new IllegalArgumentException(
-                        "scale " + spec.name() + " weighs a calm term but has no descriptor Gaussian");
+                        "scale " + spec.name() + " weighs a calm or distance term but has no descriptor Gaussian");
             }
             if (students.size() == 1) {
                 throw new IllegalArgumentException(
@@ -353,11 +353,11 @@ public final class Graphs {
     }
 
     /**
-     * {@code (e - eMean)/eStd + w (v - vMean)/vStd + wc (c - cMean)/cStd} with
-     * {@code mu = mean_i S_i}, {@code e = ||mu - T||^2}, {@code v = mean_i ||S_i - mu||^2}, norms
-     * over channels, and c the calm term of T ({@link DescriptorGaussian}). v is written as
-     * squared deviations so that it does not cancel in half precision; a term of weight 0 is not
-     * computed at all.
+     * {@code (e - eMean)/eStd + w (v - vMean)/vStd + wc (c - cMean)/cStd + wd (d - dMean)/dStd}
+     * with {@code mu = mean_i S_i}, {@code e = ||mu - T||^2}, {@code v = mean_i ||S_i - mu||^2},
+     * norms over channels, and c and d the calm and distance terms of T
+     * ({@link DescriptorGaussian}). v is written as squared deviations so that it does not cancel
+     * in half precision; a term of weight 0 is not computed at all.
      */
     static String score(
             OnnxGraph g, String teacher, List<String> students, ScoreStatistics st, DescriptorGaussian gaussian) {
@@ -374,11 +374,17 @@ public final class Graphs {
             String vTerm = g.node(OnnxOperator.MUL, ev[1], g.scalar("inv_v_std", (float) (w / st.vStd())));
             sum = g.node(OnnxOperator.ADD, eTerm, vTerm);
         }
+        String m2 = st.hasCalmTerm() || st.hasDistanceTerm() ? squaredDistance(g, teacher, gaussian) : null;
+        if (st.hasDistanceTerm()) {
+            double k = st.dWeight() / st.dStd();
+            offset -= k * st.dMean();
+            sum = g.node(OnnxOperator.ADD, sum, g.node(OnnxOperator.MUL, m2, g.scalar("d_scale", (float) k)));
+        }
         if (st.hasCalmTerm()) {
             double k = st.cWeight() / st.cStd();
             offset -= k * st.cMean();
             // k c = max(0, -k log((m2 + eps) / expected)), the log's factor folded into the Mul.
-            String logRatio = calmLogRatio(g, teacher, gaussian);
+            String logRatio = logRatio(g, m2, gaussian);
             String cTerm = g.node(
                     OnnxOperator.MAX,
                     g.node(OnnxOperator.MUL, logRatio, g.scalar("neg_c_scale", (float) -k)),
@@ -389,10 +395,10 @@ public final class Graphs {
     }
 
     /**
-     * {@code log((m2 + eps) / expected)}, [1, 1, h, w], with {@code m2 = ||W (T - mean)||^2}: the
-     * whitening a 1x1 convolution whose bias is {@code -W mean}.
+     * {@code m2 = ||W (T - mean)||^2}, [1, 1, h, w], the distance term: the whitening a 1x1
+     * convolution whose bias is {@code -W mean}.
      */
-    private static String calmLogRatio(OnnxGraph g, String teacher, DescriptorGaussian gaussian) {
+    private static String squaredDistance(OnnxGraph g, String teacher, DescriptorGaussian gaussian) {
         int d = gaussian.channels();
         float[] bias = gaussian.whitenedMean();
         for (int i = 0; i < d; i++) {
@@ -405,10 +411,14 @@ public final class Graphs {
                         g.floats("whitening", new long[] {d, d, 1, 1}, gaussian.whitening()),
                         g.floats("whitened_mean", new long[] {d}, bias)),
                 Map.of());
-        String m2 = g.node(
+        return g.node(
                 OnnxOperator.REDUCE_SUM,
                 List.of(g.node(OnnxOperator.MUL, z, z), g.ints("channel_axis", 1)),
                 Map.of("keepdims", 1L));
+    }
+
+    /** {@code log((m2 + eps) / expected)}, [1, 1, h, w], of a {@link #squaredDistance} map. */
+    private static String logRatio(OnnxGraph g, String m2, DescriptorGaussian gaussian) {
         double expected = gaussian.expected();
         String ratio = g.node(
                 OnnxOperator.MUL,
@@ -421,7 +431,10 @@ public final class Graphs {
     private static String calm(OnnxGraph g, String teacher, DescriptorGaussian gaussian) {
         return g.node(
                 OnnxOperator.MAX,
-                g.node(OnnxOperator.MUL, calmLogRatio(g, teacher, gaussian), g.scalar("minus_one", -1f)),
+                g.node(
+                        OnnxOperator.MUL,
+                        logRatio(g, squaredDistance(g, teacher, gaussian), gaussian),
+                        g.scalar("minus_one", -1f)),
                 g.scalar("zero", 0f));
     }
 
@@ -521,11 +534,16 @@ public final class Graphs {
         return "c_" + scale;
     }
 
+    /** Name of the output holding the distance term d of {@code scale} (scales with a Gaussian only). */
+    public static String distanceOutput(String scale) {
+        return "d_" + scale;
+    }
+
     /**
      * The networks of every scale as the detector computes them (in {@code layout}, with
      * {@code quantizer} at its points), up to each scale's raw e and v on the valid region:
      * outputs {@link #errorOutput} and {@link #uncertaintyOutput} per scale, and {@link #calmOutput}
-     * per scale with a descriptor Gaussian. What an int8
+     * and {@link #distanceOutput} per scale with a descriptor Gaussian. What an int8
      * detector's own score statistics are measured on: its networks are not the fp32 ones.
      */
     public static OnnxMl.ModelProto errorAndUncertainty(
@@ -544,6 +562,12 @@ public final class Graphs {
             if (s.gaussian() != null) {
                 g.output(
                         g.rename(calm(g, outs.get(0), s.gaussian()), calmOutput(name)),
+                        1L,
+                        1L,
+                        "rows_" + name,
+                        "columns_" + name);
+                g.output(
+                        g.rename(squaredDistance(g, outs.get(0), s.gaussian()), distanceOutput(name)),
                         1L,
                         1L,
                         "rows_" + name,

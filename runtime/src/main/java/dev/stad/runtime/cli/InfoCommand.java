@@ -159,10 +159,10 @@ public final class InfoCommand implements Callable<Integer> {
                     st.vStd(),
                     sc.margin().before(),
                     sc.margin().after());
-            if (st.vWeight() != 1 || st.hasCalmTerm()) {
+            if (st.vWeight() != 1 || st.hasCalmTerm() || st.hasDistanceTerm()) {
                 line(
                         s,
-                        "            score: e%s%s",
+                        "            score: e%s%s%s",
                         st.vWeight() == 0 ? "" : String.format(Locale.ROOT, " + %.3g v", st.vWeight()),
                         st.hasCalmTerm()
                                 ? String.format(
@@ -171,6 +171,14 @@ public final class InfoCommand implements Callable<Integer> {
                                         st.cWeight(),
                                         st.cMean(),
                                         st.cStd())
+                                : "",
+                        st.hasDistanceTerm()
+                                ? String.format(
+                                        Locale.ROOT,
+                                        " + %.3g d (teacher's distance, %.4g +- %.4g on the validation images)",
+                                        st.dWeight(),
+                                        st.dMean(),
+                                        st.dStd())
                                 : "");
             }
         }

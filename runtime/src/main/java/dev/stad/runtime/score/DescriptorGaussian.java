@@ -110,6 +110,30 @@ public record DescriptorGaussian(
 
     /** The calm term of every position of a normalised teacher map [d, h, w], as [h * w]. */
     public float[] calm(FloatImage teacher) {
+        double[] m2 = squaredDistances(teacher);
+        float[] out = new float[m2.length];
+        double eps = EPSILON * expected;
+        for (int p = 0; p < out.length; p++) {
+            out[p] = (float) Math.max(0, -Math.log((m2[p] + eps) / expected));
+        }
+        return out;
+    }
+
+    /**
+     * The distance term of every position of a normalised teacher map [d, h, w], as [h * w]: its
+     * squared Mahalanobis distance {@code m2} from the good descriptors, which rises on whatever
+     * the good texture does not do, busier or calmer, in any combination of its channels.
+     */
+    public float[] distance(FloatImage teacher) {
+        double[] m2 = squaredDistances(teacher);
+        float[] out = new float[m2.length];
+        for (int p = 0; p < out.length; p++) {
+            out[p] = (float) m2[p];
+        }
+        return out;
+    }
+
+    private double[] squaredDistances(FloatImage teacher) {
         int d = mean.length;
         if (teacher.channels() != d) {
             throw new IllegalArgumentException(
@@ -117,15 +141,13 @@ public record DescriptorGaussian(
         }
         int plane = teacher.height() * teacher.width();
         float[] x = teacher.data();
-        float[] out = new float[plane];
+        double[] out = new double[plane];
         double[] centred = new double[d];
-        double eps = EPSILON * expected;
         for (int p = 0; p < plane; p++) {
             for (int c = 0; c < d; c++) {
                 centred[c] = x[c * plane + p] - mean[c];
             }
-            double m2 = whitenedSquaredNorm(centred);
-            out[p] = (float) Math.max(0, -Math.log((m2 + eps) / expected));
+            out[p] = whitenedSquaredNorm(centred);
         }
         return out;
     }

@@ -24,7 +24,7 @@ class DescriptorGaussianTest {
     }
 
     @Test
-    void squaredDistanceIsTheMahalanobisDistanceUnderTheSampleCovarianceWithItsRidge() {
+    void squaredDistanceAndTheDistanceTermAreTheMahalanobisDistanceUnderTheSampleCovarianceWithItsRidge() {
         int n = 4000;
         FloatImage x = correlated(n, 1);
         DescriptorGaussian.Accumulator acc = new DescriptorGaussian.Accumulator(2, 1);
@@ -60,6 +60,7 @@ class DescriptorGaussianTest {
             (float) probes[0][1], (float) probes[1][1], (float) probes[2][1], (float) probes[3][1]
         });
         float[] calm = g.calm(probe);
+        float[] distance = g.distance(probe);
         double expected = (rd * a - 2 * b * b + ra * d) / det; // trace(C^-1 S)
         assertEquals(expected, g.expected(), 1e-6 * expected);
         for (int k = 0; k < probes.length; k++) {
@@ -68,6 +69,7 @@ class DescriptorGaussianTest {
             double m2 = (rd * u * u - 2 * b * u * v + ra * v * v) / det;
             assertEquals(m2, g.squaredDistance(probes[k]), 1e-4 * (1 + m2), "probe " + k);
             assertEquals(m2, g.whitenedSquaredNorm(new double[] {u, v}), 1e-4 * (1 + m2), "probe " + k);
+            assertEquals(m2, distance[k], 1e-4 * (1 + m2), "distance term, probe " + k);
             double c = Math.max(0, -Math.log((m2 + DescriptorGaussian.EPSILON * expected) / expected));
             assertEquals(c, calm[k], 1e-4, "probe " + k);
         }

@@ -20,13 +20,17 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param calmWeight weight of the standardised calm term c: how much closer the teacher's
  *     descriptor lies to the centre of the training descriptors than good texture does (a
  *     blurred, faded or smoother-than-usual area). Absent means 1; 0 leaves it out
+ * @param distanceWeight weight of the standardised distance term d: the teacher descriptor's
+ *     squared Mahalanobis distance from its descriptors on the training images, which rises on
+ *     whatever the good texture does not do, busier or calmer. Absent means 0 (left out)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CalibrationConfig(
         @JsonProperty("thresholdQuantile") Double thresholdQuantile,
         @JsonProperty("smoothingSigma") Double smoothingSigma,
         @JsonProperty("uncertaintyWeight") Double uncertaintyWeight,
-        @JsonProperty("calmWeight") Double calmWeight) {
+        @JsonProperty("calmWeight") Double calmWeight,
+        @JsonProperty("distanceWeight") Double distanceWeight) {
 
     /**
      * Default smoothing: none. Measured on the synthetic set, smoothing gained nothing that holds
@@ -44,6 +48,16 @@ public record CalibrationConfig(
         return calmWeight == null ? 1.0 : calmWeight;
     }
 
+    /** The weight of d: as configured, else 0. */
+    public double distanceWeightOrDefault() {
+        return distanceWeight == null ? 0.0 : distanceWeight;
+    }
+
+    /** Whether the score needs the teacher descriptors' Gaussian (a calm or distance term). */
+    public boolean needsGaussian() {
+        return calmWeightOrDefault() != 0 || distanceWeightOrDefault() != 0;
+    }
+
     @JsonCreator
     public CalibrationConfig {
         thresholdQuantile = Checks.orDefault(thresholdQuantile, 0.99);
@@ -55,6 +69,9 @@ public record CalibrationConfig(
         }
         if (calmWeight != null) {
             Checks.nonNegative("calibration.calmWeight", calmWeight);
+        }
+        if (distanceWeight != null) {
+            Checks.nonNegative("calibration.distanceWeight", distanceWeight);
         }
         if (!(thresholdQuantile > 0 && thresholdQuantile <= 1)) {
             throw new IllegalArgumentException(

@@ -52,7 +52,7 @@ public record TrainingConfig(
         scales = List.copyOf(scales);
         teacher = Checks.orDefault(teacher, new TeacherConfig(null, null, null));
         students = Checks.orDefault(students, new StudentConfig(null, null, null, null, null, null, null, null));
-        calibration = Checks.orDefault(calibration, new CalibrationConfig(null, null, null, null));
+        calibration = Checks.orDefault(calibration, new CalibrationConfig(null, null, null, null, null));
         Set<String> names = new HashSet<>();
         List<NetworkSpec> known = new java.util.ArrayList<>();
         int imported = 0;

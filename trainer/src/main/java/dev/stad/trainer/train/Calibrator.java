@@ -27,7 +27,7 @@ public final class Calibrator {
     /** Rows and columns between the positions whose descriptors the Gaussian is fitted on. */
     static final int GAUSSIAN_STRIDE = 2;
 
-    /** The scale's statistics, its Gaussian (or null) and its e / v / c maps of each validation image. */
+    /** The scale's statistics, its Gaussian (or null) and its e / v / c / d maps of each validation image. */
     public record ScaleCalibration(
             ScoreStatistics statistics, DescriptorGaussian gaussian, List<ErrorAndUncertainty> maps) {
         /** Normalised score maps [1, h, w] of the validation images at this scale, on its valid region. */
@@ -36,16 +36,16 @@ public final class Calibrator {
         }
 
         /**
-         * The same calibration scoring v with {@code vWeight} (0: e alone) and c with
-         * {@code cWeight} (0: without it).
+         * The same calibration scoring v with {@code vWeight} (0: e alone), c with
+         * {@code cWeight} and d with {@code dWeight} (0: without them).
          *
-         * @throws IllegalArgumentException if c is weighed but was not measured
+         * @throws IllegalArgumentException if c or d is weighed but was not measured
          */
-        public ScaleCalibration withWeights(double vWeight, double cWeight) {
-            if (cWeight != 0 && gaussian == null) {
-                throw new IllegalArgumentException("the calm term was not measured on this calibration");
+        public ScaleCalibration withWeights(double vWeight, double cWeight, double dWeight) {
+            if ((cWeight != 0 || dWeight != 0) && gaussian == null) {
+                throw new IllegalArgumentException("the calm and distance terms were not measured on this calibration");
             }
-            return new ScaleCalibration(statistics.withWeights(vWeight, cWeight), gaussian, maps);
+            return new ScaleCalibration(statistics.withWeights(vWeight, cWeight, dWeight), gaussian, maps);
         }
     }
 
@@ -148,12 +148,14 @@ public final class Calibrator {
                                     w,
                                     new float[h * w],
                                     new float[h * w],
+                                    gaussian == null ? null : new float[h * w],
                                     gaussian == null ? null : new float[h * w]);
                         }
                         DenseTiles.paste(part.e(), t, whole.e(), 1, h, w);
                         DenseTiles.paste(part.v(), t, whole.v(), 1, h, w);
                         if (gaussian != null) {
                             DenseTiles.paste(part.c(), t, whole.c(), 1, h, w);
+                            DenseTiles.paste(part.d(), t, whole.d(), 1, h, w);
                         }
                     }
                 }
