@@ -89,7 +89,8 @@ public final class PretrainTeacherCommand implements Callable<Integer> {
             throw new ParameterException(
                     spec.commandLine(),
                     "the config's teacher is the fixed texture-energy descriptor (\"source\": \"energy\"),"
-                            + " which is not learned; train with it directly");
+                            + " which is not learned; train with it directly, or pass --config with a pretrained"
+                            + " teacher (configs/mvtec.json)");
         }
         PretrainConfig settings = teacher.pretrain() != null
                 ? teacher.pretrain()

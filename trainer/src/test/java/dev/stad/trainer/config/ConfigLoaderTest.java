@@ -161,10 +161,19 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void theDefaultTeacherIsAFixedRandomNetworkAndThePaperConfigsShareTheProceduralOne() throws IOException {
-        // On the real-photo set a fixed random teacher beats the one pretrained on procedural images.
+    void theDefaultTeacherIsTheTextureEnergyNetworkAndThePaperConfigsShareTheProceduralOne() throws IOException {
+        // On the real-photo set the fixed texture-energy teacher beats a fixed random one, which
+        // beats one pretrained on procedural images; the random one is kept as an experiment.
         TrainingConfig d = ConfigLoader.loadDefault();
-        assertEquals(TeacherConfig.Source.RANDOM, d.teacher().source());
+        assertEquals(TeacherConfig.Source.ENERGY, d.teacher().source());
+        TrainingConfig random = ConfigLoader.load(Path.of("..", "configs", "experiments", "random-teacher.json"));
+        assertEquals(TeacherConfig.Source.RANDOM, random.teacher().source());
+        assertEquals(d.scales(), random.scales());
+        assertEquals(d.students(), random.students());
+        // The energy teacher's score is e plus its distance; the random teacher's, e plus the calm term.
+        assertEquals(1.0, d.calibration().distanceWeightOrDefault());
+        assertEquals(0.0, d.calibration().calmWeightOrDefault());
+        assertEquals(2.0, random.calibration().calmWeightOrDefault());
         TrainingConfig mvtec = ConfigLoader.load(Path.of("..", "configs", "mvtec.json"));
         assertEquals(TeacherConfig.Source.PRETRAINED, mvtec.teacher().source());
         assertEquals(PretrainConfig.PROCEDURAL, mvtec.teacher().pretrain().corpus());
