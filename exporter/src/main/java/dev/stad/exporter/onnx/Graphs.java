@@ -427,14 +427,11 @@ public final class Graphs {
         return g.node(OnnxOperator.LOG, ratio);
     }
 
-    /** The calm term c, [1, 1, h, w]: {@code max(0, -log((m2 + eps) / expected))}. */
-    private static String calm(OnnxGraph g, String teacher, DescriptorGaussian gaussian) {
+    /** The calm term c, [1, 1, h, w], of a {@link #squaredDistance} map: {@code max(0, -log((m2 + eps) / expected))}. */
+    private static String calm(OnnxGraph g, String m2, DescriptorGaussian gaussian) {
         return g.node(
                 OnnxOperator.MAX,
-                g.node(
-                        OnnxOperator.MUL,
-                        logRatio(g, squaredDistance(g, teacher, gaussian), gaussian),
-                        g.scalar("minus_one", -1f)),
+                g.node(OnnxOperator.MUL, logRatio(g, m2, gaussian), g.scalar("minus_one", -1f)),
                 g.scalar("zero", 0f));
     }
 
@@ -560,18 +557,14 @@ public final class Graphs {
             g.output(g.rename(ev[0], errorOutput(name)), 1L, 1L, "rows_" + name, "columns_" + name);
             g.output(g.rename(ev[1], uncertaintyOutput(name)), 1L, 1L, "rows_" + name, "columns_" + name);
             if (s.gaussian() != null) {
+                String m2 = squaredDistance(g, outs.get(0), s.gaussian());
                 g.output(
-                        g.rename(calm(g, outs.get(0), s.gaussian()), calmOutput(name)),
+                        g.rename(calm(g, m2, s.gaussian()), calmOutput(name)),
                         1L,
                         1L,
                         "rows_" + name,
                         "columns_" + name);
-                g.output(
-                        g.rename(squaredDistance(g, outs.get(0), s.gaussian()), distanceOutput(name)),
-                        1L,
-                        1L,
-                        "rows_" + name,
-                        "columns_" + name);
+                g.output(g.rename(m2, distanceOutput(name)), 1L, 1L, "rows_" + name, "columns_" + name);
             }
         }
         return g.model(version, Map.of());
