@@ -14,8 +14,6 @@ import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
 import dev.stad.trainer.config.CalibrationConfig;
-import dev.stad.trainer.config.ScaleConfig;
-import dev.stad.trainer.config.TeacherConfig;
 import dev.stad.trainer.config.TrainingConfig;
 import dev.stad.trainer.model.EnergyTeacher;
 import java.io.ByteArrayOutputStream;
@@ -42,21 +40,11 @@ class EnergyTeacherRunTest {
     @Test
     void studentsOfTheScalesArchitectureTrainOnTheEnergyTeacherThroughExportAndScoring() throws Exception {
         Path out = dir.resolve("run");
-        TrainingConfig tiny = TinyRuns.config(dir.resolve("data"), out, 2, 2e-3);
         // 9-pixel patches (the energy filters' least), 48 channels: two wavelengths.
         List<Layer> own = List.of(Layer.conv(16, 5), Layer.conv(32, 3), Layer.conv(48, 3));
-        TrainingConfig c = new TrainingConfig(
-                tiny.name(),
-                tiny.seed(),
-                tiny.out(),
-                tiny.bundle(),
-                tiny.data(),
-                tiny.input(),
-                List.of(new ScaleConfig(null, "e9", own)),
-                new TeacherConfig(TeacherConfig.Source.ENERGY, null, null),
-                tiny.students(),
-                // The default config's score: e plus the teacher's distance, no calm term.
-                new CalibrationConfig(null, null, 0.0, 0.0, 1.0));
+        // The default config's score: e plus the teacher's distance, no calm term.
+        TrainingConfig c =
+                TinyRuns.energy(dir.resolve("data"), out, own, null, new CalibrationConfig(null, null, 0.0, 0.0, 1.0));
         TrainingRun.Summary summary = new TrainingRun(c, progress, false).run();
 
         RunMetadata.TrainedScale scale = summary.metadata().scales().get(0);

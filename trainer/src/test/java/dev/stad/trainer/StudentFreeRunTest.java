@@ -13,9 +13,7 @@ import dev.stad.runtime.cli.ConsoleProgress;
 import dev.stad.runtime.progress.Progress;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.trainer.config.CalibrationConfig;
-import dev.stad.trainer.config.ScaleConfig;
 import dev.stad.trainer.config.StudentConfig;
-import dev.stad.trainer.config.TeacherConfig;
 import dev.stad.trainer.config.TrainingConfig;
 import dev.stad.trainer.model.EnergyTeacher;
 import java.io.ByteArrayOutputStream;
@@ -42,17 +40,11 @@ class StudentFreeRunTest {
     @Test
     void anEnergyTeacherWithoutStudentsCalibratesExportsAndScores() throws Exception {
         Path out = dir.resolve("run");
-        TrainingConfig tiny = TinyRuns.config(dir.resolve("data"), out, 2, 2e-3);
         List<Layer> own = List.of(Layer.conv(16, 5), Layer.conv(32, 3), Layer.conv(48, 3));
-        TrainingConfig c = new TrainingConfig(
-                tiny.name(),
-                tiny.seed(),
-                tiny.out(),
-                tiny.bundle(),
-                tiny.data(),
-                tiny.input(),
-                List.of(new ScaleConfig(null, "e9", own)),
-                new TeacherConfig(TeacherConfig.Source.ENERGY, null, null),
+        TrainingConfig c = TinyRuns.energy(
+                dir.resolve("data"),
+                out,
+                own,
                 new StudentConfig(0, null, null, null, null, null, null, null),
                 new CalibrationConfig(null, null, null, 2.0, null));
         TrainingRun.Summary summary = new TrainingRun(c, progress, false).run();

@@ -64,6 +64,26 @@ public final class TinyRuns {
                 c.calibration());
     }
 
+    /**
+     * As {@link #config}, with one scale of {@code layers} whose teacher is the fixed
+     * texture-energy network, and these students and calibration (null: {@link #config}'s).
+     */
+    static TrainingConfig energy(
+            Path data, Path out, List<Layer> layers, StudentConfig students, CalibrationConfig calibration) {
+        TrainingConfig tiny = config(data, out, 2, 2e-3);
+        return new TrainingConfig(
+                tiny.name(),
+                tiny.seed(),
+                tiny.out(),
+                tiny.bundle(),
+                tiny.data(),
+                tiny.input(),
+                List.of(new ScaleConfig(null, "e9", layers)),
+                new TeacherConfig(TeacherConfig.Source.ENERGY, null, null),
+                students == null ? tiny.students() : students,
+                calibration == null ? tiny.calibration() : calibration);
+    }
+
     public static TrainingConfig config(Path data, Path out, int epochs, double studentLr) {
         return config(data, out, epochs, studentLr, 8);
     }

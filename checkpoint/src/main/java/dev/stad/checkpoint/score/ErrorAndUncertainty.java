@@ -5,6 +5,7 @@ import dev.stad.runtime.score.DescriptorGaussian;
 import dev.stad.runtime.score.ScoreStatistics;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Per-pixel regression error and predictive uncertainty of a student ensemble against its
@@ -155,34 +156,32 @@ public record ErrorAndUncertainty(int height, int width, float[] e, float[] v, f
                 ? new ScoreStatistics(eMean, eStd, 0, 1).withVWeight(0)
                 : new ScoreStatistics(eMean, eStd, vMean, vStd);
         if (maps.stream().allMatch(m -> m.c != null)) {
-            double cSum = 0;
-            double cSq = 0;
-            for (ErrorAndUncertainty ev : maps) {
-                for (float c : ev.c) {
-                    cSum += c;
-                    cSq += (double) c * c;
-                }
-            }
-            double cMean = cSum / count;
+            double[] c = meanAndStd(maps, ErrorAndUncertainty::c);
             // A calm term that is 0 on every validation pixel still standardises: its deviation
             // is floored so a calm test pixel scores high rather than dividing by zero.
-            double cStd = Math.max(Math.sqrt(Math.max(0, cSq / count - cMean * cMean)), 1e-3);
-            st = st.withCalm(cMean, cStd, 0);
+            st = st.withCalm(c[0], Math.max(c[1], 1e-3), 0);
         }
         if (maps.stream().allMatch(m -> m.d != null)) {
-            double dSum = 0;
-            double dSq = 0;
-            for (ErrorAndUncertainty ev : maps) {
-                for (float d : ev.d) {
-                    dSum += d;
-                    dSq += (double) d * d;
-                }
-            }
-            double dMean = dSum / count;
-            double dStd = Math.max(Math.sqrt(Math.max(0, dSq / count - dMean * dMean)), 1e-3 * Math.max(dMean, 1));
-            st = st.withDistance(dMean, dStd, 0);
+            double[] d = meanAndStd(maps, ErrorAndUncertainty::d);
+            st = st.withDistance(d[0], Math.max(d[1], 1e-3 * Math.max(d[0], 1)), 0);
         }
         return st;
+    }
+
+    /** Mean and standard deviation of one term over every position of {@code maps}. */
+    private static double[] meanAndStd(List<ErrorAndUncertainty> maps, Function<ErrorAndUncertainty, float[]> term) {
+        double sum = 0;
+        double sq = 0;
+        long count = 0;
+        for (ErrorAndUncertainty ev : maps) {
+            for (float x : term.apply(ev)) {
+                sum += x;
+                sq += (double) x * x;
+            }
+            count += ev.e.length;
+        }
+        double mean = sum / count;
+        return new double[] {mean, Math.sqrt(Math.max(0, sq / count - mean * mean))};
     }
 
     /** The normalised score map of the scale, as a one-channel image. */

@@ -46,14 +46,7 @@ public record ScoreStatistics(
         if (dWeight == null) {
             dWeight = 0.0;
         }
-        if (!Double.isFinite(dMean)
-                || !(dStd > 0)
-                || !Double.isFinite(dStd)
-                || !(dWeight >= 0)
-                || !Double.isFinite(dWeight)) {
-            throw new IllegalArgumentException("distance term statistics must be finite with a positive deviation and"
-                    + " a non-negative weight, found dMean=" + dMean + " dStd=" + dStd + " dWeight=" + dWeight);
-        }
+        requireTerm("distance", "d", dMean, dStd, dWeight);
         if (vWeight == null) {
             vWeight = 1.0;
         }
@@ -66,14 +59,7 @@ public record ScoreStatistics(
         if (cWeight == null) {
             cWeight = 0.0;
         }
-        if (!Double.isFinite(cMean)
-                || !(cStd > 0)
-                || !Double.isFinite(cStd)
-                || !(cWeight >= 0)
-                || !Double.isFinite(cWeight)) {
-            throw new IllegalArgumentException("calm term statistics must be finite with a positive deviation and a"
-                    + " non-negative weight, found cMean=" + cMean + " cStd=" + cStd + " cWeight=" + cWeight);
-        }
+        requireTerm("calm", "c", cMean, cStd, cWeight);
         if (!Double.isFinite(eMean)
                 || !Double.isFinite(vMean)
                 || !(eStd > 0)
@@ -85,6 +71,18 @@ public record ScoreStatistics(
             throw new IllegalArgumentException("score statistics must be finite with positive deviations and a"
                     + " non-negative weight, found eMean=" + eMean + " eStd=" + eStd + " vMean=" + vMean + " vStd="
                     + vStd + " vWeight=" + vWeight);
+        }
+    }
+
+    private static void requireTerm(String term, String symbol, double mean, double std, double weight) {
+        if (!Double.isFinite(mean)
+                || !(std > 0)
+                || !Double.isFinite(std)
+                || !(weight >= 0)
+                || !Double.isFinite(weight)) {
+            throw new IllegalArgumentException(term + " term statistics must be finite with a positive deviation and a"
+                    + " non-negative weight, found " + symbol + "Mean=" + mean + " " + symbol + "Std=" + std + " "
+                    + symbol + "Weight=" + weight);
         }
     }
 
