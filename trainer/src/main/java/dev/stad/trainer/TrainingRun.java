@@ -309,7 +309,7 @@ public final class TrainingRun {
                 null));
         progress.line(String.format(
                 Locale.ROOT,
-                "Run %s: %d training and %d validation images (%s) from %s (%s), %d scale(s) %s," + " %s, teacher %s",
+                "Run %s: %d training and %d validation images (%s) from %s (%s), %d scale(s) %s, %s, teacher %s",
                 dir.root(),
                 split.train().size(),
                 split.validation().size(),
@@ -434,7 +434,7 @@ public final class TrainingRun {
                                         teacher.network(),
                                         train,
                                         null,
-                                        TeacherTargets.DEFAULT_BUDGET_BYTES,
+                                        0, // only the statistics: no crops will take targets from kept maps
                                         progress,
                                         "teacher " + spec.name() + " statistics")
                                 .normalization());

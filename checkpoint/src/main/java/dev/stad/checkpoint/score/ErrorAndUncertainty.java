@@ -50,10 +50,12 @@ public record ErrorAndUncertainty(int height, int width, float[] e, float[] v, f
     public static ErrorAndUncertainty compute(
             FloatImage teacher, List<FloatImage> students, DescriptorGaussian gaussian) {
         ErrorAndUncertainty ev = compute(teacher, students);
-        return gaussian == null
-                ? ev
-                : new ErrorAndUncertainty(
-                        ev.height, ev.width, ev.e, ev.v, gaussian.calm(teacher), gaussian.distance(teacher));
+        if (gaussian == null) {
+            return ev;
+        }
+        double[] m2 = gaussian.squaredDistances(teacher);
+        return new ErrorAndUncertainty(
+                ev.height, ev.width, ev.e, ev.v, gaussian.calm(m2), DescriptorGaussian.distance(m2));
     }
 
     /**
@@ -127,27 +129,13 @@ public record ErrorAndUncertainty(int height, int width, float[] e, float[] v, f
      *     everywhere (no maps)
      */
     public static ScoreStatistics statistics(List<ErrorAndUncertainty> maps) {
-        double eSum = 0;
-        double eSq = 0;
-        double vSum = 0;
-        double vSq = 0;
-        long count = 0;
-        for (ErrorAndUncertainty ev : maps) {
-            for (int i = 0; i < ev.e.length; i++) {
-                double e = ev.e[i];
-                double v = ev.v[i];
-                eSum += e;
-                eSq += e * e;
-                vSum += v;
-                vSq += v * v;
-            }
-            count += ev.e.length;
-        }
-        double eMean = eSum / count;
-        double vMean = vSum / count;
-        double eStd = Math.sqrt(Math.max(0, eSq / count - eMean * eMean));
-        double vStd = Math.sqrt(Math.max(0, vSq / count - vMean * vMean));
-        boolean noEnsemble = vSum == 0 && vSq == 0 && count > 0;
+        double[] e = meanAndStd(maps, ErrorAndUncertainty::e);
+        double[] v = meanAndStd(maps, ErrorAndUncertainty::v);
+        double eMean = e[0];
+        double eStd = e[1];
+        double vMean = v[0];
+        double vStd = v[1];
+        boolean noEnsemble = vMean == 0 && vStd == 0; // v is never negative: 0 everywhere (NaN without maps)
         if (!(eStd > 0) || !(vStd > 0) && !noEnsemble) {
             throw new IllegalArgumentException(
                     "e or v does not vary over the validation images (eStd=" + eStd + ", vStd=" + vStd + ")");

@@ -440,17 +440,16 @@ public final class Graphs {
      * distance from the teacher's training mean (0 after its normalisation).
      */
     private static String error(OnnxGraph g, String teacher, List<String> students) {
-        if (students.isEmpty()) {
-            return g.node(
-                    OnnxOperator.REDUCE_SUM,
-                    List.of(g.node(OnnxOperator.MUL, teacher, teacher), g.ints("channel_axis", 1)),
-                    Map.of("keepdims", 1L));
-        }
-        String mu = g.node(
-                OnnxOperator.MUL,
-                g.node(OnnxOperator.SUM, students, Map.of()),
-                g.scalar("inv_m", 1f / students.size()));
-        String diff = g.node(OnnxOperator.SUB, mu, teacher);
+        // Without students the prediction is 0, and its difference from T is T itself (squared alike).
+        String diff = students.isEmpty()
+                ? teacher
+                : g.node(
+                        OnnxOperator.SUB,
+                        g.node(
+                                OnnxOperator.MUL,
+                                g.node(OnnxOperator.SUM, students, Map.of()),
+                                g.scalar("inv_m", 1f / students.size())),
+                        teacher);
         return g.node(
                 OnnxOperator.REDUCE_SUM,
                 List.of(g.node(OnnxOperator.MUL, diff, diff), g.ints("channel_axis", 1)),

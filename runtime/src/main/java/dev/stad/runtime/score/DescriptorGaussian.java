@@ -110,7 +110,11 @@ public record DescriptorGaussian(
 
     /** The calm term of every position of a normalised teacher map [d, h, w], as [h * w]. */
     public float[] calm(FloatImage teacher) {
-        double[] m2 = squaredDistances(teacher);
+        return calm(squaredDistances(teacher));
+    }
+
+    /** The calm term of each of {@link #squaredDistances}' values. */
+    public float[] calm(double[] m2) {
         float[] out = new float[m2.length];
         double eps = EPSILON * expected;
         for (int p = 0; p < out.length; p++) {
@@ -125,7 +129,11 @@ public record DescriptorGaussian(
      * the good texture does not do, busier or calmer, in any combination of its channels.
      */
     public float[] distance(FloatImage teacher) {
-        double[] m2 = squaredDistances(teacher);
+        return distance(squaredDistances(teacher));
+    }
+
+    /** The distance term of each of {@link #squaredDistances}' values: the values in float. */
+    public static float[] distance(double[] m2) {
         float[] out = new float[m2.length];
         for (int p = 0; p < out.length; p++) {
             out[p] = (float) m2[p];
@@ -133,7 +141,11 @@ public record DescriptorGaussian(
         return out;
     }
 
-    private double[] squaredDistances(FloatImage teacher) {
+    /**
+     * {@code m2} of every position of a normalised teacher map [d, h, w], as [h * w]: what the
+     * calm and distance terms are computed from, once for both.
+     */
+    public double[] squaredDistances(FloatImage teacher) {
         int d = mean.length;
         if (teacher.channels() != d) {
             throw new IllegalArgumentException(
