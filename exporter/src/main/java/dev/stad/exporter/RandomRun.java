@@ -62,14 +62,43 @@ public final class RandomRun {
      */
     public static Path write(Path dir, List<NetworkSpec> specs, int students, long seed, int images, int side)
             throws IOException {
+        return write(dir, specs.stream().map(Scale::of).toList(), students, seed, images, side, "random");
+    }
+
+    /**
+     * A scale of a run: the teacher's network and its weights (null: random ones), and the
+     * students' network, the teacher's or their own.
+     */
+    public record Scale(NetworkSpec teacher, Map<String, FloatTensor> teacherWeights, NetworkSpec students) {
+        public Scale {
+            teacherWeights =
+                    teacherWeights == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(teacherWeights));
+        }
+
+        /** Teacher and students of {@code spec}'s architecture, random weights. */
+        public static Scale of(NetworkSpec spec) {
+            return new Scale(spec, null, spec);
+        }
+    }
+
+    /**
+     * {@link #write(Path, List, int, long, int, int)} for scales whose teacher may have weights
+     * of its own (a fixed descriptor) and students an architecture of their own, recorded with
+     * {@code teacherSource}.
+     */
+    public static Path write(
+            Path dir, List<Scale> scaleNetworks, int students, long seed, int images, int side, String teacherSource)
+            throws IOException {
         if (images == 1 || images < 0) {
             throw new IllegalArgumentException("images must be 0 or at least 2 (one trains, one validates)");
         }
         SplittableRandom rnd = new SplittableRandom(seed);
         RunDirectory run = new RunDirectory(dir);
         List<RunMetadata.TrainedScale> scales = new ArrayList<>();
-        for (NetworkSpec spec : specs) {
-            Map<String, FloatTensor> teacher = weights(spec, rnd);
+        for (Scale scale : scaleNetworks) {
+            NetworkSpec spec = scale.teacher();
+            Map<String, FloatTensor> teacher =
+                    scale.teacherWeights() == null ? weights(spec, rnd) : new LinkedHashMap<>(scale.teacherWeights());
             int d = spec.descriptorDim();
             float[] mu = new float[d];
             float[] sigma = new float[d];
@@ -83,7 +112,7 @@ public final class RandomRun {
             Map<String, FloatTensor> all = new LinkedHashMap<>();
             for (int i = 0; i < students; i++) {
                 String prefix = RunDirectory.studentPrefix(i);
-                weights(spec, rnd).forEach((k, v) -> all.put(prefix + k, v));
+                weights(scale.students(), rnd).forEach((k, v) -> all.put(prefix + k, v));
             }
             if (students > 0) {
                 Safetensors.write(run.studentsFile(spec.name()), all, Map.of("epoch", "1", "epochs", "1"));
@@ -96,7 +125,7 @@ public final class RandomRun {
                     spec.name(),
                     spec.receptiveField(),
                     spec,
-                    "random",
+                    teacherSource,
                     run.teacherFile(spec.name()).getFileName().toString(),
                     students == 0
                             ? null
@@ -107,8 +136,9 @@ public final class RandomRun {
                     null,
                     students == 0 ? statistics.withVWeight(0) : statistics,
                     gaussian(d, rnd),
-                    null));
+                    scale.students().equals(spec) ? null : scale.students()));
         }
+        List<NetworkSpec> specs = scaleNetworks.stream().map(Scale::teacher).toList();
         var config = JsonNodeFactory.instance.objectNode().put("name", "random");
         List<ScaleCombination.Level> levels = new ArrayList<>();
         for (ScaleCombination.Level l : ScaleCombination.uncalibrated(specs, 0).levels()) {

@@ -120,20 +120,15 @@ public final class TrainingRun {
             } catch (IllegalArgumentException e) {
                 throw new IOException(config.teacher().path() + ": " + e.getMessage(), e);
             }
-            List<NetworkSpec> students;
+            Networks networks;
             try {
-                students = config.studentSpecs(resolved);
+                networks = networks(config, resolved);
             } catch (IllegalArgumentException e) {
                 // The config's studentArchitecture or studentLayers, not the teacher's file, is at fault.
                 throw new IOException("the config's students: " + e.getMessage(), e);
             }
-            if (config.teacher().source() == TeacherConfig.Source.ENERGY) {
-                // The scales' own architectures are the students'; each teacher is the energy descriptor.
-                resolved = students.stream().map(EnergyTeacher::spec).toList();
-            }
-            if (config.students().none()) {
-                students = resolved; // no students, so no architecture of their own
-            }
+            resolved = networks.teachers();
+            List<NetworkSpec> students = networks.students();
             for (int i = 0; i < students.size(); i++) {
                 if (!students.get(i).equals(resolved.get(i))) {
                     progress.line("students " + resolved.get(i).name() + ": their own architecture, "
@@ -145,6 +140,34 @@ public final class TrainingRun {
             studentSpecs = students;
         }
         return specs;
+    }
+
+    /** Every scale's teacher and students' networks, in the config's scale order. */
+    public record Networks(List<NetworkSpec> teachers, List<NetworkSpec> students) {
+        public Networks {
+            teachers = List.copyOf(teachers);
+            students = List.copyOf(students);
+        }
+    }
+
+    /**
+     * The networks {@code config} trains, from its scales' networks ({@code scales}, as
+     * {@link TrainingConfig#networkSpecs(NetworkSpec)} gives them): an energy teacher's scales
+     * name the students' architecture and the teacher is the energy descriptor of the same patch
+     * and length; without students they are the teacher's.
+     *
+     * @throws IllegalArgumentException if a scale's students cannot learn its teacher's descriptors
+     */
+    public static Networks networks(TrainingConfig config, List<NetworkSpec> scales) {
+        List<NetworkSpec> teachers = scales;
+        List<NetworkSpec> students = config.studentSpecs(scales);
+        if (config.teacher().source() == TeacherConfig.Source.ENERGY) {
+            teachers = students.stream().map(EnergyTeacher::spec).toList();
+        }
+        if (config.students().none()) {
+            students = teachers; // no students, so no architecture of their own
+        }
+        return new Networks(teachers, students);
     }
 
     /** The students' network of {@code spec}'s scale: the teacher's, or their own. */
@@ -697,7 +720,7 @@ public final class TrainingRun {
     }
 
     private String sourceName() {
-        return config.teacher().source().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return config.teacher().source().id();
     }
 
     /** Per validation image, each scale's normalised score map on its valid region. */

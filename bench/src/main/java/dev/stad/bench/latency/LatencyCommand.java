@@ -32,8 +32,12 @@ import dev.stad.runtime.image.Resampler;
 import dev.stad.runtime.io.AtomicFiles;
 import dev.stad.runtime.io.Json;
 import dev.stad.runtime.progress.Progress;
+import dev.stad.runtime.spec.NetworkSpec;
+import dev.stad.trainer.TrainingRun;
 import dev.stad.trainer.config.ConfigLoader;
+import dev.stad.trainer.config.TeacherConfig;
 import dev.stad.trainer.config.TrainingConfig;
+import dev.stad.trainer.model.EnergyTeacher;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -585,12 +589,39 @@ public final class LatencyCommand implements Callable<Integer> {
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    /** A random-weight run of {@code configFile}'s architectures, exported (fp32 and int8) under {@link #out}. */
+    /**
+     * A random-weight run of {@code configFile}'s architectures, exported (fp32 and int8) under
+     * {@link #out}: the teachers and students the config trains (an energy teacher with its own
+     * fixed weights, students of their own architecture where the config names one), so the
+     * detector does the work the trained one will.
+     */
     private Path randomBundle(Path configFile) throws Exception {
         TrainingConfig cfg = ConfigLoader.load(configFile);
+        if (cfg.teacher().source() == TeacherConfig.Source.ONNX) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    configFile + ": its teacher is read from ONNX, whose network only its file gives; time a"
+                            + " trained run's bundle with --bundle");
+        }
         int side = Math.max(cfg.input().height(), cfg.input().width());
+        TrainingRun.Networks networks = TrainingRun.networks(cfg, cfg.networkSpecs());
+        boolean energy = cfg.teacher().source() == TeacherConfig.Source.ENERGY;
+        List<RandomRun.Scale> scales = new ArrayList<>();
+        for (int i = 0; i < networks.teachers().size(); i++) {
+            NetworkSpec teacher = networks.teachers().get(i);
+            scales.add(new RandomRun.Scale(
+                    teacher,
+                    energy ? EnergyTeacher.weights(teacher, cfg.input().std()) : null,
+                    networks.students().get(i)));
+        }
         Path run = randomRun = RandomRun.write(
-                out.resolve("random-run"), cfg.networkSpecs(), cfg.students().count(), cfg.seed(), 4, side);
+                out.resolve("random-run"),
+                scales,
+                cfg.students().count(),
+                cfg.seed(),
+                4,
+                side,
+                cfg.teacher().source().id());
         Path bundle = out.resolve("random-bundle");
         log.printf(Locale.ROOT, "bench latency: %s with random weights, exporting to %s%n", configFile, bundle);
         Exporter.Result r =

@@ -65,7 +65,12 @@ public record TeacherConfig(
         @JsonProperty("distill")
         DISTILL,
         @JsonProperty("energy")
-        ENERGY
+        ENERGY;
+
+        /** The name a run records: the config's spelling, as {@code "self-supervised"}. */
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
     }
 
     /** A teacher of {@code source} in {@code path} with {@code pretrain}, none of the ONNX settings. */

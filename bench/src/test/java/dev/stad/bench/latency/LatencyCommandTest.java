@@ -1,0 +1,125 @@
+package dev.stad.bench.latency;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stad.bench.BenchCommand;
+import dev.stad.checkpoint.RunDirectory;
+import dev.stad.checkpoint.safetensors.FloatTensor;
+import dev.stad.checkpoint.safetensors.Safetensors;
+import dev.stad.runtime.bundle.BundleManifest;
+import dev.stad.runtime.bundle.ModelBundle;
+import dev.stad.runtime.spec.Layer;
+import dev.stad.runtime.spec.NetworkSpec;
+import dev.stad.trainer.model.EnergyTeacher;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LatencyCommandTest {
+    private static final float[] STD = {0.229f, 0.224f, 0.225f};
+
+    /** The students' network of the energy config: 9-pixel patches, three convs. */
+    private static final String SCALES = """
+            [ { "name": "e9", "layers": [
+                { "type": "conv", "out": 16, "kernel": 5 },
+                { "type": "conv", "out": 32, "kernel": 3 },
+                { "type": "conv", "out": 48, "kernel": 3 } ] } ]""";
+
+    /** A config of {@code scales} with the teacher {@code teacher} (both JSON), two students. */
+    private static Path config(Path dir, String name, String scales, String teacher) throws Exception {
+        Path file = dir.resolve(name + ".json");
+        Files.writeString(file, """
+                {
+                  "name": "tiny-%s", "seed": 11, "out": "%s", "bundle": "%s",
+                  "data": { "path": "%s", "validationFraction": 0.25 },
+                  "input": { "width": 32, "height": 32, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225] },
+                  "scales": %s,
+                  "teacher": %s,
+                  "students": { "count": 2, "epochs": 1, "batchSize": 1, "cropSize": 8, "learningRate": 1e-3 }
+                }
+                """.formatted(
+                        name, dir.resolve("run"), dir.resolve("bundle"), dir.resolve("data"), scales, teacher));
+        return file;
+    }
+
+    private static int latency(Path config, Path out, ByteArrayOutputStream buf) {
+        PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        return BenchCommand.commandLine(ps, ps, false)
+                .execute(
+                        "latency",
+                        "--config",
+                        config.toString(),
+                        "--sizes",
+                        "32",
+                        "--runs",
+                        "1",
+                        "--min-runs",
+                        "1",
+                        "--precisions",
+                        "fp32",
+                        "--engines",
+                        "ort",
+                        "--station-memory=false",
+                        "--baseline-size",
+                        "32",
+                        "--patches",
+                        "16",
+                        "--sgemm",
+                        "64",
+                        "--out",
+                        out.toString());
+    }
+
+    @Test
+    void aConfigWithTheEnergyTeacherIsTimedWithTheEnergyDescriptorAndTheScalesNetworkAsStudents(@TempDir Path dir)
+            throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Path out = dir.resolve("out");
+        assertEquals(
+                0,
+                latency(config(dir, "energy", SCALES, "{ \"source\": \"energy\" }"), out, buf),
+                buf.toString(StandardCharsets.UTF_8));
+
+        NetworkSpec students = new NetworkSpec("e9", List.of(Layer.conv(16, 5), Layer.conv(32, 3), Layer.conv(48, 3)));
+        NetworkSpec teacher = EnergyTeacher.spec(students);
+        assertNotEquals(students.layers(), teacher.layers());
+        BundleManifest.Scale scale = ModelBundle.open(out.resolve("random-bundle"))
+                .manifest()
+                .scales()
+                .get(0);
+        assertEquals(teacher.layers(), scale.spec().layers());
+        assertEquals(students.layers(), scale.studentNetwork().layers());
+        assertEquals(2, scale.students());
+
+        // The teacher's weights are the descriptor's own, not random ones of its shape.
+        Map<String, FloatTensor> fixed = EnergyTeacher.weights(teacher, STD);
+        Map<String, FloatTensor> saved = Safetensors.read(new RunDirectory(out.resolve("random-run")).teacherFile("e9"))
+                .tensors();
+        for (Map.Entry<String, FloatTensor> e : fixed.entrySet()) {
+            assertArrayEquals(e.getValue().data(), saved.get(e.getKey()).data(), 0f, e.getKey());
+        }
+        assertTrue(Files.exists(out.resolve("latency.json")));
+    }
+
+    @Test
+    void aConfigWhoseTeacherIsReadFromOnnxIsRefusedWithTheWayToTimeIt(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Path config = config(
+                dir,
+                "onnx",
+                "[ { \"name\": \"t\", \"architecture\": \"teacher\" } ]",
+                "{ \"source\": \"onnx\", \"path\": \"teacher.onnx\" }");
+        int rc = latency(config, dir.resolve("out"), buf);
+        assertNotEquals(0, rc);
+        assertTrue(buf.toString(StandardCharsets.UTF_8).contains("--bundle"), buf.toString(StandardCharsets.UTF_8));
+    }
+}
