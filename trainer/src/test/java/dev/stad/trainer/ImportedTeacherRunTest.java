@@ -105,13 +105,8 @@ class ImportedTeacherRunTest {
 
     private TrainingConfig config(Source s, String output, Path out) {
         TrainingConfig tiny = TinyRuns.config(dir.resolve("data"), out, 3, 2e-3);
-        return new TrainingConfig(
-                tiny.name(),
-                tiny.seed(),
-                tiny.out(),
-                tiny.bundle(),
-                tiny.data(),
-                tiny.input(),
+        return TinyRuns.with(
+                tiny,
                 List.of(new ScaleConfig(ScaleConfig.TEACHER, "small", null)),
                 new TeacherConfig(TeacherConfig.Source.ONNX, s.file().toString(), null, output, null),
                 tiny.students(),
@@ -124,13 +119,8 @@ class ImportedTeacherRunTest {
         Path out = dir.resolve("mixed");
         TrainingConfig tiny = TinyRuns.config(dir.resolve("data"), out, 2, 2e-3);
         List<Double> half = List.of(0.5, 0.5, 0.5);
-        TrainingConfig c = new TrainingConfig(
-                tiny.name(),
-                tiny.seed(),
-                tiny.out(),
-                tiny.bundle(),
-                tiny.data(),
-                tiny.input(),
+        TrainingConfig c = TinyRuns.with(
+                tiny,
                 List.of(new ScaleConfig(ScaleConfig.TEACHER, "small", null, 3), TinyRuns.PLAIN),
                 new TeacherConfig(
                         TeacherConfig.Source.ONNX,

@@ -32,13 +32,8 @@ public final class TinyRuns {
      */
     public static TrainingConfig pretrained(Path data, Path out, Path teachers, int epochs, int pretrainSteps) {
         TrainingConfig c = config(data, out, epochs, 2e-3);
-        return new TrainingConfig(
-                c.name(),
-                c.seed(),
-                c.out(),
-                c.bundle(),
-                c.data(),
-                c.input(),
+        return with(
+                c,
                 c.scales(),
                 new TeacherConfig(
                         TeacherConfig.Source.PRETRAINED,
@@ -71,6 +66,21 @@ public final class TinyRuns {
     static TrainingConfig energy(
             Path data, Path out, List<Layer> layers, StudentConfig students, CalibrationConfig calibration) {
         TrainingConfig tiny = config(data, out, 2, 2e-3);
+        return with(
+                tiny,
+                List.of(new ScaleConfig(null, "e9", layers)),
+                new TeacherConfig(TeacherConfig.Source.ENERGY, null, null),
+                students == null ? tiny.students() : students,
+                calibration == null ? tiny.calibration() : calibration);
+    }
+
+    /** {@code tiny} (its name, data, input and folders) with other scales, teacher, students and calibration. */
+    static TrainingConfig with(
+            TrainingConfig tiny,
+            List<ScaleConfig> scales,
+            TeacherConfig teacher,
+            StudentConfig students,
+            CalibrationConfig calibration) {
         return new TrainingConfig(
                 tiny.name(),
                 tiny.seed(),
@@ -78,10 +88,10 @@ public final class TinyRuns {
                 tiny.bundle(),
                 tiny.data(),
                 tiny.input(),
-                List.of(new ScaleConfig(null, "e9", layers)),
-                new TeacherConfig(TeacherConfig.Source.ENERGY, null, null),
-                students == null ? tiny.students() : students,
-                calibration == null ? tiny.calibration() : calibration);
+                scales,
+                teacher,
+                students,
+                calibration);
     }
 
     public static TrainingConfig config(Path data, Path out, int epochs, double studentLr) {
