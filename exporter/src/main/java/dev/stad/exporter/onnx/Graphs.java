@@ -6,6 +6,7 @@ import dev.stad.checkpoint.spec.NetworkForm;
 import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.OnnxOperator;
+import dev.stad.runtime.engine.InteriorSides;
 import dev.stad.runtime.score.DescriptorGaussian;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.score.ScoreStatistics;
@@ -25,7 +26,9 @@ import java.util.Map;
  *       the descriptors of every patch that lies wholly inside the image;
  *   <li>detector: {@code image [1, 3, height, width] -> anomaly_map [1, 1, height, width]}, with
  *       teacher, students, e, v and the validation normalisation per scale, and the
- *       {@link ScaleCombination} (bands, border fill, smoothing) inside.
+ *       {@link ScaleCombination} (bands, border fill, smoothing) inside; with scales of
+ *       different margins also {@code interior}, whose shape says which sides of a cut a scale
+ *       of a smaller patch may compute less of ({@link InteriorSides}).
  * </ul>
  *
  * Inputs are preprocessed images ({@link dev.stad.runtime.image.Preprocessing}).
@@ -148,18 +151,30 @@ public final class Graphs {
             Map<String, String> metadata) {
         OnnxGraph g = new OnnxGraph("detector");
         String image = g.input(IMAGE_INPUT, 1L, 3L, "height", "width");
+        NetworkSpec.Margin widest =
+                combination.levels().get(combination.levels().size() - 1).margin();
+        String inside = null;
+        if (scales.stream().anyMatch(s -> !s.spec().margin().equals(widest))) {
+            String sides =
+                    g.input(InteriorSides.INPUT, "interior_top", "interior_left", "interior_bottom", "interior_right");
+            // 1 on each side the cut has image beyond, 0 on the image's own edge.
+            inside = g.node(OnnxOperator.SUB, g.node(OnnxOperator.SHAPE, sides), g.ints("one", 1, 1, 1, 1));
+        }
         Map<String, String> scores = new LinkedHashMap<>();
         Map<String, NetworkSpec.Margin> margins = new LinkedHashMap<>();
         for (ScaleNetworks s : scales) {
             List<Map<String, FloatTensor>> nets = new ArrayList<>();
             nets.add(s.teacher());
             nets.addAll(s.students());
+            SideCrop crop = inside == null
+                    ? null
+                    : SideCrop.of(g, image, inside, widest, s.spec().margin());
             List<String> outs = new ArrayList<>();
-            outs.addAll(networks(g, s, nets, image, layout, quantizer));
+            outs.addAll(networks(g, s, nets, crop == null ? image : crop.image(), layout, quantizer));
             // Everything after the networks is the scoring tail, which TensorRT keeps in fp32 by name.
             g.prefixNodeNames(BundleManifest.DetectorGraph.FP32_NODE_PREFIX);
-            scores.put(
-                    s.spec().name(), score(g, outs.get(0), outs.subList(1, outs.size()), s.statistics(), s.gaussian()));
+            String score = score(g, outs.get(0), outs.subList(1, outs.size()), s.statistics(), s.gaussian());
+            scores.put(s.spec().name(), crop == null ? score : g.node(OnnxOperator.PAD, score, crop.pads()));
             g.prefixNodeNames("");
             margins.put(s.spec().name(), s.spec().margin());
         }
@@ -215,6 +230,40 @@ public final class Graphs {
             g.output(g.rename(p.getValue(), p.getKey()), 1L, "channels", "rows", "columns");
         }
         return g.model(version, metadata);
+    }
+
+    /**
+     * What a scale of a smaller patch is spared on a cut of a larger image: on each side the
+     * {@link InteriorSides} input marks as inside the image, the halo the widest margin needs
+     * beyond the scale's own (on the image's edge nothing: the band and the levels are there).
+     * The scale computes on {@code image}; its score map, padded back by {@code pads} with zeros
+     * where it was not computed, has the size the rest of the graph expects. Those zeros lie
+     * within the widest margin of the cut's inner sides, never in the tile a station keeps.
+     *
+     * @param image the cut less the spared sides
+     * @param pads the Pad amounts putting the score map back ({@code [0, 0, top, left, 0, 0, bottom, right]})
+     */
+    private record SideCrop(String image, String pads) {
+        /** Null where the scale of margin {@code own} needs all of the cut ({@code own} is the widest). */
+        static SideCrop of(
+                OnnxGraph g, String image, String inside, NetworkSpec.Margin widest, NetworkSpec.Margin own) {
+            long before = Math.max(0, widest.before() - own.before());
+            long after = Math.max(0, widest.after() - own.after());
+            if (before == 0 && after == 0) {
+                return null;
+            }
+            String spared = g.node(OnnxOperator.MUL, inside, g.ints("spared", before, before, after, after));
+            String starts = g.node(OnnxOperator.SLICE, spared, g.ints("from", 0), g.ints("to", 2), g.ints("axis", 0));
+            String ends = g.node(OnnxOperator.SLICE, spared, g.ints("from", 2), g.ints("to", 4), g.ints("axis", 0));
+            String size = g.node(OnnxOperator.SHAPE, List.of(image), Map.of("start", 2L));
+            String cut = g.node(
+                    OnnxOperator.SLICE, image, starts, g.node(OnnxOperator.SUB, size, ends), g.ints("axes", 2, 3));
+            String pads = g.node(
+                    OnnxOperator.CONCAT,
+                    List.of(g.ints("no_pad", 0, 0), starts, g.ints("no_pad", 0, 0), ends),
+                    Map.of("axis", 0L));
+            return new SideCrop(cut, pads);
+        }
     }
 
     /** The part of a scale's score map (valid for margin {@code own}) inside the narrower region {@code to}. */

@@ -30,6 +30,11 @@ public enum OnnxOperator {
     REDUCE_SUM("ReduceSum"),
     /** The activation of imported teachers' convolutions. */
     RELU("Relu"),
+    /**
+     * A tensor's shape as int64: the detector's {@link dev.stad.runtime.engine.InteriorSides}
+     * input and the cut's size, from which the slices of a scale's halo are computed.
+     */
+    SHAPE("Shape"),
     SLICE("Slice"),
     /** Splits a fused stack of networks back into one descriptor tensor per network. */
     SPLIT("Split"),

@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One ONNX graph with a single image input, compiled for an engine and ready to run. Runs may
- * come from many threads at once. Holds native memory until closed.
+ * One ONNX graph with a single image input (and, for detectors, {@link InteriorSides}), compiled
+ * for an engine and ready to run. Runs may come from many threads at once. Holds native memory
+ * until closed.
  */
 public interface GraphSession extends AutoCloseable {
 
@@ -17,7 +18,16 @@ public interface GraphSession extends AutoCloseable {
      * Runs the graph on one image {@code [1, C, H, W]}; returns each requested output without its
      * batch axis. Safe to call concurrently.
      */
-    Map<String, FloatImage> run(FloatImage input) throws EngineException;
+    default Map<String, FloatImage> run(FloatImage input) throws EngineException {
+        return run(input, InteriorSides.NONE);
+    }
+
+    /**
+     * Runs the graph on one cut {@code [1, C, H, W]} of a larger image whose {@code interior}
+     * sides lie inside it: a graph with the {@link InteriorSides#INPUT} input is given them, any
+     * other ignores them. Safe to call concurrently.
+     */
+    Map<String, FloatImage> run(FloatImage input, InteriorSides interior) throws EngineException;
 
     /**
      * Runs the graph once on a batch {@code [N, C, H, W]} of images of one size; returns, per

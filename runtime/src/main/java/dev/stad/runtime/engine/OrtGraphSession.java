@@ -32,6 +32,9 @@ public final class OrtGraphSession implements GraphSession {
     private final OrtEnvironment env;
     private final OrtSession session;
     private final String input;
+    /** Whether the graph takes {@link InteriorSides#INPUT}. */
+    private final boolean interiorInput;
+
     private final Set<String> outputs;
     private final String description;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
@@ -44,12 +47,14 @@ public final class OrtGraphSession implements GraphSession {
             OrtSession session,
             OrtSession.RunOptions shrinking,
             String input,
+            boolean interiorInput,
             Set<String> outputs,
             String description) {
         this.env = env;
         this.session = session;
         this.shrinking = shrinking;
         this.input = input;
+        this.interiorInput = interiorInput;
         this.outputs = outputs;
         this.description = description;
     }
@@ -123,7 +128,9 @@ public final class OrtGraphSession implements GraphSession {
                 session.close();
                 throw e;
             }
-            return new OrtGraphSession(env, session, shrinking, input, new LinkedHashSet<>(outputs), description);
+            boolean interior = session.getInputNames().contains(InteriorSides.INPUT);
+            return new OrtGraphSession(
+                    env, session, shrinking, input, interior, new LinkedHashSet<>(outputs), description);
         } catch (OrtException e) {
             throw new EngineException(what + ": ONNX Runtime cannot load the graph: " + e.getMessage(), e);
         }
@@ -181,12 +188,17 @@ public final class OrtGraphSession implements GraphSession {
     }
 
     @Override
-    public Map<String, FloatImage> run(FloatImage image) throws EngineException {
-        return runBatch(List.of(image)).get(0);
+    public Map<String, FloatImage> run(FloatImage image, InteriorSides interior) throws EngineException {
+        return runBatch(List.of(image), interior).get(0);
     }
 
     @Override
     public List<Map<String, FloatImage>> runBatch(List<FloatImage> batch) throws EngineException {
+        return runBatch(batch, InteriorSides.NONE);
+    }
+
+    private List<Map<String, FloatImage>> runBatch(List<FloatImage> batch, InteriorSides interior)
+            throws EngineException {
         if (batch.isEmpty()) {
             throw new IllegalArgumentException("empty batch");
         }
@@ -206,9 +218,13 @@ public final class OrtGraphSession implements GraphSession {
             }
             boolean shrink = shrinkage.shrinksAfter((long) batch.size() * first.height() * first.width());
             try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
+                    // Only its shape is read: the values stay zero.
+                    OnnxTensor sides = interiorInput
+                            ? OnnxTensor.createTensor(env, FloatBuffer.allocate(interior.elements()), interior.shape())
+                            : null;
                     OrtSession.Result r = shrink
-                            ? session.run(Map.of(input, t), outputs, shrinking)
-                            : session.run(Map.of(input, t), outputs)) {
+                            ? session.run(inputs(t, sides), outputs, shrinking)
+                            : session.run(inputs(t, sides), outputs)) {
                 for (Map.Entry<String, OnnxValue> e : r) {
                     List<FloatImage> images = toImages(e.getKey(), e.getValue(), batch.size());
                     for (int i = 0; i < images.size(); i++) {
@@ -225,6 +241,10 @@ public final class OrtGraphSession implements GraphSession {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    private Map<String, OnnxTensor> inputs(OnnxTensor image, OnnxTensor interior) {
+        return interior == null ? Map.of(input, image) : Map.of(input, image, InteriorSides.INPUT, interior);
     }
 
     private static float[] concatenate(List<FloatImage> batch) {

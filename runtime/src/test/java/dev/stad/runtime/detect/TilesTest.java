@@ -7,10 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stad.runtime.bundle.DetectorLayout;
 import dev.stad.runtime.bundle.Precision;
+import dev.stad.runtime.engine.GraphSession;
+import dev.stad.runtime.engine.InteriorSides;
+import dev.stad.runtime.image.FloatImage;
 import dev.stad.runtime.score.ScaleCombination;
 import dev.stad.runtime.spec.Layer;
 import dev.stad.runtime.spec.NetworkSpec;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TilesTest {
@@ -51,6 +56,57 @@ class TilesTest {
         assertArrayEquals(new int[] {188, 200}, Tiles.cut(198, 200, 200, ringGeometry(8), false));
         // The other axis's band does not widen a cut either.
         assertArrayEquals(new int[] {30, 92}, Tiles.cut(40, 80, 200, ringGeometry(8), true));
+    }
+
+    /** A detector that records the sides each cut is given and returns a map of zeros. */
+    private static final class RecordingSession implements GraphSession {
+        final List<int[]> cuts = new ArrayList<>();
+        final List<InteriorSides> sides = new ArrayList<>();
+
+        @Override
+        public String description() {
+            return "recording";
+        }
+
+        @Override
+        public Map<String, FloatImage> run(FloatImage input, InteriorSides interior) {
+            cuts.add(new int[] {input.height(), input.width()});
+            sides.add(interior);
+            return Map.of("map", FloatImage.zeros(1, input.height(), input.width()));
+        }
+
+        @Override
+        public List<Map<String, FloatImage>> runBatch(List<FloatImage> batch) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    @Test
+    void eachCutTellsTheDetectorWhichOfItsSidesHoldTheWholeHaloInsideTheImage() throws Exception {
+        RecordingSession session = new RecordingSession();
+        // One ring per pixel of the 4-pixel band, as the combination fills it.
+        Tiles.Geometry rings =
+                new Tiles.Geometry(HALO, BAND, 8, java.util.Collections.nCopies(4, new ScaleCombination.Affine(0, 1)));
+        Tiles.run(session, "map", FloatImage.zeros(3, 150, 200), 50, rings);
+        // 3 rows of 4 tiles of 50: inner sides hold the halo (10 before, 12 after), the image's edges none.
+        assertEquals(12, session.sides.size());
+        assertEquals(new InteriorSides(false, false, true, true), session.sides.get(0));
+        assertEquals(new InteriorSides(false, true, true, true), session.sides.get(1));
+        assertEquals(new InteriorSides(false, true, true, false), session.sides.get(3));
+        assertEquals(new InteriorSides(true, true, true, true), session.sides.get(5));
+        assertEquals(new InteriorSides(true, true, false, false), session.sides.get(11));
+        assertArrayEquals(new int[] {50 + 10 + 12, 50 + 10 + 12}, session.cuts.get(5));
+        // A cut along the image's edge, clipped short of the halo, is not inside on that side.
+        assertEquals(
+                new InteriorSides(false, true, false, true),
+                Tiles.interiorSides(5, 55, 60, 110, new int[] {0, 66}, new int[] {50, 122}, ringGeometry(8)));
+        // Bundles that fill the band in each cut are cut wider along the border: nothing is spared.
+        RecordingSession old = new RecordingSession();
+        Tiles.run(old, "map", FloatImage.zeros(3, 150, 200), 50, geometry(8));
+        assertTrue(old.sides.stream().allMatch(InteriorSides.NONE::equals), old.sides.toString());
     }
 
     @Test

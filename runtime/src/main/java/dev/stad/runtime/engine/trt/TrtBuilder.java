@@ -7,6 +7,7 @@ import dev.stad.runtime.bundle.BundleManifest;
 import dev.stad.runtime.bundle.Precision;
 import dev.stad.runtime.engine.EngineException;
 import dev.stad.runtime.engine.InputProfile;
+import dev.stad.runtime.engine.InteriorSides;
 import dev.stad.runtime.progress.Progress;
 import java.util.ArrayList;
 import java.util.List;
@@ -116,6 +117,18 @@ final class TrtBuilder {
                         || !p.setDimensions(input, OptProfileSelector.kMAX, max)) {
                     throw new EngineException(what + ": TensorRT refused the input profile " + profile.describe()
                             + " for input '" + input + "': " + logger.drainErrors());
+                }
+            }
+            if (hasInput(network, InteriorSides.INPUT)) {
+                // A detector's sides input: only its shape is read, between no side inside and all four.
+                try (Dims64 none = dims(InteriorSides.NONE.shape());
+                        Dims64 all = dims(InteriorSides.ALL.shape())) {
+                    if (!p.setDimensions(InteriorSides.INPUT, OptProfileSelector.kMIN, none)
+                            || !p.setDimensions(InteriorSides.INPUT, OptProfileSelector.kOPT, all)
+                            || !p.setDimensions(InteriorSides.INPUT, OptProfileSelector.kMAX, all)) {
+                        throw new EngineException(what + ": TensorRT refused the profile of input '"
+                                + InteriorSides.INPUT + "': " + logger.drainErrors());
+                    }
                 }
             }
             if (config.addOptimizationProfile(p) < 0) {
@@ -249,6 +262,17 @@ final class TrtBuilder {
             }
         }
         return new Pins(kept, named);
+    }
+
+    /** Whether the parsed network has an input named {@code name}. */
+    static boolean hasInput(INetworkDefinition network, String name) {
+        for (int i = 0; i < network.getNbInputs(); i++) {
+            ITensor t = network.getInput(i);
+            if (t != null && name.equals(t.getName())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean hasLayer(INetworkDefinition network, LayerType type) {

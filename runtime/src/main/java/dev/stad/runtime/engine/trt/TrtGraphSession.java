@@ -19,6 +19,7 @@ import dev.stad.runtime.engine.EngineOptions;
 import dev.stad.runtime.engine.EngineUnavailableException;
 import dev.stad.runtime.engine.GraphSession;
 import dev.stad.runtime.engine.InputProfile;
+import dev.stad.runtime.engine.InteriorSides;
 import dev.stad.runtime.image.FloatImage;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -57,6 +58,9 @@ public final class TrtGraphSession implements GraphSession {
     private final ICudaEngine engine;
     private final int device;
     private final String input;
+    /** Whether the engine takes {@link InteriorSides#INPUT}. */
+    private final boolean interiorInput;
+
     private final List<String> outputs;
     private final InputProfile profile;
     private final String description;
@@ -87,6 +91,7 @@ public final class TrtGraphSession implements GraphSession {
             ICudaEngine engine,
             int device,
             String input,
+            boolean interiorInput,
             List<String> outputs,
             InputProfile profile,
             String description,
@@ -97,6 +102,7 @@ public final class TrtGraphSession implements GraphSession {
         this.engine = engine;
         this.device = device;
         this.input = input;
+        this.interiorInput = interiorInput;
         this.outputs = List.copyOf(outputs);
         this.profile = profile;
         this.description = description;
@@ -150,6 +156,10 @@ public final class TrtGraphSession implements GraphSession {
             for (String o : outputs) {
                 requireTensor(engine, what, o, TensorIOMode.kOUTPUT);
             }
+            boolean interior = hasTensor(engine, InteriorSides.INPUT);
+            if (interior) {
+                requireTensor(engine, what, InteriorSides.INPUT, TensorIOMode.kINPUT);
+            }
             String description = String.format(
                     Locale.ROOT,
                     "tensorrt %s %s, %s on cuda:%d %s (compute %s), %d contexts",
@@ -161,7 +171,16 @@ public final class TrtGraphSession implements GraphSession {
                     capability,
                     trt.contexts());
             TrtGraphSession session = new TrtGraphSession(
-                    logger, engine, options.device(), input, outputs, profile, description, trt.contexts(), shared);
+                    logger,
+                    engine,
+                    options.device(),
+                    input,
+                    interior,
+                    outputs,
+                    profile,
+                    description,
+                    trt.contexts(),
+                    shared);
             opened = true;
             return session;
         } finally {
@@ -224,6 +243,15 @@ public final class TrtGraphSession implements GraphSession {
         }
     }
 
+    private static boolean hasTensor(ICudaEngine engine, String name) {
+        for (int i = 0; i < engine.getNbIOTensors(); i++) {
+            if (name.equals(engine.getIOTensorName(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static void requireTensor(ICudaEngine engine, String what, String name, TensorIOMode mode)
             throws EngineException {
         List<String> names = new ArrayList<>();
@@ -246,12 +274,17 @@ public final class TrtGraphSession implements GraphSession {
     }
 
     @Override
-    public Map<String, FloatImage> run(FloatImage image) throws EngineException {
-        return runBatch(List.of(image)).get(0);
+    public Map<String, FloatImage> run(FloatImage image, InteriorSides interior) throws EngineException {
+        return runBatch(List.of(image), interior).get(0);
     }
 
     @Override
     public List<Map<String, FloatImage>> runBatch(List<FloatImage> batch) throws EngineException {
+        return runBatch(batch, InteriorSides.NONE);
+    }
+
+    private List<Map<String, FloatImage>> runBatch(List<FloatImage> batch, InteriorSides interior)
+            throws EngineException {
         if (batch.isEmpty()) {
             throw new IllegalArgumentException("empty batch");
         }
@@ -274,7 +307,7 @@ public final class TrtGraphSession implements GraphSession {
             Context c = borrow();
             boolean healthy = true;
             try {
-                return c.run(batch);
+                return c.run(batch, interior);
             } catch (EngineException | RuntimeException e) {
                 // Work may still be queued on its stream: let it finish before the next user. A
                 // stream that reports an error holds a context in an unknown state: it is freed,
@@ -397,6 +430,13 @@ public final class TrtGraphSession implements GraphSession {
                 long inputFloats =
                         (long) profile.maxBatch() * profile.channels() * profile.maxHeight() * profile.maxWidth();
                 allocate(input, inputFloats);
+                if (interiorInput) {
+                    // Only its shape is read (TensorRT would take a null address); a small buffer
+                    // is bound all the same. No side inside: every scale computes all of the cut,
+                    // so outputs inside the networks are their largest.
+                    allocate(InteriorSides.INPUT, InteriorSides.ALL.elements());
+                    setInteriorShape(InteriorSides.NONE.shape());
+                }
                 // Largest output: set the largest input shape and ask the context what it yields.
                 try (Dims64 max = TrtBuilder.dims(
                         profile.maxBatch(), profile.channels(), profile.maxHeight(), profile.maxWidth())) {
@@ -428,8 +468,20 @@ public final class TrtGraphSession implements GraphSession {
             }
         }
 
-        List<Map<String, FloatImage>> run(List<FloatImage> batch) throws EngineException {
+        private void setInteriorShape(long[] shape) throws EngineException {
+            try (Dims64 d = TrtBuilder.dims(shape)) {
+                if (!context.setInputShape(InteriorSides.INPUT, d)) {
+                    throw new EngineException("TensorRT rejected the shape " + java.util.Arrays.toString(shape)
+                            + " of input '" + InteriorSides.INPUT + "': " + logger.drainErrors());
+                }
+            }
+        }
+
+        List<Map<String, FloatImage>> run(List<FloatImage> batch, InteriorSides interior) throws EngineException {
             Cuda.check(cudaSetDevice(device), "cudaSetDevice(" + device + ")");
+            if (interiorInput) {
+                setInteriorShape(interior.shape());
+            }
             FloatImage first = batch.get(0);
             int per = first.data().length;
             FloatPointer in = new FloatPointer(hostBuffers.get(input)).capacity(capacities.get(input));
