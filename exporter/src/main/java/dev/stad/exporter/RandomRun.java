@@ -89,6 +89,34 @@ public final class RandomRun {
     public static Path write(
             Path dir, List<Scale> scaleNetworks, int students, long seed, int images, int side, String teacherSource)
             throws IOException {
+        return write(
+                dir,
+                scaleNetworks,
+                students,
+                seed,
+                images,
+                Preprocessing.imagenet(side, side),
+                SMOOTHING_SIGMA,
+                teacherSource);
+    }
+
+    /**
+     * {@link #write(Path, List, int, long, int, int, String)} with the run's preprocessing and
+     * the map's smoothing given, as a config has them: a native-resolution preprocessing makes a
+     * bundle that scores images at their own size, and the smoothing widens the reach a tile is
+     * cut with. The images are squares of the input's larger side.
+     */
+    public static Path write(
+            Path dir,
+            List<Scale> scaleNetworks,
+            int students,
+            long seed,
+            int images,
+            Preprocessing input,
+            double smoothingSigma,
+            String teacherSource)
+            throws IOException {
+        int side = Math.max(input.width(), input.height());
         if (images == 1 || images < 0) {
             throw new IllegalArgumentException("images must be 0 or at least 2 (one trains, one validates)");
         }
@@ -173,14 +201,14 @@ public final class RandomRun {
                 RunDirectory.FORMAT_VERSION,
                 RunMetadata.COMPLETE,
                 config,
-                Preprocessing.imagenet(side, side),
+                input,
                 dataset,
                 Map.of("stad", "test"),
                 "2026-01-01T00:00:00Z",
                 "2026-01-01T00:01:00Z",
                 60.0,
                 scales,
-                new ScaleCombination(levels, SMOOTHING_SIGMA, rings),
+                new ScaleCombination(levels, smoothingSigma, rings),
                 new RunMetadata.Threshold(3.5, "test", List.of(1.0, 2.0))));
         return dir;
     }

@@ -592,8 +592,10 @@ public final class LatencyCommand implements Callable<Integer> {
     /**
      * A random-weight run of {@code configFile}'s architectures, exported (fp32 and int8) under
      * {@link #out}: the teachers and students the config trains (an energy teacher with its own
-     * fixed weights, students of their own architecture where the config names one), so the
-     * detector does the work the trained one will.
+     * fixed weights, students of their own architecture where the config names one) and its
+     * preprocessing (a native config's bundle keeps image sizes, for {@code runtime score}) and
+     * smoothing (which widens every tile's halo), so the detector does the work the trained one
+     * will.
      */
     private Path randomBundle(Path configFile) throws Exception {
         TrainingConfig cfg = ConfigLoader.load(configFile);
@@ -603,7 +605,6 @@ public final class LatencyCommand implements Callable<Integer> {
                     configFile + ": its teacher is read from ONNX, whose network only its file gives; time a"
                             + " trained run's bundle with --bundle");
         }
-        int side = Math.max(cfg.input().height(), cfg.input().width());
         TrainingRun.Networks networks = TrainingRun.networks(cfg, cfg.networkSpecs());
         boolean energy = cfg.teacher().source() == TeacherConfig.Source.ENERGY;
         List<RandomRun.Scale> scales = new ArrayList<>();
@@ -620,7 +621,8 @@ public final class LatencyCommand implements Callable<Integer> {
                 cfg.students().count(),
                 cfg.seed(),
                 4,
-                side,
+                cfg.input(),
+                cfg.calibration().smoothingSigma(),
                 cfg.teacher().source().id());
         Path bundle = out.resolve("random-bundle");
         log.printf(Locale.ROOT, "bench latency: %s with random weights, exporting to %s%n", configFile, bundle);

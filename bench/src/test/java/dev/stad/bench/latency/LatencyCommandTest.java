@@ -111,6 +111,23 @@ class LatencyCommandTest {
     }
 
     @Test
+    void aNativeConfigIsTimedAsANativeBundleWithTheConfigsSmoothing(@TempDir Path dir) throws Exception {
+        Path config = config(dir, "native", SCALES, "{ \"source\": \"energy\" }");
+        Files.writeString(
+                config,
+                Files.readString(config)
+                        .replace("\"input\": { ", "\"input\": { \"mode\": \"native\", ")
+                        .replace("\"students\":", "\"calibration\": { \"smoothingSigma\": 1.0 }, \"students\":"));
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Path out = dir.resolve("out");
+        assertEquals(0, latency(config, out, buf), buf.toString(StandardCharsets.UTF_8));
+        BundleManifest m = ModelBundle.open(out.resolve("random-bundle")).manifest();
+        // runtime score keeps image sizes with it, and its tiles are cut with the smoothing's reach.
+        assertTrue(m.preprocessing().isNative());
+        assertEquals(1.0, m.combination().smoothingSigma());
+    }
+
+    @Test
     void aConfigWhoseTeacherIsReadFromOnnxIsRefusedWithTheWayToTimeIt(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         Path config = config(
