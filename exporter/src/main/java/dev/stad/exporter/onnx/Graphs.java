@@ -258,10 +258,8 @@ public final class Graphs {
             String size = g.node(OnnxOperator.SHAPE, List.of(image), Map.of("start", 2L));
             String cut = g.node(
                     OnnxOperator.SLICE, image, starts, g.node(OnnxOperator.SUB, size, ends), g.ints("axes", 2, 3));
-            String pads = g.node(
-                    OnnxOperator.CONCAT,
-                    List.of(g.ints("no_pad", 0, 0), starts, g.ints("no_pad", 0, 0), ends),
-                    Map.of("axis", 0L));
+            String none = g.ints("no_pad", 0, 0);
+            String pads = g.node(OnnxOperator.CONCAT, List.of(none, starts, none, ends), Map.of("axis", 0L));
             return new SideCrop(cut, pads);
         }
     }

@@ -19,7 +19,7 @@ public interface GraphSession extends AutoCloseable {
      * batch axis. Safe to call concurrently.
      */
     default Map<String, FloatImage> run(FloatImage input) throws EngineException {
-        return run(input, InteriorSides.NONE);
+        return runBatch(List.of(input), InteriorSides.NONE).get(0);
     }
 
     /**
@@ -27,13 +27,23 @@ public interface GraphSession extends AutoCloseable {
      * sides lie inside it: a graph with the {@link InteriorSides#INPUT} input is given them, any
      * other ignores them. Safe to call concurrently.
      */
-    Map<String, FloatImage> run(FloatImage input, InteriorSides interior) throws EngineException;
+    default Map<String, FloatImage> run(FloatImage input, InteriorSides interior) throws EngineException {
+        return runBatch(List.of(input), interior).get(0);
+    }
 
     /**
      * Runs the graph once on a batch {@code [N, C, H, W]} of images of one size; returns, per
      * image and in order, each requested output without its batch axis. Safe to call concurrently.
      */
-    List<Map<String, FloatImage>> runBatch(List<FloatImage> batch) throws EngineException;
+    default List<Map<String, FloatImage>> runBatch(List<FloatImage> batch) throws EngineException {
+        return runBatch(batch, InteriorSides.NONE);
+    }
+
+    /**
+     * {@link #runBatch(List)} with the {@link InteriorSides} of the batch's cuts (one for all),
+     * given to a graph with that input and ignored by any other. Safe to call concurrently.
+     */
+    List<Map<String, FloatImage>> runBatch(List<FloatImage> batch, InteriorSides interior) throws EngineException;
 
     @Override
     void close();

@@ -188,16 +188,7 @@ public final class OrtGraphSession implements GraphSession {
     }
 
     @Override
-    public Map<String, FloatImage> run(FloatImage image, InteriorSides interior) throws EngineException {
-        return runBatch(List.of(image), interior).get(0);
-    }
-
-    @Override
-    public List<Map<String, FloatImage>> runBatch(List<FloatImage> batch) throws EngineException {
-        return runBatch(batch, InteriorSides.NONE);
-    }
-
-    private List<Map<String, FloatImage>> runBatch(List<FloatImage> batch, InteriorSides interior)
+    public List<Map<String, FloatImage>> runBatch(List<FloatImage> batch, InteriorSides interior)
             throws EngineException {
         if (batch.isEmpty()) {
             throw new IllegalArgumentException("empty batch");
