@@ -156,7 +156,7 @@ public final class TrtGraphSession implements GraphSession {
             for (String o : outputs) {
                 requireTensor(engine, what, o, TensorIOMode.kOUTPUT);
             }
-            boolean interior = hasTensor(engine, InteriorSides.INPUT);
+            boolean interior = tensorNames(engine).contains(InteriorSides.INPUT);
             if (interior) {
                 requireTensor(engine, what, InteriorSides.INPUT, TensorIOMode.kINPUT);
             }
@@ -243,21 +243,18 @@ public final class TrtGraphSession implements GraphSession {
         }
     }
 
-    private static boolean hasTensor(ICudaEngine engine, String name) {
-        for (int i = 0; i < engine.getNbIOTensors(); i++) {
-            if (name.equals(engine.getIOTensorName(i))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void requireTensor(ICudaEngine engine, String what, String name, TensorIOMode mode)
-            throws EngineException {
+    /** The names of the engine's inputs and outputs. */
+    private static List<String> tensorNames(ICudaEngine engine) {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < engine.getNbIOTensors(); i++) {
             names.add(engine.getIOTensorName(i));
         }
+        return names;
+    }
+
+    private static void requireTensor(ICudaEngine engine, String what, String name, TensorIOMode mode)
+            throws EngineException {
+        List<String> names = tensorNames(engine);
         if (!names.contains(name) || engine.getTensorIOMode(name).value != mode.value) {
             throw new EngineException(what + ": the engine has no " + (mode == TensorIOMode.kINPUT ? "input" : "output")
                     + " '" + name + "' (tensors: " + names + ")");
