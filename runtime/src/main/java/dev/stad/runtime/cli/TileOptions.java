@@ -19,8 +19,9 @@ public final class TileOptions {
             names = "--tile",
             paramLabel = "PX",
             defaultValue = "0",
-            description = "Compute the map in tiles of at most PX x PX pixels; exact (default: 0, chosen per image"
-                    + " size from --memory-budget).")
+            description = "Compute the map in tiles of at most PX x PX pixels, each cut with its halo (a tile on"
+                    + " the image's edge, with no halo beyond it, is longer by that halo; an image one such cut"
+                    + " holds is computed whole); exact (default: 0, chosen per image size from --memory-budget).")
     int tile;
 
     @Option(

@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param engine the engine and its threads
  * @param threshold image threshold to use instead of the detector's default; null for the default
  * @param topFraction share of the map's pixels that {@link Detection#topMean} averages, in (0, 1]
- * @param tile largest side of the part of the input computed at once ({@link Tiles}); 0: chosen
+ * @param tile largest side of a tile computed at once, which is cut with its halo (a tile on the
+ *     image's edge is longer by the halo it has no need of there; {@link Tiles#run}); 0: chosen
  *     from {@code memoryBudgetMb}
  * @param memoryBudgetMb working memory the detector graph may use at once, in MB: the input is
  *     computed in tiles when the whole of it would need more ({@link Tiles#tileFor}); 0: no limit

@@ -31,8 +31,11 @@ import java.util.List;
  * costs extra computation: {@code ((t + reach) / t)^2} at most. Only the widest scale needs all
  * of it: each cut tells the graph which of its sides hold the whole halo inside the image
  * ({@link InteriorSides}), and a graph exported with that input computes a scale of a smaller
- * patch only as far as its own margin reaches there (at 900x900 in 16 tiles, 1.14 times the
- * multiply-adds per pixel of a 256x256 image computed whole instead of 1.21).
+ * patch only as far as its own margin reaches there. And a tile on the image's edge, which has
+ * no halo beyond it, is longer by that halo ({@link #tileStarts}), so fewer tiles hold an image
+ * in cuts no larger: the default model's 900x900 map under the default budget is 3x3 tiles, 1.12
+ * times the multiply-adds per pixel of a 256x256 image computed whole (1.14 in the 4x4 tiles of
+ * one length before, 1.21 with every scale computed over the whole cut).
  */
 public final class Tiles {
     private Tiles() {}
@@ -168,8 +171,9 @@ public final class Tiles {
 
     /**
      * The tile side for a {@code height x width} input under a working-memory budget: 0 (no
-     * tiling) when the whole input fits, else the largest multiple of 8 whose cut (tile plus
-     * halo) fits; never below 8, where the halo alone may exceed a tiny budget.
+     * tiling) when the whole input fits, else the largest whose cut (tile plus halo) fits; never
+     * below 8, where the halo alone may exceed a tiny budget. {@link #run} cuts no side longer
+     * than that cut ({@link #tileStarts}).
      */
     public static int tileFor(BundleManifest manifest, Precision precision, int height, int width, long budgetBytes) {
         return tileFor(workingBytesPerPixel(manifest, precision), Geometry.of(manifest), height, width, budgetBytes);
@@ -194,13 +198,9 @@ public final class Tiles {
             return 0;
         }
         int best = 8;
-        for (int t = 8; t < Math.max(height, width); t += 8) {
-            int[] cy = cut(0, Math.min(height, t), height, geometry, true);
-            int[] cx = cut(0, Math.min(width, t), width, geometry, true);
-            int[] my = cut(height / 2, Math.min(height, height / 2 + t), height, geometry, true);
-            int[] mx = cut(width / 2, Math.min(width, width / 2 + t), width, geometry, true);
-            long h = Math.max(cy[1] - cy[0], my[1] - my[0]);
-            long w = Math.max(cx[1] - cx[0], mx[1] - mx[0]);
+        for (int t = 8; t < Math.max(height, width); t++) {
+            long h = longestCut(height, t, geometry);
+            long w = longestCut(width, t, geometry);
             if (h * w * perPixel > budgetBytes) {
                 break;
             }
@@ -271,7 +271,7 @@ public final class Tiles {
         }
         int h = manifest.preprocessing().height();
         int w = manifest.preprocessing().width();
-        if (tile <= 0 || (h <= tile && w <= tile)) {
+        if (computesWhole(h, w, tile, Geometry.of(manifest))) {
             return InputProfile.fixed(3, h, w);
         }
         FloatImage first = warmUpInput(manifest, tile);
@@ -293,28 +293,45 @@ public final class Tiles {
             int side = largestCut(manifest, tile);
             return FloatImage.zeros(3, side, side);
         }
-        if (tile <= 0 || (h <= tile && w <= tile)) {
+        Geometry geometry = Geometry.of(manifest);
+        if (computesWhole(h, w, tile, geometry)) {
             return FloatImage.zeros(3, h, w);
         }
-        Geometry geometry = Geometry.of(manifest);
-        int[] cy = cut(0, Math.min(h, tile), h, geometry, true);
-        int[] cx = cut(0, Math.min(w, tile), w, geometry, true);
+        int[] rows = tileStarts(h, tile, geometry);
+        int[] columns = tileStarts(w, tile, geometry);
+        int[] cy = cut(0, rows[1], h, geometry, true);
+        int[] cx = cut(0, columns[1], w, geometry, true);
         return FloatImage.zeros(3, cy[1] - cy[0], cx[1] - cx[0]);
     }
 
     /** The longest side {@link #run} cuts with {@code tile}, whatever the image: a tile inside it with its halo. */
     static int largestCut(BundleManifest manifest, int tile) {
-        Geometry geometry = Geometry.of(manifest);
-        int n = NATIVE_PLAN_SIDE;
-        int[] edge = cut(0, tile, n, geometry, true);
-        int[] middle = cut(n / 2, n / 2 + tile, n, geometry, true);
+        return longestCut(NATIVE_PLAN_SIDE, tile, Geometry.of(manifest));
+    }
+
+    /**
+     * The longest cut {@link #run} makes along an axis of length {@code n} with {@code tile}, the
+     * whole axis where it is one tile: at most the tile with its halo on both sides where the band
+     * is filled after the tiles ({@link #tileStarts}); else the longer of a cut along the border
+     * (wider for the band) and one inside.
+     */
+    static int longestCut(int n, int tile, Geometry geometry) {
+        if (geometry.fillsBandAfterTiles()) {
+            long longest =
+                    (long) tile + geometry.halo().before() + geometry.halo().after();
+            return (int) Math.min(n, Math.max(longest, geometry.minimumSide()));
+        }
+        int[] edge = cut(0, Math.min(n, tile), n, geometry, true);
+        int[] middle = cut(n / 2, Math.min(n, n / 2 + tile), n, geometry, true);
         return Math.max(edge[1] - edge[0], middle[1] - middle[0]);
     }
 
     /**
      * The detector graph's anomaly map for {@code input}, computed in tiles of at most
-     * {@code tile x tile} map pixels ({@code tile <= 0}: the whole image at once). Only for the
-     * anomaly map: tiles put together get their outer band filled as the map's.
+     * {@code tile x tile} map pixels, each cut with its halo; a tile on the image's edge is longer
+     * by the halo it has no need of there, and an image one such cut holds is computed whole
+     * ({@link #tileStarts}; {@code tile <= 0}: the whole image at once). Only for the anomaly
+     * map: tiles put together get their outer band filled as the map's.
      *
      * @param output the graph's anomaly map output
      * @param geometry the detector's {@link Geometry}
@@ -323,18 +340,20 @@ public final class Tiles {
             throws EngineException {
         int h = input.height();
         int w = input.width();
-        if (tile <= 0 || (h <= tile && w <= tile)) {
+        if (computesWhole(h, w, tile, geometry)) {
             return session.run(input).get(output);
         }
         float[] map = new float[h * w];
         NetworkSpec.Margin band = geometry.band();
-        int th = evenTile(h, tile);
-        int tw = evenTile(w, tile);
-        for (int y0 = 0; y0 < h; y0 += th) {
-            int y1 = Math.min(h, y0 + th);
+        int[] rows = tileStarts(h, tile, geometry);
+        int[] columns = tileStarts(w, tile, geometry);
+        for (int i = 0; i + 1 < rows.length; i++) {
+            int y0 = rows[i];
+            int y1 = rows[i + 1];
             boolean rowsInBand = y0 < band.before() || y1 > h - band.after();
-            for (int x0 = 0; x0 < w; x0 += tw) {
-                int x1 = Math.min(w, x0 + tw);
+            for (int j = 0; j + 1 < columns.length; j++) {
+                int x0 = columns[j];
+                int x1 = columns[j + 1];
                 boolean columnsInBand = x0 < band.before() || x1 > w - band.after();
                 int[] cy = cut(y0, y1, h, geometry, columnsInBand);
                 int[] cx = cut(x0, x1, w, geometry, rowsInBand);
@@ -375,12 +394,79 @@ public final class Tiles {
                 cx[1] - x1 >= halo.after());
     }
 
+    /** How many tiles {@link #run} computes a {@code height x width} input in (1: whole). */
+    public static int count(int height, int width, int tile, Geometry geometry) {
+        if (computesWhole(height, width, tile, geometry)) {
+            return 1;
+        }
+        return (tileStarts(height, tile, geometry).length - 1) * (tileStarts(width, tile, geometry).length - 1);
+    }
+
+    /**
+     * Whether {@link #run} computes a {@code height x width} input whole: without tiles, or where
+     * each axis is one tile ({@link #tileStarts}).
+     */
+    static boolean computesWhole(int height, int width, int tile, Geometry geometry) {
+        return tile <= 0
+                || (tileStarts(height, tile, geometry).length == 2 && tileStarts(width, tile, geometry).length == 2);
+    }
+
+    /**
+     * Where the tiles of an axis of length {@code n} begin, and {@code n} after the last: as few
+     * tiles as keep every cut within the one of a {@code tile} with its halo on both sides, and
+     * the cuts as long as each other. Where the band is filled after the tiles, a tile on the
+     * image's edge has no halo beyond that edge and is longer by it: 900 pixels under tiles of
+     * 295 with a 16-pixel halo are three tiles of 306, 290 and 304 (cuts of 322, 322, 320), not
+     * four of 225, and the cuts, so the memory, stay within the 327 pixels a tile of 295 cuts.
+     * Fewer tiles mean fewer halos computed twice. Bundles whose graph fills the band of each cut
+     * are cut wider along the border ({@link #cut}): their tiles are all of one length
+     * ({@link #evenTile}).
+     */
+    static int[] tileStarts(int n, int tile, Geometry geometry) {
+        if (n <= tile) {
+            return new int[] {0, n};
+        }
+        if (!geometry.fillsBandAfterTiles()) {
+            int even = evenTile(n, tile);
+            int count = (n + even - 1) / even;
+            int[] starts = new int[count + 1];
+            for (int i = 0; i < count; i++) {
+                starts[i] = i * even;
+            }
+            starts[count] = n;
+            return starts;
+        }
+        int before = geometry.halo().before();
+        int after = geometry.halo().after();
+        long longest = (long) tile + before + after;
+        if (n <= longest) {
+            return new int[] {0, n};
+        }
+        // k tiles whose cuts are all c long cover k c minus the halos of the k - 1 seams.
+        int k = 2;
+        long c = ceilDiv(n + (long) (k - 1) * (before + after), k);
+        while (c > longest) {
+            k++;
+            c = ceilDiv(n + (long) (k - 1) * (before + after), k);
+        }
+        int[] starts = new int[k + 1];
+        starts[1] = (int) c - after;
+        for (int i = 2; i < k; i++) {
+            starts[i] = starts[i - 1] + (int) c - before - after;
+        }
+        starts[k] = n;
+        return starts;
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+
     /**
      * The side of the tiles an axis of length {@code n} is cut into with tiles of at most
-     * {@code tile}: as many as {@code tile} needs, all as long as each other (the last one up to
-     * a pixel shorter). The halos, and so the computation, are those of the number of tiles, and
-     * even tiles keep the largest cut, and so the memory, to the least that number allows: 900
-     * pixels in tiles of at most 352 become three of 300, not two of 352 and one of 196.
+     * {@code tile}, for bundles whose graph fills the band of each cut: as many as {@code tile}
+     * needs, all as long as each other (the last one up to a pixel shorter), which keeps the
+     * largest cut to the least that number allows.
      */
     static int evenTile(int n, int tile) {
         int count = (n + tile - 1) / tile;

@@ -87,14 +87,16 @@ class TilesTest {
         Tiles.Geometry rings =
                 new Tiles.Geometry(HALO, BAND, 8, java.util.Collections.nCopies(4, new ScaleCombination.Affine(0, 1)));
         Tiles.run(session, "map", FloatImage.zeros(3, 150, 200), 50, rings);
-        // 3 rows of 4 tiles of 50: inner sides hold the halo (10 before, 12 after), the image's edges none.
+        // 3 rows of 4 tiles (cuts of at most 50 + 22): inner sides hold the halo (10 before, 12
+        // after), the image's edges none.
         assertEquals(12, session.sides.size());
         assertEquals(new InteriorSides(false, false, true, true), session.sides.get(0));
         assertEquals(new InteriorSides(false, true, true, true), session.sides.get(1));
         assertEquals(new InteriorSides(false, true, true, false), session.sides.get(3));
         assertEquals(new InteriorSides(true, true, true, true), session.sides.get(5));
         assertEquals(new InteriorSides(true, true, false, false), session.sides.get(11));
-        assertArrayEquals(new int[] {50 + 10 + 12, 50 + 10 + 12}, session.cuts.get(5));
+        // Rows 53, 43 and 54 (cuts of 65), columns 55, 45, 45 and 55 (cuts of 67).
+        assertArrayEquals(new int[] {65, 67}, session.cuts.get(5));
         // A cut along the image's edge, clipped short of the halo, is not inside on that side.
         assertEquals(
                 new InteriorSides(false, true, false, true),
@@ -134,6 +136,82 @@ class TilesTest {
                 int even = Tiles.evenTile(n, tile);
                 assertTrue(even <= tile, n + " in " + tile + ": " + even);
                 assertEquals((n + tile - 1) / tile, (n + even - 1) / even, n + " in " + tile + ": as many tiles");
+            }
+        }
+    }
+
+    @Test
+    void tilesOnTheImagesEdgeAreLongerByTheHaloTheyNeedNotHoldAndNoCutExceedsTheTilesCut() {
+        Tiles.Geometry g = new Tiles.Geometry(
+                new NetworkSpec.Margin(16, 16),
+                new NetworkSpec.Margin(8, 8),
+                33,
+                List.of(new ScaleCombination.Affine(0, 1)));
+        // 900 under tiles of 295 (cuts of 327): three tiles, cuts of 322, 322 and 320, not four of 225.
+        assertArrayEquals(new int[] {0, 306, 596, 900}, Tiles.tileStarts(900, 295, g));
+        assertEquals(9, Tiles.count(900, 900, 295, g));
+        assertEquals(16, Tiles.count(900, 900, 288, g), "cuts of 320 cannot hold 900 in three");
+        // An axis its cut holds whole is one tile, even when longer than the tile.
+        assertArrayEquals(new int[] {0, 320}, Tiles.tileStarts(320, 295, g));
+        assertEquals(1, Tiles.count(320, 320, 295, g));
+        Tiles.Geometry uneven = ringGeometry(8);
+        for (Tiles.Geometry geometry : List.of(g, uneven)) {
+            int before = geometry.halo().before();
+            int after = geometry.halo().after();
+            for (int n = 1; n < 700; n += 3) {
+                for (int tile = 8; tile < 200; tile += 7) {
+                    int[] starts = Tiles.tileStarts(n, tile, geometry);
+                    int longest = tile + before + after;
+                    assertEquals(0, starts[0]);
+                    assertEquals(n, starts[starts.length - 1]);
+                    int k = starts.length - 1;
+                    for (int i = 0; i < k; i++) {
+                        assertTrue(starts[i + 1] > starts[i], n + " in " + tile + ": empty tile " + i);
+                        int[] cut = Tiles.cut(starts[i], starts[i + 1], n, geometry, false);
+                        assertTrue(
+                                cut[1] - cut[0] <= Math.max(longest, geometry.minimumSide()),
+                                n + " in " + tile + ": cut " + (cut[1] - cut[0]) + " > " + longest);
+                    }
+                    // As few as the cuts allow: k - 1 cuts of the longest cover less than n.
+                    if (k > 1) {
+                        assertTrue(
+                                (long) (k - 1) * longest - (long) (k - 2) * (before + after) < n,
+                                n + " in " + tile + ": " + k + " tiles where " + (k - 1) + " would do");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyCutTheBudgetsTileMakesFitsTheBudget() throws Exception {
+        Tiles.Geometry rings = new Tiles.Geometry(
+                new NetworkSpec.Margin(15, 16),
+                new NetworkSpec.Margin(8, 8),
+                33,
+                java.util.Collections.nCopies(8, new ScaleCombination.Affine(0, 1)));
+        long perPixel = 1000;
+        for (Tiles.Geometry g : List.of(rings, geometry(20))) {
+            for (int[] size : new int[][] {{128, 128}, {150, 97}, {300, 300}, {64, 300}}) {
+                for (long budget = 20_000; budget < 200_000_000; budget = budget * 5 / 4) {
+                    int tile = Tiles.tileFor(perPixel, g, size[0], size[1], budget);
+                    RecordingSession session = new RecordingSession();
+                    Tiles.run(session, "map", FloatImage.zeros(3, size[0], size[1]), tile, g);
+                    String what = size[0] + "x" + size[1] + " under " + budget + " in tiles of " + tile;
+                    if (tile == 0) {
+                        assertTrue((long) size[0] * size[1] * perPixel <= budget, what);
+                        continue;
+                    }
+                    assertEquals(Tiles.count(size[0], size[1], tile, g), session.cuts.size(), what);
+                    for (int[] cut : session.cuts) {
+                        // Below the smallest tile the halo alone may exceed the budget (tileFor's floor of 8).
+                        if (tile > 8) {
+                            assertTrue(
+                                    (long) cut[0] * cut[1] * perPixel <= budget,
+                                    what + ": cut " + cut[0] + "x" + cut[1]);
+                        }
+                    }
+                }
             }
         }
     }
