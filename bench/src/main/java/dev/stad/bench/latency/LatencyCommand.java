@@ -43,7 +43,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -99,17 +98,20 @@ public final class LatencyCommand implements Callable<Integer> {
             names = "--sizes",
             split = ",",
             defaultValue = "128,256,512,900",
-            paramLabel = "PX",
-            description = "Image sizes for the full detector (default: ${DEFAULT-VALUE}).")
-    List<Integer> sizes;
+            paramLabel = "SIZE",
+            converter = ImageSize.Converter.class,
+            description = "Image sizes for the full detector, N (square) or WxH such as 2448x2048"
+                    + " (default: ${DEFAULT-VALUE}).")
+    List<ImageSize> sizes;
 
     @Option(
             names = "--variant-sizes",
             split = ",",
             defaultValue = "128,256",
-            paramLabel = "PX",
-            description = "Image sizes for the other variants (default: ${DEFAULT-VALUE}).")
-    List<Integer> variantSizes;
+            paramLabel = "SIZE",
+            converter = ImageSize.Converter.class,
+            description = "Image sizes for the other variants, N or WxH (default: ${DEFAULT-VALUE}).")
+    List<ImageSize> variantSizes;
 
     @Option(names = "--runs", defaultValue = "20", description = "Timed runs per point (default: ${DEFAULT-VALUE}).")
     int runs;
@@ -208,7 +210,8 @@ public final class LatencyCommand implements Callable<Integer> {
     public record Point(
             String engine,
             String variant,
-            int size,
+            int width,
+            int height,
             int tiles,
             int runs,
             double p50Ms,
@@ -346,11 +349,16 @@ public final class LatencyCommand implements Callable<Integer> {
                 log.printf(Locale.ROOT, "%s sgemm %d: %.1f ms, %.1f GFLOP/s%n", kind.id(), g.n(), g.ms(), g.gflops());
             }
             for (Variant v : variants) {
-                List<Integer> vs = v.precision() != null ? sizes : variantSizes;
-                int smallest = Collections.min(vs);
-                int largest = Collections.max(vs);
-                int minSide = Math.min(smallest, Tiles.Geometry.of(m).minimumSide());
-                InputProfile profile = new InputProfile(3, minSide, minSide, largest, largest, largest, largest, 1);
+                List<ImageSize> vs = v.precision() != null ? sizes : variantSizes;
+                int minimum = Tiles.Geometry.of(m).minimumSide();
+                int minHeight = Math.min(
+                        minimum, vs.stream().mapToInt(ImageSize::height).min().orElseThrow());
+                int minWidth = Math.min(
+                        minimum, vs.stream().mapToInt(ImageSize::width).min().orElseThrow());
+                int maxHeight = vs.stream().mapToInt(ImageSize::height).max().orElseThrow();
+                int maxWidth = vs.stream().mapToInt(ImageSize::width).max().orElseThrow();
+                InputProfile profile =
+                        new InputProfile(3, minHeight, minWidth, maxHeight, maxWidth, maxHeight, maxWidth, 1);
                 try (GraphSession session = Engines.open(
                         v.onnx(),
                         v.name(),
@@ -358,13 +366,13 @@ public final class LatencyCommand implements Callable<Integer> {
                         List.of(m.detector().output()),
                         profile,
                         eo)) {
-                    for (int size : vs) {
+                    for (ImageSize size : vs) {
                         Point p = time(
                                 kind,
                                 session,
                                 v,
                                 m.preprocessing(),
-                                Resampler.resize(source, size, size),
+                                Resampler.resize(source, size.height(), size.width()),
                                 yardstick,
                                 peak,
                                 m.detector().output(),
@@ -372,11 +380,11 @@ public final class LatencyCommand implements Callable<Integer> {
                         points.add(p);
                         log.printf(
                                 Locale.ROOT,
-                                "%s %-19s %4d px: p50 %9.1f ms (p95 %.1f, %d runs, %d tiles), %.1f GFLOP/s"
+                                "%s %-19s %9s px: p50 %9.1f ms (p95 %.1f, %d runs, %d tiles), %.1f GFLOP/s"
                                         + " = %.0f%% of sgemm, %.0f%% of FMA peak, peak RSS %.0f MB%n",
                                 p.engine(),
                                 p.variant(),
-                                size,
+                                size.label(),
                                 p.p50Ms(),
                                 p.p95Ms(),
                                 p.runs(),
@@ -530,14 +538,15 @@ public final class LatencyCommand implements Callable<Integer> {
             String output,
             BundleManifest m)
             throws Exception {
-        int size = host.height();
-        Preprocessing pre = base.resizedTo(size, size);
+        int height = host.height();
+        int width = host.width();
+        Preprocessing pre = base.resizedTo(width, height);
         boolean gpu = engine == EngineKind.TRT;
         // The memory budget is the station's host memory; TensorRT works in GPU memory, whole
         // unless --tile says otherwise.
         int t = gpu && tiles.tile() == 0
                 ? 0
-                : Tiles.tileFor(m, precisionOf(v), size, size, tiles.tile(), tiles.memoryBudgetMb());
+                : Tiles.tileFor(m, precisionOf(v), height, width, tiles.tile(), tiles.memoryBudgetMb());
         Tiles.Geometry geometry = v.geometry();
         ProcessMemory.resetPeak();
         double warm = scoreOnce(session, pre, host, output, t, geometry);
@@ -546,25 +555,25 @@ public final class LatencyCommand implements Callable<Integer> {
         for (int i = 0; i < n; i++) {
             ms.add(scoreOnce(session, pre, host, output, t, geometry));
         }
-        int perSide = t > 0 && size > t ? (size + t - 1) / t : 1;
         double p50 = Stats.median(ms);
         double peakMb = ProcessMemory.peakMb();
         double station = stationMemory && v.precision() != null && !gpu
-                ? StationMemory.measure(bundlePath, v.precision(), size, t, threads)
+                ? StationMemory.measure(bundlePath, v.precision(), height, width, t, threads)
                 : Double.NaN;
-        double gflops = v.gflop(size) / (p50 / 1e3);
+        double gflops = v.gflop(height, width) / (p50 / 1e3);
         return new Point(
                 engine.id(),
                 v.name(),
-                size,
-                perSide * perSide,
+                width,
+                height,
+                Tiles.count(height, width, t, geometry),
                 n,
                 p50,
                 Stats.quantile(ms, 0.95),
                 Stats.quantile(ms, 0.99),
                 Stats.mean(ms),
                 1e3 / Stats.mean(ms),
-                v.gflop(size),
+                v.gflop(height, width),
                 gflops,
                 100 * gflops / sgemmGflops,
                 100 * gflops / fmaPeakGflops,
@@ -709,8 +718,8 @@ public final class LatencyCommand implements Callable<Integer> {
                             + " %s | %s | %.0f | %s |%n",
                     p.engine(),
                     p.variant(),
-                    p.size(),
-                    p.size(),
+                    p.width(),
+                    p.height(),
                     p.tiles(),
                     p.runs(),
                     p.p50Ms(),
@@ -778,7 +787,7 @@ public final class LatencyCommand implements Callable<Integer> {
         Map<String, List<double[]>> byLine = new LinkedHashMap<>();
         for (Point p : r.points()) {
             byLine.computeIfAbsent(p.engine() + " " + p.variant(), k -> new ArrayList<>())
-                    .add(new double[] {p.size(), p.p50Ms()});
+                    .add(new double[] {Math.sqrt((double) p.width() * p.height()), p.p50Ms()});
         }
         Map<String, Curve> series = new LinkedHashMap<>();
         for (Map.Entry<String, List<double[]>> e : byLine.entrySet()) {
@@ -786,7 +795,7 @@ public final class LatencyCommand implements Callable<Integer> {
         }
         return Plots.lines(
                 "Latency per anomaly map (p50, batch 1, host to host)",
-                "image side (px)",
+                "image side (px; non-square images: the square of as many pixels)",
                 "ms",
                 series,
                 true,

@@ -31,7 +31,7 @@ public final class StationMemory {
      *
      * @return the child's peak resident memory in MB
      */
-    static double measure(Path bundle, Precision precision, int size, int tile, int threads)
+    static double measure(Path bundle, Precision precision, int height, int width, int tile, int threads)
             throws IOException, InterruptedException {
         String out = ProbeJvm.run(
                 "station memory probe",
@@ -40,7 +40,8 @@ public final class StationMemory {
                 List.of(
                         bundle.toString(),
                         precision.id(),
-                        String.valueOf(size),
+                        String.valueOf(height),
+                        String.valueOf(width),
                         String.valueOf(tile),
                         String.valueOf(threads)),
                 0);
@@ -48,21 +49,22 @@ public final class StationMemory {
         return Double.parseDouble(lines[lines.length - 1].trim());
     }
 
-    /** The probe: {@code bundle precision size tile threads}; prints the peak RSS in MB last. */
+    /** The probe: {@code bundle precision height width tile threads}; prints the peak RSS in MB last. */
     public static void main(String[] args) throws Exception {
         ModelBundle bundle = ModelBundle.open(Path.of(args[0]));
         Precision precision = Precision.parse(args[1]);
-        int size = Integer.parseInt(args[2]);
-        int tile = Integer.parseInt(args[3]);
-        int threads = Integer.parseInt(args[4]);
+        int height = Integer.parseInt(args[2]);
+        int width = Integer.parseInt(args[3]);
+        int tile = Integer.parseInt(args[4]);
+        int threads = Integer.parseInt(args[5]);
         var m = bundle.manifest();
         var d = m.detector(precision).orElseThrow();
         SplittableRandom rnd = new SplittableRandom(5);
-        float[] px = new float[3 * size * size];
+        float[] px = new float[3 * height * width];
         for (int i = 0; i < px.length; i++) {
             px[i] = (float) rnd.nextDouble();
         }
-        FloatImage input = m.preprocessing().resizedTo(size, size).apply(new FloatImage(3, size, size, px));
+        FloatImage input = m.preprocessing().resizedTo(width, height).apply(new FloatImage(3, height, width, px));
         try (GraphSession s = Engines.open(
                 bundle.read(d.file()),
                 d.file(),

@@ -38,14 +38,14 @@ public record Variant(
     }
 
     /**
-     * FLOPs (2 per MAC) of the convolutions one {@code size x size} anomaly map computes when
+     * FLOPs (2 per MAC) of the convolutions one {@code height x width} anomaly map computes when
      * computed whole: each layer's valid outputs only ({@link NetworkSpec#denseMacs}). Tiles
      * compute their halos on top, which is not counted.
      */
-    public double gflop(int size) {
+    public double gflop(int height, int width) {
         double macs = 0;
         for (NetworkSpec n : networks) {
-            macs += n.denseMacs(size, size);
+            macs += n.denseMacs(height, width);
         }
         return 2.0 * macs / 1e9;
     }

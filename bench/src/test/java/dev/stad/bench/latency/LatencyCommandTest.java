@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stad.bench.BenchCommand;
 import dev.stad.checkpoint.RunDirectory;
 import dev.stad.checkpoint.safetensors.FloatTensor;
@@ -52,6 +54,10 @@ class LatencyCommandTest {
     }
 
     private static int latency(Path config, Path out, ByteArrayOutputStream buf) {
+        return latency(config, out, buf, "32");
+    }
+
+    private static int latency(Path config, Path out, ByteArrayOutputStream buf, String sizes) {
         PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
         return BenchCommand.commandLine(ps, ps, false)
                 .execute(
@@ -59,7 +65,7 @@ class LatencyCommandTest {
                         "--config",
                         config.toString(),
                         "--sizes",
-                        "32",
+                        sizes,
                         "--runs",
                         "1",
                         "--min-runs",
@@ -125,6 +131,37 @@ class LatencyCommandTest {
         // runtime score keeps image sizes with it, and its tiles are cut with the smoothing's reach.
         assertTrue(m.preprocessing().isNative());
         assertEquals(1.0, m.combination().smoothingSigma());
+    }
+
+    @Test
+    void aCameraSizeIsTimedAtItsOwnWidthAndHeight(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Path out = dir.resolve("out");
+        assertEquals(
+                0,
+                latency(config(dir, "camera", SCALES, "{ \"source\": \"energy\" }"), out, buf, "48x32,32"),
+                buf.toString(StandardCharsets.UTF_8));
+        JsonNode points = new ObjectMapper()
+                .readTree(out.resolve("latency.json").toFile())
+                .get("points");
+        assertEquals(2, points.size(), points.toString());
+        assertEquals(48, points.get(0).get("width").asInt());
+        assertEquals(32, points.get(0).get("height").asInt());
+        assertEquals(32, points.get(1).get("width").asInt());
+        // The networks' work grows with the width: 48x32 computes more than 32x32.
+        assertTrue(
+                points.get(0).get("gflop").asDouble()
+                        > points.get(1).get("gflop").asDouble(),
+                points.toString());
+        assertTrue(Files.readString(out.resolve("latency.md")).contains("| 48×32 |"));
+    }
+
+    @Test
+    void aSizeThatIsNotNOrWxHIsRefusedNamingIt(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int rc = latency(config(dir, "bad", SCALES, "{ \"source\": \"energy\" }"), dir.resolve("out"), buf, "48by32");
+        assertNotEquals(0, rc);
+        assertTrue(buf.toString(StandardCharsets.UTF_8).contains("'48by32'"), buf.toString(StandardCharsets.UTF_8));
     }
 
     @Test
