@@ -31,18 +31,9 @@ public record ImageSize(int width, int height) {
         }
     }
 
-    public long pixels() {
-        return (long) width * height;
-    }
-
     /** {@code 900×900}, as the reports print sizes. */
     public String label() {
         return width + "×" + height;
-    }
-
-    @Override
-    public String toString() {
-        return width == height ? String.valueOf(width) : width + "x" + height;
     }
 
     /** picocli's converter for options of this type. */

@@ -396,9 +396,10 @@ public final class Tiles {
 
     /** How many tiles {@link #run} computes a {@code height x width} input in (1: whole). */
     public static int count(int height, int width, int tile, Geometry geometry) {
-        if (computesWhole(height, width, tile, geometry)) {
+        if (tile <= 0) {
             return 1;
         }
+        // One tile per axis is the image computed whole: 1 either way.
         return (tileStarts(height, tile, geometry).length - 1) * (tileStarts(width, tile, geometry).length - 1);
     }
 
