@@ -408,8 +408,7 @@ public final class Tiles {
      * each axis is one tile ({@link #tileStarts}).
      */
     static boolean computesWhole(int height, int width, int tile, Geometry geometry) {
-        return tile <= 0
-                || (tileStarts(height, tile, geometry).length == 2 && tileStarts(width, tile, geometry).length == 2);
+        return count(height, width, tile, geometry) == 1;
     }
 
     /**
